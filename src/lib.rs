@@ -1,0 +1,33 @@
+//! Layer Lab: a union filesystem with copy-on-write that follows Linux overlayfs, built to show
+//! people how container images and their layers work.
+//!
+//! ```
+//! use layerlab::{Container, Image, Layer, Options, VPath};
+//! use std::sync::Arc;
+//!
+//! // One image layer holding /etc/hosts, and a container on top of it.
+//! let mut base = Container::new(Arc::new(Image::empty()), Options::default());
+//! base.mkdir(&VPath::parse("/etc").unwrap(), 0o755).unwrap();
+//! base.write_file(&VPath::parse("/etc/hosts").unwrap(), b"127.0.0.1 localhost\n", false).unwrap();
+//! let image = Arc::new(Image::new(vec![Arc::new(base.upper().clone())]).unwrap());
+//! let mut c = Container::new(image, Options::default());
+//!
+//! // Deleting a lower file leaves a whiteout in the container layer.
+//! let events = c.unlink(&VPath::parse("/etc/hosts").unwrap()).unwrap();
+//! assert_eq!(events.last().unwrap().kind, layerlab::EventKind::Whiteout);
+//! ```
+
+pub mod container;
+pub mod error;
+pub mod event;
+pub mod layer;
+pub mod oci;
+pub mod path;
+pub mod union;
+
+pub use container::{Container, Limits, Options, Stat};
+pub use error::{Error, ErrorKind, Result};
+pub use event::{Event, EventKind};
+pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
+pub use path::VPath;
+pub use union::Image;

@@ -1,0 +1,178 @@
+//! The validated path type, made once at the boundary.
+
+use crate::error::{Error, ErrorKind, Result};
+use std::fmt;
+
+/// The longest path the kernel accepts, in bytes (`PATH_MAX`).
+pub const PATH_MAX: usize = 4096;
+/// The longest name the kernel accepts, in bytes (`NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+
+/// An absolute, normalised path inside the union: `/`-separated, no empty, `.` or `..`
+/// components, no NUL, no name that begins with `.wh.` (that spelling belongs to OCI tars).
+///
+/// The root is `/`; every other path has no trailing slash.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VPath(String);
+
+impl VPath {
+    /// The root directory.
+    pub fn root() -> VPath {
+        VPath("/".to_string())
+    }
+
+    /// Parses an absolute path, resolving `.` and `..` lexically (`..` at the root stays there).
+    ///
+    /// This is for callers that hold a path without symlinks in it (the JavaScript API, tests,
+    /// archive entries); the shell resolves paths through the union instead.
+    pub fn parse(s: &str) -> Result<VPath> {
+        if !s.starts_with('/') {
+            return Err(Error::new(ErrorKind::InvalidInput, "path", s)
+                .with_detail("paths must be absolute (begin with /)"));
+        }
+        let mut p = VPath::root();
+        for comp in s.split('/') {
+            match comp {
+                "" | "." => {}
+                ".." => p = p.parent().unwrap_or_else(VPath::root),
+                name => p = p.join(name)?,
+            }
+        }
+        Ok(p)
+    }
+
+    /// The path as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for `/`.
+    pub fn is_root(&self) -> bool {
+        self.0 == "/"
+    }
+
+    /// The components, root first; empty for `/`.
+    pub fn components(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
+        self.0.split('/').filter(|c| !c.is_empty())
+    }
+
+    /// The number of components (0 for `/`).
+    pub fn depth(&self) -> usize {
+        self.components().count()
+    }
+
+    /// The parent directory, or `None` for `/`.
+    pub fn parent(&self) -> Option<VPath> {
+        if self.is_root() {
+            return None;
+        }
+        let cut = self.0.rfind('/').unwrap_or(0);
+        Some(if cut == 0 { VPath::root() } else { VPath(self.0[..cut].to_string()) })
+    }
+
+    /// The last component, or `None` for `/`.
+    pub fn name(&self) -> Option<&str> {
+        if self.is_root() {
+            None
+        } else {
+            self.0.rsplit('/').next()
+        }
+    }
+
+    /// This path with one more component, checked with [`check_name`].
+    pub fn join(&self, name: &str) -> Result<VPath> {
+        check_name(name, &self.0)?;
+        let s = if self.is_root() { format!("/{name}") } else { format!("{}/{name}", self.0) };
+        if s.len() > PATH_MAX {
+            return Err(Error::new(ErrorKind::NameTooLong, "path", s));
+        }
+        Ok(VPath(s))
+    }
+
+    /// True when `self` is `other` or lies below it.
+    pub fn starts_with(&self, other: &VPath) -> bool {
+        other.is_root()
+            || self.0 == other.0
+            || (self.0.starts_with(&other.0) && self.0.as_bytes().get(other.0.len()) == Some(&b'/'))
+    }
+
+    /// The path relative to `/`, without the leading slash (`""` for the root); the form tar
+    /// entries use.
+    pub fn relative(&self) -> &str {
+        &self.0[1..]
+    }
+}
+
+/// Checks one name: not empty, not `.` or `..`, no `/` or NUL, at most 255 bytes, and not
+/// beginning with `.wh.` (the OCI whiteout prefix, which a user may not create).
+pub fn check_name(name: &str, context: &str) -> Result<()> {
+    let at = || {
+        if context.ends_with('/') {
+            format!("{context}{name}")
+        } else {
+            format!("{context}/{name}")
+        }
+    };
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(Error::new(ErrorKind::InvalidInput, "path", at())
+            .with_detail(format!("{name:?} is not a valid file name")));
+    }
+    if name.len() > NAME_MAX {
+        return Err(Error::new(ErrorKind::NameTooLong, "path", at()));
+    }
+    if name.starts_with(".wh.") {
+        return Err(Error::new(ErrorKind::InvalidInput, "path", at()).with_detail(
+            "names beginning with .wh. are reserved for whiteouts in OCI layer tars",
+        ));
+    }
+    Ok(())
+}
+
+impl fmt::Display for VPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for VPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl serde::Serialize for VPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_normalises_dots_and_slashes() {
+        assert_eq!(VPath::parse("/a//b/./c/..").unwrap().as_str(), "/a/b");
+        assert_eq!(VPath::parse("/../..").unwrap().as_str(), "/");
+        assert_eq!(VPath::parse("/").unwrap().parent(), None);
+        assert_eq!(VPath::parse("/a").unwrap().parent().unwrap().as_str(), "/");
+    }
+
+    #[test]
+    fn parse_rejects_relative_whiteout_and_long_names() {
+        assert_eq!(VPath::parse("a").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(VPath::parse("/x/.wh.y").unwrap_err().kind(), ErrorKind::InvalidInput);
+        let long = format!("/{}", "n".repeat(256));
+        assert_eq!(VPath::parse(&long).unwrap_err().kind(), ErrorKind::NameTooLong);
+        let deep = "/d".repeat(2100);
+        assert_eq!(VPath::parse(&deep).unwrap_err().kind(), ErrorKind::NameTooLong);
+    }
+
+    #[test]
+    fn starts_with_respects_component_boundaries() {
+        let ab = VPath::parse("/a/b").unwrap();
+        assert!(ab.starts_with(&VPath::parse("/a").unwrap()));
+        assert!(!VPath::parse("/ab").unwrap().starts_with(&VPath::parse("/a").unwrap()));
+        assert!(ab.starts_with(&VPath::root()));
+    }
+}
