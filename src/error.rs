@@ -123,12 +123,22 @@ pub struct Error {
 impl Error {
     /// An error of `kind` raised by `op` on `path`.
     pub fn new(kind: ErrorKind, op: &'static str, path: impl Into<String>) -> Error {
-        Error { kind, op, path: Some(path.into()), detail: None }
+        Error {
+            kind,
+            op,
+            path: Some(path.into()),
+            detail: None,
+        }
     }
 
     /// An error that concerns no single path (a malformed archive, a limit).
     pub fn without_path(kind: ErrorKind, op: &'static str, detail: impl Into<String>) -> Error {
-        Error { kind, op, path: None, detail: Some(detail.into()) }
+        Error {
+            kind,
+            op,
+            path: None,
+            detail: Some(detail.into()),
+        }
     }
 
     /// Adds a sentence that explains the error further.

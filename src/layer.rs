@@ -24,7 +24,12 @@ pub struct Meta {
 impl Meta {
     /// Metadata with `mode` (masked to `0o7777`), owned by root, at time `mtime`.
     pub fn new(mode: u32, mtime: i64) -> Meta {
-        Meta { mode: mode & 0o7777, uid: 0, gid: 0, mtime }
+        Meta {
+            mode: mode & 0o7777,
+            uid: 0,
+            gid: 0,
+            mtime,
+        }
     }
 }
 
@@ -89,7 +94,10 @@ struct BlobInner {
 impl Blob {
     /// Content holding `bytes`.
     pub fn new(bytes: Vec<u8>) -> Blob {
-        Blob(Arc::new(BlobInner { bytes, digest: OnceLock::new() }))
+        Blob(Arc::new(BlobInner {
+            bytes,
+            digest: OnceLock::new(),
+        }))
     }
 
     /// Empty content.
@@ -150,6 +158,20 @@ pub struct FileInode {
     /// True when only the metadata lives in this layer and the data is still the lower
     /// layer's (`metacopy=on`); the data follows on the first open for write.
     pub metacopy: bool,
+    /// How many names in the layer point at this inode.
+    pub nlink: u32,
+}
+
+impl FileInode {
+    /// A file with `meta` and `data`, not yet linked into any directory.
+    pub fn new(meta: Meta, data: Blob) -> FileInode {
+        FileInode {
+            meta,
+            data,
+            metacopy: false,
+            nlink: 0,
+        }
+    }
 }
 
 /// A directory: metadata, the opaque flag, an optional redirect, and its children by name.
@@ -248,7 +270,11 @@ pub struct Layer {
 impl Layer {
     /// An empty layer.
     pub fn new() -> Layer {
-        Layer { root: Dir::default(), inodes: BTreeMap::new(), next_ino: 1 }
+        Layer {
+            root: Dir::default(),
+            inodes: BTreeMap::new(),
+            next_ino: 1,
+        }
     }
 
     /// Stores a new inode and returns its number.
@@ -296,19 +322,29 @@ impl Layer {
         }
     }
 
-    /// How many names in this layer point at `ino`.
+    /// How many names in this layer point at `ino` (0 for an unknown inode).
     pub fn nlink(&self, ino: Ino) -> u32 {
-        fn count(d: &Dir, ino: Ino) -> u32 {
-            d.children
-                .values()
-                .map(|n| match n {
-                    Node::File(i) if *i == ino => 1,
-                    Node::Dir(sub) => count(sub, ino),
-                    _ => 0,
-                })
-                .sum()
+        self.inodes.get(&ino).map_or(0, |i| i.nlink)
+    }
+
+    /// Recomputes every inode's link count from the tree and drops inodes no name points at.
+    /// Importers call this once after building a layer.
+    pub fn recount_links(&mut self) {
+        fn count(d: &Dir, counts: &mut BTreeMap<Ino, u32>) {
+            for n in d.children.values() {
+                match n {
+                    Node::File(i) => *counts.entry(*i).or_default() += 1,
+                    Node::Dir(sub) => count(sub, counts),
+                    _ => {}
+                }
+            }
         }
-        count(&self.root, ino)
+        let mut counts = BTreeMap::new();
+        count(&self.root, &mut counts);
+        self.inodes.retain(|i, _| counts.contains_key(i));
+        for (i, inode) in self.inodes.iter_mut() {
+            inode.nlink = counts.get(i).copied().unwrap_or(0);
+        }
     }
 
     /// Every entry in tree order (parents before children, siblings by name), with its path.
@@ -332,7 +368,10 @@ impl Layer {
     /// Number of entries (whiteouts included, the root excluded).
     pub fn entry_count(&self) -> usize {
         fn count(d: &Dir) -> usize {
-            d.children.values().map(|n| 1 + n.as_dir().map_or(0, count)).sum()
+            d.children
+                .values()
+                .map(|n| 1 + n.as_dir().map_or(0, count))
+                .sum()
         }
         count(&self.root)
     }
@@ -340,24 +379,10 @@ impl Layer {
     /// Bytes of file content at rest in this layer (each inode once; metacopy inodes hold
     /// no data of their own).
     pub fn bytes(&self) -> u64 {
-        self.inodes.values().filter(|i| !i.metacopy).map(|i| i.data.len()).sum()
-    }
-
-    /// Drops inodes no name points at any more.
-    pub fn gc_inodes(&mut self) {
-        fn mark(d: &Dir, live: &mut std::collections::BTreeSet<Ino>) {
-            for n in d.children.values() {
-                match n {
-                    Node::File(i) => {
-                        live.insert(*i);
-                    }
-                    Node::Dir(sub) => mark(sub, live),
-                    _ => {}
-                }
-            }
-        }
-        let mut live = std::collections::BTreeSet::new();
-        mark(&self.root, &mut live);
-        self.inodes.retain(|i, _| live.contains(i));
+        self.inodes
+            .values()
+            .filter(|i| !i.metacopy)
+            .map(|i| i.data.len())
+            .sum()
     }
 }

@@ -67,7 +67,11 @@ impl VPath {
             return None;
         }
         let cut = self.0.rfind('/').unwrap_or(0);
-        Some(if cut == 0 { VPath::root() } else { VPath(self.0[..cut].to_string()) })
+        Some(if cut == 0 {
+            VPath::root()
+        } else {
+            VPath(self.0[..cut].to_string())
+        })
     }
 
     /// The last component, or `None` for `/`.
@@ -82,7 +86,11 @@ impl VPath {
     /// This path with one more component, checked with [`check_name`].
     pub fn join(&self, name: &str) -> Result<VPath> {
         check_name(name, &self.0)?;
-        let s = if self.is_root() { format!("/{name}") } else { format!("{}/{name}", self.0) };
+        let s = if self.is_root() {
+            format!("/{name}")
+        } else {
+            format!("{}/{name}", self.0)
+        };
         if s.len() > PATH_MAX {
             return Err(Error::new(ErrorKind::NameTooLong, "path", s));
         }
@@ -121,9 +129,11 @@ pub fn check_name(name: &str, context: &str) -> Result<()> {
         return Err(Error::new(ErrorKind::NameTooLong, "path", at()));
     }
     if name.starts_with(".wh.") {
-        return Err(Error::new(ErrorKind::InvalidInput, "path", at()).with_detail(
-            "names beginning with .wh. are reserved for whiteouts in OCI layer tars",
-        ));
+        return Err(
+            Error::new(ErrorKind::InvalidInput, "path", at()).with_detail(
+                "names beginning with .wh. are reserved for whiteouts in OCI layer tars",
+            ),
+        );
     }
     Ok(())
 }
@@ -160,19 +170,33 @@ mod tests {
 
     #[test]
     fn parse_rejects_relative_whiteout_and_long_names() {
-        assert_eq!(VPath::parse("a").unwrap_err().kind(), ErrorKind::InvalidInput);
-        assert_eq!(VPath::parse("/x/.wh.y").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            VPath::parse("a").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            VPath::parse("/x/.wh.y").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
         let long = format!("/{}", "n".repeat(256));
-        assert_eq!(VPath::parse(&long).unwrap_err().kind(), ErrorKind::NameTooLong);
+        assert_eq!(
+            VPath::parse(&long).unwrap_err().kind(),
+            ErrorKind::NameTooLong
+        );
         let deep = "/d".repeat(2100);
-        assert_eq!(VPath::parse(&deep).unwrap_err().kind(), ErrorKind::NameTooLong);
+        assert_eq!(
+            VPath::parse(&deep).unwrap_err().kind(),
+            ErrorKind::NameTooLong
+        );
     }
 
     #[test]
     fn starts_with_respects_component_boundaries() {
         let ab = VPath::parse("/a/b").unwrap();
         assert!(ab.starts_with(&VPath::parse("/a").unwrap()));
-        assert!(!VPath::parse("/ab").unwrap().starts_with(&VPath::parse("/a").unwrap()));
+        assert!(!VPath::parse("/ab")
+            .unwrap()
+            .starts_with(&VPath::parse("/a").unwrap()));
         assert!(ab.starts_with(&VPath::root()));
     }
 }

@@ -1,0 +1,1616 @@
+//! A container: an image plus one writable layer, and the copy-on-write rules of overlayfs.
+//!
+//! The read side (lookup, readdir) consults the writable layer first and the image's merged
+//! view below it. The write side copies entries up from the image before changing them, leaves
+//! whiteouts where lower entries are deleted and makes directories opaque where they replace a
+//! whiteout. Every mutation returns the events it caused.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{human_bytes, Event, EventKind};
+use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
+use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
+use crate::union::{Image, MDir, MNode};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The three overlayfs toggles. All off by default, as in the kernel module and in Docker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Options {
+    /// Renaming a lower or merged directory copies it up empty with a redirect to its old path,
+    /// instead of failing with EXDEV.
+    pub redirect_dir: bool,
+    /// chmod, chown and utimes copy metadata only; the data follows on the first open for write.
+    pub metacopy: bool,
+    /// Copy-up keeps lower hard links together (both names see a write).
+    pub index: bool,
+}
+
+/// Limits that keep a browser tab alive; each one breached is a clear error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of file content the container layer may hold.
+    pub max_bytes: u64,
+    /// Entries (names, whiteouts included) the container layer may hold.
+    pub max_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bytes: 512 << 20,
+            max_entries: 500_000,
+        }
+    }
+}
+
+/// What `stat` tells about an entry of the merged view.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Stat {
+    /// The entry's type.
+    pub file_type: FileType,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Modification time.
+    pub mtime: i64,
+    /// Size in bytes (4096 for directories, the target's length for symlinks).
+    pub size: u64,
+    /// Number of names of the inode (2 for directories, plus subdirectories).
+    pub nlink: u32,
+    /// The layer the entry comes from (the container layer is the number of image layers).
+    pub layer: usize,
+    /// A stable inode number for display.
+    pub ino: u64,
+    /// The target, for symlinks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// How `open` is called.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenFlags {
+    /// Open for writing (`O_WRONLY`/`O_RDWR`): copies the file up.
+    pub write: bool,
+    /// Create the file if it does not exist (`O_CREAT`).
+    pub create: bool,
+    /// Fail if it exists (`O_EXCL`).
+    pub excl: bool,
+    /// Truncate to zero length (`O_TRUNC`): copies the file up even if nothing is written.
+    pub truncate: bool,
+}
+
+/// The upper side of a lookup.
+#[derive(Clone, Copy, Debug)]
+enum Up<'a> {
+    Dir(&'a Dir),
+    File(Ino),
+    Symlink(&'a Symlink),
+}
+
+/// The lower side of a lookup.
+#[derive(Clone, Copy, Debug)]
+enum Low<'a> {
+    Dir(&'a MDir),
+    File(u32, Ino),
+    Symlink(u32, &'a Symlink),
+}
+
+impl<'a> Low<'a> {
+    fn of(m: &'a MNode) -> Low<'a> {
+        match m {
+            MNode::Dir(d) => Low::Dir(d),
+            MNode::File { layer, ino } => Low::File(*layer, *ino),
+            MNode::Symlink { layer, link } => Low::Symlink(*layer, link),
+        }
+    }
+
+    fn layer(self) -> u32 {
+        match self {
+            Low::Dir(d) => d.layers.first().copied().unwrap_or(0),
+            Low::File(l, _) | Low::Symlink(l, _) => l,
+        }
+    }
+
+    fn file_type(self) -> FileType {
+        match self {
+            Low::Dir(_) => FileType::Dir,
+            Low::File(..) => FileType::File,
+            Low::Symlink(..) => FileType::Symlink,
+        }
+    }
+}
+
+/// A resolved entry of the merged view: its container-layer part, the lower part it merges
+/// with (only directories merge), or both.
+#[derive(Clone, Copy, Debug)]
+struct Found<'a> {
+    upper: Option<Up<'a>>,
+    lower: Option<Low<'a>>,
+}
+
+impl Found<'_> {
+    fn file_type(&self) -> FileType {
+        match (self.upper, self.lower) {
+            (Some(Up::Dir(_)), _) => FileType::Dir,
+            (Some(Up::File(_)), _) => FileType::File,
+            (Some(Up::Symlink(_)), _) => FileType::Symlink,
+            (None, Some(l)) => l.file_type(),
+            (None, None) => FileType::Dir,
+        }
+    }
+
+    fn is_dir(&self) -> bool {
+        self.file_type() == FileType::Dir
+    }
+}
+
+/// An image plus one writable layer.
+#[derive(Clone, Debug)]
+pub struct Container {
+    image: Arc<Image>,
+    upper: Layer,
+    opts: Options,
+    limits: Limits,
+    /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
+    index: BTreeMap<(u32, Ino), Ino>,
+    events: Vec<Event>,
+    clock: i64,
+    upper_bytes: u64,
+    upper_entries: usize,
+}
+
+impl Container {
+    /// A container on `image` with an empty writable layer.
+    pub fn new(image: Arc<Image>, opts: Options) -> Container {
+        let mut upper = Layer::new();
+        upper.root.meta = image.root().meta;
+        Container {
+            image,
+            upper,
+            opts,
+            limits: Limits::default(),
+            index: BTreeMap::new(),
+            events: Vec::new(),
+            clock: 0,
+            upper_bytes: 0,
+            upper_entries: 0,
+        }
+    }
+
+    /// Replaces the limits.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The image below the writable layer.
+    pub fn image(&self) -> &Arc<Image> {
+        &self.image
+    }
+
+    /// The writable layer.
+    pub fn upper(&self) -> &Layer {
+        &self.upper
+    }
+
+    /// The toggles.
+    pub fn options(&self) -> Options {
+        self.opts
+    }
+
+    /// Changes the toggles; they affect the operations that follow.
+    pub fn set_options(&mut self, opts: Options) {
+        self.opts = opts;
+    }
+
+    /// Sets the time stamped on entries created or changed from now on (the engine has no
+    /// clock of its own).
+    pub fn set_clock(&mut self, now: i64) {
+        self.clock = now;
+    }
+
+    /// The time stamped on new entries.
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// Every event so far, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The index of the container layer in event `layers` lists: one above the top image layer.
+    pub fn container_layer(&self) -> usize {
+        self.image.layers().len()
+    }
+
+    /// Bytes of file content in the writable layer.
+    pub fn upper_bytes(&self) -> u64 {
+        self.upper_bytes
+    }
+
+    // ----- events -----------------------------------------------------------------------------
+
+    fn layer_name(&self, layer: usize) -> String {
+        if layer == self.container_layer() {
+            "the container layer".to_string()
+        } else {
+            format!("layer {layer}")
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        kind: EventKind,
+        path: &VPath,
+        to: Option<&VPath>,
+        layers: Vec<usize>,
+        bytes: u64,
+        metadata_only: bool,
+        message: String,
+    ) {
+        let seq = self.events.len() as u64 + 1;
+        self.events.push(Event {
+            seq,
+            kind,
+            path: path.to_string(),
+            to: to.map(|t| t.to_string()),
+            layers,
+            bytes,
+            metadata_only,
+            message,
+        });
+    }
+
+    /// Records an event the shell caused on its own, such as GNU `mv` falling back to copying a
+    /// directory after EXDEV.
+    pub fn record(&mut self, kind: EventKind, path: &VPath, to: Option<&VPath>, message: String) {
+        let c = self.container_layer();
+        self.emit(kind, path, to, vec![c], 0, false, message);
+    }
+
+    fn since(&self, start: usize) -> Vec<Event> {
+        self.events[start..].to_vec()
+    }
+
+    // ----- the read side ----------------------------------------------------------------------
+
+    fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+        let root_lower = if self.upper.root.opaque {
+            None
+        } else {
+            Some(self.image.root())
+        };
+        let mut cur = Found {
+            upper: Some(Up::Dir(&self.upper.root)),
+            lower: root_lower.map(Low::Dir),
+        };
+        for comp in path.components() {
+            let (up_dir, low_dir) = match (cur.upper, cur.lower) {
+                (Some(Up::Dir(u)), Some(Low::Dir(l))) => (Some(u), Some(l)),
+                (Some(Up::Dir(u)), _) => (Some(u), None),
+                (None, Some(Low::Dir(l))) => (None, Some(l)),
+                _ => return Err(ErrorKind::NotADirectory),
+            };
+            let uc = up_dir.and_then(|d| d.children.get(comp));
+            let lc = low_dir.and_then(|d| d.children.get(comp));
+            cur = match uc {
+                Some(Node::Whiteout) => return Err(ErrorKind::NotFound),
+                Some(Node::Dir(ud)) => {
+                    let below = if ud.opaque {
+                        None
+                    } else if let Some(r) = &ud.redirect {
+                        self.image.lookup(r)
+                    } else {
+                        lc
+                    };
+                    let below = below.and_then(MNode::as_dir).map(Low::Dir);
+                    Found {
+                        upper: Some(Up::Dir(ud)),
+                        lower: below,
+                    }
+                }
+                Some(Node::File(ino)) => Found {
+                    upper: Some(Up::File(*ino)),
+                    lower: None,
+                },
+                Some(Node::Symlink(s)) => Found {
+                    upper: Some(Up::Symlink(s)),
+                    lower: None,
+                },
+                None => match lc {
+                    Some(m) => Found {
+                        upper: None,
+                        lower: Some(Low::of(m)),
+                    },
+                    None => return Err(ErrorKind::NotFound),
+                },
+            };
+        }
+        Ok(cur)
+    }
+
+    fn found(&self, op: &'static str, path: &VPath) -> Result<Found<'_>> {
+        self.find(path)
+            .map_err(|k| Error::new(k, op, path.as_str()))
+    }
+
+    /// The lower entry that would show at `path` if the container layer had nothing at that
+    /// name: what decides whether removing the name needs a whiteout (the kernel's
+    /// `ovl_lower_positive`).
+    fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
+        let parent = path.parent()?;
+        let name = path.name()?;
+        match self.find(&parent).ok()?.lower? {
+            Low::Dir(d) => d.children.get(name).map(Low::of),
+            _ => None,
+        }
+    }
+
+    /// True when something is visible at `path`.
+    pub fn exists(&self, path: &VPath) -> bool {
+        self.find(path).is_ok()
+    }
+
+    fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
+        if self.opts.index {
+            if let Some(u) = self.index.get(&(layer, ino)) {
+                return self.upper.inodes.get(u);
+            }
+        }
+        self.image.inode(layer, ino)
+    }
+
+    fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
+        match (f.upper, f.lower) {
+            (Some(Up::File(ino)), _) => self.upper.inodes.get(&ino),
+            (None, Some(Low::File(l, ino))) => self.lower_inode(l, ino),
+            _ => None,
+        }
+    }
+
+    /// `lstat`: what is at `path`, without following a final symlink.
+    pub fn stat(&self, path: &VPath) -> Result<Stat> {
+        let f = self.found("stat", path)?;
+        let c = self.container_layer();
+        let dir_stat = |meta: Meta, layer: usize, ino: u64| Stat {
+            file_type: FileType::Dir,
+            mode: meta.mode,
+            uid: meta.uid,
+            gid: meta.gid,
+            mtime: meta.mtime,
+            size: 4096,
+            nlink: 2,
+            layer,
+            ino,
+            target: None,
+        };
+        let link_stat = |s: &Symlink, layer: usize, ino: u64| Stat {
+            file_type: FileType::Symlink,
+            mode: 0o777,
+            uid: s.meta.uid,
+            gid: s.meta.gid,
+            mtime: s.meta.mtime,
+            size: s.target.len() as u64,
+            nlink: 1,
+            layer,
+            ino,
+            target: Some(s.target.clone()),
+        };
+        let synthetic = path_ino(path);
+        Ok(match (f.upper, f.lower) {
+            (Some(Up::Dir(d)), _) => dir_stat(d.meta, c, synthetic),
+            (Some(Up::Symlink(s)), _) => link_stat(s, c, synthetic),
+            (None, Some(Low::Dir(d))) => dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic),
+            (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
+            (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
+            (None, Some(Low::File(l, ino))) => {
+                match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                    Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
+                    None => {
+                        let layer = self.image.layers().get(l as usize).ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "stat", path.as_str())
+                        })?;
+                        self.file_stat(l as usize, l as u64, ino, layer)?
+                    }
+                }
+            }
+            (None, None) => dir_stat(Meta::default(), c, synthetic),
+        })
+    }
+
+    fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {
+        let inode = in_layer
+            .inodes
+            .get(&ino)
+            .ok_or_else(|| Error::without_path(ErrorKind::NotFound, "stat", "dangling inode"))?;
+        Ok(Stat {
+            file_type: FileType::File,
+            mode: inode.meta.mode,
+            uid: inode.meta.uid,
+            gid: inode.meta.gid,
+            mtime: inode.meta.mtime,
+            size: inode.data.len(),
+            nlink: inode.nlink.max(1),
+            layer,
+            ino: (lid << 40) | ino,
+            target: None,
+        })
+    }
+
+    /// The content of the regular file at `path`.
+    pub fn read(&self, path: &VPath) -> Result<Blob> {
+        let f = self.found("read", path)?;
+        if f.is_dir() {
+            return Err(Error::new(ErrorKind::IsADirectory, "read", path.as_str()));
+        }
+        self.file_inode(&f)
+            .map(|i| i.data.clone())
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "read", path.as_str()))
+    }
+
+    /// The target of the symlink at `path`.
+    pub fn readlink(&self, path: &VPath) -> Result<String> {
+        match self.found("readlink", path)? {
+            Found {
+                upper: Some(Up::Symlink(s)),
+                ..
+            }
+            | Found {
+                upper: None,
+                lower: Some(Low::Symlink(_, s)),
+            } => Ok(s.target.clone()),
+            _ => Err(Error::new(
+                ErrorKind::InvalidInput,
+                "readlink",
+                path.as_str(),
+            )),
+        }
+    }
+
+    /// The merged listing of the directory at `path`: every layer's names, duplicates dropped,
+    /// whiteouts and what they hide left out, sorted by name.
+    pub fn readdir(&self, path: &VPath) -> Result<Vec<(String, FileType)>> {
+        let f = self.found("readdir", path)?;
+        let (up, low) = match (f.upper, f.lower) {
+            (Some(Up::Dir(u)), Some(Low::Dir(l))) => (Some(u), Some(l)),
+            (Some(Up::Dir(u)), _) => (Some(u), None),
+            (None, Some(Low::Dir(l))) => (None, Some(l)),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::NotADirectory,
+                    "readdir",
+                    path.as_str(),
+                ))
+            }
+        };
+        let mut out: BTreeMap<&str, FileType> = BTreeMap::new();
+        if let Some(l) = low {
+            for (name, m) in &l.children {
+                out.insert(name, Low::of(m).file_type());
+            }
+        }
+        if let Some(u) = up {
+            for (name, n) in &u.children {
+                match n {
+                    Node::Whiteout => {
+                        out.remove(name.as_str());
+                    }
+                    n => {
+                        out.insert(name, n.file_type());
+                    }
+                }
+            }
+        }
+        Ok(out.into_iter().map(|(n, t)| (n.to_string(), t)).collect())
+    }
+
+    /// True when the directory at `path` shows no children.
+    fn is_empty_dir(&self, path: &VPath) -> Result<bool> {
+        Ok(self.readdir(path)?.is_empty())
+    }
+
+    /// Resolves `raw` (absolute, or relative to `cwd`) through the union, following symlinks in
+    /// every component and, when `follow_last`, in the last one. Symlinks resolve inside the
+    /// union, never above its root; more than 40 hops is ELOOP. The last component need not
+    /// exist; every one before it must be a directory.
+    pub fn resolve(&self, cwd: &VPath, raw: &str, follow_last: bool) -> Result<VPath> {
+        const MAX_HOPS: usize = 40;
+        let err = |k: ErrorKind| Error::new(k, "resolve", raw);
+        if raw.is_empty() {
+            return Err(err(ErrorKind::NotFound));
+        }
+        if raw.len() > PATH_MAX {
+            return Err(err(ErrorKind::NameTooLong));
+        }
+        if raw.contains('\0') {
+            return Err(err(ErrorKind::InvalidInput));
+        }
+        // A stack of components still to walk, the next one last.
+        let mut todo: Vec<String> = raw
+            .split('/')
+            .rev()
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect();
+        let trailing_slash = raw.ends_with('/');
+        let mut cur = if raw.starts_with('/') {
+            VPath::root()
+        } else {
+            cwd.clone()
+        };
+        let mut hops = 0;
+        while let Some(comp) = todo.pop() {
+            match comp.as_str() {
+                "." => continue,
+                ".." => {
+                    cur = cur.parent().unwrap_or_else(VPath::root);
+                    continue;
+                }
+                _ => {}
+            }
+            if comp.len() > NAME_MAX {
+                return Err(err(ErrorKind::NameTooLong));
+            }
+            // The current directory must be one.
+            match self.find(&cur) {
+                Ok(f) if f.is_dir() => {}
+                Ok(_) => return Err(err(ErrorKind::NotADirectory)),
+                Err(k) => return Err(err(k)),
+            }
+            let next = match cur.join(&comp) {
+                Ok(p) => p,
+                // A `.wh.` name cannot exist in the union; looking it up finds nothing, and
+                // creating it is refused where the name is checked for creation.
+                Err(e) if e.kind() == ErrorKind::InvalidInput && todo.is_empty() => {
+                    return Err(e);
+                }
+                Err(e) if e.kind() == ErrorKind::InvalidInput => {
+                    return Err(err(ErrorKind::NotFound))
+                }
+                Err(e) => return Err(e),
+            };
+            let last = todo.is_empty();
+            let follow = !last || follow_last || trailing_slash;
+            if follow {
+                if let Ok(
+                    Found {
+                        upper: Some(Up::Symlink(s)),
+                        ..
+                    }
+                    | Found {
+                        upper: None,
+                        lower: Some(Low::Symlink(_, s)),
+                    },
+                ) = self.find(&next)
+                {
+                    hops += 1;
+                    if hops > MAX_HOPS {
+                        return Err(err(ErrorKind::Loop));
+                    }
+                    if s.target.is_empty() {
+                        return Err(err(ErrorKind::NotFound));
+                    }
+                    if s.target.starts_with('/') {
+                        cur = VPath::root();
+                    }
+                    todo.extend(
+                        s.target
+                            .split('/')
+                            .rev()
+                            .filter(|c| !c.is_empty())
+                            .map(String::from),
+                    );
+                    continue;
+                }
+            }
+            cur = next;
+        }
+        if trailing_slash {
+            if let Ok(f) = self.find(&cur) {
+                if !f.is_dir() {
+                    return Err(err(ErrorKind::NotADirectory));
+                }
+            }
+        }
+        Ok(cur)
+    }
+
+    // ----- the write side: helpers --------------------------------------------------------------
+
+    fn parent_of(&self, op: &'static str, path: &VPath) -> Result<VPath> {
+        let parent = path
+            .parent()
+            .ok_or_else(|| Error::new(ErrorKind::Busy, op, path.as_str()))?;
+        let f = self.found(op, &parent)?;
+        if !f.is_dir() {
+            return Err(Error::new(ErrorKind::NotADirectory, op, path.as_str()));
+        }
+        Ok(parent)
+    }
+
+    /// Copies up every missing directory from the root down to `dir`, each with its lower
+    /// metadata, before anything inside it changes.
+    fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
+        let mut at = VPath::root();
+        for comp in dir.components() {
+            at = at.join(comp)?;
+            let f = self.found("copy-up", &at)?;
+            match (f.upper, f.lower) {
+                (Some(Up::Dir(_)), _) => continue,
+                (None, Some(Low::Dir(m))) => {
+                    let meta = m.meta;
+                    let from = Low::Dir(m).layer() as usize;
+                    let new = Dir {
+                        meta,
+                        opaque: false,
+                        redirect: None,
+                        children: BTreeMap::new(),
+                    };
+                    self.put(&at, Node::Dir(new))?;
+                    let msg = format!(
+                        "copy-up: directory {at} created in the container layer with the metadata it has in {}, so that {why} can change inside it",
+                        self.layer_name(from)
+                    );
+                    let c = self.container_layer();
+                    self.emit(EventKind::CopyUp, &at, None, vec![from, c], 0, true, msg);
+                }
+                _ => return Err(Error::new(ErrorKind::NotADirectory, "copy-up", at.as_str())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure `path` itself lives in the container layer, copying it up (its parents first)
+    /// when it is only in the image. `meta_only` asks for a metadata-only copy of a regular file,
+    /// which happens only with `metacopy=on`. `reason` finishes the event's sentence.
+    fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &str) -> Result<()> {
+        let f = self.found("copy-up", path)?;
+        if f.upper.is_some() {
+            if !meta_only {
+                self.copy_up_data(path, reason)?;
+            }
+            return Ok(());
+        }
+        let Some(low) = f.lower else { return Ok(()) };
+        let parent = path.parent().unwrap_or_else(VPath::root);
+        let from = low.layer() as usize;
+        let c = self.container_layer();
+        match low {
+            Low::Dir(m) => {
+                let meta = m.meta;
+                self.copy_up_dirs(&parent, path)?;
+                let new = Dir {
+                    meta,
+                    opaque: false,
+                    redirect: None,
+                    children: BTreeMap::new(),
+                };
+                self.put(path, Node::Dir(new))?;
+                let msg = format!(
+                    "copy-up: directory {path} created in the container layer with the metadata it has in {} {reason}",
+                    self.layer_name(from)
+                );
+                self.emit(EventKind::CopyUp, path, None, vec![from, c], 0, true, msg);
+            }
+            Low::Symlink(_, s) => {
+                let s = s.clone();
+                self.copy_up_dirs(&parent, path)?;
+                let bytes = s.target.len() as u64;
+                self.put(path, Node::Symlink(s))?;
+                let msg = format!(
+                    "copy-up: symlink {path} copied from {} into the container layer {reason}",
+                    self.layer_name(from)
+                );
+                self.emit(
+                    EventKind::CopyUp,
+                    path,
+                    None,
+                    vec![from, c],
+                    bytes,
+                    false,
+                    msg,
+                );
+            }
+            Low::File(l, ino) => {
+                let indexed = if self.opts.index {
+                    self.index.get(&(l, ino)).copied()
+                } else {
+                    None
+                };
+                let lower_nlink = self
+                    .image
+                    .layers()
+                    .get(l as usize)
+                    .map_or(1, |layer| layer.nlink(ino));
+                let inode = self
+                    .lower_inode(l, ino)
+                    .cloned()
+                    .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
+                self.copy_up_dirs(&parent, path)?;
+                if let Some(uino) = indexed {
+                    self.put(path, Node::File(uino))?;
+                    let msg = format!(
+                        "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
+                    );
+                    self.emit(EventKind::CopyUp, path, None, vec![from, c], 0, true, msg);
+                    if !meta_only {
+                        self.copy_up_data(path, reason)?;
+                    }
+                    return Ok(());
+                }
+                let size = inode.data.len();
+                let meta_only = meta_only && self.opts.metacopy;
+                if !meta_only {
+                    self.check_bytes(path, self.upper_bytes + size)?;
+                }
+                let mut new = FileInode::new(inode.meta, inode.data);
+                new.metacopy = meta_only;
+                let uino = self.upper.add_inode(new);
+                if !meta_only {
+                    self.upper_bytes += size;
+                }
+                self.put(path, Node::File(uino))?;
+                let msg = if meta_only {
+                    format!(
+                        "copy-up: only the metadata of {path} was copied from {} into the container layer (metacopy=on); its {} of data stay below until it is opened for writing",
+                        self.layer_name(from),
+                        human_bytes(size)
+                    )
+                } else {
+                    format!(
+                        "copy-up: {path} ({}) copied from {} into the container layer {reason}",
+                        human_bytes(size),
+                        self.layer_name(from)
+                    )
+                };
+                let bytes = if meta_only { 0 } else { size };
+                self.emit(
+                    EventKind::CopyUp,
+                    path,
+                    None,
+                    vec![from, c],
+                    bytes,
+                    meta_only,
+                    msg,
+                );
+                if lower_nlink > 1 {
+                    if self.opts.index {
+                        self.index.insert((l, ino), uino);
+                    } else {
+                        let msg = format!(
+                            "hardlink-break: {path} had {lower_nlink} names in {}; the copy in the container layer is a new inode, so the other names no longer see its changes (index=off)",
+                            self.layer_name(from)
+                        );
+                        self.emit(
+                            EventKind::HardlinkBreak,
+                            path,
+                            None,
+                            vec![from, c],
+                            0,
+                            false,
+                            msg,
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// With `metacopy=on`, brings the data of a metadata-only copy up on its first open for write.
+    fn copy_up_data(&mut self, path: &VPath, reason: &str) -> Result<()> {
+        let Ok(Found {
+            upper: Some(Up::File(ino)),
+            ..
+        }) = self.find(path)
+        else {
+            return Ok(());
+        };
+        let Some(inode) = self.upper.inodes.get(&ino) else {
+            return Ok(());
+        };
+        if !inode.metacopy {
+            return Ok(());
+        }
+        let size = inode.data.len();
+        self.check_bytes(path, self.upper_bytes + size)?;
+        if let Some(i) = self.upper.inodes.get_mut(&ino) {
+            i.metacopy = false;
+        }
+        self.upper_bytes += size;
+        let from = self.lower_at(path).map_or(0, |l| l.layer() as usize);
+        let c = self.container_layer();
+        let msg = format!(
+            "copy-up: the data of {path} ({}) follows its metadata into the container layer {reason}",
+            human_bytes(size)
+        );
+        self.emit(
+            EventKind::CopyUp,
+            path,
+            None,
+            vec![from, c],
+            size,
+            false,
+            msg,
+        );
+        Ok(())
+    }
+
+    fn check_bytes(&self, path: &VPath, total: u64) -> Result<()> {
+        if total > self.limits.max_bytes {
+            return Err(
+                Error::new(ErrorKind::NoSpace, "write", path.as_str()).with_detail(format!(
+                    "the container layer would hold {}; the limit is {}",
+                    human_bytes(total),
+                    human_bytes(self.limits.max_bytes)
+                )),
+            );
+        }
+        Ok(())
+    }
+
+    /// Puts `node` at `path` in the container layer (its parent must already be there),
+    /// replacing what was there, and keeps the link counts and totals true.
+    fn put(&mut self, path: &VPath, node: Node) -> Result<()> {
+        let name = path
+            .name()
+            .ok_or_else(|| Error::new(ErrorKind::Busy, "put", path.as_str()))?;
+        let parent = path.parent().unwrap_or_else(VPath::root);
+        let exists = self
+            .upper
+            .dir(&parent)
+            .is_some_and(|d| d.children.contains_key(name));
+        if !exists && self.upper_entries >= self.limits.max_entries {
+            return Err(
+                Error::new(ErrorKind::NoSpace, "create", path.as_str()).with_detail(format!(
+                    "the container layer already holds {} entries, the limit",
+                    self.limits.max_entries
+                )),
+            );
+        }
+        let added = count_nodes(&node);
+        if let Node::File(ino) = &node {
+            if let Some(i) = self.upper.inodes.get_mut(ino) {
+                i.nlink += 1;
+            }
+        }
+        let dir = self
+            .upper
+            .dir_mut(&parent)
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "put", parent.as_str()))?;
+        let old = dir.children.insert(name.to_string(), node);
+        self.upper_entries += added;
+        if let Some(old) = old {
+            self.release(old);
+        }
+        Ok(())
+    }
+
+    /// Takes the entry at `path` out of the container layer (with its subtree).
+    fn take(&mut self, path: &VPath) -> Option<Node> {
+        let name = path.name()?;
+        let parent = path.parent()?;
+        let node = self.upper.dir_mut(&parent)?.children.remove(name)?;
+        Some(node)
+    }
+
+    /// Accounts for a subtree that left the container layer.
+    fn release(&mut self, node: Node) {
+        self.upper_entries = self.upper_entries.saturating_sub(count_nodes(&node));
+        let mut files = Vec::new();
+        collect_files(&node, &mut files);
+        for ino in files {
+            let gone = match self.upper.inodes.get_mut(&ino) {
+                Some(i) => {
+                    i.nlink = i.nlink.saturating_sub(1);
+                    i.nlink == 0
+                }
+                None => false,
+            };
+            if gone {
+                if let Some(i) = self.upper.inodes.remove(&ino) {
+                    if !i.metacopy {
+                        self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());
+                    }
+                }
+                self.index.retain(|_, u| *u != ino);
+            }
+        }
+    }
+
+    fn new_meta(&self, mode: u32) -> Meta {
+        Meta::new(mode, self.clock)
+    }
+
+    /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
+    fn over_whiteout(&self, path: &VPath) -> bool {
+        let Some(parent) = path.parent() else {
+            return false;
+        };
+        let Some(name) = path.name() else {
+            return false;
+        };
+        matches!(
+            self.upper.dir(&parent).and_then(|d| d.children.get(name)),
+            Some(Node::Whiteout)
+        )
+    }
+
+    fn check_new_name(&self, op: &'static str, path: &VPath) -> Result<()> {
+        match path.name() {
+            Some(n) => check_name(n, "/").map_err(|e| Error::new(e.kind(), op, path.as_str())),
+            None => Err(Error::new(ErrorKind::AlreadyExists, op, path.as_str())),
+        }
+    }
+
+    // ----- the write side: operations ---------------------------------------------------------
+
+    /// `open(2)` with the given flags; `mode` (umask already applied) is used when the file is
+    /// created. Opening for write or with `O_TRUNC` copies a lower file up, even if nothing is
+    /// written; a read-only open changes nothing.
+    pub fn open(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        match self.find(path) {
+            Ok(f) => {
+                if flags.create && flags.excl {
+                    return Err(Error::new(ErrorKind::AlreadyExists, "open", path.as_str()));
+                }
+                if f.is_dir() {
+                    if flags.write || flags.truncate {
+                        return Err(Error::new(ErrorKind::IsADirectory, "open", path.as_str()));
+                    }
+                    return Ok(Vec::new());
+                }
+                if f.file_type() == FileType::Symlink {
+                    // Callers resolve symlinks first; a dangling one is opened by creating its
+                    // target, which they do by resolving again.
+                    return Err(Error::new(ErrorKind::Loop, "open", path.as_str()));
+                }
+                if flags.write || flags.truncate {
+                    self.copy_up(path, false, "before it is opened for writing")?;
+                }
+                if flags.truncate {
+                    self.set_data(path, Blob::empty(), EventKind::Truncate)?;
+                }
+            }
+            Err(ErrorKind::NotFound) if flags.create => {
+                self.check_new_name("open", path)?;
+                let parent = self.parent_of("open", path)?;
+                self.copy_up_dirs(&parent, path)?;
+                let replaced = self.over_whiteout(path);
+                let ino = self
+                    .upper
+                    .add_inode(FileInode::new(self.new_meta(mode), Blob::empty()));
+                self.put(path, Node::File(ino))?;
+                let c = self.container_layer();
+                let msg = if replaced {
+                    format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}")
+                } else {
+                    format!("create: {path} created in the container layer")
+                };
+                self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
+            }
+            Err(k) => return Err(Error::new(k, "open", path.as_str())),
+        }
+        Ok(self.since(start))
+    }
+
+    /// Replaces a container-layer file's data and records `kind` (a write or a truncate).
+    fn set_data(&mut self, path: &VPath, data: Blob, kind: EventKind) -> Result<()> {
+        let Ok(Found {
+            upper: Some(Up::File(ino)),
+            ..
+        }) = self.find(path)
+        else {
+            return Err(Error::new(ErrorKind::InvalidInput, "write", path.as_str()));
+        };
+        let old = self
+            .upper
+            .inodes
+            .get(&ino)
+            .map_or(0, |i| if i.metacopy { 0 } else { i.data.len() });
+        let new_len = data.len();
+        self.check_bytes(path, self.upper_bytes - old + new_len)?;
+        let clock = self.clock;
+        let bytes = if let Some(i) = self.upper.inodes.get_mut(&ino) {
+            let written = if kind == EventKind::Write {
+                new_len.saturating_sub(i.data.len())
+            } else {
+                new_len
+            };
+            i.data = data;
+            i.metacopy = false;
+            i.meta.mtime = clock;
+            written
+        } else {
+            0
+        };
+        self.upper_bytes = self.upper_bytes - old + new_len;
+        let c = self.container_layer();
+        let msg = match kind {
+            EventKind::Truncate => format!(
+                "truncate: {path} set to {} in the container layer",
+                human_bytes(new_len)
+            ),
+            _ => format!(
+                "write: {} written to {path} in the container layer",
+                human_bytes(bytes)
+            ),
+        };
+        self.emit(kind, path, None, vec![c], bytes, false, msg);
+        Ok(())
+    }
+
+    /// Appends `data` to the file at `path` (opening it for write first, which copies it up).
+    pub fn append(&mut self, path: &VPath, data: &[u8]) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        self.open(
+            path,
+            OpenFlags {
+                write: true,
+                ..OpenFlags::default()
+            },
+            0o644,
+        )?;
+        let f = self.found("write", path)?;
+        if f.is_dir() {
+            return Err(Error::new(ErrorKind::IsADirectory, "write", path.as_str()));
+        }
+        let old = self
+            .file_inode(&f)
+            .map(|i| i.data.clone())
+            .unwrap_or_else(Blob::empty);
+        if data.is_empty() {
+            return Ok(self.since(start));
+        }
+        let mut bytes = Vec::with_capacity(old.bytes().len() + data.len());
+        bytes.extend_from_slice(old.bytes());
+        bytes.extend_from_slice(data);
+        let c = self.container_layer();
+        self.set_data(path, Blob::new(bytes), EventKind::Write)?;
+        if let Some(e) = self.events.last_mut() {
+            e.bytes = data.len() as u64;
+            e.message = format!(
+                "write: {} written to {path} in the container layer",
+                human_bytes(data.len() as u64)
+            );
+            e.layers = vec![c];
+        }
+        Ok(self.since(start))
+    }
+
+    /// Writes a whole file: creates it (mode 0644) or truncates it, then writes `data`; with
+    /// `append` the data goes at the end instead.
+    pub fn write_file(&mut self, path: &VPath, data: &[u8], append: bool) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let flags = OpenFlags {
+            write: true,
+            create: true,
+            excl: false,
+            truncate: !append,
+        };
+        self.open(path, flags, 0o644)?;
+        self.append(path, data)?;
+        Ok(self.since(start))
+    }
+
+    /// `truncate(2)`: sets the length of a file, copying it up first.
+    pub fn truncate(&mut self, path: &VPath, len: u64) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let f = self.found("truncate", path)?;
+        if f.is_dir() {
+            return Err(Error::new(
+                ErrorKind::IsADirectory,
+                "truncate",
+                path.as_str(),
+            ));
+        }
+        if len > self.limits.max_bytes {
+            return Err(Error::new(ErrorKind::FileTooBig, "truncate", path.as_str()));
+        }
+        self.copy_up(path, false, "before it is truncated")?;
+        let old = self.read(path)?;
+        let mut bytes = old.bytes().to_vec();
+        bytes.resize(len as usize, 0);
+        self.set_data(path, Blob::new(bytes), EventKind::Truncate)?;
+        Ok(self.since(start))
+    }
+
+    /// `mkdir(2)`. Over a whiteout the new directory is opaque, so the deleted lower directory's
+    /// children stay hidden (`rm -rf d; mkdir d` gives an empty, opaque `d`).
+    pub fn mkdir(&mut self, path: &VPath, mode: u32) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        if self.exists(path) {
+            return Err(Error::new(ErrorKind::AlreadyExists, "mkdir", path.as_str()));
+        }
+        self.check_new_name("mkdir", path)?;
+        let parent = self.parent_of("mkdir", path)?;
+        self.copy_up_dirs(&parent, path)?;
+        let opaque = self.over_whiteout(path);
+        let dir = Dir {
+            meta: self.new_meta(mode),
+            opaque,
+            redirect: None,
+            children: BTreeMap::new(),
+        };
+        self.put(path, Node::Dir(dir))?;
+        let c = self.container_layer();
+        self.emit(
+            EventKind::Mkdir,
+            path,
+            None,
+            vec![c],
+            0,
+            false,
+            format!("mkdir: directory {path} created in the container layer"),
+        );
+        if opaque {
+            let below = self.lower_at(path).map(|l| l.layer() as usize);
+            let mut layers = vec![c];
+            layers.extend(below);
+            let msg = format!(
+                "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
+            );
+            self.emit(EventKind::Opaque, path, None, layers, 0, false, msg);
+        }
+        Ok(self.since(start))
+    }
+
+    /// Removes the name at `path`: a container-only entry just goes; an entry the image has
+    /// leaves a whiteout.
+    fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
+        let parent = self.parent_of(op, path)?;
+        let c = self.container_layer();
+        let below = self.lower_at(path).map(|low| {
+            let size = match low {
+                Low::File(l, ino) => self.image.inode(l, ino).map_or(0, |i| i.data.len()),
+                _ => 0,
+            };
+            (low.layer() as usize, size)
+        });
+        let in_upper = self
+            .upper
+            .get(path)
+            .is_some_and(|n| !matches!(n, Node::Whiteout));
+        if let Some((from, size)) = below {
+            self.copy_up_dirs(&parent, path)?;
+            self.put(path, Node::Whiteout)?;
+            let msg = format!(
+                "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
+                self.layer_name(from),
+                human_bytes(size)
+            );
+            self.emit(
+                EventKind::Whiteout,
+                path,
+                None,
+                vec![from, c],
+                0,
+                false,
+                msg,
+            );
+        } else if in_upper {
+            if let Some(old) = self.take(path) {
+                self.release(old);
+            }
+            self.emit(
+                EventKind::Remove,
+                path,
+                None,
+                vec![c],
+                0,
+                false,
+                format!("remove: {path} existed only in the container layer and is gone"),
+            );
+        }
+        Ok(())
+    }
+
+    /// `unlink(2)`.
+    pub fn unlink(&mut self, path: &VPath) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let f = self.found("unlink", path)?;
+        if f.is_dir() {
+            return Err(Error::new(ErrorKind::IsADirectory, "unlink", path.as_str()));
+        }
+        self.remove_name("unlink", path)?;
+        Ok(self.since(start))
+    }
+
+    /// `rmdir(2)`: ENOTEMPTY while any child is visible; a directory the image has becomes a
+    /// whiteout.
+    pub fn rmdir(&mut self, path: &VPath) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        if path.is_root() {
+            return Err(Error::new(ErrorKind::Busy, "rmdir", path.as_str()));
+        }
+        let f = self.found("rmdir", path)?;
+        if !f.is_dir() {
+            return Err(Error::new(ErrorKind::NotADirectory, "rmdir", path.as_str()));
+        }
+        if !self.is_empty_dir(path)? {
+            return Err(Error::new(ErrorKind::NotEmpty, "rmdir", path.as_str()));
+        }
+        self.remove_name("rmdir", path)?;
+        Ok(self.since(start))
+    }
+
+    /// `rename(2)`. A lower or merged directory fails with EXDEV unless `redirect_dir=on`; a
+    /// lower file is copied up first and its old name whited out.
+    pub fn rename(&mut self, from: &VPath, to: &VPath) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let src = self.found("rename", from)?;
+        if from.is_root() || to.is_root() {
+            return Err(Error::new(ErrorKind::Busy, "rename", from.as_str()));
+        }
+        let to_parent = self.parent_of("rename", to)?;
+        let src_dir = src.is_dir();
+        let src_has_lower = src.lower.is_some() || src.upper.is_none();
+        let dst_dir = self.find(to).ok().map(|d| d.is_dir());
+        if from == to {
+            return Ok(Vec::new());
+        }
+        if src_dir && to.starts_with(from) {
+            return Err(Error::new(ErrorKind::InvalidInput, "rename", from.as_str()));
+        }
+        if let Some(dst_is_dir) = dst_dir {
+            match (src_dir, dst_is_dir) {
+                (true, false) => {
+                    return Err(Error::new(ErrorKind::NotADirectory, "rename", to.as_str()))
+                }
+                (false, true) => {
+                    return Err(Error::new(ErrorKind::IsADirectory, "rename", to.as_str()))
+                }
+                (true, true) if !self.is_empty_dir(to)? => {
+                    return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()))
+                }
+                _ => {}
+            }
+        }
+        self.check_new_name("rename", to)?;
+        let c = self.container_layer();
+        if src_dir && src_has_lower && !self.opts.redirect_dir {
+            return Err(Error::new(ErrorKind::CrossDevice, "rename", from.as_str()).with_detail(
+                "overlayfs cannot rename a directory that lower layers have unless redirect_dir=on",
+            ));
+        }
+        let from_parent = from.parent().unwrap_or_else(VPath::root);
+        self.copy_up_dirs(&from_parent, from)?;
+        self.copy_up_dirs(&to_parent, to)?;
+        let old_below = self.lower_at(from).map(|l| l.layer() as usize);
+        let mut redirected = false;
+        if src_dir && src_has_lower {
+            // redirect_dir=on: the directory is copied up empty and remembers where it came from.
+            self.copy_up(from, true, "so that it can be renamed")?;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if d.redirect.is_none() {
+                    d.redirect = Some(from.clone());
+                }
+            }
+            redirected = true;
+        } else if !src_dir {
+            self.copy_up(from, self.opts.metacopy, "so that it can be renamed")?;
+        }
+        let to_parent_merged = self
+            .find(&to_parent)
+            .ok()
+            .is_some_and(|f| f.lower.is_some());
+        let Some(mut node) = self.take(from) else {
+            return Err(Error::new(ErrorKind::NotFound, "rename", from.as_str()));
+        };
+        let mut made_opaque = false;
+        if let Node::Dir(d) = &mut node {
+            if !redirected && !d.opaque && d.redirect.is_none() && to_parent_merged {
+                d.opaque = true;
+                made_opaque = true;
+            }
+        }
+        // `put` accounts for the node again; undo the count `take` left in place.
+        self.upper_entries = self.upper_entries.saturating_sub(count_nodes(&node));
+        if let Node::File(ino) = &node {
+            if let Some(i) = self.upper.inodes.get_mut(ino) {
+                i.nlink = i.nlink.saturating_sub(1);
+            }
+        }
+        self.put(to, node)?;
+        let msg = format!("rename: {from} renamed to {to} in the container layer");
+        self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
+        if redirected {
+            let msg = format!(
+                "redirect: {to} is marked with a redirect to {from}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
+            );
+            self.emit(EventKind::Redirect, to, Some(from), vec![c], 0, false, msg);
+        }
+        if made_opaque {
+            let msg = format!(
+                "opaque: {to} is marked opaque where it lands, so that no lower directory of the same name merges into it"
+            );
+            self.emit(EventKind::Opaque, to, None, vec![c], 0, false, msg);
+        }
+        if let Some(l) = old_below {
+            self.put(from, Node::Whiteout)?;
+            let msg = format!(
+                "whiteout: a whiteout is left at {from} so that {from} of {} stays hidden",
+                self.layer_name(l)
+            );
+            self.emit(EventKind::Whiteout, from, None, vec![l, c], 0, false, msg);
+        }
+        Ok(self.since(start))
+    }
+
+    fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
+        let name = path.name()?;
+        self.upper.dir_mut(&path.parent()?)?.children.get_mut(name)
+    }
+
+    /// `link(2)`: a new name for the file at `old`, which is copied up first.
+    pub fn link(&mut self, old: &VPath, new: &VPath) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let f = self.found("link", old)?;
+        if f.is_dir() {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                "link",
+                old.as_str(),
+            ));
+        }
+        if self.exists(new) {
+            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
+        }
+        self.check_new_name("link", new)?;
+        let parent = self.parent_of("link", new)?;
+        self.copy_up(old, false, "because it is the source of a hard link")?;
+        self.copy_up_dirs(&parent, new)?;
+        let node = self
+            .upper
+            .get(old)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "link", old.as_str()))?;
+        self.put(new, node)?;
+        let c = self.container_layer();
+        let msg = format!("link: {new} is a new name for {old} in the container layer");
+        self.emit(EventKind::Link, new, Some(old), vec![c], 0, false, msg);
+        Ok(self.since(start))
+    }
+
+    /// `symlink(2)`: a symlink at `path` pointing at `target`.
+    pub fn symlink(&mut self, target: &str, path: &VPath) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        if self.exists(path) {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                "symlink",
+                path.as_str(),
+            ));
+        }
+        if target.is_empty() {
+            return Err(Error::new(ErrorKind::NotFound, "symlink", path.as_str()));
+        }
+        if target.len() > PATH_MAX || target.contains('\0') {
+            return Err(Error::new(ErrorKind::NameTooLong, "symlink", path.as_str()));
+        }
+        self.check_new_name("symlink", path)?;
+        let parent = self.parent_of("symlink", path)?;
+        self.copy_up_dirs(&parent, path)?;
+        let link = Symlink {
+            meta: self.new_meta(0o777),
+            target: target.to_string(),
+        };
+        self.put(path, Node::Symlink(link))?;
+        let c = self.container_layer();
+        let msg = format!("symlink: {path} created in the container layer, pointing at {target}");
+        self.emit(
+            EventKind::Symlink,
+            path,
+            None,
+            vec![c],
+            target.len() as u64,
+            false,
+            msg,
+        );
+        Ok(self.since(start))
+    }
+
+    fn change_meta(
+        &mut self,
+        op: &'static str,
+        path: &VPath,
+        kind: EventKind,
+        what: String,
+        f: impl Fn(&mut Meta),
+    ) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        self.found(op, path)?;
+        let reason = format!(
+            "before its {} changes",
+            match kind {
+                EventKind::Chmod => "mode",
+                EventKind::Chown => "owner",
+                _ => "timestamp",
+            }
+        );
+        self.copy_up(path, self.opts.metacopy, &reason)?;
+        let meta = match self.upper_node_mut(path) {
+            Some(Node::Dir(d)) => Some(&mut d.meta),
+            Some(Node::Symlink(s)) => Some(&mut s.meta),
+            Some(Node::File(ino)) => {
+                let ino = *ino;
+                self.upper.inodes.get_mut(&ino).map(|i| &mut i.meta)
+            }
+            _ if path.is_root() => Some(&mut self.upper.root.meta),
+            _ => None,
+        };
+        if let Some(m) = meta {
+            f(m);
+        }
+        let c = self.container_layer();
+        self.emit(
+            kind,
+            path,
+            None,
+            vec![c],
+            0,
+            false,
+            format!("{}: {path} {what}", kind_name(kind)),
+        );
+        Ok(self.since(start))
+    }
+
+    /// `chmod(2)`: copies the entry up (data and all, unless `metacopy=on`), then sets the mode.
+    pub fn chmod(&mut self, path: &VPath, mode: u32) -> Result<Vec<Event>> {
+        let mode = mode & 0o7777;
+        self.change_meta(
+            "chmod",
+            path,
+            EventKind::Chmod,
+            format!("now has mode {mode:04o}"),
+            |m| m.mode = mode,
+        )
+    }
+
+    /// `chown(2)`: copies the entry up, then sets owner and/or group.
+    pub fn chown(
+        &mut self,
+        path: &VPath,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) -> Result<Vec<Event>> {
+        let what = match (uid, gid) {
+            (Some(u), Some(g)) => format!("now belongs to {u}:{g}"),
+            (Some(u), None) => format!("now belongs to user {u}"),
+            (None, Some(g)) => format!("now belongs to group {g}"),
+            (None, None) => "keeps its owner".to_string(),
+        };
+        self.change_meta("chown", path, EventKind::Chown, what, |m| {
+            if let Some(u) = uid {
+                m.uid = u;
+            }
+            if let Some(g) = gid {
+                m.gid = g;
+            }
+        })
+    }
+
+    /// `utimes(2)`: copies the entry up, then sets its modification time.
+    pub fn utimes(&mut self, path: &VPath, mtime: i64) -> Result<Vec<Event>> {
+        self.change_meta(
+            "utimes",
+            path,
+            EventKind::Utimes,
+            format!("now has mtime {mtime}"),
+            |m| m.mtime = mtime,
+        )
+    }
+
+    /// The merged view flattened into one layer with no whiteouts: what `--merged-tar` writes.
+    pub fn merged_layer(&self) -> Layer {
+        let mut out = Layer::new();
+        out.root.meta = self.stat(&VPath::root()).map_or(Meta::default(), |s| Meta {
+            mode: s.mode,
+            uid: s.uid,
+            gid: s.gid,
+            mtime: s.mtime,
+        });
+        // Names that share an inode in the view share one in the flattened layer too.
+        let mut inodes: BTreeMap<(usize, Ino), Ino> = BTreeMap::new();
+        let mut stack = vec![VPath::root()];
+        while let Some(dir) = stack.pop() {
+            let Ok(children) = self.readdir(&dir) else {
+                continue;
+            };
+            for (name, _) in children {
+                let Ok(p) = dir.join(&name) else { continue };
+                let Ok(f) = self.find(&p) else { continue };
+                let node = match (f.upper, f.lower) {
+                    (Some(Up::Dir(d)), _) => Node::Dir(Dir {
+                        meta: d.meta,
+                        ..Dir::default()
+                    }),
+                    (None, Some(Low::Dir(d))) => Node::Dir(Dir {
+                        meta: d.meta,
+                        ..Dir::default()
+                    }),
+                    (Some(Up::Symlink(s)), _) | (None, Some(Low::Symlink(_, s))) => {
+                        Node::Symlink(s.clone())
+                    }
+                    (Some(Up::File(ino)), _) => {
+                        let key = (usize::MAX, ino);
+                        file_into(&mut out, &mut inodes, key, self.upper.inodes.get(&ino))
+                    }
+                    (None, Some(Low::File(l, ino))) => {
+                        let (key, inode) =
+                            match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                                Some(u) => ((usize::MAX, *u), self.upper.inodes.get(u)),
+                                None => ((l as usize, ino), self.image.inode(l, ino)),
+                            };
+                        file_into(&mut out, &mut inodes, key, inode)
+                    }
+                    (None, None) => continue,
+                };
+                let is_dir = matches!(node, Node::Dir(_));
+                if let Some(d) = out.dir_mut(&dir) {
+                    d.children.insert(name, node);
+                }
+                if is_dir {
+                    stack.push(p);
+                }
+            }
+        }
+        out.recount_links();
+        out
+    }
+}
+
+fn file_into(
+    out: &mut Layer,
+    inodes: &mut BTreeMap<(usize, Ino), Ino>,
+    key: (usize, Ino),
+    inode: Option<&FileInode>,
+) -> Node {
+    if let Some(ino) = inodes.get(&key) {
+        return Node::File(*ino);
+    }
+    let inode = inode
+        .cloned()
+        .unwrap_or_else(|| FileInode::new(Meta::new(0o644, 0), Blob::empty()));
+    let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
+    inodes.insert(key, ino);
+    Node::File(ino)
+}
+
+fn kind_name(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Chmod => "chmod",
+        EventKind::Chown => "chown",
+        _ => "utimes",
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + node
+        .as_dir()
+        .map_or(0, |d| d.children.values().map(count_nodes).sum())
+}
+
+fn collect_files(node: &Node, out: &mut Vec<Ino>) {
+    match node {
+        Node::File(i) => out.push(*i),
+        Node::Dir(d) => d.children.values().for_each(|n| collect_files(n, out)),
+        _ => {}
+    }
+}
+
+/// A stable display inode number for entries that have no inode table (directories, symlinks).
+fn path_ino(path: &VPath) -> u64 {
+    // FNV-1a: deterministic across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_str().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h >> 8
+}

@@ -1,0 +1,199 @@
+//! The read side of an image: its read-only layers and their merged view.
+//!
+//! Image layers never change, so the merged view of the whole stack is computed once, when the
+//! image is made, by applying the layers bottom-up the way the OCI spec applies changesets.
+//! A lookup then walks one tree whatever the number of layers; each merged node remembers which
+//! layer it comes from and, for directories, every layer that contributes to it.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::layer::{Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
+use crate::path::VPath;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The most layers one image may have (overlayfs itself allows 500 lower layers; the page
+/// needs fewer).
+pub const MAX_LAYERS: usize = 500;
+
+/// An entry of the merged view of an image's layers.
+#[derive(Clone, Debug)]
+pub enum MNode {
+    /// A regular file: the layer it comes from and its inode there.
+    File {
+        /// The index of the layer that holds it (0 is the bottom layer).
+        layer: u32,
+        /// Its inode in that layer.
+        ino: Ino,
+    },
+    /// A symbolic link and the layer it comes from.
+    Symlink {
+        /// The index of the layer that holds it.
+        layer: u32,
+        /// The link itself.
+        link: Symlink,
+    },
+    /// A directory, merged across layers.
+    Dir(MDir),
+}
+
+/// A merged directory.
+#[derive(Clone, Debug, Default)]
+pub struct MDir {
+    /// The metadata of the topmost layer that has this directory.
+    pub meta: Meta,
+    /// The layers that contribute to this directory, topmost first. An opaque directory cuts the
+    /// list at its own layer. Empty only for the root of an image with no layers.
+    pub layers: Vec<u32>,
+    /// The visible children, sorted by name.
+    pub children: BTreeMap<String, MNode>,
+}
+
+impl MNode {
+    /// The layer this entry's metadata comes from.
+    pub fn layer(&self) -> u32 {
+        match self {
+            MNode::File { layer, .. } | MNode::Symlink { layer, .. } => *layer,
+            MNode::Dir(d) => d.layers.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// The directory, if this is one.
+    pub fn as_dir(&self) -> Option<&MDir> {
+        match self {
+            MNode::Dir(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn from_node(node: &Node, layer: u32) -> Option<MNode> {
+        Some(match node {
+            Node::File(ino) => MNode::File { layer, ino: *ino },
+            Node::Symlink(link) => MNode::Symlink {
+                layer,
+                link: link.clone(),
+            },
+            Node::Dir(d) => {
+                let mut m = MDir::default();
+                m.apply(d, layer);
+                MNode::Dir(m)
+            }
+            Node::Whiteout => return None,
+        })
+    }
+}
+
+impl MDir {
+    /// Applies one layer's directory on top of this merged directory.
+    fn apply(&mut self, dir: &Dir, layer: u32) {
+        if dir.opaque {
+            self.children.clear();
+            self.layers.clear();
+        }
+        self.meta = dir.meta;
+        self.layers.insert(0, layer);
+        for (name, node) in &dir.children {
+            match node {
+                // A whiteout acts only on lower layers: it removes what is there.
+                Node::Whiteout => {
+                    self.children.remove(name);
+                }
+                Node::Dir(sub) => match self.children.get_mut(name) {
+                    Some(MNode::Dir(m)) => m.apply(sub, layer),
+                    _ => {
+                        if let Some(m) = MNode::from_node(node, layer) {
+                            self.children.insert(name.clone(), m);
+                        }
+                    }
+                },
+                _ => {
+                    if let Some(m) = MNode::from_node(node, layer) {
+                        self.children.insert(name.clone(), m);
+                    }
+                }
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.children
+            .values()
+            .map(|c| 1 + c.as_dir().map_or(0, MDir::count))
+            .sum()
+    }
+}
+
+/// An image: a stack of read-only layers (bottom first) and their merged view.
+#[derive(Clone, Debug)]
+pub struct Image {
+    layers: Vec<Arc<Layer>>,
+    merged: MDir,
+}
+
+impl Image {
+    /// An image with no layers: an empty root directory.
+    pub fn empty() -> Image {
+        Image {
+            layers: Vec::new(),
+            merged: MDir::default(),
+        }
+    }
+
+    /// An image of `layers`, bottom first.
+    pub fn new(layers: Vec<Arc<Layer>>) -> Result<Image> {
+        if layers.len() > MAX_LAYERS {
+            return Err(Error::without_path(
+                ErrorKind::TooManyLayers,
+                "image",
+                format!(
+                    "{} layers; an image may have at most {MAX_LAYERS}",
+                    layers.len()
+                ),
+            ));
+        }
+        let mut merged = MDir::default();
+        for (i, layer) in layers.iter().enumerate() {
+            merged.apply(&layer.root, i as u32);
+        }
+        Ok(Image { layers, merged })
+    }
+
+    /// The layers, bottom first.
+    pub fn layers(&self) -> &[Arc<Layer>] {
+        &self.layers
+    }
+
+    /// The merged root directory.
+    pub fn root(&self) -> &MDir {
+        &self.merged
+    }
+
+    /// The merged entry at `path`; `None` when nothing is visible there (or a parent is not a
+    /// directory).
+    pub fn lookup(&self, path: &VPath) -> Option<&MNode> {
+        let mut comps = path.components();
+        let mut node = self.merged.children.get(comps.next()?)?;
+        for c in comps {
+            node = node.as_dir()?.children.get(c)?;
+        }
+        Some(node)
+    }
+
+    /// The merged directory at `path`.
+    pub fn lookup_dir(&self, path: &VPath) -> Option<&MDir> {
+        if path.is_root() {
+            Some(&self.merged)
+        } else {
+            self.lookup(path)?.as_dir()
+        }
+    }
+
+    /// The inode behind a merged file.
+    pub fn inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
+        self.layers.get(layer as usize)?.inodes.get(&ino)
+    }
+
+    /// Number of visible entries in the merged view (the root excluded).
+    pub fn entry_count(&self) -> usize {
+        self.merged.count()
+    }
+}
