@@ -185,6 +185,29 @@ pub struct Dir {
     pub redirect: Option<VPath>,
     /// Children by name, sorted.
     pub children: BTreeMap<String, Node>,
+    /// True when a layer tar named this directory only as the parent of other entries, without
+    /// an entry of its own. Such a directory holding nothing but whiteouts is ignored where a
+    /// lower layer has a non-directory (a whiteout under a path that is no longer a directory).
+    pub implicit: bool,
+}
+
+impl Dir {
+    /// An empty, non-opaque directory with `meta`.
+    pub fn new(meta: Meta) -> Dir {
+        Dir {
+            meta,
+            ..Dir::default()
+        }
+    }
+
+    /// True when the directory's subtree holds only whiteouts (or nothing).
+    pub fn only_whiteouts(&self) -> bool {
+        self.children.values().all(|n| match n {
+            Node::Whiteout => true,
+            Node::Dir(d) => d.only_whiteouts(),
+            _ => false,
+        })
+    }
 }
 
 impl Default for Meta {

@@ -99,6 +99,8 @@ impl MDir {
                 }
                 Node::Dir(sub) => match self.children.get_mut(name) {
                     Some(MNode::Dir(m)) => m.apply(sub, layer),
+                    // Whiteouts under a path that is no longer a directory are ignored.
+                    Some(_) if sub.implicit && sub.only_whiteouts() => {}
                     _ => {
                         if let Some(m) = MNode::from_node(node, layer) {
                             self.children.insert(name.clone(), m);
