@@ -644,12 +644,7 @@ impl Container {
                 (None, Some(Low::Dir(m))) => {
                     let meta = m.meta;
                     let from = Low::Dir(m).layer() as usize;
-                    let new = Dir {
-                        meta,
-                        opaque: false,
-                        redirect: None,
-                        children: BTreeMap::new(),
-                    };
+                    let new = Dir::new(meta);
                     self.put(&at, Node::Dir(new))?;
                     let msg = format!(
                         "copy-up: directory {at} created in the container layer with the metadata it has in {}, so that {why} can change inside it",
@@ -683,12 +678,7 @@ impl Container {
             Low::Dir(m) => {
                 let meta = m.meta;
                 self.copy_up_dirs(&parent, path)?;
-                let new = Dir {
-                    meta,
-                    opaque: false,
-                    redirect: None,
-                    children: BTreeMap::new(),
-                };
+                let new = Dir::new(meta);
                 self.put(path, Node::Dir(new))?;
                 let msg = format!(
                     "copy-up: directory {path} created in the container layer with the metadata it has in {} {reason}",
@@ -1132,10 +1122,8 @@ impl Container {
         self.copy_up_dirs(&parent, path)?;
         let opaque = self.over_whiteout(path);
         let dir = Dir {
-            meta: self.new_meta(mode),
             opaque,
-            redirect: None,
-            children: BTreeMap::new(),
+            ..Dir::new(self.new_meta(mode))
         };
         self.put(path, Node::Dir(dir))?;
         let c = self.container_layer();
