@@ -23,6 +23,7 @@ pub mod event;
 pub mod layer;
 pub mod oci;
 pub mod path;
+pub mod shell;
 pub mod union;
 
 pub use container::{Container, Limits, Options, Stat};
@@ -30,4 +31,5 @@ pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;
+pub use shell::{Output, Shell};
 pub use union::Image;
