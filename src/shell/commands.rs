@@ -1427,6 +1427,7 @@ fn copy_tree(
         1
     };
     let mut status = 0;
+    let made = (st.mode & 0o777 & !umask) | 0o700;
     match st.file_type {
         FileType::Dir => {
             match &existing {
@@ -1440,7 +1441,7 @@ fn copy_tree(
                 }
                 Some(_) => {}
                 None => {
-                    if let Err(e) = ctx.c.mkdir(dst, (st.mode & !umask) | 0o700) {
+                    if let Err(e) = ctx.c.mkdir(dst, made) {
                         return fail(
                             ctx,
                             format!("cannot create directory {}", q(shown_dst)),
@@ -1467,15 +1468,10 @@ fn copy_tree(
                     },
                 );
             }
-            // Without -p the directory keeps the mode mkdir gave it (minus the u+rwx added
-            // only so the copy could be filled).
-            let mode = if how.preserve {
-                st.mode
-            } else {
-                st.mode & !umask
-            };
-            if existing.is_none() || how.preserve {
-                let _ = ctx.c.chmod(dst, mode);
+            // A new directory was made with u+rwx so that it could be filled; without -p it
+            // ends with the source's mode minus the umask (-p sets the mode below).
+            if existing.is_none() && !how.preserve && made != st.mode & 0o777 & !umask {
+                let _ = ctx.c.chmod(dst, st.mode & 0o777 & !umask);
             }
         }
         FileType::Symlink => {
@@ -1693,7 +1689,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     continue;
                 }
                 let (ss, sd) = (display_join(&src, &name), display_join(&shown_dst, &name));
-                status |= copy_tree(ctx, "cp", &s, &d, &ss, &sd, how);
+                let _ = copy_tree(ctx, "cp", &s, &d, &ss, &sd, how);
             }
             ctx.io.err(format!(
                 "cp: cannot copy a directory, {}, into itself, {}\n",

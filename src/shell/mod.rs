@@ -169,6 +169,10 @@ impl Shell {
             }
         }
         if !buf.is_empty() {
+            // A backslash at the very end of a script continues onto nothing: bash drops it.
+            if matches!(lex::scan(&buf, false), Err(ScanError::Backslash)) {
+                buf.pop();
+            }
             match lex::scan(&buf, true).and_then(lex::parse) {
                 Ok(list) => self.run_list(&list, first, &mut out),
                 Err(e) => self.report(e, &buf, first, last + 1, &mut out),
