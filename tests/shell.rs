@@ -1066,3 +1066,134 @@ fn the_working_directory_and_status_carry_over_between_lines() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n/app\n");
     assert_eq!(sh.cwd().as_str(), "/app");
 }
+
+mod no_panic {
+    //! No input makes the shell panic: random text, and random lines built from the words and
+    //! operators the shell knows (which reach far deeper than random text does).
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn fresh() -> Shell {
+        static IMAGE: OnceLock<Arc<Image>> = OnceLock::new();
+        let mut c = Container::new(IMAGE.get_or_init(image).clone(), Options::default());
+        c.set_clock(NOW);
+        Shell::new(c)
+    }
+
+    const WORDS: &[&str] = &[
+        "echo",
+        "printf",
+        "cat",
+        "ls",
+        "stat",
+        "mkdir",
+        "rmdir",
+        "rm",
+        "touch",
+        "mv",
+        "cp",
+        "chmod",
+        "chown",
+        "ln",
+        "truncate",
+        "head",
+        "tail",
+        "cd",
+        "pwd",
+        "true",
+        "false",
+        "-l",
+        "-a",
+        "-R",
+        "-r",
+        "-f",
+        "-p",
+        "-s",
+        "-n",
+        "-e",
+        "-m",
+        "-1",
+        "-c",
+        "5",
+        "1K",
+        "+3",
+        "u+x",
+        "go-w",
+        "a=r",
+        "755",
+        "root:root",
+        "0",
+        "/",
+        "/app",
+        "/app/lib",
+        "/app/lib/a.py",
+        "/app/link",
+        "/etc/hosts",
+        "/tmp",
+        "/tmp/x",
+        "x",
+        "..",
+        ".",
+        "*",
+        "/app/*",
+        "?",
+        "'a b'",
+        "\"$?\"",
+        "$?",
+        "%s",
+        "%d\\n",
+        "\\",
+        "\\n",
+        ";",
+        "&&",
+        "||",
+        "|",
+        "&",
+        ">",
+        ">>",
+        "<",
+        "2>",
+        "2>&1",
+        ">&2",
+        "/dev/null",
+        "#",
+        "'",
+        "\"",
+        "(",
+        ")",
+        ";;",
+        ".wh.x",
+        "/app/.wh.y",
+        "\t",
+        "\n",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(WORDS), 0..12).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        // 256 cases by default; PROPTEST_CASES asks for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_text_never_panics(text in any::<String>()) {
+            let mut sh = fresh();
+            let _ = sh.run_line(&text);
+            let _ = sh.run_script(&text);
+        }
+
+        #[test]
+        fn random_command_lines_never_panic(lines in prop::collection::vec(line(), 1..6)) {
+            let mut sh = fresh();
+            for l in &lines {
+                let _ = sh.run_line(l);
+            }
+            let _ = sh.run_script(&lines.join("\n"));
+        }
+    }
+}
