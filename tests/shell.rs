@@ -1027,6 +1027,20 @@ fn globs_expand_against_the_union_and_stay_literal_without_a_match() {
 }
 
 #[test]
+fn variables_of_a_root_shell_and_tilde_expand_and_unknown_ones_are_empty() {
+    check(
+        "cd ~; pwd; echo $HOME \"$PWD\" '$HOME' ${HOME}x ~/a a~ \"~\" [$nope] a $nope b \"[$nope]\"; printf '%q\\n' 'a b'",
+        expect![[r#"
+            status 0
+            stdout:
+            /root
+            /root /root $HOME /rootx /root/a a~ ~ [] a b []
+            a\ b
+        "#]],
+    );
+}
+
+#[test]
 fn pipes_feed_standard_output_to_the_next_command() {
     check(
         "cat /etc/passwd | head -n 1 | tail -c 5",

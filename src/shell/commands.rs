@@ -133,7 +133,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
         }
         if a.len() > 1 && a.starts_with('-') {
             let mut chars = a.char_indices().skip(1);
-            while let Some((i, c)) = chars.next() {
+            for (i, c) in chars.by_ref() {
                 if spec.valued.contains(c) {
                     let rest = a.get(i + c.len_utf8()..).unwrap_or("");
                     let v = if rest.is_empty() {
@@ -396,6 +396,22 @@ fn pad(body: String, width: usize, left: bool, zero: bool) -> String {
     }
 }
 
+/// `printf %q`: the word with a backslash before every character the shell would treat
+/// specially, as bash writes it; `''` for the empty word.
+fn shell_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(c.is_alphanumeric() || "_-./:=@%+,".contains(c)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let args = match args.first() {
         Some(a) if a == "--" => args.get(1..).unwrap_or(&[]),
@@ -521,6 +537,10 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                         None => a,
                     };
                     pad(a, width, left, false)
+                }
+                'q' => {
+                    let a = next_arg(&mut rest).unwrap_or_default();
+                    pad(shell_quote(&a), width, left, false)
                 }
                 'c' => {
                     let a = next_arg(&mut rest).unwrap_or_default();
@@ -742,7 +762,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
                 .map_or(0, |l| l.iter().map(|x| x.len()).sum());
             data.get(start..end).unwrap_or(&[])
         };
-        ctx.io.out(piece.to_vec());
+        ctx.io.out(piece);
     }
     status
 }
@@ -1590,7 +1610,14 @@ fn targets(
             } else {
                 dest.clone()
             };
-            let p = resolve(ctx, &shown, false);
+            // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
+            let src_is_dir =
+                stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
+            let p = if !into_dir && dest.ends_with('/') && !src_is_dir {
+                Err(ErrorKind::NotADirectory)
+            } else {
+                resolve(ctx, &shown, false)
+            };
             (src.clone(), shown, p)
         })
         .collect())

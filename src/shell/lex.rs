@@ -8,12 +8,65 @@
 //! `*` stays literal after the quotes are gone. The markers are private-use characters that
 //! `shlex` treats as ordinary letters.
 
+/// The home directory of root, which `~` and `$HOME` name.
+pub(crate) const HOME: &str = "/root";
+
 /// Stands for `$?` until the command runs (the status is only known then).
 pub(crate) const STATUS: char = '\u{E000}';
 /// An unquoted `*`, a glob wildcard.
 pub(crate) const STAR: char = '\u{E001}';
 /// An unquoted `?`, a glob wildcard.
 pub(crate) const QMARK: char = '\u{E002}';
+/// Opens a variable name outside double quotes (`$HOME`); the value replaces it when the
+/// command runs, and an unquoted empty value drops the word.
+pub(crate) const VAR: char = '\u{E003}';
+/// Opens a variable name inside double quotes.
+pub(crate) const QVAR: char = '\u{E004}';
+/// Closes a variable name.
+pub(crate) const VAR_END: char = '\u{E005}';
+
+/// The marker text for a `$` expansion at `chars[i]` (just after the `$`), and how many chars
+/// it used; `None` when the `$` stays literal.
+fn dollar(chars: &[(usize, char)], i: usize, quoted: bool) -> Option<(String, usize)> {
+    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let open = if quoted { QVAR } else { VAR };
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    match at(i)? {
+        '?' => Some((STATUS.to_string(), 1)),
+        c if c.is_ascii_digit() => Some((format!("{open}{c}{VAR_END}"), 1)),
+        c if c.is_ascii_alphabetic() || c == '_' => {
+            let mut name = String::new();
+            let mut n = 0;
+            while let Some(c) = at(i + n).filter(|&c| is_name(c)) {
+                name.push(c);
+                n += 1;
+            }
+            Some((format!("{open}{name}{VAR_END}"), n))
+        }
+        '{' => {
+            let mut name = String::new();
+            let mut n = 1;
+            loop {
+                match at(i + n)? {
+                    '}' => break,
+                    c if is_name(c) || (c == '?' && name.is_empty()) => name.push(c),
+                    _ => return None,
+                }
+                n += 1;
+            }
+            if name.is_empty() {
+                return None;
+            }
+            let text = if name == "?" {
+                STATUS.to_string()
+            } else {
+                format!("{open}{name}{VAR_END}")
+            };
+            Some((text, n + 1))
+        }
+        _ => None,
+    }
+}
 
 /// A redirection operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,10 +164,12 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                         }
                         continue;
                     }
-                    if c == '"' && q == '$' && at(i) == Some('?') {
-                        span.push(STATUS);
-                        i += 1;
-                        continue;
+                    if c == '"' && q == '$' {
+                        if let Some((text, used)) = dollar(&chars, i, true) {
+                            span.push_str(&text);
+                            i += used;
+                            continue;
+                        }
                     }
                     span.push(q);
                 }
@@ -234,10 +289,22 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                 toks.push(Tok::Op(op, spelling));
                 i += len;
             }
-            '$' if at(i + 1) == Some('?') => {
+            '$' if dollar(&chars, i + 1, false).is_some() => {
                 word_start.get_or_insert(span.len());
-                span.push(STATUS);
-                i += 2;
+                if let Some((text, used)) = dollar(&chars, i + 1, false) {
+                    span.push_str(&text);
+                    i += used;
+                }
+                i += 1;
+            }
+            // `~` alone or before `/` at the start of a word is the home directory.
+            '~' if word_start.is_none()
+                && at(i + 1)
+                    .is_none_or(|c| c == '/' || c.is_whitespace() || ";&|<>()".contains(c)) =>
+            {
+                word_start = Some(span.len());
+                span.push_str(HOME);
+                i += 1;
             }
             '*' => {
                 word_start.get_or_insert(span.len());
@@ -365,6 +432,7 @@ mod tests {
         for t in scan(s, true).unwrap() {
             match t {
                 Tok::Words(w) => out.extend(w),
+                Tok::Op(Op::Redir(r), _) => out.push(format!("<{r:?}>")),
                 Tok::Op(_, s) => out.push(format!("<{s}>")),
             }
         }
@@ -375,7 +443,21 @@ mod tests {
     fn operators_are_found_only_outside_quotes() {
         assert_eq!(
             words("echo 'a;b' \"c&&d\" e>f 2>g a2>h 2>&1 # x"),
-            ["echo", "a;b", "c&&d", "e", "<>>", "f", "<2>>", "g", "a2", "<>>", "h", "<2>&>", "1"]
+            [
+                "echo",
+                "a;b",
+                "c&&d",
+                "e",
+                "<Out { fd: 1, append: false }>",
+                "f",
+                "<Out { fd: 2, append: false }>",
+                "g",
+                "a2",
+                "<Out { fd: 1, append: false }>",
+                "h",
+                "<Dup { fd: 2 }>",
+                "1"
+            ]
         );
     }
 

@@ -22,7 +22,7 @@ mod lex;
 use crate::container::{Container, OpenFlags};
 use crate::event::Event;
 use crate::path::VPath;
-use lex::{Conn, RedirOp, ScanError, Simple, QMARK, STAR, STATUS};
+use lex::{Conn, RedirOp, ScanError, Simple, HOME, QMARK, QVAR, STAR, STATUS, VAR, VAR_END};
 
 /// What one command line or script printed, its exit status and the events it caused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -256,6 +256,12 @@ impl Shell {
     fn expand(&self, word: &str) -> Vec<String> {
         let status = self.status.to_string();
         let word = word.replace(STATUS, &status);
+        let unquoted_var = word.contains(VAR);
+        let word = self.expand_vars(&word);
+        // An unquoted variable that expands to nothing leaves no word behind.
+        if word.is_empty() && unquoted_var {
+            return Vec::new();
+        }
         if word.contains(STAR) || word.contains(QMARK) {
             let matches = self.glob(&word);
             if !matches.is_empty() {
@@ -263,6 +269,37 @@ impl Shell {
             }
         }
         vec![literal(&word)]
+    }
+
+    /// Replaces variable markers with their values. The shell has no assignments: it knows the
+    /// environment a root shell in a container starts with, and every other name is empty.
+    fn expand_vars(&self, word: &str) -> String {
+        if !word.contains(VAR) && !word.contains(QVAR) {
+            return word.to_string();
+        }
+        let mut out = String::with_capacity(word.len());
+        let mut chars = word.chars();
+        while let Some(c) = chars.next() {
+            if c != VAR && c != QVAR {
+                out.push(c);
+                continue;
+            }
+            let name: String = chars.by_ref().take_while(|&c| c != VAR_END).collect();
+            let value = match name.as_str() {
+                "HOME" => HOME.to_string(),
+                "PWD" => self.cwd.to_string(),
+                "USER" | "LOGNAME" => "root".to_string(),
+                "SHELL" => "/bin/bash".to_string(),
+                "0" => "bash".to_string(),
+                "PATH" => {
+                    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()
+                }
+                "UID" | "EUID" => "0".to_string(),
+                _ => String::new(),
+            };
+            out.push_str(&value);
+        }
+        out
     }
 
     fn glob(&self, pattern: &str) -> Vec<String> {
@@ -353,7 +390,8 @@ impl Shell {
         // Redirections act in order, before the command runs: `> f` creates or truncates f
         // (copying it up) even if the command then fails.
         for r in &cmd.redirs {
-            let target = literal(&r.target.replace(STATUS, &self.status.to_string()));
+            let target =
+                literal(&self.expand_vars(&r.target.replace(STATUS, &self.status.to_string())));
             let fail = |msg: String, out: &mut Output| {
                 out.stderr.extend_from_slice(msg.as_bytes());
                 1
