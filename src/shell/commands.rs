@@ -1007,11 +1007,13 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 /// `None` when the mode is invalid.
 fn apply_mode(spec: &str, old: u32, is_dir: bool, umask: u32) -> Option<u32> {
     if !spec.is_empty() && spec.chars().all(|c| c.is_digit(8)) {
-        if spec.len() > 4 {
-            return None;
+        let v = u32::from_str_radix(spec, 8).ok().filter(|v| *v <= 0o7777)?;
+        // A directory keeps its set-user-ID and set-group-ID bits unless five digits (00755)
+        // say otherwise.
+        if is_dir && spec.len() < 5 {
+            return Some(v | (old & 0o6000));
         }
-        let v = u32::from_str_radix(spec, 8).ok()?;
-        return Some(v & 0o7777);
+        return Some(v);
     }
     let mut mode = old & 0o7777;
     for clause in spec.split(',') {
@@ -1066,12 +1068,11 @@ fn apply_mode(spec: &str, old: u32, is_dir: bool, umask: u32) -> Option<u32> {
                 '+' => mode | affected,
                 '-' => mode & !affected,
                 _ => {
-                    let clear = if implicit {
-                        0o7777
-                    } else {
-                        who & !0o7000 | (who & 0o7000)
-                    };
-                    (mode & !(clear & if implicit { 0o777 } else { 0o7777 })) | affected
+                    // `=` clears what it names (all permission bits without u, g, o or a).
+                    let clear = if implicit { 0o777 } else { who };
+                    // ... except a directory's set-ID bits, which only `s` itself changes.
+                    let clear = if is_dir { clear & !0o6000 } else { clear };
+                    (mode & !clear) | affected
                 }
             };
         }

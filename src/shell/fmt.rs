@@ -74,7 +74,7 @@ pub(crate) fn ls_time(t: i64, now: i64) -> String {
     const HALF_YEAR: i64 = 31_556_952 / 2;
     let ((y, m, d), (hh, mm, _)) = split(t);
     let mon = MONTHS.get(m.saturating_sub(1) as usize).unwrap_or(&"???");
-    if t > now - HALF_YEAR && t <= now {
+    if t > now.saturating_sub(HALF_YEAR) && t <= now {
         format!("{mon} {d:>2} {hh:02}:{mm:02}")
     } else {
         format!("{mon} {d:>2}  {y}")
