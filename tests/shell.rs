@@ -1041,6 +1041,27 @@ fn variables_of_a_root_shell_and_tilde_expand_and_unknown_ones_are_empty() {
 }
 
 #[test]
+fn test_wc_and_exit_work_as_in_scripts() {
+    check(
+        "[ -f /etc/hosts ] && echo file; [ -d /etc/hosts ] || echo not-dir; [ 1 -lt x ]; echo $?; [ a\nwc /etc/passwd /etc/hosts; wc -l < /etc/passwd\nexit 3\necho never",
+        expect![[r#"
+            status 3
+            stdout:
+            file
+            not-dir
+            2
+              2   2  85 /etc/passwd
+              1   2  20 /etc/hosts
+              3   4 105 total
+            2
+            stderr:
+            bash: line 1: [: x: integer expression expected
+            bash: line 1: [: missing `]'
+        "#]],
+    );
+}
+
+#[test]
 fn pipes_feed_standard_output_to_the_next_command() {
     check(
         "cat /etc/passwd | head -n 1 | tail -c 5",

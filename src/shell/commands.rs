@@ -19,6 +19,8 @@ pub(crate) struct Ctx<'a> {
     pub io: &'a mut Io,
     /// `bash: line N: `, for the messages of builtins.
     pub prefix: &'a str,
+    /// Set by `exit`: the shell stops running the line or script.
+    pub exit: &'a mut bool,
 }
 
 /// Runs `name`; `None` when there is no such command.
@@ -48,6 +50,10 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
             0
         }
         "readlink" => readlink(ctx, args),
+        "test" => test(ctx, args, false),
+        "[" => test(ctx, args, true),
+        "wc" => wc(ctx, args),
+        "exit" => exit(ctx, args),
         "umask" => umask(ctx, args),
         "true" | ":" => 0,
         "false" => 1,
@@ -2355,4 +2361,194 @@ fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         },
     }
+}
+
+/// `exit [N]`: ends the line or script with status N (the last status without one).
+fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    match args {
+        [] => {
+            *ctx.exit = true;
+            -1
+        }
+        [n] => {
+            *ctx.exit = true;
+            match n.trim().parse::<i64>() {
+                Ok(v) => v.rem_euclid(256) as i32,
+                Err(_) => {
+                    ctx.io.err(format!(
+                        "{}exit: {n}: numeric argument required\n",
+                        ctx.prefix
+                    ));
+                    2
+                }
+            }
+        }
+        _ => {
+            ctx.io
+                .err(format!("{}exit: too many arguments\n", ctx.prefix));
+            1
+        }
+    }
+}
+
+/// `test` and `[`: file tests, string and integer comparisons, and `!`.
+fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
+    let name = if bracket { "[" } else { "test" };
+    let args = if bracket {
+        match args.split_last() {
+            Some((last, rest)) if last == "]" => rest,
+            _ => {
+                ctx.io.err(format!("{}[: missing `]'\n", ctx.prefix));
+                return 2;
+            }
+        }
+    } else {
+        args
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match eval_test(ctx, &args) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(msg) => {
+            ctx.io.err(format!("{}{name}: {msg}\n", ctx.prefix));
+            2
+        }
+    }
+}
+
+fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
+    let int = |s: &str| -> Result<i64, String> {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{s}: integer expression expected"))
+    };
+    match args {
+        [] => Ok(false),
+        [s] => Ok(!s.is_empty()),
+        ["!", rest @ ..] if rest.len() <= 3 => eval_test(ctx, rest).map(|b| !b),
+        [op, arg] => {
+            let follow = !matches!(*op, "-h" | "-L");
+            let st = stat_of(ctx, arg, follow).ok().map(|(_, s)| s);
+            Ok(match *op {
+                "-e" | "-a" | "-r" | "-w" => st.is_some(),
+                "-f" => st.is_some_and(|s| s.file_type == FileType::File),
+                "-d" => st.is_some_and(|s| s.file_type == FileType::Dir),
+                "-h" | "-L" => st.is_some_and(|s| s.file_type == FileType::Symlink),
+                "-s" => st.is_some_and(|s| s.size > 0 && s.file_type == FileType::File),
+                "-x" => st.is_some_and(|s| s.file_type == FileType::Dir || s.mode & 0o111 != 0),
+                "-z" => arg.is_empty(),
+                "-n" => !arg.is_empty(),
+                _ => return Err(format!("{op}: unary operator expected")),
+            })
+        }
+        [a, op, b] => Ok(match *op {
+            "=" | "==" => a == b,
+            "!=" => a != b,
+            "<" => a < b,
+            ">" => a > b,
+            "-eq" => int(a)? == int(b)?,
+            "-ne" => int(a)? != int(b)?,
+            "-lt" => int(a)? < int(b)?,
+            "-le" => int(a)? <= int(b)?,
+            "-gt" => int(a)? > int(b)?,
+            "-ge" => int(a)? >= int(b)?,
+            "-a" => !a.is_empty() && !b.is_empty(),
+            "-o" => !a.is_empty() || !b.is_empty(),
+            _ => return Err(format!("{op}: binary operator expected")),
+        }),
+        _ => Err("too many arguments".to_string()),
+    }
+}
+
+/// `wc`: lines, words and bytes, in columns as wide as GNU wc makes them.
+fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "wc",
+        flags: "lwcm",
+        valued: "",
+        longs: &[
+            ("lines", 'l'),
+            ("words", 'w'),
+            ("bytes", 'c'),
+            ("chars", 'm'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let mut which = [o.has('l'), o.has('w'), o.has('c') || o.has('m')];
+    if !which.iter().any(|&b| b) {
+        which = [true, true, true];
+    }
+    let from_stdin = o.operands.is_empty();
+    let operands = if from_stdin {
+        vec!["-".to_string()]
+    } else {
+        o.operands.clone()
+    };
+    let mut status = 0;
+    let mut rows: Vec<([u64; 3], String)> = Vec::new();
+    for raw in &operands {
+        match read_operand(ctx, raw) {
+            Ok(d) => {
+                let lines = d.iter().filter(|&&b| b == b'\n').count() as u64;
+                let words = d
+                    .split(|b| b.is_ascii_whitespace())
+                    .filter(|w| !w.is_empty())
+                    .count() as u64;
+                let name = if from_stdin {
+                    String::new()
+                } else {
+                    raw.clone()
+                };
+                rows.push(([lines, words, d.len() as u64], name));
+            }
+            Err(k) => {
+                ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                status = 1;
+            }
+        }
+    }
+    if rows.len() > 1 {
+        let mut total = [0u64; 3];
+        for (c, _) in &rows {
+            for (t, v) in total.iter_mut().zip(c) {
+                *t += v;
+            }
+        }
+        rows.push((total, "total".to_string()));
+    }
+    // One count of one file needs no padding; otherwise the columns are as wide as the total
+    // size of the files (at least 7 when reading a pipe, whose size is unknown).
+    let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
+    let width = if single {
+        1
+    } else if from_stdin || operands.iter().any(|o| o == "-") {
+        7
+    } else {
+        let total: u64 = rows
+            .iter()
+            .filter(|(_, n)| n != "total")
+            .map(|(c, _)| c[2])
+            .sum();
+        total.to_string().len()
+    };
+    for (counts, name) in rows {
+        let cols: Vec<String> = counts
+            .iter()
+            .zip(which)
+            .filter(|(_, on)| *on)
+            .map(|(v, _)| format!("{v:>width$}"))
+            .collect();
+        let mut line = cols.join(" ");
+        if !name.is_empty() {
+            line.push(' ');
+            line.push_str(&name);
+        }
+        line.push('\n');
+        ctx.io.out(line);
+    }
+    status
 }

@@ -45,6 +45,8 @@ pub struct Shell {
     cwd: VPath,
     status: i32,
     umask: u32,
+    /// Set by `exit` until the current line or script ends.
+    exiting: bool,
 }
 
 /// Where a file descriptor of a command points.
@@ -101,6 +103,7 @@ impl Shell {
             cwd: VPath::root(),
             status: 0,
             umask: 0o022,
+            exiting: false,
         }
     }
 
@@ -127,6 +130,7 @@ impl Shell {
     /// Runs one command line (may contain `;`, `&&`, `||`, `|` and redirections), the way
     /// `bash -c LINE` does; messages name it `line 1`.
     pub fn run_line(&mut self, line: &str) -> Output {
+        self.exiting = false;
         let before = self.container.events().len();
         let mut out = Output::default();
         match lex::scan(line, true).and_then(lex::parse) {
@@ -142,12 +146,16 @@ impl Shell {
     /// a quote left open (or a line ending in `&&`, `||`, `|` or a backslash) continues on the
     /// next line; the status is the last command's. As in bash, a syntax error ends the script.
     pub fn run_script(&mut self, script: &str) -> Output {
+        self.exiting = false;
         let before = self.container.events().len();
         let mut out = Output::default();
         let mut buf = String::new();
         let mut first = 1;
         let mut last = 0;
         for (n, line) in script.lines().enumerate() {
+            if self.exiting {
+                break;
+            }
             if buf.is_empty() {
                 first = n + 1;
             } else {
@@ -168,7 +176,7 @@ impl Shell {
                 }
             }
         }
-        if !buf.is_empty() {
+        if !buf.is_empty() && !self.exiting {
             // A backslash at the very end of a script continues onto nothing: bash drops it.
             if matches!(lex::scan(&buf, false), Err(ScanError::Backslash)) {
                 buf.pop();
@@ -226,6 +234,9 @@ impl Shell {
 
     fn run_list(&mut self, list: &lex::List, line: usize, out: &mut Output) {
         for (conn, pipeline) in list {
+            if self.exiting {
+                return;
+            }
             let run = match conn {
                 Conn::Always => true,
                 Conn::IfOk => self.status == 0,
@@ -247,6 +258,10 @@ impl Shell {
             let sink = if last { None } else { Some(&mut pipe) };
             status = self.run_simple(cmd, line, &stdin, sink, out);
             stdin = pipe;
+        }
+        // Each command of a real pipeline runs in a subshell: its `exit` ends only itself.
+        if count > 1 {
+            self.exiting = false;
         }
         status
     }
@@ -492,8 +507,11 @@ impl Shell {
                     stdin,
                     io: &mut io,
                     prefix: &prefix,
+                    exit: &mut self.exiting,
                 };
                 match commands::run(&mut ctx, name, args) {
+                    // `exit` without a number keeps the last status.
+                    Some(-1) => self.status,
                     Some(s) => s,
                     None => {
                         io.err(format!("{prefix}{name}: command not found\n"));
