@@ -125,7 +125,14 @@ fn render(sh: &mut Shell, script: &str) -> String {
 }
 
 fn check(script: &str, expect: Expect) {
-    expect.assert_eq(&render(&mut shell(), script));
+    check_with(Options::default(), script, expect);
+}
+
+/// [`check`] with the overlayfs toggles set.
+fn check_with(opts: Options, script: &str, expect: Expect) {
+    let mut sh = shell();
+    sh.container_mut().set_options(opts);
+    expect.assert_eq(&render(&mut sh, script));
 }
 
 #[test]
@@ -483,6 +490,64 @@ fn mv_of_a_lower_directory_falls_back_to_copy_and_delete_like_gnu_mv() {
               /srv dir 0755
               /srv/data.bin file 0644 0:0 (1024 bytes)
               /srv/util.py file 0644 0:0 "def f():\n    return 1\n"
+        "#]],
+    );
+}
+
+#[test]
+fn mv_of_a_lower_directory_with_redirect_dir_renames_it_in_place() {
+    check_with(
+        Options {
+            redirect_dir: true,
+            ..Options::default()
+        },
+        "mv /app/lib /srv; ls /srv /app",
+        expect![[r#"
+            status 0
+            stdout:
+            /app:
+            config.json
+            link
+            main.py
+
+            /srv:
+            data.bin
+            util.py
+            events:
+              copy-up /app
+              copy-up /app/lib
+              rename /app/lib -> /srv
+              redirect /srv -> /app/lib
+              whiteout /app/lib
+            container layer:
+              /app dir 0755
+              /app/lib whiteout
+              /srv dir 0755
+        "#]],
+    );
+}
+
+#[test]
+fn chmod_with_metacopy_copies_only_the_metadata_until_a_write() {
+    check_with(
+        Options {
+            metacopy: true,
+            ..Options::default()
+        },
+        "chmod 600 /app/lib/data.bin; echo x >> /app/lib/data.bin",
+        expect![[r#"
+            status 0
+            events:
+              copy-up /app
+              copy-up /app/lib
+              copy-up /app/lib/data.bin
+              chmod /app/lib/data.bin
+              copy-up /app/lib/data.bin
+              write /app/lib/data.bin
+            container layer:
+              /app dir 0755
+              /app/lib dir 0755
+              /app/lib/data.bin file 0600 0:0 (1026 bytes)
         "#]],
     );
 }
