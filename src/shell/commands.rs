@@ -1133,6 +1133,13 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 String::new()
             };
+            // Each step resolves one name from the directory reached so far, so a deep path
+            // costs its depth squared, not cubed.
+            let mut cur = if raw.starts_with('/') {
+                VPath::root()
+            } else {
+                ctx.cwd.clone()
+            };
             for (i, comp) in comps.iter().enumerate() {
                 shown = if shown.is_empty() || shown.ends_with('/') {
                     format!("{shown}{comp}")
@@ -1141,28 +1148,34 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 };
                 let last = i + 1 == comps.len();
                 let m = if last { mode } else { (0o777 & !umask) | 0o300 };
-                match stat_of(ctx, &shown, true) {
-                    Ok((_, s)) if s.file_type == FileType::Dir => continue,
+                let next = match ctx.c.resolve(&cur, comp, true) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        status = fail(ctx, &shown, e.kind());
+                        break;
+                    }
+                };
+                match ctx.c.stat(&next) {
+                    Ok(s) if s.file_type == FileType::Dir => {
+                        cur = next;
+                        continue;
+                    }
                     Ok(_) => {
-                        status = fail(
-                            ctx,
-                            &shown,
-                            if last {
-                                ErrorKind::AlreadyExists
-                            } else {
-                                ErrorKind::NotADirectory
-                            },
-                        );
+                        let k = if last {
+                            ErrorKind::AlreadyExists
+                        } else {
+                            ErrorKind::NotADirectory
+                        };
+                        status = fail(ctx, &shown, k);
                         break;
                     }
                     Err(_) => {}
                 }
-                let made = resolve(ctx, &shown, false)
-                    .and_then(|p| ctx.c.mkdir(&p, m).map_err(|e| e.kind()));
-                if let Err(k) = made {
-                    status = fail(ctx, &shown, k);
+                if let Err(e) = ctx.c.mkdir(&next, m) {
+                    status = fail(ctx, &shown, e.kind());
                     break;
                 }
+                cur = next;
                 if o.has('v') {
                     ctx.io
                         .out(format!("mkdir: created directory {}\n", q(&shown)));
