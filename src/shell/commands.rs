@@ -1386,6 +1386,21 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mode = new_file_mode(ctx);
     let mut status = 0;
     for raw in &o.operands {
+        // With a trailing slash, open(O_CREAT) fails with EISDIR, which touch ignores; only
+        // utimensat is left, and it needs an existing directory.
+        if raw.ends_with('/') {
+            let r = stat_of(ctx, raw, true)
+                .and_then(|(p, _)| ctx.c.utimes(&p, now).map_err(|e| e.kind()));
+            if let Err(k) = r {
+                ctx.io.err(format!(
+                    "touch: setting times of {}: {}\n",
+                    q(raw),
+                    k.strerror()
+                ));
+                status = 1;
+            }
+            continue;
+        }
         // An existing file only gets new times (utimensat, which copies it up); it is not
         // opened for writing.
         let r = resolve(ctx, raw, true).and_then(|p| {
