@@ -1127,6 +1127,21 @@ fn test_wc_and_exit_work_as_in_scripts() {
 }
 
 #[test]
+fn a_command_substitution_fails_alone_and_the_script_goes_on() {
+    check(
+        "echo $(ls)\necho '$(ls)' `ls`\necho after",
+        expect![[r#"
+        status 0
+        stdout:
+        after
+        stderr:
+        bash: line 1: command substitution ($(...) and `...`) is not supported by this shell
+        bash: line 2: command substitution ($(...) and `...`) is not supported by this shell
+    "#]],
+    );
+}
+
+#[test]
 fn pipes_feed_standard_output_to_the_next_command() {
     check(
         "cat /etc/passwd | head -n 1 | tail -c 5",

@@ -119,6 +119,12 @@ pub(crate) enum ScanError {
     Unsupported(String),
 }
 
+fn substitution() -> ScanError {
+    ScanError::Unsupported(
+        "command substitution ($(...) and `...`) is not supported by this shell".into(),
+    )
+}
+
 /// Splits `src` into tokens. When `at_eof`, a trailing backslash is kept as a literal one
 /// (there is no next line to continue on).
 pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
@@ -163,6 +169,9 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                             i += 1;
                         }
                         continue;
+                    }
+                    if c == '"' && (q == '`' || q == '$' && at(i) == Some('(')) {
+                        return Err(substitution());
                     }
                     if c == '"' && q == '$' {
                         if let Some((text, used)) = dollar(&chars, i, true) {
@@ -289,6 +298,8 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                 toks.push(Tok::Op(op, spelling));
                 i += len;
             }
+            '`' => return Err(substitution()),
+            '$' if at(i + 1) == Some('(') => return Err(substitution()),
             '$' if dollar(&chars, i + 1, false).is_some() => {
                 word_start.get_or_insert(span.len());
                 if let Some((text, used)) = dollar(&chars, i + 1, false) {

@@ -169,6 +169,11 @@ impl Shell {
                     buf.clear();
                 }
                 Err(ScanError::Quote(..) | ScanError::Backslash | ScanError::Operator) => {}
+                // Something bash would run but this shell cannot fails alone; the script goes on.
+                Err(e @ ScanError::Unsupported(_)) => {
+                    self.report(e, &buf, first, last, &mut out);
+                    buf.clear();
+                }
                 Err(e) => {
                     self.report(e, &buf, first, last, &mut out);
                     buf.clear();
