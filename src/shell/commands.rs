@@ -660,9 +660,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     let cmd = if head { "head" } else { "tail" };
     // `head -5` is the old spelling of `head -n 5`.
     let mut fixed = Vec::new();
-    for a in args {
+    for (i, a) in args.iter().enumerate() {
+        let is_value = i > 0 && matches!(args.get(i - 1).map(String::as_str), Some("-n" | "-c"));
         match a.strip_prefix('-') {
-            Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => {
+            Some(d) if !is_value && !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => {
                 fixed.push("-n".to_string());
                 fixed.push(d.to_string());
             }
@@ -693,6 +694,8 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         None => (false, "10".to_string()),
     };
     let from_start = !head && count_raw.starts_with('+');
+    // `head -n -N`: everything but the last N.
+    let all_but = head && count_raw.starts_with('-');
     let digits = count_raw.trim_start_matches(['+', '-']);
     let Ok(n) = digits.parse::<usize>() else {
         let what = if bytes_mode { "bytes" } else { "lines" };
@@ -742,7 +745,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         first = false;
         let piece: &[u8] = if bytes_mode {
             let len = data.len();
-            let range = if head {
+            let range = if all_but {
+                0..len.saturating_sub(n)
+            } else if head {
                 0..n.min(len)
             } else if from_start {
                 n.saturating_sub(1).min(len)..len
@@ -753,7 +758,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         } else {
             let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
             let len = lines.len();
-            let range = if head {
+            let range = if all_but {
+                0..len.saturating_sub(n)
+            } else if head {
                 0..n.min(len)
             } else if from_start {
                 n.saturating_sub(1).min(len)..len
