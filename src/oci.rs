@@ -126,6 +126,10 @@ pub fn import_layer_with(bytes: &[u8], limits: &ImportLimits) -> Result<Layer> {
             "the tar ends without its end-of-archive blocks (truncated?)",
         ));
     }
+    // Read what follows the end marker too: for gzip that checks the CRC and length in the
+    // trailer, so a blob cut short after the tar's last block is still refused.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| reader.error(e, None))?;
     let mut layer = builder.layer;
     layer.recount_links();
     Ok(layer)
@@ -139,8 +143,9 @@ pub fn import_layer_with(bytes: &[u8], limits: &ImportLimits) -> Result<Layer> {
 /// `DIR/.wh.NAME` with mode 0, owner 0:0 and time 0; the second and later names of a file
 /// inode are hard links to its first name; metadata-only (`metacopy`) inodes carry their data.
 /// The root has no entry of its own (its opaque flag does, as `.wh..wh..opq`). Headers are
-/// ustar, with a PAX extended header for what ustar cannot hold (long names and link targets,
-/// times before 1970, large ids and sizes). Names a layer could never hold (empty, `.`, `..`,
+/// ustar, with GNU long-name entries for long names and link targets (as the tar crate's
+/// `Builder` writes them) and a PAX extended header for times before 1970 and large ids and
+/// sizes. Names a layer could never hold (empty, `.`, `..`,
 /// with `/` or NUL, beginning with `.wh.`) and symlinks with an empty or NUL-holding target
 /// cannot be written as a tar and are left out, with everything under them.
 pub fn export_layer(layer: &Layer) -> Vec<u8> {
@@ -252,9 +257,9 @@ fn bad(raw: &str, detail: impl Into<String>) -> Error {
 /// Splits a tar path into its normalised components: leading `/` and `./` and inner `.` and
 /// empty components dropped; an empty list is the root. A `..` component or a NUL is an error,
 /// since either could make an unpacker write outside the layer.
-fn split_path<'p>(path: &'p str, raw: &str) -> Result<Vec<&'p str>> {
+fn split_path<'p>(path: &'p str, raw: &str, what: &str) -> Result<Vec<&'p str>> {
     if path.contains('\0') {
-        return Err(bad(raw, "the path holds a NUL byte"));
+        return Err(bad(raw, format!("the {what} holds a NUL byte")));
     }
     let mut comps = Vec::new();
     for c in path.split('/') {
@@ -263,7 +268,7 @@ fn split_path<'p>(path: &'p str, raw: &str) -> Result<Vec<&'p str>> {
             ".." => {
                 return Err(bad(
                     raw,
-                    "the path has a .. component, which would reach outside the layer",
+                    format!("the {what} has a .. component, which would reach outside the layer"),
                 ))
             }
             name => comps.push(name),
@@ -274,7 +279,7 @@ fn split_path<'p>(path: &'p str, raw: &str) -> Result<Vec<&'p str>> {
     if comps.iter().map(|c| c.len() + 1).sum::<usize>() > PATH_MAX {
         return Err(bad(
             raw,
-            format!("the path is longer than {PATH_MAX} bytes"),
+            format!("the {what} is longer than {PATH_MAX} bytes"),
         ));
     }
     Ok(comps)
@@ -367,6 +372,18 @@ impl Builder {
     /// Adds one tar entry to the layer.
     fn add<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>, reader: &Reader<'_>) -> Result<()> {
         let kind = entry.header().entry_type();
+        // The tar crate drops PAX records it cannot parse (it splits them at newlines, so a
+        // value holding one breaks) and falls back to the header's fields: refuse instead of
+        // importing a truncated name.
+        if let Some(exts) = entry.pax_extensions().ok().flatten() {
+            if exts.into_iter().any(|e| e.is_err()) {
+                let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                return Err(bad(
+                    &raw,
+                    "a PAX record of this entry cannot be read (values holding a newline are not supported)",
+                ));
+            }
+        }
         if kind.is_pax_global_extensions() {
             // Global PAX headers describe the archive (a comment, a charset), not a file.
             return Ok(());
@@ -375,9 +392,12 @@ impl Builder {
         let raw = String::from_utf8_lossy(&raw_bytes).into_owned();
         let path = std::str::from_utf8(&raw_bytes)
             .map_err(|_| bad(&raw, "the path is not valid UTF-8"))?;
-        let comps = split_path(path, &raw)?;
+        let comps = split_path(path, &raw, "path")?;
         if !self.seen.insert(comps.join("/")) {
-            return Err(bad(&raw, "duplicate path: the tar has more than one entry for it"));
+            return Err(bad(
+                &raw,
+                "duplicate path: the tar has more than one entry for it",
+            ));
         }
         let Some((&name, parents)) = comps.split_last() else {
             // `.`, `./` or `/`: the root directory's own metadata.
@@ -458,7 +478,7 @@ impl Builder {
             .unwrap_or_default();
         let target = String::from_utf8(target)
             .map_err(|_| bad(raw, "the hard link target is not valid UTF-8"))?;
-        let comps = split_path(&target, raw)?;
+        let comps = split_path(&target, raw, "hard link target")?;
         let mut found = None;
         let mut dir = Some(&self.layer.root);
         for c in &comps {
@@ -508,7 +528,8 @@ fn whiteout(dir: &mut Dir, name: &str) {
 fn put_dir(dir: &mut Dir, name: &str, meta: Meta, raw: &str) -> Result<()> {
     match dir.children.get_mut(name) {
         None => {
-            dir.children.insert(name.to_string(), Node::Dir(Dir::new(meta)));
+            dir.children
+                .insert(name.to_string(), Node::Dir(Dir::new(meta)));
         }
         Some(Node::Dir(d)) => {
             d.meta = meta;
@@ -520,7 +541,12 @@ fn put_dir(dir: &mut Dir, name: &str, meta: Meta, raw: &str) -> Result<()> {
                 ..Dir::new(meta)
             })
         }
-        Some(_) => return Err(bad(raw, "duplicate path: the tar has more than one entry for it")),
+        Some(_) => {
+            return Err(bad(
+                raw,
+                "duplicate path: the tar has more than one entry for it",
+            ))
+        }
     }
     Ok(())
 }
@@ -537,7 +563,12 @@ fn put(dir: &mut Dir, name: &str, node: Node, raw: &str) -> Result<()> {
                 "earlier entries lie under this path, so it cannot also be a non-directory",
             ))
         }
-        Some(_) => return Err(bad(raw, "duplicate path: the tar has more than one entry for it")),
+        Some(_) => {
+            return Err(bad(
+                raw,
+                "duplicate path: the tar has more than one entry for it",
+            ))
+        }
     }
     dir.children.insert(name.to_string(), node);
     Ok(())
@@ -548,12 +579,13 @@ fn put(dir: &mut Dir, name: &str, node: Node, raw: &str) -> Result<()> {
 fn meta<R: Read>(entry: &mut tar::Entry<'_, R>, raw: &str) -> Result<Meta> {
     let field = |what: &str| bad(raw, format!("the {what} field of the header is corrupt"));
     let h = entry.header();
-    let mode = h.mode().map_err(|_| field("mode"))? & 0o7777;
-    let uid = h.uid().map_err(|_| field("uid"))?;
+    let old = h.as_old();
+    let mode = numeric(h.mode().map(u64::from), &old.mode).ok_or_else(|| field("mode"))? & 0o7777;
+    let uid = numeric(h.uid(), &old.uid).ok_or_else(|| field("uid"))?;
     let uid = u32::try_from(uid).map_err(|_| bad(raw, format!("uid {uid} is out of range")))?;
-    let gid = h.gid().map_err(|_| field("gid"))?;
+    let gid = numeric(h.gid(), &old.gid).ok_or_else(|| field("gid"))?;
     let gid = u32::try_from(gid).map_err(|_| bad(raw, format!("gid {gid} is out of range")))?;
-    let header_mtime = h.mtime();
+    let header_mtime = numeric(h.mtime(), &old.mtime);
     let mut mtime = None;
     if let Some(exts) = entry.pax_extensions().map_err(|_| field("PAX"))? {
         for ext in exts {
@@ -566,16 +598,26 @@ fn meta<R: Read>(entry: &mut tar::Entry<'_, R>, raw: &str) -> Result<Meta> {
     let mtime = match mtime {
         Some(t) => t,
         None => {
-            let t = header_mtime.map_err(|_| field("mtime"))?;
+            let t = header_mtime.ok_or_else(|| field("mtime"))?;
             i64::try_from(t).map_err(|_| bad(raw, format!("mtime {t} is out of range")))?
         }
     };
     Ok(Meta {
-        mode,
+        mode: mode as u32,
         uid,
         gid,
         mtime,
     })
+}
+
+/// A numeric header field: its parsed value, or 0 for a field left blank (all NULs or spaces),
+/// which Go's archive/tar also reads as 0 and some writers leave in fields they do not use.
+fn numeric(parsed: io::Result<u64>, field: &[u8]) -> Option<u64> {
+    match parsed {
+        Ok(v) => Some(v),
+        Err(_) if field.iter().all(|&b| b == 0 || b == b' ') => Some(0),
+        Err(_) => None,
+    }
 }
 
 /// Parses a PAX time (`-12.5`, `1700000000.123456789`) to whole seconds, rounding down.
@@ -667,7 +709,13 @@ fn export_dir(
                 if let Some(first) = first_names.get(ino) {
                     w.entry(&path, EntryType::Link, &inode.meta, Some(first), &[]);
                 } else {
-                    w.entry(&path, EntryType::Regular, &inode.meta, None, inode.data.bytes());
+                    w.entry(
+                        &path,
+                        EntryType::Regular,
+                        &inode.meta,
+                        None,
+                        inode.data.bytes(),
+                    );
                     first_names.insert(*ino, path);
                 }
             }
@@ -705,20 +753,27 @@ impl TarWriter {
     fn entry(&mut self, path: &str, kind: EntryType, meta: &Meta, link: Option<&str>, data: &[u8]) {
         let mut pax: Vec<(&str, String)> = Vec::new();
         let mut h = Header::new_ustar();
+        // Long names and link targets go in GNU long-name entries, as the tar crate's Builder
+        // writes them: the tar crate reads PAX records by splitting at newlines, so a PAX path
+        // holding a newline (a legal file name) would not survive a round trip.
         if !set_ustar_path(&mut h, path.as_bytes()) {
-            pax.push(("path", path.to_string()));
+            self.long_name(EntryType::GNULongName, path);
             set_ustar_path(&mut h, truncate(path, 100).as_bytes());
         }
         if let Some(link) = link {
             if link.len() > 100 || h.set_link_name_literal(link).is_err() {
-                pax.push(("linkpath", link.to_string()));
-                // Best effort for readers without PAX; the record above is what counts.
+                self.long_name(EntryType::GNULongLink, link);
+                // Readers take the target from the entry above; this is only a hint.
                 let _ = h.set_link_name_literal(truncate(link, 100));
             }
         }
         h.set_mode(meta.mode & 0o7777);
         for (key, value, set) in [
-            ("uid", u64::from(meta.uid), Header::set_uid as fn(&mut Header, u64)),
+            (
+                "uid",
+                u64::from(meta.uid),
+                Header::set_uid as fn(&mut Header, u64),
+            ),
             ("gid", u64::from(meta.gid), Header::set_gid),
         ] {
             if value <= OCTAL_8_MAX {
@@ -761,6 +816,24 @@ impl TarWriter {
             self.block(x.as_bytes(), &records);
         }
         self.block(h.as_bytes(), data);
+    }
+
+    /// Appends a GNU long-name (`L`) or long-link (`K`) entry for the next entry.
+    fn long_name(&mut self, kind: EntryType, value: &str) {
+        let mut data = value.as_bytes().to_vec();
+        data.push(0);
+        let mut h = Header::new_gnu();
+        if let Some(gnu) = h.as_gnu_mut() {
+            gnu.name[..13].copy_from_slice(b"././@LongLink");
+        }
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        h.set_size(data.len() as u64);
+        h.set_entry_type(kind);
+        h.set_cksum();
+        self.block(h.as_bytes(), &data);
     }
 
     /// Appends a header and its data, padded to whole blocks.
