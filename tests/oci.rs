@@ -1012,3 +1012,278 @@ fn chain_ids_match_the_spec_formula() {
     );
     assert!(chain_ids(&[]).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Interop with umoci, a real OCI image tool (Go's archive/tar underneath)
+
+/// Runs umoci with `args`, or returns `None` (after saying why) when it is not installed.
+fn umoci(args: &[&str]) -> Option<()> {
+    let out = match std::process::Command::new("umoci").args(args).output() {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("skipping: umoci is not installed (apt-get install umoci)");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "umoci {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(())
+}
+
+/// A filesystem tree as lines: path, type, permission bits, content or target, link count.
+fn fs_tree(root: &std::path::Path) -> String {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    fn go(dir: &std::path::Path, at: &str, out: &mut String) {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        for name in names {
+            let p = dir.join(&name);
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let path = format!("{at}/{name}");
+            let mode = m.permissions().mode() & 0o7777;
+            if m.is_dir() {
+                out.push_str(&format!("{path}/ {mode:04o}\n"));
+                go(&p, &path, out);
+            } else if m.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap();
+                out.push_str(&format!("{path} -> {}\n", t.display()));
+            } else {
+                let data = std::fs::read(&p).unwrap();
+                out.push_str(&format!(
+                    "{path} {mode:04o} {:?} nlink={} t={}\n",
+                    String::from_utf8_lossy(&data),
+                    m.nlink(),
+                    // Go's archive/tar rounds times to whole seconds in ustar and GNU headers.
+                    m.mtime() + i64::from(m.mtime_nsec() >= 500_000_000)
+                ));
+            }
+        }
+    }
+    let mut out = String::new();
+    go(root, "", &mut out);
+    out
+}
+
+/// The merged view of `image` in the same form as [`fs_tree`].
+fn image_tree(image: &Image) -> String {
+    fn count(d: &MDir, links: &mut BTreeMap<(u32, u64), u32>) {
+        for n in d.children.values() {
+            match n {
+                MNode::File { layer, ino } => *links.entry((*layer, *ino)).or_default() += 1,
+                MNode::Dir(sub) => count(sub, links),
+                MNode::Symlink { .. } => {}
+            }
+        }
+    }
+    fn go(image: &Image, d: &MDir, at: &str, links: &BTreeMap<(u32, u64), u32>, out: &mut String) {
+        for (name, node) in &d.children {
+            let path = format!("{at}/{name}");
+            match node {
+                MNode::Dir(sub) => {
+                    out.push_str(&format!("{path}/ {:04o}\n", sub.meta.mode));
+                    go(image, sub, &path, links, out);
+                }
+                MNode::File { layer, ino } => {
+                    let i = image.inode(*layer, *ino).unwrap();
+                    out.push_str(&format!(
+                        "{path} {:04o} {:?} nlink={} t={}\n",
+                        i.meta.mode,
+                        String::from_utf8_lossy(i.data.bytes()),
+                        links[&(*layer, *ino)],
+                        i.meta.mtime
+                    ));
+                }
+                MNode::Symlink { link, .. } => {
+                    out.push_str(&format!("{path} -> {}\n", link.target));
+                }
+            }
+        }
+    }
+    let mut links = BTreeMap::new();
+    count(image.root(), &mut links);
+    let mut out = String::new();
+    go(image, image.root(), "", &links, &mut out);
+    out
+}
+
+/// Two layers exercising whiteouts, an opaque directory, hard links, symlinks and long names.
+fn interop_layers() -> (Layer, Layer) {
+    let mut lower = Layer::new();
+    let hosts = file(&mut lower, 0o644, "127.0.0.1 localhost\n");
+    let passwd = file(&mut lower, 0o644, "root:x:0:0::/root:/bin/sh\n");
+    let tru = file(&mut lower, 0o755, "#!/bin/sh\n");
+    let Node::File(tru_ino) = tru else {
+        unreachable!()
+    };
+    let old = file(&mut lower, 0o600, "old\n");
+    let x = file(&mut lower, 0o644, "x\n");
+    let y = file(&mut lower, 0o644, "y\n");
+    let long = file(&mut lower, 0o644, "long\n");
+    lower.root.children = [
+        (
+            "etc",
+            Node::Dir(dir(vec![("hosts", hosts), ("passwd", passwd)])),
+        ),
+        (
+            "bin",
+            Node::Dir(dir(vec![("true", tru), ("false", Node::File(tru_ino))])),
+        ),
+        (
+            "d",
+            Node::Dir(dir(vec![
+                ("old", old),
+                ("sub", Node::Dir(dir(vec![("x", x)]))),
+            ])),
+        ),
+        ("rm-dir", Node::Dir(dir(vec![("y", y)]))),
+        (
+            "deep",
+            Node::Dir(dir(vec![(
+                "n".repeat(150).as_str(),
+                Node::Dir(dir(vec![("f".repeat(120).as_str(), long)])),
+            )])),
+        ),
+        (
+            "link",
+            Node::Symlink(Symlink {
+                meta: Meta::new(0o777, 0),
+                target: "etc/hosts".into(),
+            }),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, c)| (n.to_string(), c))
+    .collect();
+    lower.recount_links();
+
+    let mut upper = Layer::new();
+    let motd = file(&mut upper, 0o644, "welcome\n");
+    let new = file(&mut upper, 0o640, "new\n");
+    let mut d = dir(vec![("new", new)]);
+    d.opaque = true;
+    upper.root.children = [
+        (
+            "etc",
+            Node::Dir(dir(vec![("passwd", Node::Whiteout), ("motd", motd)])),
+        ),
+        ("d", Node::Dir(d)),
+        ("rm-dir", Node::Whiteout),
+    ]
+    .into_iter()
+    .map(|(n, c)| (n.to_string(), c))
+    .collect();
+    upper.recount_links();
+    (lower, upper)
+}
+
+/// Makes an OCI layout at `dir/img` whose image `img:t` has our two exported layers, unpacked
+/// by umoci into `dir/bundle`. `None` when umoci is missing.
+fn umoci_image(dir: &std::path::Path) -> Option<(Layer, Layer)> {
+    let (lower, upper) = interop_layers();
+    let img = dir.join("img");
+    let img_t = format!("{}:t", img.display());
+    umoci(&["init", "--layout", img.to_str().unwrap()])?;
+    umoci(&["new", "--image", &img_t])?;
+    for (name, layer) in [("lower.tar", &lower), ("upper.tar", &upper)] {
+        let path = dir.join(name);
+        std::fs::write(&path, export_layer(layer)).unwrap();
+        umoci(&[
+            "raw",
+            "add-layer",
+            "--image",
+            &img_t,
+            path.to_str().unwrap(),
+        ])?;
+    }
+    let bundle = dir.join("bundle");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &img_t,
+        bundle.to_str().unwrap(),
+    ])?;
+    Some((lower, upper))
+}
+
+#[test]
+fn umoci_unpacks_our_exported_layers_to_our_merged_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((lower, upper)) = umoci_image(tmp.path()) else {
+        return;
+    };
+    let ours = Image::new(vec![Arc::new(lower), Arc::new(upper)]).unwrap();
+    let theirs = fs_tree(&tmp.path().join("bundle/rootfs"));
+    assert_eq!(theirs, image_tree(&ours));
+    // The whiteouts and the opaque directory did their work.
+    assert!(
+        !theirs.contains("/etc/passwd")
+            && !theirs.contains("/rm-dir")
+            && !theirs.contains("/d/old")
+    );
+}
+
+#[test]
+fn layers_umoci_repacks_import_to_the_tree_it_saw() {
+    let tmp = tempfile::tempdir().unwrap();
+    if umoci_image(tmp.path()).is_none() {
+        return;
+    }
+    let rootfs = tmp.path().join("bundle/rootfs");
+    // Deletions (a file, a whole directory recreated with new content), a new file, a change.
+    std::fs::remove_file(rootfs.join("etc/hosts")).unwrap();
+    std::fs::remove_dir_all(rootfs.join("d")).unwrap();
+    std::fs::create_dir(rootfs.join("d")).unwrap();
+    std::fs::write(rootfs.join("d/again"), "again\n").unwrap();
+    std::fs::write(rootfs.join("etc/motd"), "changed\n").unwrap();
+    std::fs::remove_file(rootfs.join("bin/false")).unwrap();
+    let img = tmp.path().join("img");
+    umoci(&[
+        "repack",
+        "--image",
+        &format!("{}:t2", img.display()),
+        tmp.path().join("bundle").to_str().unwrap(),
+    ])
+    .unwrap();
+
+    // Follow index.json -> manifest -> layers, as a registry client would.
+    let blob = |digest: &str| {
+        std::fs::read(
+            img.join("blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let manifest = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "t2")
+        .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blob(manifest["digest"].as_str().unwrap())).unwrap();
+    let layers: Vec<Arc<Layer>> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| Arc::new(import_layer(&blob(l["digest"].as_str().unwrap())).unwrap()))
+        .collect();
+    assert_eq!(layers.len(), 3);
+    let top = layers[2].clone();
+    let image = Image::new(layers).unwrap();
+    assert_eq!(image_tree(&image), fs_tree(&rootfs));
+    assert_eq!(
+        top.get(&VPath::parse("/etc/hosts").unwrap()),
+        Some(&Node::Whiteout),
+        "{}",
+        render(&top)
+    );
+}
