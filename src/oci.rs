@@ -503,24 +503,18 @@ impl Builder {
 
 /// Puts a whiteout for `name` into `dir`.
 fn whiteout(dir: &mut Dir, name: &str) {
-    match dir.children.get_mut(name) {
-        None => {
-            dir.children.insert(name.to_string(), Node::Whiteout);
-        }
-        Some(node @ Node::Dir(_)) => {
-            if let Node::Dir(d) = node {
-                if d.implicit && d.only_whiteouts() {
-                    // Markers that only sat under the deleted path go with it.
-                    *node = Node::Whiteout;
-                } else {
-                    // This layer has its own directory there: the lower one is gone, this one
-                    // stays, which is exactly an opaque directory.
-                    d.opaque = true;
-                }
-            }
-        }
+    let Some(node) = dir.children.get_mut(name) else {
+        dir.children.insert(name.to_string(), Node::Whiteout);
+        return;
+    };
+    match node {
+        // Markers that only sat under the deleted path go with it.
+        Node::Dir(d) if d.implicit && d.only_whiteouts() => *node = Node::Whiteout,
+        // This layer has its own directory there: the lower one is gone and this one stays,
+        // which is exactly an opaque directory.
+        Node::Dir(d) => d.opaque = true,
         // The layer's own file or symlink already replaces whatever lower layers hold.
-        Some(_) => {}
+        Node::File(_) | Node::Symlink(_) | Node::Whiteout => {}
     }
 }
 
@@ -620,7 +614,8 @@ fn numeric(parsed: io::Result<u64>, field: &[u8]) -> Option<u64> {
     }
 }
 
-/// Parses a PAX time (`-12.5`, `1700000000.123456789`) to whole seconds, rounding down.
+/// Parses a PAX time (`-12.5`, `1700000000.123456789`) to whole seconds, rounding down as
+/// GNU tar does.
 fn parse_pax_time(v: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(v).ok()?;
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -628,12 +623,12 @@ fn parse_pax_time(v: &[u8]) -> Option<i64> {
         return None;
     }
     let secs: i64 = int.parse().ok()?;
-    if secs < 0 || int.starts_with('-') {
-        if frac.bytes().any(|b| b != b'0') {
-            return secs.checked_sub(1);
-        }
+    let below = int.starts_with('-') && frac.bytes().any(|b| b != b'0');
+    if below {
+        secs.checked_sub(1)
+    } else {
+        Some(secs)
     }
-    Some(secs)
 }
 
 /// Reads a regular file's content, refusing sizes past the byte limit before allocating.
