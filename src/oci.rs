@@ -153,8 +153,7 @@ pub fn export_layer(layer: &Layer) -> Vec<u8> {
     if layer.root.opaque {
         w.marker(OPAQUE_MARKER);
     }
-    let mut first_names = BTreeMap::new();
-    export_dir(layer, &layer.root, "", &mut w, &mut first_names);
+    export_tree(layer, &mut w);
     w.finish()
 }
 
@@ -322,10 +321,15 @@ fn descend<'d>(
 ) -> Result<Option<&'d mut Dir>> {
     let mut dir = root;
     for (i, name) in comps.iter().enumerate() {
-        let node = dir
-            .children
-            .entry((*name).to_string())
-            .or_insert_with(|| Node::Dir(implicit_dir()));
+        // Look up before inserting: the entry API would allocate the name at every level of
+        // every entry.
+        if !dir.children.contains_key(*name) {
+            dir.children
+                .insert((*name).to_string(), Node::Dir(implicit_dir()));
+        }
+        let Some(node) = dir.children.get_mut(*name) else {
+            return Ok(None);
+        };
         if matches!(node, Node::Whiteout) {
             if under == Under::Marker {
                 return Ok(None);
@@ -425,6 +429,13 @@ impl Builder {
             return Ok(());
         }
         check(name, &raw)?;
+        // Pre-POSIX tars mark a directory as a regular file whose name ends in `/`; Go's
+        // archive/tar reads them the same way.
+        let kind = if kind == EntryType::Regular && path.ends_with('/') {
+            EntryType::Directory
+        } else {
+            kind
+        };
         let node = match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 let meta = meta(entry, &raw)?;
@@ -674,16 +685,18 @@ fn type_name(kind: EntryType) -> String {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-/// Writes the entries of `dir` (whose tar path is `prefix`, empty or ending in `/`) in tree
-/// order. `first_names` maps each inode already written to the name it was written under.
-fn export_dir(
-    layer: &Layer,
-    dir: &Dir,
-    prefix: &str,
-    w: &mut TarWriter,
-    first_names: &mut BTreeMap<Ino, String>,
-) {
-    for (name, node) in &dir.children {
+/// Writes the entries below the root in tree order, with an explicit stack rather than
+/// recursion: a layer may be 2048 directories deep (PATH_MAX), which a recursive walk turns
+/// into a stack overflow in debug builds and on wasm's small stack.
+fn export_tree(layer: &Layer, w: &mut TarWriter) {
+    // Each inode already written, with the name it was written under.
+    let mut first_names: BTreeMap<Ino, String> = BTreeMap::new();
+    let mut stack = vec![(String::new(), layer.root.children.iter())];
+    while let Some((prefix, children)) = stack.last_mut() {
+        let Some((name, node)) = children.next() else {
+            stack.pop();
+            continue;
+        };
         if check_name(name, "/").is_err() {
             continue;
         }
@@ -695,7 +708,7 @@ fn export_dir(
                 if d.opaque {
                     w.marker(&format!("{path}{OPAQUE_MARKER}"));
                 }
-                export_dir(layer, d, &path, w, first_names);
+                stack.push((path, d.children.iter()));
             }
             Node::File(ino) => {
                 let Some(inode) = layer.inodes.get(ino) else {

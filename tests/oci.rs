@@ -365,6 +365,22 @@ fn missing_parents_are_implicit_until_an_explicit_entry_gives_their_metadata() {
 }
 
 #[test]
+fn old_style_directories_are_regular_entries_with_a_trailing_slash() {
+    let tar = Tar::new()
+        .raw(b"old/", EntryType::Regular, b"")
+        .raw(b"old/f", EntryType::Regular, b"f")
+        .build();
+    check(
+        &tar,
+        expect![[r#"
+            / 0755 0:0 t=0
+            /old/ 0644 0:0 t=1700000000
+            /old/f 0644 0:0 t=1700000000 "f"
+        "#]],
+    );
+}
+
+#[test]
 fn dot_dot_components_and_nul_bytes_are_format_errors_naming_the_path() {
     let escape = Tar::new()
         .raw(b"a/../../etc/passwd", EntryType::Regular, b"x")
@@ -653,6 +669,19 @@ fn whiteout_and_a_new_directory_of_the_same_name_make_an_opaque_directory() {
         "#]]
         .assert_eq(&merged(&image(&[&lower, &upper])));
     }
+    // With an explicit directory entry the directory keeps that entry's metadata.
+    for upper in [
+        Tar::new().whiteout(".wh.d").dir("d/", 0o700).build(),
+        Tar::new().dir("d/", 0o700).whiteout(".wh.d").build(),
+    ] {
+        check(
+            &upper,
+            expect![[r#"
+                / 0755 0:0 t=0
+                /d/ 0700 0:0 t=1700000000 opaque
+            "#]],
+        );
+    }
 }
 
 #[test]
@@ -821,6 +850,9 @@ fn deep_trees_within_path_max_import_and_deeper_ones_are_refused() {
         .build();
     let layer = import_layer(&tar).unwrap();
     assert_eq!(layer.entry_count(), 2001);
+    // Export walks without recursion; comparing the bytes avoids the recursive `==`.
+    let tar = export_layer(&layer);
+    assert_eq!(export_layer(&import_layer(&tar).unwrap()), tar);
     let tar = Tar::new()
         .file(&format!("{deep}/{deep}/f"), 0o644, b"x")
         .build();
