@@ -1228,6 +1228,10 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 resolve(ctx, &shown, false).and_then(|p| ctx.c.rmdir(&p).map_err(|e| e.kind()))
             };
+            if r.is_ok() && o.has('v') {
+                ctx.io
+                    .out(format!("rmdir: removing directory, {}\n", q(&shown)));
+            }
             if let Err(k) = r {
                 ctx.io.err(format!(
                     "rmdir: failed to remove {}: {}\n",
@@ -1254,7 +1258,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 /// Removes the tree at `path` depth-first, as `rm -r` does; `shown` names it in messages.
-fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
+fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i32 {
     let mut status = 0;
     let entries = ctx.c.readdir(path).unwrap_or_default();
     for (name, _) in entries {
@@ -1264,11 +1268,14 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
         let child_shown = display_join(shown, &name);
         let r = match ctx.c.stat(&child) {
             Ok(s) if s.file_type == FileType::Dir => {
-                status |= remove_tree(ctx, &child, &child_shown);
+                status |= remove_tree(ctx, &child, &child_shown, verbose);
                 continue;
             }
             _ => ctx.c.unlink(&child),
         };
+        if r.is_ok() && verbose {
+            ctx.io.out(format!("removed {}\n", q(&child_shown)));
+        }
         if let Err(e) = r {
             ctx.io.err(format!(
                 "rm: cannot remove {}: {}\n",
@@ -1278,13 +1285,17 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
             status = 1;
         }
     }
-    if let Err(e) = ctx.c.rmdir(path) {
-        ctx.io.err(format!(
-            "rm: cannot remove {}: {}\n",
-            q(shown),
-            e.kind().strerror()
-        ));
-        status = 1;
+    match ctx.c.rmdir(path) {
+        Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
+        Ok(_) => {}
+        Err(e) => {
+            ctx.io.err(format!(
+                "rm: cannot remove {}: {}\n",
+                q(shown),
+                e.kind().strerror()
+            ));
+            status = 1;
+        }
     }
     status
 }
@@ -1345,7 +1356,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         let r = if s.file_type == FileType::Dir {
             if recursive {
-                status |= remove_tree(ctx, &p, raw);
+                status |= remove_tree(ctx, &p, raw, o.has('v'));
                 continue;
             } else if o.has('d') {
                 ctx.c.rmdir(&p)
@@ -1359,6 +1370,9 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             ctx.c.unlink(&p)
         };
         match r {
+            Ok(_) if o.has('v') && s.file_type == FileType::Dir => {
+                ctx.io.out(format!("removed directory {}\n", q(raw)))
+            }
             Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
             Ok(_) => {}
             Err(e) => {
@@ -1450,6 +1464,8 @@ struct CopyMode {
     deref: bool,
     /// Leave existing targets alone (`-n`).
     no_clobber: bool,
+    /// Print `'src' -> 'dst'` for each entry copied (`-v`).
+    verbose: bool,
 }
 
 /// Copies `src` to `dst` (which the caller has checked), recursively for directories.
@@ -1490,6 +1506,10 @@ fn copy_tree(
     };
     let mut status = 0;
     let made = (st.mode & 0o777 & !umask) | 0o700;
+    if how.verbose {
+        ctx.io
+            .out(format!("{} -> {}\n", q(shown_src), q(shown_dst)));
+    }
     match st.file_type {
         FileType::Dir => {
             match &existing {
@@ -1686,6 +1706,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     };
     let recursive = o.has('r') || o.has('R') || o.has('a');
     let how = CopyMode {
+        verbose: o.has('v'),
         preserve: o.has('p') || o.has('a'),
         // With -R (and without -L), cp copies symlinks as symlinks, even on the command line.
         deref: o.has('L') || !(recursive || o.has('P') || o.has('d') || o.has('a')),
@@ -1892,13 +1913,14 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     preserve: true,
                     deref: false,
                     no_clobber: false,
+                    verbose: false,
                 };
                 let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how);
                 if s != 0 {
                     status = 1;
                     continue;
                 }
-                status |= remove_tree(ctx, &sp, &src);
+                status |= remove_tree(ctx, &sp, &src, false);
             }
             Err(e) => {
                 ctx.io.err(format!(
@@ -2014,6 +2036,23 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     e.kind().strerror()
                 ));
                 status = 1;
+                continue;
+            }
+            // -v tells every file, -c only those that changed.
+            let bits = |m: u32| {
+                let full = fmt::mode_string(s.file_type, m);
+                format!("{:04o} ({})", m & 0o7777, full.get(1..).unwrap_or(""))
+            };
+            if new & 0o7777 != s.mode & 0o7777 && (o.has('v') || o.has('c')) {
+                ctx.io.out(format!(
+                    "mode of {} changed from {} to {}\n",
+                    q(&shown),
+                    bits(s.mode),
+                    bits(new)
+                ));
+            } else if new & 0o7777 == s.mode & 0o7777 && o.has('v') {
+                ctx.io
+                    .out(format!("mode of {} retained as {}\n", q(&shown), bits(new)));
             }
         }
     }
@@ -2220,8 +2259,13 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Some(sp) => ctx.c.link(sp, &dst),
             None => ctx.c.symlink(src, &dst),
         };
-        if let Err(e) = r {
-            status = fail(ctx, e.kind());
+        match r {
+            Ok(_) if o.has('v') => {
+                let arrow = if symbolic { "->" } else { "=>" };
+                ctx.io.out(format!("{} {arrow} {}\n", q(&shown), q(src)));
+            }
+            Ok(_) => {}
+            Err(e) => status = fail(ctx, e.kind()),
         }
     }
     status
