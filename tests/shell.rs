@@ -1142,6 +1142,52 @@ fn a_command_substitution_fails_alone_and_the_script_goes_on() {
 }
 
 #[test]
+fn verbose_flags_print_what_gnu_prints() {
+    check(
+        "cd /tmp; cp -rv /app/lib l; mv -v l m; ln -sv m s; chmod -v 700 m; chmod -c 700 m; rm -rv m s; mkdir -pv a/b; rmdir -v a/b",
+        expect![[r#"
+            status 0
+            stdout:
+            '/app/lib' -> 'l'
+            '/app/lib/data.bin' -> 'l/data.bin'
+            '/app/lib/util.py' -> 'l/util.py'
+            renamed 'l' -> 'm'
+            's' -> 'm'
+            mode of 'm' changed from 0755 (rwxr-xr-x) to 0700 (rwx------)
+            removed 'm/data.bin'
+            removed 'm/util.py'
+            removed directory 'm'
+            removed 's'
+            mkdir: created directory 'a'
+            mkdir: created directory 'a/b'
+            rmdir: removing directory, 'a/b'
+            events:
+              copy-up /tmp
+              mkdir /tmp/l
+              create /tmp/l/data.bin
+              write /tmp/l/data.bin
+              create /tmp/l/util.py
+              write /tmp/l/util.py
+              rename /tmp/l -> /tmp/m
+              opaque /tmp/m
+              symlink /tmp/s
+              chmod /tmp/m
+              chmod /tmp/m
+              remove /tmp/m/data.bin
+              remove /tmp/m/util.py
+              remove /tmp/m
+              remove /tmp/s
+              mkdir /tmp/a
+              mkdir /tmp/a/b
+              remove /tmp/a/b
+            container layer:
+              /tmp dir 1777
+              /tmp/a dir 0755
+        "#]],
+    );
+}
+
+#[test]
 fn pipes_feed_standard_output_to_the_next_command() {
     check(
         "cat /etc/passwd | head -n 1 | tail -c 5",
