@@ -1015,6 +1015,24 @@ fn a_syntax_error_stops_the_script_with_status_2() {
 }
 
 #[test]
+fn messages_name_the_line_a_command_or_token_is_on() {
+    check(
+        "echo 'a\nb'; foo\necho \"c\nd\" > /nope/f\necho 'e\nf' ;; g",
+        expect![[r#"
+        status 2
+        stdout:
+        a
+        b
+        stderr:
+        bash: line 2: foo: command not found
+        bash: line 4: /nope/f: No such file or directory
+        bash: line 6: syntax error near unexpected token `;;'
+        bash: line 6: `f' ;; g'
+    "#]],
+    );
+}
+
+#[test]
 fn a_redirect_without_a_target_is_a_syntax_error() {
     check(
         "echo a >",

@@ -227,9 +227,11 @@ impl Shell {
                     line_prefix(eof_line)
                 )
             }
-            ScanError::Syntax(tok) => {
-                let p = line_prefix(first);
-                format!("{p}syntax error near unexpected token `{tok}'\n{p}`{text}'\n")
+            ScanError::Syntax(tok, off) => {
+                // bash shows the line the token is on.
+                let p = line_prefix(first + off);
+                let shown = text.split('\n').nth(off).unwrap_or(text);
+                format!("{p}syntax error near unexpected token `{tok}'\n{p}`{shown}'\n")
             }
             ScanError::Unsupported(why) => format!("{}{why}\n", line_prefix(first)),
         };
@@ -261,7 +263,7 @@ impl Shell {
             let mut pipe = Vec::new();
             let last = i + 1 == count;
             let sink = if last { None } else { Some(&mut pipe) };
-            status = self.run_simple(cmd, line, &stdin, sink, out);
+            status = self.run_simple(cmd, line + cmd.line, &stdin, sink, out);
             stdin = pipe;
         }
         // Each command of a real pipeline runs in a subshell: its `exit` ends only itself.
@@ -410,6 +412,8 @@ impl Shell {
         // Redirections act in order, before the command runs: `> f` creates or truncates f
         // (copying it up) even if the command then fails.
         for r in &cmd.redirs {
+            // A redirection's messages name the line it is on.
+            let prefix = line_prefix(line.saturating_sub(cmd.line) + r.line);
             let target =
                 literal(&self.expand_vars(&r.target.replace(STATUS, &self.status.to_string())));
             let fail = |msg: String, out: &mut Output| {
