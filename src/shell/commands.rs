@@ -16,6 +16,8 @@ pub(crate) struct Ctx<'a> {
     pub cwd: &'a mut VPath,
     pub umask: &'a mut u32,
     pub stdin: &'a [u8],
+    /// Why standard input cannot be read (`< dir` opens, but reading it fails with EISDIR).
+    pub stdin_error: Option<ErrorKind>,
     pub io: &'a mut Io,
     /// `bash: line N: `, for the messages of builtins.
     pub prefix: &'a str,
@@ -601,10 +603,22 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 // ----- reading ----------------------------------------------------------------------------------
 
+/// How messages name an operand: `-` is `standard input`.
+fn stdin_name(raw: &str) -> &str {
+    if raw == "-" {
+        "standard input"
+    } else {
+        raw
+    }
+}
+
 /// The content of an operand for `cat`, `head` and `tail` (`-` is standard input).
 fn read_operand(ctx: &Ctx<'_>, raw: &str) -> Result<Vec<u8>, ErrorKind> {
     if raw == "-" {
-        return Ok(ctx.stdin.to_vec());
+        return match ctx.stdin_error {
+            Some(k) => Err(k),
+            None => Ok(ctx.stdin.to_vec()),
+        };
     }
     if raw == "/dev/null" {
         return Ok(Vec::new());
@@ -722,8 +736,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
                     ctx.io.out(format!("{sep}==> {raw} <==\n"));
                     first = false;
                 }
-                ctx.io
-                    .err(format!("{cmd}: error reading {}: Is a directory\n", q(raw)));
+                ctx.io.err(format!(
+                    "{cmd}: error reading {}: Is a directory\n",
+                    q(stdin_name(raw))
+                ));
                 status = 1;
                 continue;
             }
@@ -2569,6 +2585,8 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     };
     let mut status = 0;
     let mut rows: Vec<([u64; 3], String)> = Vec::new();
+    // Columns of anything but regular files are 7 wide: their size says nothing.
+    let mut not_regular = false;
     for raw in &operands {
         match read_operand(ctx, raw) {
             Ok(d) => {
@@ -2585,7 +2603,25 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 rows.push(([lines, words, d.len() as u64], name));
             }
             Err(k) => {
-                ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                // A directory opens, so wc still prints its (zero) counts.
+                if k == ErrorKind::IsADirectory {
+                    let shown = stdin_name(raw);
+                    let shown = if shown.contains(' ') {
+                        q(shown)
+                    } else {
+                        shown.to_string()
+                    };
+                    ctx.io.err(format!("wc: {shown}: {}\n", k.strerror()));
+                    not_regular = true;
+                    let name = if from_stdin {
+                        String::new()
+                    } else {
+                        raw.clone()
+                    };
+                    rows.push(([0, 0, 0], name));
+                } else {
+                    ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                }
                 status = 1;
             }
         }
@@ -2604,7 +2640,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
     let width = if single {
         1
-    } else if from_stdin || operands.iter().any(|o| o == "-") {
+    } else if not_regular || from_stdin || operands.iter().any(|o| o == "-") {
         7
     } else {
         let total: u64 = rows

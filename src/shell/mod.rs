@@ -408,6 +408,7 @@ impl Shell {
     ) -> i32 {
         let mut fds = [Target::Null, Target::Out, Target::Err];
         let mut input: Option<Vec<u8>> = None;
+        let mut stdin_error = None;
         let prefix = line_prefix(line);
         // Redirections act in order, before the command runs: `> f` creates or truncates f
         // (copying it up) even if the command then fails.
@@ -436,7 +437,10 @@ impl Shell {
                 }
                 RedirOp::In { fd } => {
                     if target == "/dev/null" {
-                        input = Some(Vec::new());
+                        if fd == 0 {
+                            input = Some(Vec::new());
+                            stdin_error = None;
+                        }
                         continue;
                     }
                     let data = self
@@ -444,8 +448,18 @@ impl Shell {
                         .resolve(&self.cwd, &target, true)
                         .and_then(|p| self.container.read(&p));
                     match data {
-                        Ok(b) if fd == 0 => input = Some(b.bytes().to_vec()),
+                        Ok(b) if fd == 0 => {
+                            input = Some(b.bytes().to_vec());
+                            stdin_error = None;
+                        }
                         Ok(_) => {}
+                        // A directory opens for reading; only reading it fails.
+                        Err(e) if e.kind() == crate::ErrorKind::IsADirectory => {
+                            if fd == 0 {
+                                input = Some(Vec::new());
+                                stdin_error = Some(e.kind());
+                            }
+                        }
                         Err(e) => {
                             return fail(
                                 format!("{prefix}{target}: {}\n", e.kind().strerror()),
@@ -514,6 +528,7 @@ impl Shell {
                     cwd: &mut self.cwd,
                     umask: &mut self.umask,
                     stdin,
+                    stdin_error,
                     io: &mut io,
                     prefix: &prefix,
                     exit: &mut self.exiting,
