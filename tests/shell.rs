@@ -973,6 +973,29 @@ fn cd_and_pwd_follow_the_working_directory() {
 }
 
 #[test]
+fn cd_is_logical_through_symlinks_as_in_bash() {
+    check(
+        "ln -s /app/lib /l; cd /l; pwd; pwd -P; echo $PWD; ls ..; cd ..; pwd",
+        expect![[r#"
+            status 0
+            stdout:
+            /l
+            /app/lib
+            /l
+            config.json
+            lib
+            link
+            main.py
+            /
+            events:
+              symlink /l
+            container layer:
+              /l symlink -> /app/lib
+        "#]],
+    );
+}
+
+#[test]
 fn and_or_and_status_follow_bash() {
     check(
         "false && echo no || echo yes $?; true || echo no; false; echo $? '$?' \"$?\"",

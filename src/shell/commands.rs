@@ -14,6 +14,8 @@ use crate::path::VPath;
 pub(crate) struct Ctx<'a> {
     pub c: &'a mut Container,
     pub cwd: &'a mut VPath,
+    /// The working directory as `cd` named it (`pwd`, `$PWD`, `cd ..`).
+    pub logical: &'a mut VPath,
     pub umask: &'a mut u32,
     pub stdin: &'a [u8],
     /// Why standard input cannot be read (`< dir` opens, but reading it fails with EISDIR).
@@ -47,8 +49,13 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
         "tail" => head_tail(ctx, args, false),
         "cd" => cd(ctx, args),
         "pwd" => {
-            let cwd = ctx.cwd.to_string();
-            ctx.io.out(format!("{cwd}\n"));
+            let physical = args.iter().rev().find(|a| *a == "-P" || *a == "-L");
+            let dir = if physical.is_some_and(|a| a == "-P") {
+                ctx.cwd.to_string()
+            } else {
+                ctx.logical.to_string()
+            };
+            ctx.io.out(format!("{dir}\n"));
             0
         }
         "readlink" => readlink(ctx, args),
@@ -2387,8 +2394,25 @@ fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             return 1;
         }
     };
+    // bash's cd is logical: `..` removes the last name of the path it was reached by, even
+    // when that name is a symlink. If that path does not lead anywhere, the physical one is used.
+    let lexical = if dir.starts_with('/') {
+        VPath::parse(&dir)
+    } else {
+        VPath::parse(&format!("{}/{dir}", ctx.logical))
+    };
+    if let Ok(lexical) = lexical {
+        if let Ok((p, s)) = stat_of(ctx, lexical.as_str(), true) {
+            if s.file_type == FileType::Dir {
+                *ctx.cwd = p;
+                *ctx.logical = lexical;
+                return 0;
+            }
+        }
+    }
     match stat_of(ctx, &dir, true) {
         Ok((p, s)) if s.file_type == FileType::Dir => {
+            *ctx.logical = p.clone();
             *ctx.cwd = p;
             0
         }

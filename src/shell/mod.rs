@@ -43,6 +43,9 @@ pub struct Output {
 pub struct Shell {
     container: Container,
     cwd: VPath,
+    /// The working directory as `cd` reached it, symlinks and all: what `pwd` prints and what
+    /// `cd ..` goes up from.
+    logical: VPath,
     status: i32,
     umask: u32,
     /// Set by `exit` until the current line or script ends.
@@ -101,6 +104,7 @@ impl Shell {
         Shell {
             container,
             cwd: VPath::root(),
+            logical: VPath::root(),
             status: 0,
             umask: 0o022,
             exiting: false,
@@ -122,7 +126,8 @@ impl Shell {
         self.container
     }
 
-    /// The working directory.
+    /// The working directory with symlinks resolved (what `pwd -P` prints), ready to pass to
+    /// [`Container::resolve`].
     pub fn cwd(&self) -> &VPath {
         &self.cwd
     }
@@ -309,7 +314,7 @@ impl Shell {
             let name: String = chars.by_ref().take_while(|&c| c != VAR_END).collect();
             let value = match name.as_str() {
                 "HOME" => HOME.to_string(),
-                "PWD" => self.cwd.to_string(),
+                "PWD" => self.logical.to_string(),
                 "USER" | "LOGNAME" => "root".to_string(),
                 "SHELL" => "/bin/bash".to_string(),
                 "0" => "bash".to_string(),
@@ -526,6 +531,7 @@ impl Shell {
                 let mut ctx = commands::Ctx {
                     c: &mut self.container,
                     cwd: &mut self.cwd,
+                    logical: &mut self.logical,
                     umask: &mut self.umask,
                     stdin,
                     stdin_error,
