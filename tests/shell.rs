@@ -996,6 +996,22 @@ fn cd_is_logical_through_symlinks_as_in_bash() {
 }
 
 #[test]
+fn cd_dash_goes_back_to_oldpwd() {
+    check(
+        "cd -; cd /etc; cd /app; cd -; echo $OLDPWD; cd -",
+        expect![[r#"
+        status 0
+        stdout:
+        /etc
+        /app
+        /app
+        stderr:
+        bash: line 1: cd: OLDPWD not set
+    "#]],
+    );
+}
+
+#[test]
 fn and_or_and_status_follow_bash() {
     check(
         "false && echo no || echo yes $?; true || echo no; false; echo $? '$?' \"$?\"",

@@ -16,6 +16,8 @@ pub(crate) struct Ctx<'a> {
     pub cwd: &'a mut VPath,
     /// The working directory as `cd` named it (`pwd`, `$PWD`, `cd ..`).
     pub logical: &'a mut VPath,
+    /// The directory before the last `cd`.
+    pub oldpwd: &'a mut Option<VPath>,
     pub umask: &'a mut u32,
     pub stdin: &'a [u8],
     /// Why standard input cannot be read (`< dir` opens, but reading it fails with EISDIR).
@@ -2385,6 +2387,27 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 // ----- the working directory and small builtins -------------------------------------------------
 
 fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let before = ctx.logical.clone();
+    if args.len() == 1 && args.first().is_some_and(|a| a == "-") {
+        let Some(old) = ctx.oldpwd.clone() else {
+            ctx.io.err(format!("{}cd: OLDPWD not set\n", ctx.prefix));
+            return 1;
+        };
+        let status = cd(ctx, &[old.to_string()]);
+        if status == 0 {
+            let now = ctx.logical.to_string();
+            ctx.io.out(format!("{now}\n"));
+        }
+        return status;
+    }
+    let status = cd_to(ctx, args);
+    if status == 0 {
+        *ctx.oldpwd = Some(before);
+    }
+    status
+}
+
+fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let dir = match args {
         [] => "/root".to_string(),
         [one] => one.clone(),

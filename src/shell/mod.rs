@@ -58,6 +58,8 @@ pub struct Shell {
     /// The working directory as `cd` reached it, symlinks and all: what `pwd` prints and what
     /// `cd ..` goes up from.
     logical: VPath,
+    /// The directory before the last `cd` (`cd -`, `$OLDPWD`).
+    oldpwd: Option<VPath>,
     status: i32,
     umask: u32,
     /// Set by `exit` until the current line or script ends.
@@ -117,6 +119,7 @@ impl Shell {
             container,
             cwd: VPath::root(),
             logical: VPath::root(),
+            oldpwd: None,
             status: 0,
             umask: 0o022,
             exiting: false,
@@ -327,6 +330,11 @@ impl Shell {
             let value = match name.as_str() {
                 "HOME" => HOME.to_string(),
                 "PWD" => self.logical.to_string(),
+                "OLDPWD" => self
+                    .oldpwd
+                    .as_ref()
+                    .map(VPath::to_string)
+                    .unwrap_or_default(),
                 "USER" | "LOGNAME" => "root".to_string(),
                 "SHELL" => "/bin/bash".to_string(),
                 "0" => "bash".to_string(),
@@ -544,6 +552,7 @@ impl Shell {
                     c: &mut self.container,
                     cwd: &mut self.cwd,
                     logical: &mut self.logical,
+                    oldpwd: &mut self.oldpwd,
                     umask: &mut self.umask,
                     stdin,
                     stdin_error,
