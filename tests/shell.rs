@@ -1131,13 +1131,15 @@ fn comments_and_backslashes_follow_bash() {
 #[test]
 fn globs_expand_against_the_union_and_stay_literal_without_a_match() {
     check(
-        "rm /etc/motd; echo /etc/*; echo /app/*.py /app/*/*.py; echo /nope* '/etc/*'",
+        "rm /etc/motd; echo /etc/*; echo /app/*.py /app/*/*.py; echo /nope* '/etc/*'; echo /etc/[gh]* /etc/[!gh]*; [ -d /etc ] && echo dir",
         expect![[r#"
             status 0
             stdout:
             /etc/group /etc/hosts /etc/passwd
             /app/main.py /app/lib/util.py
             /nope* /etc/*
+            /etc/group /etc/hosts /etc/passwd
+            dir
             events:
               copy-up /etc
               whiteout /etc/motd

@@ -17,6 +17,8 @@ pub(crate) const STATUS: char = '\u{E000}';
 pub(crate) const STAR: char = '\u{E001}';
 /// An unquoted `?`, a glob wildcard.
 pub(crate) const QMARK: char = '\u{E002}';
+/// An unquoted `[`, which opens a glob bracket expression (`[abc]`, `[a-z]`, `[!x]`).
+pub(crate) const LBRACK: char = '\u{E006}';
 /// Opens a variable name outside double quotes (`$HOME`); the value replaces it when the
 /// command runs, and an unquoted empty value drops the word.
 pub(crate) const VAR: char = '\u{E003}';
@@ -339,6 +341,11 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<(Tok, usize)>, ScanErr
             '?' => {
                 word_start.get_or_insert(span.len());
                 span.push(QMARK);
+                i += 1;
+            }
+            '[' => {
+                word_start.get_or_insert(span.len());
+                span.push(LBRACK);
                 i += 1;
             }
             _ => {

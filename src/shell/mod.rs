@@ -34,7 +34,9 @@ mod lex;
 use crate::container::{Container, OpenFlags};
 use crate::event::Event;
 use crate::path::VPath;
-use lex::{Conn, RedirOp, ScanError, Simple, HOME, QMARK, QVAR, STAR, STATUS, VAR, VAR_END};
+use lex::{
+    Conn, RedirOp, ScanError, Simple, HOME, LBRACK, QMARK, QVAR, STAR, STATUS, VAR, VAR_END,
+};
 
 /// What one command line or script printed, its exit status and the events it caused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -304,7 +306,7 @@ impl Shell {
         if word.is_empty() && unquoted_var {
             return Vec::new();
         }
-        if word.contains(STAR) || word.contains(QMARK) {
+        if is_pattern(&word) {
             let matches = self.glob(&word);
             if !matches.is_empty() {
                 return matches;
@@ -372,7 +374,7 @@ impl Shell {
                         format!("{shown}/{name}")
                     }
                 };
-                if !comp.contains(STAR) && !comp.contains(QMARK) {
+                if !is_pattern(comp) {
                     let lit = literal(comp);
                     if let Ok(p) = self.container.resolve(dir, &lit, true) {
                         if self.container.exists(&p) {
@@ -609,7 +611,65 @@ impl Shell {
 
 /// The word with its wildcard markers turned back into the characters the user typed.
 fn literal(word: &str) -> String {
-    word.replace(STAR, "*").replace(QMARK, "?")
+    word.replace(STAR, "*")
+        .replace(QMARK, "?")
+        .replace(LBRACK, "[")
+}
+
+/// True when the word holds an unquoted wildcard.
+fn is_pattern(word: &str) -> bool {
+    word.contains(STAR) || word.contains(QMARK) || word.contains(LBRACK)
+}
+
+/// A parsed bracket expression of a glob.
+#[derive(Default)]
+struct Bracket {
+    /// Inclusive ranges of characters (a single character is a range of one).
+    set: Vec<(char, char)>,
+    /// `[!...]` or `[^...]`.
+    negated: bool,
+    /// Where the pattern continues after the closing `]`.
+    next: usize,
+}
+
+/// Parses the bracket expression that starts just after `[` at `p[at]`: the set it matches
+/// (ranges included), whether it is negated, and where the pattern continues. `None` when
+/// there is no closing `]`, and the `[` is then an ordinary character.
+fn bracket(p: &[char], at: usize) -> Option<Bracket> {
+    let mut i = at;
+    let negated = matches!(p.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut set = Vec::new();
+    let mut first = true;
+    loop {
+        let c = *p.get(i)?;
+        if c == ']' && !first {
+            return Some(Bracket {
+                set,
+                negated,
+                next: i + 1,
+            });
+        }
+        first = false;
+        let c = match c {
+            LBRACK => '[',
+            STAR => '*',
+            QMARK => '?',
+            c => c,
+        };
+        match (p.get(i + 1), p.get(i + 2)) {
+            (Some('-'), Some(&e)) if e != ']' => {
+                set.push((c, e));
+                i += 3;
+            }
+            _ => {
+                set.push((c, c));
+                i += 1;
+            }
+        }
+    }
 }
 
 /// Matches `name` against a glob component whose wildcards are markers.
@@ -625,7 +685,29 @@ fn wildmatch(pattern: &str, name: &str) -> bool {
                 star = Some((pi, ni));
                 pi += 1;
             }
-            Some(&c) if c == QMARK || Some(&c) == n.get(ni) => {
+            Some(&c) if c == LBRACK && bracket(&p, pi + 1).is_some() => {
+                let Bracket { set, negated, next } = bracket(&p, pi + 1).unwrap_or_default();
+                let ch = n.get(ni).copied().unwrap_or_default();
+                let hit = set.iter().any(|&(lo, hi)| lo <= ch && ch <= hi);
+                if hit != negated {
+                    pi = next;
+                    ni += 1;
+                } else {
+                    match star {
+                        Some((sp, sn)) => {
+                            pi = sp + 1;
+                            ni = sn + 1;
+                            star = Some((sp, sn + 1));
+                        }
+                        None => return false,
+                    }
+                }
+            }
+            Some(&c)
+                if c == QMARK
+                    || Some(&c) == n.get(ni)
+                    || (c == LBRACK && n.get(ni) == Some(&'[')) =>
+            {
                 pi += 1;
                 ni += 1;
             }
