@@ -18,14 +18,14 @@
 //! What it understands: simple commands joined by `;`, `&`, `&&`, `||` and `|`; the
 //! redirections `>`, `>>`, `<`, `2>`, `2>>`, `2>&1`, `>&2`, `&>` (and `/dev/null`); quotes,
 //! backslashes and `#` comments; `$?`, `~`, `*`, `?` and `[...]` globs (a pattern that matches
-//! nothing stays as written), and the variables a root shell starts with (`$HOME`, `$PWD`, ...; any other
-//! name is empty). The commands are listed in `commands.rs`. Messages name lines as
-//! `bash: line N:`, the way `bash script` does.
+//! nothing stays as written), and the variables a root shell starts with (`$HOME`, `$PWD`,
+//! `$OLDPWD`, ...; any other name is empty). The commands are listed in `commands.rs`.
+//! Messages name lines as `bash: line N:`, the way `bash script` does.
 //!
 //! What it does not: command substitution and here-documents (reported for their line, which
 //! then fails with status 2), assignments, `if`/`for`/`while`, functions, `( )` and `{ }`
-//! groups and brace expansion. `ls` prints one name per line, as GNU `ls`
-//! does when its output is not a terminal.
+//! groups and brace expansion. `ls` prints one name per line, as GNU `ls` does when its output
+//! is not a terminal.
 
 mod commands;
 mod fmt;
