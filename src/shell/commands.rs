@@ -671,7 +671,8 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             Ok(data) => ctx.io.out(data),
             Err(k) => {
-                ctx.io.err(format!("cat: {raw}: {}\n", k.strerror()));
+                ctx.io
+                    .err(format!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
                 status = 1;
             }
         }
@@ -2226,8 +2227,10 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         } else {
             match stat_of(ctx, src, false) {
                 Ok((_, s)) if s.file_type == FileType::Dir => {
-                    ctx.io
-                        .err(format!("ln: {src}: hard link not allowed for directory\n"));
+                    ctx.io.err(format!(
+                        "ln: {}: hard link not allowed for directory\n",
+                        fmt::qf(src)
+                    ));
                     status = 1;
                     continue;
                 }
@@ -2652,12 +2655,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Err(k) => {
                 // A directory opens, so wc still prints its (zero) counts.
                 if k == ErrorKind::IsADirectory {
-                    let shown = stdin_name(raw);
-                    let shown = if shown.contains(' ') {
-                        q(shown)
-                    } else {
-                        shown.to_string()
-                    };
+                    let shown = fmt::qf(stdin_name(raw));
                     ctx.io.err(format!("wc: {shown}: {}\n", k.strerror()));
                     not_regular = true;
                     let name = if from_stdin {
@@ -2667,7 +2665,8 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     };
                     rows.push(([0, 0, 0], name));
                 } else {
-                    ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                    ctx.io
+                        .err(format!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
                 }
                 status = 1;
             }
