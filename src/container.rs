@@ -933,8 +933,18 @@ impl Container {
         }
     }
 
-    fn new_meta(&self, mode: u32) -> Meta {
-        Meta::new(mode, self.clock)
+    /// Metadata for a new entry at `path`. As on Linux, an entry made in a set-group-ID
+    /// directory takes the directory's group, and a new directory there keeps the bit.
+    fn new_meta(&self, path: &VPath, mode: u32, is_dir: bool) -> Meta {
+        let mut meta = Meta::new(mode, self.clock);
+        let parent = path.parent().and_then(|p| self.stat(&p).ok());
+        if let Some(p) = parent.filter(|p| p.mode & 0o2000 != 0) {
+            meta.gid = p.gid;
+            if is_dir {
+                meta.mode |= 0o2000;
+            }
+        }
+        meta
     }
 
     /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
@@ -995,7 +1005,7 @@ impl Container {
                 let replaced = self.over_whiteout(path);
                 let ino = self
                     .upper
-                    .add_inode(FileInode::new(self.new_meta(mode), Blob::empty()));
+                    .add_inode(FileInode::new(self.new_meta(path, mode, false), Blob::empty()));
                 self.put(path, Node::File(ino))?;
                 let c = self.container_layer();
                 let msg = if replaced {
@@ -1144,7 +1154,7 @@ impl Container {
         let opaque = self.over_whiteout(path);
         let dir = Dir {
             opaque,
-            ..Dir::new(self.new_meta(mode))
+            ..Dir::new(self.new_meta(path, mode, true))
         };
         self.put(path, Node::Dir(dir))?;
         let c = self.container_layer();
@@ -1412,7 +1422,7 @@ impl Container {
         let parent = self.parent_of("symlink", path)?;
         self.copy_up_dirs(&parent, path)?;
         let link = Symlink {
-            meta: self.new_meta(0o777),
+            meta: self.new_meta(path, 0o777, false),
             target: target.to_string(),
         };
         self.put(path, Node::Symlink(link))?;
