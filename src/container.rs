@@ -84,7 +84,7 @@ pub struct OpenFlags {
 
 /// The upper side of a lookup.
 #[derive(Clone, Copy, Debug)]
-enum Up<'a> {
+pub(crate) enum Up<'a> {
     Dir(&'a Dir),
     File(Ino),
     Symlink(&'a Symlink),
@@ -92,7 +92,7 @@ enum Up<'a> {
 
 /// The lower side of a lookup.
 #[derive(Clone, Copy, Debug)]
-enum Low<'a> {
+pub(crate) enum Low<'a> {
     Dir(&'a MDir),
     File(u32, Ino),
     Symlink(u32, &'a Symlink),
@@ -126,9 +126,9 @@ impl<'a> Low<'a> {
 /// A resolved entry of the merged view: its container-layer part, the lower part it merges
 /// with (only directories merge), or both.
 #[derive(Clone, Copy, Debug)]
-struct Found<'a> {
-    upper: Option<Up<'a>>,
-    lower: Option<Low<'a>>,
+pub(crate) struct Found<'a> {
+    pub(crate) upper: Option<Up<'a>>,
+    pub(crate) lower: Option<Low<'a>>,
 }
 
 impl Found<'_> {
@@ -278,7 +278,7 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
-    fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+    pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
         let root_lower = if self.upper.root.opaque {
             None
         } else {
@@ -341,7 +341,7 @@ impl Container {
     /// The lower entry that would show at `path` if the container layer had nothing at that
     /// name: what decides whether removing the name needs a whiteout (the kernel's
     /// `ovl_lower_positive`).
-    fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
+    pub(crate) fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
         let parent = path.parent()?;
         let name = path.name()?;
         match self.find(&parent).ok()?.lower? {
@@ -355,6 +355,11 @@ impl Container {
         self.find(path).is_ok()
     }
 
+    /// True when `index=on` has recorded a copy-up of the lower inode `(layer, ino)`.
+    pub(crate) fn index_has(&self, layer: u32, ino: Ino) -> bool {
+        self.index.contains_key(&(layer, ino))
+    }
+
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
             if let Some(u) = self.index.get(&(layer, ino)) {
@@ -364,7 +369,7 @@ impl Container {
         self.image.inode(layer, ino)
     }
 
-    fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
+    pub(crate) fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
         match (f.upper, f.lower) {
             (Some(Up::File(ino)), _) => self.upper.inodes.get(&ino),
             (None, Some(Low::File(l, ino))) => self.lower_inode(l, ino),

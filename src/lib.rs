@@ -20,6 +20,7 @@
 pub mod container;
 pub mod error;
 pub mod event;
+pub mod inspect;
 pub mod layer;
 pub mod oci;
 pub mod path;
@@ -28,6 +29,7 @@ pub mod union;
 pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
+pub use inspect::{Change, LayerUsage, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;
 pub use union::Image;
