@@ -332,7 +332,7 @@ pub fn gen_script(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> V
             17..=21 => (format!("touch {p}"), Some(p.clone())),
             22..=27 => (format!("mkdir {p}"), Some(p.clone())),
             28..=30 => {
-                let child: &str = pick(rng, &["e", "a", "d1"]);
+                let child = *pick(rng, &["e", "a", "d1"]);
                 let r = join(&p, child);
                 (format!("mkdir -p {r}"), Some(r))
             }
