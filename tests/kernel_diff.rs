@@ -9,7 +9,9 @@
 //!
 //! Knobs: `LAYERLAB_KDIFF_CASES` (default 500), `LAYERLAB_KDIFF_SEED` (default fixed),
 //! `LAYERLAB_KDIFF_ONLY=N` (run case N only), `LAYERLAB_KDIFF_KEEP_GOING=1` (collect every
-//! distinct divergence instead of stopping at the first), `LAYERLAB_KDIFF_THREADS` (default 2).
+//! distinct divergence instead of stopping at the first), `LAYERLAB_KDIFF_THREADS` (default 2),
+//! `LAYERLAB_KDIFF_BIN` (another binary with the `layerlab run` contract), `LAYERLAB_KDIFF_SHOW=1`
+//! (print every case with the kernel's outcome).
 //! Needs root and overlayfs; without them it prints `skipping: ...`, unless `CI=true`, where
 //! it fails (CI machines can mount).
 
@@ -246,6 +248,36 @@ fn generator_model_matches_kernel_lowers() {
     }
 }
 
+/// Counts how often the kernel side shows the effects the generators aim at, so that a
+/// change that makes them rare does not go unnoticed.
+fn tally(k: &Outcome, stats: &Mutex<BTreeMap<&'static str, usize>>) {
+    let mut seen = BTreeSet::new();
+    for n in k.upper.nodes.values() {
+        match n {
+            SNode::Whiteout => seen.insert("whiteout"),
+            SNode::Dir { opaque: true, .. } => seen.insert("opaque dir"),
+            SNode::File { .. } => seen.insert("upper file"),
+            _ => false,
+        };
+    }
+    if !k.upper.links.is_empty() {
+        seen.insert("upper hard link");
+    }
+    if !k.stderr.is_empty() {
+        seen.insert("stderr");
+    }
+    if k.status != 0 {
+        seen.insert("nonzero status");
+    }
+    if k.stderr.contains("Directory not empty") {
+        seen.insert("ENOTEMPTY");
+    }
+    let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
+    for s in seen {
+        *stats.entry(s).or_default() += 1;
+    }
+}
+
 struct Failure {
     index: usize,
     key: String,
@@ -271,9 +303,17 @@ fn failure_key(case: &Case, parts: &BTreeSet<Part>) -> String {
 
 #[test]
 fn kernel_diff() {
-    let Some(bin) = option_env!("CARGO_BIN_EXE_layerlab") else {
-        println!("skipping: kernel_diff: the layerlab binary is not part of this build");
-        return;
+    // LAYERLAB_KDIFF_BIN runs another build (a release binary, or a stand-in that checks the
+    // harness itself) under the same contract as `layerlab run`.
+    let bin = match std::env::var("LAYERLAB_KDIFF_BIN") {
+        Ok(b) => b,
+        Err(_) => match option_env!("CARGO_BIN_EXE_layerlab") {
+            Some(b) => b.to_string(),
+            None => {
+                println!("skipping: kernel_diff: the layerlab binary is not part of this build");
+                return;
+            }
+        },
     };
     let Some(oracle) = oracle_or_skip("kernel_diff") else {
         return;
@@ -282,6 +322,7 @@ fn kernel_diff() {
     let cases = env_num("LAYERLAB_KDIFF_CASES").map_or(DEFAULT_CASES, |n| n as usize);
     let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
     let keep_going = std::env::var("LAYERLAB_KDIFF_KEEP_GOING").is_ok_and(|v| v == "1");
+    let show = std::env::var("LAYERLAB_KDIFF_SHOW").is_ok_and(|v| v == "1");
     let threads = env_num("LAYERLAB_KDIFF_THREADS").map_or(2, |n| n.clamp(1, 16) as usize);
     println!(
         "kernel_diff: seed {seed:#x}, {cases} cases, {threads} threads, tmpfs {} \
@@ -298,16 +339,19 @@ fn kernel_diff() {
     let failures: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let ran = AtomicUsize::new(0);
+    let stats: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
     let started = Instant::now();
 
     std::thread::scope(|s| {
         for w in 0..threads {
-            let (oracle, next, stop, failures, errors, ran, indices) =
-                (&oracle, &next, &stop, &failures, &errors, &ran, &indices);
+            let (oracle, next, stop, failures, errors, ran, indices, bin, stats) = (
+                &oracle, &next, &stop, &failures, &errors, &ran, &indices, &bin, &stats,
+            );
+            let show = show;
             s.spawn(move || {
                 let runner = Runner {
                     oracle,
-                    bin: PathBuf::from(bin),
+                    bin: PathBuf::from(&bin),
                     kdir: oracle.workspace(&format!("k{w}")),
                     ldir: oracle.workspace(&format!("l{w}")),
                 };
@@ -316,8 +360,19 @@ fn kernel_diff() {
                         break;
                     };
                     let case = gen_case(&mut case_rng(seed, index));
-                    let diffs = match runner.diverges(&case) {
-                        Ok(d) => d,
+                    let diffs = match runner.both(&case) {
+                        Ok((k, l)) => {
+                            tally(&k, stats);
+                            if show {
+                                println!(
+                                    "--- case {index}\n{}script:\n  {}\nkernel:\n{}",
+                                    describe_layers(&case.layers),
+                                    case.script.join("\n  "),
+                                    describe_outcome(&k)
+                                );
+                            }
+                            compare(&k, &l)
+                        }
                         Err(e) => {
                             errors
                                 .lock()
@@ -364,6 +419,10 @@ fn kernel_diff() {
         "kernel_diff: {ran} cases in {:.1} s, {} distinct divergences",
         elapsed.as_secs_f64(),
         failures.len()
+    );
+    println!(
+        "kernel_diff: cases where the kernel showed each effect: {:?}",
+        stats.into_inner().unwrap_or_else(|p| p.into_inner())
     );
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     if !failures.is_empty() {

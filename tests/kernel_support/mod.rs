@@ -316,8 +316,14 @@ pub fn gen_script(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> V
     let mut known: Vec<String> = lower.keys().cloned().collect();
     let n = rng.usize(3..=15);
     let mut lines = Vec::with_capacity(n);
-    for _ in 0..n {
-        let p = pick_path(rng, &known);
+    let mut prev: Option<String> = None;
+    while lines.len() < n {
+        // Often the same path as the line before, for sequences such as `rm -rf d; mkdir d`
+        // (an opaque directory) or `echo x > a; ln a b`.
+        let p = match &prev {
+            Some(p) if chance(rng, 0.3) => p.clone(),
+            _ => pick_path(rng, &known),
+        };
         let q = pick_path(rng, &known);
         let word = pick(rng, &WORDS);
         // The two-word text needs quoting; paths never do.
@@ -338,7 +344,20 @@ pub fn gen_script(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> V
             }
             31..=35 => (format!("rm {p}"), None),
             36..=37 => (format!("rm -f {p}"), None),
-            38..=44 => (format!("rm -rf {p}"), None),
+            38..=44 => {
+                // Deleting and making again is what turns a directory opaque; make it common.
+                if lines.len() + 2 <= n && chance(rng, 0.4) {
+                    lines.push(format!("rm -rf {p}"));
+                    let again = match rng.u8(..3) {
+                        0 => format!("mkdir -p {p}/e"),
+                        1 => format!("echo {text} > {p}"),
+                        _ => format!("mkdir {p}"),
+                    };
+                    (again, Some(p.clone()))
+                } else {
+                    (format!("rm -rf {p}"), None)
+                }
+            }
             45..=49 => (format!("rmdir {p}"), None),
             50..=59 => (format!("mv {p} {q}"), Some(q.clone())),
             60..=63 => (format!("cp {p} {q}"), Some(q.clone())),
@@ -369,11 +388,12 @@ pub fn gen_script(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> V
             }
             _ => (format!("head -n 1 {p}"), None),
         };
-        if let Some(m) = made {
-            if !known.contains(&m) {
-                known.push(m);
+        if let Some(m) = &made {
+            if !known.contains(m) {
+                known.push(m.clone());
             }
         }
+        prev = Some(made.unwrap_or(p));
         lines.push(line);
     }
     lines
@@ -643,7 +663,9 @@ fn walk(
         } else {
             SNode::Other(format!("mode {:o} rdev {}", md.mode(), md.rdev()))
         };
-        if !ft.is_dir() && md.nlink() > 1 {
+        // Only files and symlinks: the kernel shares one inode among the whiteouts it makes
+        // (they are hard links of each other), which says nothing about the layer's content.
+        if (ft.is_file() || ft.is_symlink()) && md.nlink() > 1 {
             inodes
                 .entry((md.dev(), md.ino()))
                 .or_default()
