@@ -231,6 +231,22 @@ impl Container {
         self.upper_bytes
     }
 
+    /// Moves the container onto `image` with an empty writable layer, keeping its options,
+    /// limits, clock and event stream (what a commit does).
+    pub(crate) fn rebase(&mut self, image: Arc<Image>) {
+        let mut upper = Layer::new();
+        upper.root.meta = image.root().meta;
+        self.image = image;
+        self.upper = upper;
+        self.index.clear();
+        self.upper_bytes = 0;
+        self.upper_entries = 0;
+    }
+
+    pub(crate) fn last_event_mut(&mut self) -> Option<&mut Event> {
+        self.events.last_mut()
+    }
+
     // ----- events -----------------------------------------------------------------------------
 
     fn layer_name(&self, layer: usize) -> String {

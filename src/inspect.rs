@@ -154,3 +154,207 @@ fn usage_of(index: usize, layer: &Layer, visible: &BTreeSet<u64>) -> LayerUsage 
         hidden_bytes,
     }
 }
+
+/// What one layer holds at a path, for [`Container::explain`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CellState {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// An opaque directory.
+    Opaque,
+    /// A symbolic link.
+    Symlink,
+    /// A whiteout.
+    Whiteout,
+    /// Nothing.
+    None,
+}
+
+/// How one layer's entry at a path takes part in the merged view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// This layer's entry is the one the merged view shows.
+    Wins,
+    /// A directory that merges into the winning directory (its children show through).
+    Merged,
+    /// This layer's whiteout deletes the path from the layers below.
+    Deletes,
+    /// Hidden by something in a layer above.
+    Masked,
+    /// The layer has nothing here.
+    Absent,
+}
+
+/// One layer's part in an explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// The layer index (the container layer is the number of image layers).
+    pub layer: usize,
+    /// What the layer holds at the path.
+    pub state: CellState,
+    /// Bytes, for files.
+    pub size: u64,
+    /// Its part in the merged view.
+    pub role: Role,
+    /// One sentence: why.
+    pub reason: String,
+}
+
+/// Which layer wins at a path and what it masks, top layer first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The path explained.
+    pub path: VPath,
+    /// The layer whose entry the merged view shows, if anything is visible.
+    pub winner: Option<usize>,
+    /// Every layer, the container layer first, then the image layers top-down.
+    pub cells: Vec<Cell>,
+}
+
+impl Container {
+    /// Explains `path`: for every layer, what it holds there, whether it wins, merges, deletes or
+    /// is masked, and by what.
+    pub fn explain(&self, path: &VPath) -> Explanation {
+        let n = self.container_layer();
+        let mut stack: Vec<(usize, &Layer)> = vec![(n, self.upper())];
+        for (i, l) in self.image().layers().iter().enumerate().rev() {
+            stack.push((i, l));
+        }
+        let name = |i: usize| {
+            if i == n {
+                "the container layer".to_string()
+            } else {
+                format!("layer {i}")
+            }
+        };
+        let mut cells = Vec::new();
+        let mut winner: Option<(usize, CellState)> = None;
+        // Set once a layer hides everything below it at this path.
+        let mut blocker: Option<String> = None;
+        for (i, layer) in stack {
+            // An ancestor in this layer that is not a plain directory blocks the layers below,
+            // and (for a whiteout or non-directory) means this layer has nothing at the path.
+            let mut ancestor_block: Option<String> = None;
+            let mut at = VPath::root();
+            let comps: Vec<&str> = path.components().collect();
+            let mut reachable = true;
+            for c in comps.iter().take(comps.len().saturating_sub(1)) {
+                let Ok(next) = at.join(c) else { break };
+                at = next;
+                match layer.get(&at) {
+                    Some(Node::Dir(d)) if d.opaque && ancestor_block.is_none() => {
+                        ancestor_block = Some(format!("the opaque directory {at} in {}", name(i)));
+                    }
+                    Some(Node::Dir(_)) => {}
+                    Some(Node::Whiteout) => {
+                        ancestor_block = Some(format!("the whiteout of {at} in {}", name(i)));
+                        reachable = false;
+                        break;
+                    }
+                    Some(_) => {
+                        ancestor_block =
+                            Some(format!("{at}, which is not a directory in {}", name(i)));
+                        reachable = false;
+                        break;
+                    }
+                    None => {
+                        reachable = false;
+                        break;
+                    }
+                }
+            }
+            let node = if path.is_root() {
+                None
+            } else if reachable {
+                layer.get(path)
+            } else {
+                None
+            };
+            let (state, size) = match node {
+                None => (CellState::None, 0),
+                Some(Node::File(ino)) => (
+                    CellState::File,
+                    layer.inodes.get(ino).map_or(0, |x| x.data.len()),
+                ),
+                Some(Node::Dir(d)) if d.opaque => (CellState::Opaque, 0),
+                Some(Node::Dir(_)) => (CellState::Dir, 0),
+                Some(Node::Symlink(_)) => (CellState::Symlink, 0),
+                Some(Node::Whiteout) => (CellState::Whiteout, 0),
+            };
+            let is_dir = matches!(state, CellState::Dir | CellState::Opaque);
+            let (role, reason) = match (&blocker, state) {
+                (_, CellState::None) => {
+                    (Role::Absent, format!("{} has nothing at {path}", name(i)))
+                }
+                (Some(b), _) => (Role::Masked, format!("hidden by {b}")),
+                (None, CellState::Whiteout) => (
+                    Role::Deletes,
+                    format!(
+                        "the whiteout in {} deletes {path} from the layers below",
+                        name(i)
+                    ),
+                ),
+                (None, _) => match winner {
+                    None => {
+                        winner = Some((i, state));
+                        (
+                            Role::Wins,
+                            format!("{} is the topmost layer with {path}", name(i)),
+                        )
+                    }
+                    Some((w, CellState::Dir)) if is_dir => (
+                        Role::Merged,
+                        format!(
+                            "its children merge into the directory of {}, which wins",
+                            name(w)
+                        ),
+                    ),
+                    Some((w, _)) => (Role::Masked, format!("hidden by the entry of {}", name(w))),
+                },
+            };
+            cells.push(Cell {
+                layer: i,
+                state,
+                size,
+                role,
+                reason,
+            });
+            // What this layer hides below it.
+            if blocker.is_none() {
+                blocker = match (state, &ancestor_block) {
+                    (_, Some(b)) => Some(b.clone()),
+                    (CellState::Whiteout, _) => Some(format!("the whiteout in {}", name(i))),
+                    (CellState::Opaque, _) => {
+                        Some(format!("the opaque directory {path} in {}", name(i)))
+                    }
+                    (CellState::File | CellState::Symlink, _) => {
+                        Some(format!("the {} in {}", kind_word(state), name(i)))
+                    }
+                    _ => None,
+                };
+            }
+        }
+        let winner = if path.is_root() {
+            Some(n)
+        } else {
+            winner.map(|(w, _)| w)
+        };
+        Explanation {
+            path: path.clone(),
+            winner,
+            cells,
+        }
+    }
+}
+
+fn kind_word(state: CellState) -> &'static str {
+    match state {
+        CellState::File => "file",
+        CellState::Symlink => "symlink",
+        _ => "entry",
+    }
+}

@@ -29,7 +29,7 @@ pub mod union;
 pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
-pub use inspect::{Change, LayerUsage, Usage};
+pub use inspect::{Cell, CellState, Change, Explanation, LayerUsage, Role, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;
 pub use union::Image;

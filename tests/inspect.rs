@@ -104,3 +104,61 @@ fn docker_diff_of_a_replaced_directory_deletes_its_old_children() {
         "#]],
     );
 }
+
+fn check_explain(c: &Container, path: &str, expect: Expect) {
+    let e = c.explain(&p(path));
+    let mut text = format!("winner {:?}\n", e.winner);
+    for cell in e.cells {
+        text.push_str(&format!(
+            "{} {:?} {:?}: {}\n",
+            cell.layer, cell.state, cell.role, cell.reason
+        ));
+    }
+    expect.assert_eq(&text);
+}
+
+#[test]
+fn explain_names_the_winner_and_what_it_masks() {
+    let mut c = container(
+        &[&["d/", "d/f=1"], &["d/", "d/f=22"], &["d/!"]],
+        Options::default(),
+    );
+    check_explain(
+        &c,
+        "d/f",
+        expect![[r#"
+            winner None
+            3 None Absent: the container layer has nothing at /d/f
+            2 None Absent: layer 2 has nothing at /d/f
+            1 File Masked: hidden by the opaque directory /d in layer 2
+            0 File Masked: hidden by the opaque directory /d in layer 2
+        "#]],
+    );
+    c.write_file(&p("d/f"), b"333", false).unwrap();
+    check_explain(
+        &c,
+        "d",
+        expect![[r#"
+            winner Some(3)
+            3 Dir Wins: the container layer is the topmost layer with /d
+            2 Opaque Merged: its children merge into the directory of the container layer, which wins
+            1 Dir Masked: hidden by the opaque directory /d in layer 2
+            0 Dir Masked: hidden by the opaque directory /d in layer 2
+        "#]],
+    );
+}
+
+#[test]
+fn explain_shows_a_whiteout_deleting_lower_entries() {
+    let mut c = container(&[&["etc/", "etc/hosts=h"]], Options::default());
+    c.unlink(&p("etc/hosts")).unwrap();
+    check_explain(
+        &c,
+        "etc/hosts",
+        expect![[r#"
+            winner None
+            1 Whiteout Deletes: the whiteout in the container layer deletes /etc/hosts from the layers below
+            0 File Masked: hidden by the whiteout in the container layer
+        "#]],
+    );
+}
