@@ -347,7 +347,6 @@ fn kernel_diff() {
             let (oracle, next, stop, failures, errors, ran, indices, bin, stats) = (
                 &oracle, &next, &stop, &failures, &errors, &ran, &indices, &bin, &stats,
             );
-            let show = show;
             s.spawn(move || {
                 let runner = Runner {
                     oracle,
