@@ -1266,6 +1266,11 @@ impl Container {
         if src_dir && to.starts_with(from) {
             return Err(Error::new(ErrorKind::InvalidInput, "rename", from.as_str()));
         }
+        // The VFS refuses a target that is an ancestor of the source with ENOTEMPTY, before it
+        // looks at the types (`rename d/f d` is ENOTEMPTY, not EISDIR).
+        if from.starts_with(to) {
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
+        }
         if let Some(dst_is_dir) = dst_dir {
             match (src_dir, dst_is_dir) {
                 (true, false) => {
@@ -1359,7 +1364,13 @@ impl Container {
     /// `link(2)`: a new name for the file at `old`, which is copied up first.
     pub fn link(&mut self, old: &VPath, new: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
+        // linkat(2) looks up the old name, then creates the new one (ENOENT, ENOTDIR, EEXIST),
+        // and only then refuses a directory (EPERM): `ln d existing` is EEXIST.
         let f = self.found("link", old)?;
+        let parent = self.parent_of("link", new)?;
+        if self.exists(new) {
+            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
+        }
         if f.is_dir() {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
@@ -1367,11 +1378,7 @@ impl Container {
                 old.as_str(),
             ));
         }
-        if self.exists(new) {
-            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
-        }
         self.check_new_name("link", new)?;
-        let parent = self.parent_of("link", new)?;
         self.copy_up(old, false, "because it is the source of a hard link")?;
         self.copy_up_dirs(&parent, new)?;
         let node = self

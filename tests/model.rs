@@ -280,6 +280,11 @@ fn model_apply(m: &mut Model, op: &Op) -> Result<(), &'static str> {
             if src_dir && below(from, to) {
                 return Err("EINVAL");
             }
+            // The VFS says ENOTEMPTY when the target is an ancestor of the source, before it
+            // compares types (seen on kernel 6.18: `rename("d/f", "d")`).
+            if below(to, from) {
+                return Err("ENOTEMPTY");
+            }
             match (m.get(to), src_dir) {
                 (Some(M::File(..)), true) => return Err("ENOTDIR"),
                 (Some(M::Dir(..)), false) => return Err("EISDIR"),
