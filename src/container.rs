@@ -1279,19 +1279,21 @@ impl Container {
                 (false, true) => {
                     return Err(Error::new(ErrorKind::IsADirectory, "rename", to.as_str()))
                 }
-                (true, true) if !self.is_empty_dir(to)? => {
-                    return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()))
-                }
                 _ => {}
             }
         }
-        self.check_new_name("rename", to)?;
-        let c = self.container_layer();
+        // ovl_rename refuses to move a lower or merged directory (EXDEV) before it checks that
+        // the directory it would replace is empty (ENOTEMPTY).
         if src_dir && src_has_lower && !self.opts.redirect_dir {
             return Err(Error::new(ErrorKind::CrossDevice, "rename", from.as_str()).with_detail(
                 "overlayfs cannot rename a directory that lower layers have unless redirect_dir=on",
             ));
         }
+        if src_dir && dst_dir == Some(true) && !self.is_empty_dir(to)? {
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
+        }
+        self.check_new_name("rename", to)?;
+        let c = self.container_layer();
         let from_parent = from.parent().unwrap_or_else(VPath::root);
         self.copy_up_dirs(&from_parent, from)?;
         self.copy_up_dirs(&to_parent, to)?;

@@ -288,13 +288,16 @@ fn model_apply(m: &mut Model, op: &Op) -> Result<(), &'static str> {
             match (m.get(to), src_dir) {
                 (Some(M::File(..)), true) => return Err("ENOTDIR"),
                 (Some(M::Dir(..)), false) => return Err("EISDIR"),
-                (Some(M::Dir(..)), true) if has_children(m, to) => return Err("ENOTEMPTY"),
                 _ => {}
             }
             // overlayfs with redirect_dir=off: any directory that lower layers have is EXDEV.
             // The model marks such directories, and every directory below them, as image ones.
+            // ovl_rename says so before it checks that the target directory is empty.
             if let M::Dir(_, true) = src {
                 return Err("EXDEV");
+            }
+            if matches!((m.get(to), src_dir), (Some(M::Dir(..)), true)) && has_children(m, to) {
+                return Err("ENOTEMPTY");
             }
             let moved: Vec<(String, M)> = m
                 .iter()
