@@ -435,3 +435,75 @@ fn kernel_diff() {
         panic!("layerlab differs from the kernel's overlayfs:{msg}");
     }
 }
+
+/// Single system calls on the kernel's merged mount against the engine's API on the same
+/// layers: no shell, no CLI, so engine bugs show up on their own. Results (ok or the errno) of
+/// every call, the upper layers and the merged views must agree.
+#[test]
+fn kernel_diff_syscalls() {
+    let Some(oracle) = oracle_or_skip("kernel_diff_syscalls") else {
+        return;
+    };
+    let seed = env_num("LAYERLAB_KDIFF_SEED").unwrap_or(DEFAULT_SEED);
+    let cases = env_num("LAYERLAB_KDIFF_SYSCALL_CASES").map_or(400, |n| n as usize);
+    let keep_going = std::env::var("LAYERLAB_KDIFF_KEEP_GOING").is_ok_and(|v| v == "1");
+    let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
+    println!("kernel_diff_syscalls: seed {seed:#x}, {cases} cases");
+    let dir = oracle.workspace("sys");
+    let both = |c: &Case| -> (Outcome, Outcome) {
+        let k = run_kernel_ops(&oracle, &dir, c).expect("kernel side");
+        let l = run_engine_ops(c).expect("engine side");
+        (k, l)
+    };
+    let started = Instant::now();
+    let mut failures: Vec<Failure> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let indices: Vec<usize> = match only {
+        Some(i) => vec![i],
+        None => (0..cases).collect(),
+    };
+    for index in indices {
+        let mut rng = case_rng(seed, 3_000_000 + index);
+        let layers = gen_layers(&mut rng);
+        let script = gen_ops(&mut rng, &merged_model(&layers));
+        let case = Case { layers, script };
+        let (k, l) = both(&case);
+        let d = compare(&k, &l);
+        if d.is_empty() {
+            continue;
+        }
+        let parts: BTreeSet<Part> = d.keys().copied().collect();
+        let small = shrink_by(&case, 800, |c| {
+            let (k, l) = both(c);
+            compare(&k, &l).keys().any(|p| parts.contains(p))
+        });
+        let (k, l) = both(&small);
+        let d = compare(&k, &l);
+        let key = failure_key(&small, &parts);
+        if seen.insert(key.clone()) {
+            failures.push(Failure {
+                index,
+                key,
+                report: report(&small, &k, &l, &d),
+            });
+        }
+        if !keep_going {
+            break;
+        }
+    }
+    println!(
+        "kernel_diff_syscalls: {:.1} s, {} distinct divergences",
+        started.elapsed().as_secs_f64(),
+        failures.len()
+    );
+    if !failures.is_empty() {
+        let mut msg = String::new();
+        for f in &failures {
+            msg.push_str(&format!(
+                "\n=== divergence in syscall case {} (LAYERLAB_KDIFF_SEED={seed:#x} LAYERLAB_KDIFF_ONLY={}), shrunk:\n{}",
+                f.index, f.index, f.report
+            ));
+        }
+        panic!("the engine differs from the kernel's overlayfs:{msg}");
+    }
+}
