@@ -1141,7 +1141,14 @@ impl Container {
         self.check_new_name("mkdir", path)?;
         let parent = self.parent_of("mkdir", path)?;
         self.copy_up_dirs(&parent, path)?;
-        let opaque = self.over_whiteout(path);
+        let over_whiteout = self.over_whiteout(path);
+        // With redirect_dir, metacopy or index on, the kernel also marks a new directory in a
+        // merged directory opaque (ovl_create_upper: "just an optimization", skipped only when
+        // offline changes to the lower layers are allowed, i.e. with all three off).
+        let offline_changes_allowed =
+            !(self.opts.redirect_dir || self.opts.metacopy || self.opts.index);
+        let parent_merged = self.find(&parent).ok().is_some_and(|f| f.lower.is_some());
+        let opaque = over_whiteout || (!offline_changes_allowed && parent_merged);
         let dir = Dir {
             opaque,
             ..Dir::new(self.new_meta(mode))
@@ -1161,9 +1168,15 @@ impl Container {
             let below = self.lower_at(path).map(|l| l.layer() as usize);
             let mut layers = vec![c];
             layers.extend(below);
-            let msg = format!(
-                "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
-            );
+            let msg = if over_whiteout {
+                format!(
+                    "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
+                )
+            } else {
+                format!(
+                    "opaque: {path} is new in a merged directory; with redirect_dir, metacopy or index on, overlayfs marks it opaque so that lookups below it never search the lower layers"
+                )
+            };
             self.emit(EventKind::Opaque, path, None, layers, 0, false, msg);
         }
         Ok(self.since(start))
@@ -1381,7 +1394,12 @@ impl Container {
             ));
         }
         self.check_new_name("link", new)?;
-        self.copy_up(old, false, "because it is the source of a hard link")?;
+        // Linking is no write: with metacopy=on the kernel copies the source up metadata-only.
+        self.copy_up(
+            old,
+            self.opts.metacopy,
+            "because it is the source of a hard link",
+        )?;
         self.copy_up_dirs(&parent, new)?;
         let node = self
             .upper
