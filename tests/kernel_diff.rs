@@ -18,6 +18,7 @@
 mod kernel_support;
 
 use kernel_support::*;
+use layerlab::Options;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -450,9 +451,36 @@ fn kernel_diff_syscalls() {
     let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
     println!("kernel_diff_syscalls: seed {seed:#x}, {cases} cases");
     let dir = oracle.workspace("sys");
-    let both = |c: &Case| -> (Outcome, Outcome) {
-        let k = run_kernel_ops(&oracle, &dir, c).expect("kernel side");
-        let l = run_engine_ops(c).expect("engine side");
+    // Each case runs under one of the four option sets the page offers; the kernel mount gets
+    // the same options (metacopy=on turns redirect_dir on in the kernel, so here too).
+    let configs = [
+        ("defaults", Options::default()),
+        (
+            "redirect_dir=on",
+            Options {
+                redirect_dir: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "metacopy=on",
+            Options {
+                metacopy: true,
+                redirect_dir: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "index=on",
+            Options {
+                index: true,
+                ..Options::default()
+            },
+        ),
+    ];
+    let both = |c: &Case, opts: Options| -> (Outcome, Outcome) {
+        let k = run_kernel_ops(&oracle, &dir, c, opts).expect("kernel side");
+        let l = run_engine_ops(c, opts).expect("engine side");
         (k, l)
     };
     let started = Instant::now();
@@ -467,24 +495,25 @@ fn kernel_diff_syscalls() {
         let layers = gen_layers(&mut rng);
         let script = gen_ops(&mut rng, &merged_model(&layers));
         let case = Case { layers, script };
-        let (k, l) = both(&case);
+        let (name, opts) = configs[index % configs.len()];
+        let (k, l) = both(&case, opts);
         let d = compare(&k, &l);
         if d.is_empty() {
             continue;
         }
         let parts: BTreeSet<Part> = d.keys().copied().collect();
         let small = shrink_by(&case, 800, |c| {
-            let (k, l) = both(c);
+            let (k, l) = both(c, opts);
             compare(&k, &l).keys().any(|p| parts.contains(p))
         });
-        let (k, l) = both(&small);
+        let (k, l) = both(&small, opts);
         let d = compare(&k, &l);
-        let key = failure_key(&small, &parts);
+        let key = format!("{name} {}", failure_key(&small, &parts));
         if seen.insert(key.clone()) {
             failures.push(Failure {
                 index,
                 key,
-                report: report(&small, &k, &l, &d),
+                report: format!("options: {name}\n{}", report(&small, &k, &l, &d)),
             });
         }
         if !keep_going {

@@ -439,6 +439,26 @@ pub fn set_opaque(p: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// An xattr of `p` itself (not of a symlink's target), if set.
+pub fn get_xattr(p: &Path, name: &std::ffi::CStr) -> Option<Vec<u8>> {
+    let c = cpath(p).ok()?;
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: the buffer is valid for its whole length.
+    let n = unsafe {
+        libc::lgetxattr(
+            c.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return None;
+    }
+    buf.truncate(n as usize);
+    Some(buf)
+}
+
 pub fn is_opaque(p: &Path) -> bool {
     let Ok(c) = cpath(p) else { return false };
     let mut buf = [0u8; 8];
@@ -605,6 +625,10 @@ pub struct Snapshot {
     pub nodes: BTreeMap<String, SNode>,
     /// Names that share one inode (groups of two or more, each sorted).
     pub links: BTreeSet<Vec<String>>,
+    /// What the non-default mount options leave in the upper layer: `redirect=/old/path` on
+    /// directories, `metacopy` on files whose data is still below (their content is left
+    /// empty here, since the upper file holds none).
+    pub extra: BTreeMap<String, String>,
 }
 
 /// Walks a directory tree on disk. `upper` says whether whiteouts and the opaque xattr mean
@@ -682,6 +706,26 @@ fn walk(
                 .entry((md.dev(), md.ino()))
                 .or_default()
                 .push(path.clone());
+        }
+        let mut node = node;
+        if upper && ft.is_dir() {
+            if let Some(r) = get_xattr(&p, c"trusted.overlay.redirect") {
+                let r = String::from_utf8_lossy(&r).into_owned();
+                // A rename within one directory stores the bare old name, across directories
+                // the absolute old path; normalise to the absolute form.
+                let abs = if r.starts_with('/') {
+                    r
+                } else {
+                    format!("/{}", join(rel, &r))
+                };
+                snap.extra.insert(path.clone(), format!("redirect={abs}"));
+            }
+        }
+        if upper && ft.is_file() && get_xattr(&p, c"trusted.overlay.metacopy").is_some() {
+            snap.extra.insert(path.clone(), "metacopy".into());
+            if let SNode::File { content, .. } = &mut node {
+                content.clear();
+            }
         }
         let is_dir = ft.is_dir();
         snap.nodes.insert(path.clone(), node);
@@ -803,6 +847,13 @@ pub fn diff_snapshots(kernel: &Snapshot, ours: &Snapshot) -> Vec<String> {
             out.push(format!("  {p}: kernel {} | layerlab {}", d(k), d(l)));
         }
     }
+    let extra: BTreeSet<&String> = kernel.extra.keys().chain(ours.extra.keys()).collect();
+    for p in extra {
+        let (k, l) = (kernel.extra.get(p), ours.extra.get(p));
+        if k != l {
+            out.push(format!("  {p}: kernel {k:?} | layerlab {l:?}"));
+        }
+    }
     if kernel.links != ours.links {
         out.push(format!(
             "  hard-link groups: kernel {:?} | layerlab {:?}",
@@ -855,18 +906,36 @@ fn mount_overlay(
     work: &Path,
     merged: &Path,
 ) -> Result<(), String> {
+    mount_overlay_with(lowers, upper, work, merged, Options::default())
+}
+
+fn mount_overlay_with(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    merged: &Path,
+    opts: Options,
+) -> Result<(), String> {
     // lowerdir lists the top layer first.
     let lower: Vec<String> = lowers
         .iter()
         .rev()
         .map(|p| p.display().to_string())
         .collect();
-    let data = format!(
+    let mut data = format!(
         "lowerdir={},upperdir={},workdir={}",
         lower.join(":"),
         upper.display(),
         work.display()
     );
+    // Spelled out either way, so that a module built with other defaults changes nothing.
+    let on = |b: bool| if b { "on" } else { "off" };
+    data.push_str(&format!(
+        ",redirect_dir={},metacopy={},index={}",
+        on(opts.redirect_dir || opts.metacopy),
+        on(opts.metacopy),
+        on(opts.index)
+    ));
     let data = CString::new(data).map_err(|e| e.to_string())?;
     let target = cpath(merged)?;
     // SAFETY: all pointers are NUL-terminated strings that live across the call.
@@ -1369,7 +1438,9 @@ pub fn gen_ops(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> Vec<
                 format!("symlink {} {p}", pick(rng, &LINK_TARGETS)),
                 Some(p.clone()),
             ),
-            _ => (format!("chmod {p}"), None),
+            90..=94 => (format!("chmod {p}"), None),
+            95..=97 => (format!("touch {p}"), None),
+            _ => (format!("otrunc {p}"), None),
         };
         if let Some(m) = &made {
             if !known.contains(m) {
@@ -1424,6 +1495,17 @@ fn kernel_op(m: &Path, op: &str) -> String {
         "link" => fs::hard_link(at(1), at(2)),
         "symlink" => std::os::unix::fs::symlink(w[1], at(2)),
         "chmod" => fs::set_permissions(at(1), fs::Permissions::from_mode(0o600)),
+        // utimes(2) copies up like chmod; the time itself is not compared.
+        "touch" => fs::File::options()
+            .read(true)
+            .open(at(1))
+            .and_then(|f| f.set_modified(std::time::UNIX_EPOCH)),
+        // O_TRUNC copies up even when nothing is written.
+        "otrunc" => fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(at(1))
+            .map(drop),
         _ => Ok(()),
     };
     match r {
@@ -1434,7 +1516,12 @@ fn kernel_op(m: &Path, op: &str) -> String {
 
 /// The kernel side of the syscall differential: one result per op, then both snapshots; the
 /// results go in `stdout`, one per line.
-pub fn run_kernel_ops(oracle: &Oracle, dir: &Path, case: &Case) -> Result<Outcome, String> {
+pub fn run_kernel_ops(
+    oracle: &Oracle,
+    dir: &Path,
+    case: &Case,
+    opts: Options,
+) -> Result<Outcome, String> {
     remove_tree(dir);
     io("mkdir", dir, fs::create_dir_all(dir))?;
     let r = (|| {
@@ -1453,7 +1540,7 @@ pub fn run_kernel_ops(oracle: &Oracle, dir: &Path, case: &Case) -> Result<Outcom
                 fs::set_permissions(p, fs::Permissions::from_mode(0o755)),
             )?;
         }
-        mount_overlay(&lowers, &upper, &work, &merged)?;
+        mount_overlay_with(&lowers, &upper, &work, &merged, opts)?;
         let mut guard = MountGuard(Some(merged.clone()));
         let mut results = String::new();
         for op in &case.script {
@@ -1574,6 +1661,19 @@ fn engine_op(c: &mut Container, op: &str) -> String {
                 let p = c.resolve(&root, arg(1), true)?;
                 c.chmod(&p, 0o600)?;
             }
+            "touch" => {
+                let p = c.resolve(&root, arg(1), true)?;
+                c.utimes(&p, 0)?;
+            }
+            "otrunc" => {
+                let p = c.resolve(&root, arg(1), true)?;
+                let flags = layerlab::container::OpenFlags {
+                    write: true,
+                    truncate: true,
+                    ..Default::default()
+                };
+                c.open(&p, flags, 0o644)?;
+            }
             _ => {}
         }
         Ok(())
@@ -1593,16 +1693,29 @@ fn snapshot_layer(l: &Layer) -> Snapshot {
             continue;
         }
         let n = match node {
-            Node::Dir(d) => SNode::Dir {
-                mode: d.meta.mode,
-                opaque: d.opaque,
-            },
+            Node::Dir(d) => {
+                if let Some(r) = &d.redirect {
+                    snap.extra
+                        .insert(rel.clone(), format!("redirect={}", r.as_str()));
+                }
+                SNode::Dir {
+                    mode: d.meta.mode,
+                    opaque: d.opaque,
+                }
+            }
             Node::File(ino) => match l.inodes.get(ino) {
                 Some(i) => {
                     groups.entry(*ino).or_default().push(rel.clone());
+                    if i.metacopy {
+                        snap.extra.insert(rel.clone(), "metacopy".into());
+                    }
                     SNode::File {
                         mode: i.meta.mode,
-                        content: i.data.bytes().to_vec(),
+                        content: if i.metacopy {
+                            Vec::new()
+                        } else {
+                            i.data.bytes().to_vec()
+                        },
                     }
                 }
                 None => SNode::Other("file without inode".into()),
@@ -1675,9 +1788,9 @@ fn snapshot_engine_merged(c: &Container) -> Snapshot {
 }
 
 /// The engine side of the syscall differential.
-pub fn run_engine_ops(case: &Case) -> Result<Outcome, String> {
+pub fn run_engine_ops(case: &Case, opts: Options) -> Result<Outcome, String> {
     let image = engine_image(&case.layers)?;
-    let mut c = Container::new(Arc::new(image), Options::default());
+    let mut c = Container::new(Arc::new(image), opts);
     let mut results = String::new();
     for op in &case.script {
         let _ = writeln!(results, "{op}: {}", engine_op(&mut c, op));
