@@ -1276,6 +1276,15 @@ impl Container {
         if from == to {
             return Ok(Vec::new());
         }
+        // Two names of one inode: rename(2) does nothing and succeeds. Upper names of one
+        // inode are one overlay inode; lower names of one lower inode are one only with
+        // index=on (with index=off each lower name gets an inode of its own, and the rename
+        // goes ahead).
+        if let Ok(dst) = self.find(to) {
+            if self.same_file_inode(&src, &dst) {
+                return Ok(Vec::new());
+            }
+        }
         if src_dir && to.starts_with(from) {
             return Err(Error::new(ErrorKind::InvalidInput, "rename", from.as_str()));
         }
@@ -1369,6 +1378,24 @@ impl Container {
             self.emit(EventKind::Whiteout, from, None, vec![l, c], 0, false, msg);
         }
         Ok(self.since(start))
+    }
+
+    /// True when two regular files of the merged view are one overlay inode.
+    fn same_file_inode(&self, a: &Found<'_>, b: &Found<'_>) -> bool {
+        let id = |f: &Found<'_>| -> Option<(bool, u32, Ino)> {
+            match (f.upper, f.lower) {
+                (Some(Up::File(ino)), _) => Some((true, 0, ino)),
+                (None, Some(Low::File(l, ino))) => {
+                    match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                        Some(u) => Some((true, 0, *u)),
+                        None if self.opts.index => Some((false, l, ino)),
+                        None => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        matches!((id(a), id(b)), (Some(x), Some(y)) if x == y)
     }
 
     fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
