@@ -156,6 +156,9 @@ pub struct Container {
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
     index: BTreeMap<(u32, Ino), Ino>,
+    /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
+    /// kernel keeps them in the index, so those lower names still show the changed file.
+    orphans: BTreeMap<Ino, FileInode>,
     events: Vec<Event>,
     clock: i64,
     upper_bytes: u64,
@@ -173,6 +176,7 @@ impl Container {
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
+            orphans: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
             upper_bytes: 0,
@@ -239,6 +243,7 @@ impl Container {
         self.image = image;
         self.upper = upper;
         self.index.clear();
+        self.orphans.clear();
         self.upper_bytes = 0;
         self.upper_entries = 0;
     }
@@ -379,10 +384,16 @@ impl Container {
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
             if let Some(u) = self.index.get(&(layer, ino)) {
-                return self.upper.inodes.get(u);
+                return self.indexed_inode(*u);
             }
         }
         self.image.inode(layer, ino)
+    }
+
+    /// An upper inode that `index=on` recorded: in the container layer, or kept by the index
+    /// after its last upper name went.
+    fn indexed_inode(&self, u: Ino) -> Option<&FileInode> {
+        self.upper.inodes.get(&u).or_else(|| self.orphans.get(&u))
     }
 
     pub(crate) fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
@@ -430,6 +441,12 @@ impl Container {
             (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
             (None, Some(Low::File(l, ino))) => {
                 match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                    Some(u) if !self.upper.inodes.contains_key(u) => {
+                        let inode = self.orphans.get(u).ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "stat", path.as_str())
+                        })?;
+                        inode_stat(inode, c, c as u64, *u)
+                    }
                     Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
                     None => {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
@@ -448,18 +465,7 @@ impl Container {
             .inodes
             .get(&ino)
             .ok_or_else(|| Error::without_path(ErrorKind::NotFound, "stat", "dangling inode"))?;
-        Ok(Stat {
-            file_type: FileType::File,
-            mode: inode.meta.mode,
-            uid: inode.meta.uid,
-            gid: inode.meta.gid,
-            mtime: inode.meta.mtime,
-            size: inode.data.len(),
-            nlink: inode.nlink.max(1),
-            layer,
-            ino: (lid << 40) | ino,
-            target: None,
-        })
+        Ok(inode_stat(inode, layer, lid, ino))
     }
 
     /// The content of the regular file at `path`.
@@ -743,6 +749,13 @@ impl Container {
                     .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
                 self.copy_up_dirs(&parent, path)?;
                 if let Some(uino) = indexed {
+                    // An inode the index kept after its last upper name went comes back.
+                    if let Some(i) = self.orphans.remove(&uino) {
+                        if !i.metacopy {
+                            self.upper_bytes += i.data.len();
+                        }
+                        self.upper.inodes.insert(uino, i);
+                    }
                     self.put(path, Node::File(uino))?;
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
@@ -926,6 +939,12 @@ impl Container {
                 if let Some(i) = self.upper.inodes.remove(&ino) {
                     if !i.metacopy {
                         self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());
+                    }
+                    // index=on: the kernel's index still links the inode, and lower names of
+                    // it that were never copied up keep showing it (seen on kernel 6.18).
+                    if self.opts.index && self.index.values().any(|u| *u == ino) {
+                        self.orphans.insert(ino, i);
+                        continue;
                     }
                 }
                 self.index.retain(|_, u| *u != ino);
@@ -1607,7 +1626,7 @@ impl Container {
                     (None, Some(Low::File(l, ino))) => {
                         let (key, inode) =
                             match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                                Some(u) => ((usize::MAX, *u), self.upper.inodes.get(u)),
+                                Some(u) => ((usize::MAX, *u), self.indexed_inode(*u)),
                                 None => ((l as usize, ino), self.image.inode(l, ino)),
                             };
                         file_into(&mut out, &mut inodes, key, inode)
@@ -1676,4 +1695,19 @@ fn path_ino(path: &VPath) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h >> 8
+}
+
+fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
+    Stat {
+        file_type: FileType::File,
+        mode: inode.meta.mode,
+        uid: inode.meta.uid,
+        gid: inode.meta.gid,
+        mtime: inode.meta.mtime,
+        size: inode.data.len(),
+        nlink: inode.nlink.max(1),
+        layer,
+        ino: (lid << 40) | ino,
+        target: None,
+    }
 }
