@@ -478,9 +478,10 @@ fn kernel_diff_syscalls() {
             },
         ),
     ];
-    let both = |c: &Case, opts: Options| -> (Outcome, Outcome) {
+    // Every eighth case (all under the defaults) goes through the OCI importer and exporter.
+    let both = |c: &Case, opts: Options, via_tars: bool| -> (Outcome, Outcome) {
         let k = run_kernel_ops(&oracle, &dir, c, opts).expect("kernel side");
-        let l = run_engine_ops(c, opts).expect("engine side");
+        let l = run_engine_ops(c, opts, via_tars).expect("engine side");
         (k, l)
     };
     let started = Instant::now();
@@ -496,17 +497,23 @@ fn kernel_diff_syscalls() {
         let script = gen_ops(&mut rng, &merged_model(&layers));
         let case = Case { layers, script };
         let (name, opts) = configs[index % configs.len()];
-        let (k, l) = both(&case, opts);
+        let via_tars = index % 8 == 0;
+        let name = if via_tars {
+            "defaults, via OCI tars"
+        } else {
+            name
+        };
+        let (k, l) = both(&case, opts, via_tars);
         let d = compare(&k, &l);
         if d.is_empty() {
             continue;
         }
         let parts: BTreeSet<Part> = d.keys().copied().collect();
         let small = shrink_by(&case, 800, |c| {
-            let (k, l) = both(c, opts);
+            let (k, l) = both(c, opts, via_tars);
             compare(&k, &l).keys().any(|p| parts.contains(p))
         });
-        let (k, l) = both(&small, opts);
+        let (k, l) = both(&small, opts, via_tars);
         let d = compare(&k, &l);
         let key = format!("{name} {}", failure_key(&small, &parts));
         if seen.insert(key.clone()) {

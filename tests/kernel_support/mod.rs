@@ -701,7 +701,9 @@ fn walk(
         // engine has no symlink inodes: `ln symlink x` (GNU ln links the symlink itself) makes
         // an equal copy there, a known gap left out of the comparison (types and targets are
         // still compared).
-        if ft.is_file() && md.nlink() > 1 {
+        // Grouped by inode identity alone: nlink is not compared (under index=on the engine's
+        // stat says 1 for a copied-up name where the kernel still counts the lower names).
+        if ft.is_file() {
             inodes
                 .entry((md.dev(), md.ino()))
                 .or_default()
@@ -1757,9 +1759,7 @@ fn snapshot_engine_merged(c: &Container) -> Snapshot {
                         }
                     }
                     layerlab::FileType::File => {
-                        if st.nlink > 1 {
-                            groups.entry(st.ino).or_default().push(rel.clone());
-                        }
+                        groups.entry(st.ino).or_default().push(rel.clone());
                         SNode::File {
                             mode: st.mode,
                             content: c
@@ -1788,19 +1788,37 @@ fn snapshot_engine_merged(c: &Container) -> Snapshot {
 }
 
 /// The engine side of the syscall differential.
-pub fn run_engine_ops(case: &Case, opts: Options) -> Result<Outcome, String> {
-    let image = engine_image(&case.layers)?;
+/// `via_tars`: the layers go in through the project's OCI importer (from tars written here)
+/// and the upper layer comes out through its exporter (read back by `snapshot_tar`), as the
+/// CLI does; otherwise both sides use the engine's types directly.
+pub fn run_engine_ops(case: &Case, opts: Options, via_tars: bool) -> Result<Outcome, String> {
+    let image = if via_tars {
+        let mut layers = Vec::new();
+        for l in &case.layers {
+            let tar = layer_tar(l)?;
+            let layer = layerlab::oci::import_layer(&tar).map_err(|e| format!("import: {e}"))?;
+            layers.push(Arc::new(layer));
+        }
+        Image::new(layers).map_err(|e| e.to_string())?
+    } else {
+        engine_image(&case.layers)?
+    };
     let mut c = Container::new(Arc::new(image), opts);
     let mut results = String::new();
     for op in &case.script {
         let _ = writeln!(results, "{op}: {}", engine_op(&mut c, op));
     }
+    let upper = if via_tars {
+        snapshot_tar(&layerlab::oci::export_layer(c.upper()))?
+    } else {
+        snapshot_layer(c.upper())
+    };
     Ok(Outcome {
         status: 0,
         stdout: results,
         stderr: String::new(),
         merged: snapshot_engine_merged(&c),
-        upper: snapshot_layer(c.upper()),
+        upper,
     })
 }
 
