@@ -1208,8 +1208,8 @@ impl Container {
         let c = self.container_layer();
         let below = self.lower_at(path).map(|low| {
             let size = match low {
-                Low::File(l, ino) => self.image.inode(l, ino).map_or(0, |i| i.data.len()),
-                _ => 0,
+                Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
+                _ => None,
             };
             (low.layer() as usize, size)
         });
@@ -1220,11 +1220,17 @@ impl Container {
         if let Some((from, size)) = below {
             self.copy_up_dirs(&parent, path)?;
             self.put(path, Node::Whiteout)?;
-            let msg = format!(
-                "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
-                self.layer_name(from),
-                human_bytes(size)
-            );
+            let msg = match size {
+                Some(size) => format!(
+                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
+                    self.layer_name(from),
+                    human_bytes(size)
+                ),
+                None => format!(
+                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
+                    self.layer_name(from)
+                ),
+            };
             self.emit(
                 EventKind::Whiteout,
                 path,

@@ -20,12 +20,14 @@
 //!
 //! // The whiteout travels as an empty file named `etc/.wh.hosts`, and comes back as a whiteout.
 //! let tar = export_layer(&layer);
-//! assert_eq!(import_layer(&tar).unwrap(), layer);
+//! // (The root itself has no entry, so it comes back implicit: its metadata is the lower layers'.)
+//! assert_eq!(import_layer(&tar).unwrap().root.children, layer.root.children);
 //! ```
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{Blob, Digest, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, PATH_MAX};
+use sha2::{Digest as _, Sha256};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
@@ -79,6 +81,12 @@ pub fn import_layer(bytes: &[u8]) -> Result<Layer> {
 
 /// [`import_layer`] with explicit limits; going over one is an [`ErrorKind::NoSpace`] error.
 pub fn import_layer_with(bytes: &[u8], limits: &ImportLimits) -> Result<Layer> {
+    import_layer_and_diff_id(bytes, limits).map(|(layer, _)| layer)
+}
+
+/// [`import_layer_with`] that also returns the layer's DiffID: the sha256 of the uncompressed
+/// tar as given (not of a re-export), computed while reading, so a gzip layer is inflated once.
+pub fn import_layer_and_diff_id(bytes: &[u8], limits: &ImportLimits) -> Result<(Layer, Digest)> {
     let source: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
         // Several gzip members in a row are one valid stream; some tools write layers that way.
         Box::new(flate2::read::MultiGzDecoder::new(bytes))
@@ -96,6 +104,7 @@ pub fn import_layer_with(bytes: &[u8], limits: &ImportLimits) -> Result<Layer> {
         inner: source,
         max: limits.max_bytes,
         progress: Rc::clone(&progress),
+        hasher: Sha256::new(),
     };
     let reader = Reader { limits, progress };
     let mut archive = tar::Archive::new(metered);
@@ -130,9 +139,10 @@ pub fn import_layer_with(bytes: &[u8], limits: &ImportLimits) -> Result<Layer> {
     // trailer, so a blob cut short after the tar's last block is still refused.
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| reader.error(e, None))?;
+    let diff_id = Digest(rest.hasher.finalize().into());
     let mut layer = builder.layer;
     layer.recount_links();
-    Ok(layer)
+    Ok((layer, diff_id))
 }
 
 /// Writes the canonical, deterministic OCI layer tar of `layer`: the bytes whose sha256 is the
@@ -197,6 +207,8 @@ struct Metered<R> {
     inner: R,
     max: u64,
     progress: Rc<Cell<Progress>>,
+    /// The sha256 of every uncompressed byte: the layer's DiffID once the stream is read out.
+    hasher: Sha256,
 }
 
 impl<R: Read> Read for Metered<R> {
@@ -209,6 +221,7 @@ impl<R: Read> Read for Metered<R> {
         let room = self.max.saturating_sub(p.read).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
+        self.hasher.update(&buf[..n]);
         p.eof |= n == 0;
         p.read += n as u64;
         p.over_limit |= p.read > self.max;
@@ -367,8 +380,12 @@ struct Builder {
 
 impl Builder {
     fn new() -> Builder {
+        let mut layer = Layer::new();
+        // Until a `./` entry says otherwise, the root has no metadata of its own in this layer,
+        // so merging the layer keeps the lower layers' root metadata.
+        layer.root.implicit = true;
         Builder {
-            layer: Layer::new(),
+            layer,
             seen: BTreeSet::new(),
         }
     }
@@ -409,6 +426,7 @@ impl Builder {
                 return Err(bad(&raw, "the root of a layer must be a directory"));
             }
             self.layer.root.meta = meta(entry, &raw)?;
+            self.layer.root.implicit = false;
             return Ok(());
         };
         for p in parents {

@@ -50,10 +50,8 @@ fn flatten(layers: &[Layer]) -> Model {
         for (path, node) in layer.walk() {
             let p = path.as_str().to_string();
             // A parent replaced by a non-directory in this layer drops what lies under it.
-            if !m.contains_key(parent(&p)) && parent(&p) != "/" {
-                if !matches!(node, Node::Whiteout) {
-                    m.insert(parent(&p).to_string(), M::Dir(0o755, true));
-                }
+            if !m.contains_key(parent(&p)) && parent(&p) != "/" && !matches!(node, Node::Whiteout) {
+                m.insert(parent(&p).to_string(), M::Dir(0o755, true));
             }
             match node {
                 Node::Whiteout => remove_tree(&mut m, &p),

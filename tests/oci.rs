@@ -319,7 +319,7 @@ fn files_dirs_and_symlinks_import_with_mode_owner_and_time() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /etc/ 0755 0:0 t=1700000000
             /etc/big-ids 0644 4000000000:70000 t=1 "x"
             /etc/hosts 0644 0:0 t=1700000000 "127.0.0.1\n"
@@ -356,7 +356,7 @@ fn missing_parents_are_implicit_until_an_explicit_entry_gives_their_metadata() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /a/ 0755 0:0 t=0 implicit
             /a/b/ 0700 0:0 t=1700000000
             /a/b/c 0644 0:0 t=1700000000 "c"
@@ -373,7 +373,7 @@ fn old_style_directories_are_regular_entries_with_a_trailing_slash() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /old/ 0644 0:0 t=1700000000
             /old/f 0644 0:0 t=1700000000 "f"
         "#]],
@@ -501,7 +501,7 @@ fn whiteout_files_become_whiteout_nodes() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /etc/ 0755 0:0 t=1700000000
             /etc/passwd (whiteout)
             /tmp (whiteout)
@@ -542,7 +542,7 @@ fn opaque_marker_makes_its_directory_opaque() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0 opaque
+            / 0755 0:0 t=0 opaque implicit
             /d/ 0750 0:0 t=1700000000 opaque
         "#]],
     );
@@ -562,7 +562,7 @@ fn opaque_marker_after_its_siblings_still_hides_only_lower_entries() {
     check(
         &upper,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /d/ 0755 0:0 t=1700000000 opaque
             /d/keep 0644 0:0 t=1700000000 "keep"
         "#]],
@@ -583,7 +583,7 @@ fn opaque_marker_before_its_directory_entry_keeps_the_entry_metadata() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /d/ 0700 0:0 t=1700000000 opaque
         "#]],
     );
@@ -606,7 +606,7 @@ fn whiteout_under_a_path_that_is_a_file_is_ignored() {
         check(
             &tar,
             expect![[r#"
-                / 0755 0:0 t=0
+                / 0755 0:0 t=0 implicit
                 /a 0644 0:0 t=1700000000 "f"
             "#]],
         );
@@ -632,7 +632,7 @@ fn whiteout_of_a_name_deletes_it_whatever_order_its_markers_come_in() {
         check(
             &tar,
             expect![[r#"
-                / 0755 0:0 t=0
+                / 0755 0:0 t=0 implicit
                 /a (whiteout)
             "#]],
         );
@@ -658,7 +658,7 @@ fn whiteout_and_a_new_directory_of_the_same_name_make_an_opaque_directory() {
         check(
             &upper,
             expect![[r#"
-                / 0755 0:0 t=0
+                / 0755 0:0 t=0 implicit
                 /d/ 0755 0:0 t=0 opaque implicit
                 /d/new 0644 0:0 t=1700000000 "new"
             "#]],
@@ -677,7 +677,7 @@ fn whiteout_and_a_new_directory_of_the_same_name_make_an_opaque_directory() {
         check(
             &upper,
             expect![[r#"
-                / 0755 0:0 t=0
+                / 0755 0:0 t=0 implicit
                 /d/ 0700 0:0 t=1700000000 opaque
             "#]],
         );
@@ -719,7 +719,7 @@ fn hard_links_share_the_inode_of_their_earlier_target() {
     check(
         &tar,
         expect![[r#"
-            / 0755 0:0 t=0
+            / 0755 0:0 t=0 implicit
             /bin/ 0755 0:0 t=0 implicit
             /bin/false 0755 0:0 t=1700000000 "ELF" inode#1 nlink=3
             /bin/true 0755 0:0 t=1700000000 "ELF" inode#1 nlink=3
@@ -950,7 +950,7 @@ fn round_trip_preserves_entries_hardlinks_and_opaque_dirs() {
             .implicit
     );
     expect![[r#"
-        / 0755 0:0 t=0
+        / 0755 0:0 t=0 implicit
         /deep/ 0755 0:0 t=1600000000
         /deep/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn 0644 0:0 t=1600000000 "long\n"
         /etc/ 0755 0:0 t=1600000000
@@ -1471,4 +1471,33 @@ mod property {
             let _ = import_layer(&tar[..cut.index(tar.len())]);
         }
     }
+}
+
+#[test]
+fn the_diff_id_is_the_digest_of_the_uncompressed_tar_even_for_gzip_layers() {
+    let tar = Tar::new()
+        .dir("etc/", 0o755)
+        .file("etc/hosts", 0o644, b"h")
+        .build();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    let gz = gz.finish().unwrap();
+    let limits = layerlab::oci::ImportLimits::default();
+    let (_, plain) = layerlab::oci::import_layer_and_diff_id(&tar, &limits).unwrap();
+    let (_, zipped) = layerlab::oci::import_layer_and_diff_id(&gz, &limits).unwrap();
+    assert_eq!(plain, layerlab::oci::diff_id(&tar));
+    assert_eq!(zipped, plain);
+    assert_ne!(zipped, layerlab::Digest::of(&gz));
+}
+
+#[test]
+fn a_layer_without_a_root_entry_keeps_the_lower_root_metadata() {
+    let lower = Tar::new().dir("./", 0o700).build();
+    let upper = Tar::new().file("f", 0o644, b"x").build();
+    let layers = [lower, upper]
+        .iter()
+        .map(|t| std::sync::Arc::new(import_layer(t).unwrap()))
+        .collect();
+    let image = layerlab::Image::new(layers).unwrap();
+    assert_eq!(image.root().meta.mode, 0o700);
 }
