@@ -200,6 +200,11 @@ fn generator_model_matches_kernel_lowers() {
     for i in 0..120 {
         let mut rng = case_rng(DEFAULT_SEED, 2_000_000 + i);
         let layers = gen_layers(&mut rng);
+        assert!(
+            well_formed(&layers),
+            "case {i}:\n{}",
+            describe_layers(&layers)
+        );
         for l in &layers {
             for e in &l.entries {
                 let k = match e.kind {
@@ -340,6 +345,7 @@ fn kernel_diff() {
     let failures: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let ran = AtomicUsize::new(0);
+    let shrink_ms = AtomicUsize::new(0);
     let stats: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
     let started = Instant::now();
 
@@ -348,6 +354,7 @@ fn kernel_diff() {
             let (oracle, next, stop, failures, errors, ran, indices, bin, stats) = (
                 &oracle, &next, &stop, &failures, &errors, &ran, &indices, &bin, &stats,
             );
+            let shrink_ms = &shrink_ms;
             s.spawn(move || {
                 let runner = Runner {
                     oracle,
@@ -387,7 +394,9 @@ fn kernel_diff() {
                         continue;
                     }
                     let parts: BTreeSet<Part> = diffs.keys().copied().collect();
+                    let t = Instant::now();
                     let small = runner.shrink(&case, &parts, 600);
+                    shrink_ms.fetch_add(t.elapsed().as_millis() as usize, Ordering::Relaxed);
                     let report = match runner.both(&small) {
                         Ok((k, l)) => {
                             let d = compare(&k, &l);
@@ -416,8 +425,9 @@ fn kernel_diff() {
     let mut seen = BTreeSet::new();
     failures.retain(|f| seen.insert(f.key.clone()));
     println!(
-        "kernel_diff: {ran} cases in {:.1} s, {} distinct divergences",
+        "kernel_diff: {ran} cases in {:.1} s ({:.1} s of it shrinking), {} distinct divergences",
         elapsed.as_secs_f64(),
+        shrink_ms.load(Ordering::Relaxed) as f64 / 1000.0 / threads as f64,
         failures.len()
     );
     println!(

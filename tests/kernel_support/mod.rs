@@ -1270,9 +1270,69 @@ impl Runner<'_> {
     }
 }
 
+/// True when the layers stay inside the generator's domain: whiteouts and opaque directories
+/// only above the bottom layer, and every whiteout hides something below it (not under an
+/// opaque directory of its own layer). Outside it the kernel lists stray whiteouts in readdir
+/// (see `gen_dir_entries`), which would make the shrinker wander off to that quirk.
+pub fn well_formed(layers: &[LayerSpec]) -> bool {
+    for (i, l) in layers.iter().enumerate() {
+        let below = merged_model(&layers[..i]);
+        let opaque: Vec<&str> = l
+            .entries
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Dir { opaque: true, .. }))
+            .map(|e| e.path.as_str())
+            .collect();
+        if i == 0 && !opaque.is_empty() {
+            return false;
+        }
+        for e in &l.entries {
+            if e.kind == Kind::Whiteout
+                && (i == 0
+                    || !below.contains_key(&e.path)
+                    || opaque.iter().any(|d| is_under(&e.path, d)))
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Smaller variants of a case, the most promising first: fewer script lines, fewer layers,
-/// fewer layer entries, opaque directories made plain.
+/// fewer layer entries, opaque directories made plain. Only well-formed ones.
 fn candidates(c: &Case) -> Vec<Case> {
+    let mut out = raw_candidates(c);
+    for n in &mut out {
+        repair(&mut n.layers);
+    }
+    out.retain(|n| n != c && well_formed(&n.layers));
+    out
+}
+
+/// Drops what a smaller case left ill-formed: whiteouts that no longer hide anything (their
+/// target went with a removed entry or layer) and opaque flags in the bottom layer.
+fn repair(layers: &mut [LayerSpec]) {
+    if let Some(bottom) = layers.first_mut() {
+        strip_bottom(bottom);
+    }
+    for i in 1..layers.len() {
+        let below = merged_model(&layers[..i]);
+        let l = &mut layers[i];
+        let opaque: Vec<String> = l
+            .entries
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Dir { opaque: true, .. }))
+            .map(|e| e.path.clone())
+            .collect();
+        l.entries.retain(|e| {
+            e.kind != Kind::Whiteout
+                || (below.contains_key(&e.path) && !opaque.iter().any(|d| is_under(&e.path, d)))
+        });
+    }
+}
+
+fn raw_candidates(c: &Case) -> Vec<Case> {
     let mut out = Vec::new();
     for i in 0..c.script.len() {
         if c.script.len() > 1 {
