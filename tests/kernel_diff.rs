@@ -10,6 +10,8 @@
 //! Knobs: `LAYERLAB_KDIFF_CASES` (default 500), `LAYERLAB_KDIFF_SEED` (default fixed),
 //! `LAYERLAB_KDIFF_ONLY=N` (run case N only), `LAYERLAB_KDIFF_KEEP_GOING=1` (collect every
 //! distinct divergence instead of stopping at the first), `LAYERLAB_KDIFF_THREADS` (default 2),
+//! `LAYERLAB_KDIFF_OPTIONS=1` (cases cycle through the four option sets; with redirect_dir or
+//! metacopy on, the upper layers are not compared, an OCI tar cannot carry their xattrs),
 //! `LAYERLAB_KDIFF_BIN` (another binary with the `layerlab run` contract), `LAYERLAB_KDIFF_SHOW=1`
 //! (print every case with the kernel's outcome).
 //! Needs root and overlayfs; without them it prints `skipping: ...`, unless `CI=true`, where
@@ -132,6 +134,7 @@ fn kernel_oracle_shows_whiteouts_and_opaque_dirs() {
             "ls -a d2".into(),
             "cat b".into(),
         ],
+        opts: Options::default(),
     };
     let out = oracle
         .run(&oracle.workspace("unit1"), &case)
@@ -160,6 +163,7 @@ fn kernel_oracle_shows_whiteouts_and_opaque_dirs() {
     let exdev = Case {
         layers: case.layers.clone(),
         script: vec!["mv d2 e".into()],
+        opts: Options::default(),
     };
     let out = oracle
         .run(&oracle.workspace("unit2"), &exdev)
@@ -238,6 +242,7 @@ fn generator_model_matches_kernel_lowers() {
         let case = Case {
             layers: layers.clone(),
             script: vec!["ls".into()],
+            opts: Options::default(),
         };
         let out = match oracle.run(&oracle.workspace("model"), &case) {
             Ok(o) => o,
@@ -302,6 +307,36 @@ fn tally(k: &Outcome, stats: &Mutex<BTreeMap<&'static str, usize>>) {
     }
 }
 
+/// The four option sets the page offers, named. metacopy=on turns redirect_dir on in the
+/// kernel, so here too.
+fn option_sets() -> [(&'static str, Options); 4] {
+    [
+        ("defaults", Options::default()),
+        (
+            "redirect_dir=on",
+            Options {
+                redirect_dir: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "metacopy=on",
+            Options {
+                metacopy: true,
+                redirect_dir: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "index=on",
+            Options {
+                index: true,
+                ..Options::default()
+            },
+        ),
+    ]
+}
+
 struct Failure {
     index: usize,
     key: String,
@@ -356,6 +391,7 @@ fn kernel_diff() {
     let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
     let keep_going = std::env::var("LAYERLAB_KDIFF_KEEP_GOING").is_ok_and(|v| v == "1");
     let show = std::env::var("LAYERLAB_KDIFF_SHOW").is_ok_and(|v| v == "1");
+    let all_options = std::env::var("LAYERLAB_KDIFF_OPTIONS").is_ok_and(|v| v == "1");
     let threads = env_num("LAYERLAB_KDIFF_THREADS").map_or(2, |n| n.clamp(1, 16) as usize);
     println!(
         "kernel_diff: seed {seed:#x}, {cases} cases, {threads} threads, tmpfs {} \
@@ -393,7 +429,10 @@ fn kernel_diff() {
                     let Some(&index) = indices.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    let case = gen_case(&mut case_rng(seed, index));
+                    let mut case = gen_case(&mut case_rng(seed, index));
+                    if all_options {
+                        case.opts = option_sets()[index % 4].1;
+                    }
                     let diffs = match runner.both(&case) {
                         Ok((k, l)) => {
                             tally(&k, stats);
@@ -405,7 +444,7 @@ fn kernel_diff() {
                                     describe_outcome(&k)
                                 );
                             }
-                            compare(&k, &l)
+                            compare_case(&case, &k, &l)
                         }
                         Err(e) => {
                             errors
@@ -426,7 +465,7 @@ fn kernel_diff() {
                     shrink_ms.fetch_add(t.elapsed().as_millis() as usize, Ordering::Relaxed);
                     let (report, key) = match runner.both(&small) {
                         Ok((k, l)) => {
-                            let d = compare(&k, &l);
+                            let d = compare_case(&small, &k, &l);
                             let key = match d.contains_key(&Part::Stderr) {
                                 // One report per pair of messages, whatever the paths.
                                 true => format!(
@@ -502,31 +541,7 @@ fn kernel_diff_syscalls() {
     let dir = oracle.workspace("sys");
     // Each case runs under one of the four option sets the page offers; the kernel mount gets
     // the same options (metacopy=on turns redirect_dir on in the kernel, so here too).
-    let configs = [
-        ("defaults", Options::default()),
-        (
-            "redirect_dir=on",
-            Options {
-                redirect_dir: true,
-                ..Options::default()
-            },
-        ),
-        (
-            "metacopy=on",
-            Options {
-                metacopy: true,
-                redirect_dir: true,
-                ..Options::default()
-            },
-        ),
-        (
-            "index=on",
-            Options {
-                index: true,
-                ..Options::default()
-            },
-        ),
-    ];
+    let configs = option_sets();
     // Every eighth case (all under the defaults) goes through the OCI importer and exporter.
     let both = |c: &Case, opts: Options, via_tars: bool| -> (Outcome, Outcome) {
         let k = run_kernel_ops(&oracle, &dir, c, opts).expect("kernel side");
@@ -544,7 +559,11 @@ fn kernel_diff_syscalls() {
         let mut rng = case_rng(seed, 3_000_000 + index);
         let layers = gen_layers(&mut rng);
         let script = gen_ops(&mut rng, &merged_model(&layers));
-        let case = Case { layers, script };
+        let case = Case {
+            layers,
+            script,
+            opts: Options::default(),
+        };
         let (name, opts) = configs[index % configs.len()];
         let via_tars = index % 8 == 0;
         let name = if via_tars {
