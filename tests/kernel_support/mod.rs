@@ -1194,18 +1194,18 @@ fn run_layerlab_in(bin: &Path, dir: &Path, case: &Case) -> Result<Outcome, Strin
         .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
     let read = |name: &str| -> Result<Snapshot, String> {
         let p = dir.join(name);
-        match fs::read(&p) {
-            Ok(bytes) => snapshot_tar(&bytes),
-            // No tar at all is a divergence to report, not a harness failure.
-            Err(e) => {
-                let mut s = Snapshot::default();
-                s.nodes.insert(
-                    format!("<{name}>"),
-                    SNode::Other(format!("not written: {e}")),
-                );
-                Ok(s)
+        // A missing or unreadable tar is a divergence to report, not a harness failure.
+        let broken = |what: String| {
+            let mut s = Snapshot::default();
+            s.nodes.insert(format!("<{name}>"), SNode::Other(what));
+            s
+        };
+        Ok(match fs::read(&p) {
+            Ok(bytes) => {
+                snapshot_tar(&bytes).unwrap_or_else(|e| broken(format!("unreadable: {e}")))
             }
-        }
+            Err(e) => broken(format!("not written: {e}")),
+        })
     };
     Ok(Outcome {
         status: out.status.code().unwrap_or(-1),
