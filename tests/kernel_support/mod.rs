@@ -643,7 +643,7 @@ pub struct Snapshot {
 pub fn snapshot_dir(root: &Path, upper: bool) -> Result<Snapshot, String> {
     let mut snap = Snapshot::default();
     let mut inodes: BTreeMap<(u64, u64), Vec<String>> = BTreeMap::new();
-    walk(root, "", upper, &mut snap, &mut inodes)?;
+    walk(root, "", "", upper, &mut snap, &mut inodes)?;
     for (_, mut names) in inodes {
         if names.len() > 1 {
             names.sort();
@@ -653,9 +653,12 @@ pub fn snapshot_dir(root: &Path, upper: bool) -> Result<Snapshot, String> {
     Ok(snap)
 }
 
+/// `base` is the lower path that directory `rel` merges with (`""` for the root): its own
+/// path, unless it or an ancestor was renamed with a redirect.
 fn walk(
     root: &Path,
     rel: &str,
+    base: &str,
     upper: bool,
     snap: &mut Snapshot,
     inodes: &mut BTreeMap<(u64, u64), Vec<String>>,
@@ -717,17 +720,19 @@ fn walk(
                 .push(path.clone());
         }
         let mut node = node;
+        let mut child_base = join(base, &name);
         if upper && ft.is_dir() {
             if let Some(r) = get_xattr(&p, c"trusted.overlay.redirect") {
                 let r = String::from_utf8_lossy(&r).into_owned();
-                // A rename within one directory stores the bare old name, across directories
-                // the absolute old path; normalise to the absolute form.
-                let abs = if r.starts_with('/') {
-                    r
-                } else {
-                    format!("/{}", join(rel, &r))
+                // A rename within one directory stores the bare old name, relative to the lower
+                // path the parent merges with; across directories the absolute old path.
+                // Normalise to the absolute form.
+                child_base = match r.strip_prefix('/') {
+                    Some(abs) => abs.to_string(),
+                    None => join(base, &r),
                 };
-                snap.extra.insert(path.clone(), format!("redirect={abs}"));
+                snap.extra
+                    .insert(path.clone(), format!("redirect=/{child_base}"));
             }
         }
         if upper && ft.is_file() && get_xattr(&p, c"trusted.overlay.metacopy").is_some() {
@@ -739,7 +744,7 @@ fn walk(
         let is_dir = ft.is_dir();
         snap.nodes.insert(path.clone(), node);
         if is_dir {
-            walk(root, &path, upper, snap, inodes)?;
+            walk(root, &path, &child_base, upper, snap, inodes)?;
         }
     }
     Ok(())
