@@ -20,6 +20,7 @@
 pub mod container;
 pub mod error;
 pub mod event;
+pub mod host;
 pub mod inspect;
 pub mod layer;
 pub mod oci;
@@ -31,6 +32,7 @@ pub mod union;
 pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
+pub use host::{Action, BaseLayer, Host, SavedState};
 pub use inspect::{Cell, CellState, Change, Explanation, LayerUsage, Role, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;

@@ -1,0 +1,659 @@
+//! A simulated host: one image that grows by commits, several containers on it, and a history
+//! that can be undone, redone, saved and replayed.
+//!
+//! The state is defined by its history: the scenario that built the base image (one shell
+//! script per layer) and the actions since (command lines, commits, container changes, option
+//! toggles). Saving writes that history as JSON; loading validates it and replays it, so a
+//! hostile or corrupt document can at worst fail to load, never build an impossible state.
+//! Undo keeps the states before each action, so it is instant; redo replays the action.
+
+use crate::container::{Container, Options};
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Event;
+use crate::inspect::{Explanation, Usage};
+use crate::layer::{Digest, Layer};
+use crate::oci;
+use crate::path::VPath;
+use crate::shell::{Output, Shell};
+use crate::store::LayerStore;
+use crate::union::Image;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The version of the saved-state format.
+pub const STATE_VERSION: u32 = 1;
+/// The most actions a saved state may hold.
+pub const MAX_ACTIONS: usize = 10_000;
+/// How many earlier states undo keeps.
+pub const UNDO_DEPTH: usize = 200;
+/// The most containers one host may run.
+pub const MAX_CONTAINERS: usize = 16;
+
+/// One layer of the base image, made by running a script in an empty container on the layers
+/// below and committing the result (as a Dockerfile `RUN` step does).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseLayer {
+    /// What created the layer, as `docker history` would show it.
+    pub created_by: String,
+    /// The script that makes the layer.
+    pub script: String,
+}
+
+/// Something a user did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// A command line run in the current container.
+    Run {
+        /// The line.
+        line: String,
+    },
+    /// Commit the current container's layer as a new image layer.
+    Commit {
+        /// What to record as the layer's `created_by`.
+        message: String,
+    },
+    /// Start a new container on the current image and switch to it.
+    NewContainer,
+    /// Remove a container (its writable layer is gone).
+    RemoveContainer {
+        /// The container's id.
+        id: u32,
+    },
+    /// Make another container the current one.
+    Switch {
+        /// The container's id.
+        id: u32,
+    },
+    /// Set the overlayfs toggles of the current container.
+    SetOptions {
+        /// The new toggles.
+        options: Options,
+    },
+}
+
+/// A saved state: the history that rebuilds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedState {
+    /// Always [`STATE_VERSION`].
+    pub version: u32,
+    /// The base image's layers, bottom first.
+    pub base: Vec<BaseLayer>,
+    /// The toggles of the first container.
+    #[serde(default)]
+    pub options: Options,
+    /// The actions since, in order.
+    pub actions: Vec<Action>,
+}
+
+/// A layer of the image, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LayerInfo {
+    /// Index from 0 at the bottom; the container layer is the number of image layers.
+    pub index: usize,
+    /// The layer's DiffID (`None` for the writable container layer, which has none yet).
+    pub diff_id: Option<Digest>,
+    /// What created it.
+    pub created_by: String,
+    /// Bytes at rest.
+    pub bytes: u64,
+    /// Entries, whiteouts included.
+    pub entries: usize,
+    /// Bytes hidden by the layers above.
+    pub hidden_bytes: u64,
+}
+
+/// A container, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ContainerInfo {
+    /// Its id.
+    pub id: u32,
+    /// True for the current container.
+    pub current: bool,
+    /// How many image layers it runs on.
+    pub image_layers: usize,
+    /// Its toggles.
+    pub options: Options,
+    /// Bytes in its writable layer.
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug)]
+struct ImageLayer {
+    layer: Arc<Layer>,
+    diff_id: Digest,
+    created_by: String,
+}
+
+#[derive(Clone, Debug)]
+struct Running {
+    shell: Shell,
+    /// The image layers the container runs on (a prefix of the host's image when it started).
+    layers: Vec<ImageLayer>,
+}
+
+/// Everything undo restores.
+#[derive(Clone, Debug)]
+struct State {
+    image: Vec<ImageLayer>,
+    containers: BTreeMap<u32, Running>,
+    current: u32,
+    next_id: u32,
+    store: LayerStore,
+}
+
+/// A simulated host: see the module documentation.
+#[derive(Clone, Debug)]
+pub struct Host {
+    base: Vec<BaseLayer>,
+    options: Options,
+    state: State,
+    actions: Vec<Action>,
+    undo: Vec<(State, Action)>,
+    redo: Vec<Action>,
+    clock: i64,
+}
+
+impl Host {
+    /// A host whose base image is built from `base` (one script per layer, bottom first), with
+    /// one container on it using `options`.
+    pub fn new(base: Vec<BaseLayer>, options: Options) -> Result<Host> {
+        let mut store = LayerStore::new();
+        let mut image: Vec<ImageLayer> = Vec::new();
+        for b in &base {
+            let layers: Vec<Arc<Layer>> = image.iter().map(|l| l.layer.clone()).collect();
+            let mut shell = Shell::new(Container::new(
+                Arc::new(Image::new(layers)?),
+                Options::default(),
+            ));
+            let out = shell.run_script(&b.script);
+            if out.status != 0 {
+                let err = String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                return Err(Error::without_path(
+                    ErrorKind::InvalidInput,
+                    "scenario",
+                    format!(
+                        "the script of layer {} ({}) failed: {err}",
+                        image.len(),
+                        b.created_by
+                    ),
+                ));
+            }
+            let (diff_id, layer, _) = store.add(shell.container().upper().clone());
+            image.push(ImageLayer {
+                layer,
+                diff_id,
+                created_by: b.created_by.clone(),
+            });
+        }
+        let mut host = Host {
+            base,
+            options,
+            state: State {
+                image,
+                containers: BTreeMap::new(),
+                current: 1,
+                next_id: 1,
+                store,
+            },
+            actions: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            clock: 0,
+        };
+        host.start_container(options)?;
+        Ok(host)
+    }
+
+    /// Rebuilds a host from a saved state, replaying its history. Fails with a clear error on
+    /// an unknown version, too many actions, or an action that cannot be replayed.
+    pub fn load(saved: &SavedState) -> Result<Host> {
+        if saved.version != STATE_VERSION {
+            return Err(Error::without_path(
+                ErrorKind::Format,
+                "load",
+                format!(
+                    "saved state version {} is not supported (this is version {STATE_VERSION})",
+                    saved.version
+                ),
+            ));
+        }
+        if saved.actions.len() > MAX_ACTIONS {
+            return Err(Error::without_path(
+                ErrorKind::Format,
+                "load",
+                format!(
+                    "the saved state has {} actions; at most {MAX_ACTIONS} can be replayed",
+                    saved.actions.len()
+                ),
+            ));
+        }
+        let mut host = Host::new(saved.base.clone(), saved.options)?;
+        for (i, action) in saved.actions.iter().enumerate() {
+            host.apply(action.clone()).map_err(|e| {
+                Error::without_path(
+                    ErrorKind::Format,
+                    "load",
+                    format!("action {} cannot be replayed: {e}", i + 1),
+                )
+            })?;
+        }
+        // A loaded history is where undo starts from, as after a reload.
+        host.undo.clear();
+        host.redo.clear();
+        Ok(host)
+    }
+
+    /// Parses and loads a saved state from JSON.
+    pub fn load_json(json: &str) -> Result<Host> {
+        let saved: SavedState = serde_json::from_str(json).map_err(|e| {
+            Error::without_path(
+                ErrorKind::Format,
+                "load",
+                format!("the saved state is not valid: {e}"),
+            )
+        })?;
+        Host::load(&saved)
+    }
+
+    /// The history that rebuilds this state.
+    pub fn save(&self) -> SavedState {
+        SavedState {
+            version: STATE_VERSION,
+            base: self.base.clone(),
+            options: self.options,
+            actions: self.actions.clone(),
+        }
+    }
+
+    /// The saved state as JSON.
+    pub fn save_json(&self) -> String {
+        serde_json::to_string(&self.save()).unwrap_or_default()
+    }
+
+    /// Sets the time stamped on entries from now on (the engine has no clock).
+    pub fn set_clock(&mut self, now: i64) {
+        self.clock = now;
+    }
+
+    fn start_container(&mut self, options: Options) -> Result<u32> {
+        if self.state.containers.len() >= MAX_CONTAINERS {
+            return Err(Error::without_path(
+                ErrorKind::NoSpace,
+                "container",
+                format!("a host runs at most {MAX_CONTAINERS} containers"),
+            ));
+        }
+        let layers = self.state.image.clone();
+        let image = Image::new(layers.iter().map(|l| l.layer.clone()).collect())?;
+        let id = self.state.next_id;
+        self.state.next_id += 1;
+        let shell = Shell::new(Container::new(Arc::new(image), options));
+        self.state.containers.insert(id, Running { shell, layers });
+        self.state.current = id;
+        Ok(id)
+    }
+
+    fn current(&self) -> Result<&Running> {
+        self.state
+            .containers
+            .get(&self.state.current)
+            .ok_or_else(no_container)
+    }
+
+    fn current_mut(&mut self) -> Result<&mut Running> {
+        let id = self.state.current;
+        self.state.containers.get_mut(&id).ok_or_else(no_container)
+    }
+
+    /// Performs `action`, records it, and clears the redo list. Returns what a run printed (an
+    /// empty output for other actions) and the events the action caused.
+    pub fn apply(&mut self, action: Action) -> Result<Output> {
+        let before = self.state.clone();
+        let out = self.perform(&action)?;
+        self.undo.push((before, action.clone()));
+        if self.undo.len() > UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.actions.push(action);
+        self.redo.clear();
+        Ok(out)
+    }
+
+    fn perform(&mut self, action: &Action) -> Result<Output> {
+        let clock = self.clock;
+        match action {
+            Action::Run { line } => {
+                let running = self.current_mut()?;
+                running.shell.container_mut().set_clock(clock);
+                Ok(running.shell.run_script(line))
+            }
+            Action::Commit { message } => {
+                let id = self.state.current;
+                let mut running = self.state.containers.remove(&id).ok_or_else(no_container)?;
+                let diff_ids: Vec<Digest> = running.layers.iter().map(|l| l.diff_id).collect();
+                let start = running.shell.container().events().len();
+                let result = running
+                    .shell
+                    .container_mut()
+                    .commit(&mut self.state.store, &diff_ids);
+                let commit = match result {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.state.containers.insert(id, running);
+                        return Err(e);
+                    }
+                };
+                let layer = commit
+                    .image
+                    .layers()
+                    .last()
+                    .cloned()
+                    .ok_or_else(no_container)?;
+                running.layers.push(ImageLayer {
+                    layer,
+                    diff_id: commit.diff_id,
+                    created_by: message.clone(),
+                });
+                // The host's image is now what this container runs on.
+                self.state.image = running.layers.clone();
+                let events = running
+                    .shell
+                    .container()
+                    .events()
+                    .get(start..)
+                    .map(<[Event]>::to_vec)
+                    .unwrap_or_default();
+                self.state.containers.insert(id, running);
+                Ok(Output {
+                    events,
+                    ..Output::default()
+                })
+            }
+            Action::NewContainer => {
+                let options = self
+                    .current()
+                    .map(|r| r.shell.container().options())
+                    .unwrap_or(self.options);
+                self.start_container(options)?;
+                Ok(Output::default())
+            }
+            Action::RemoveContainer { id } => {
+                if self.state.containers.remove(id).is_none() {
+                    return Err(Error::without_path(
+                        ErrorKind::NotFound,
+                        "container",
+                        format!("no container {id}"),
+                    ));
+                }
+                if self.state.current == *id {
+                    match self.state.containers.keys().next().copied() {
+                        Some(next) => self.state.current = next,
+                        None => {
+                            // A host always has a container to type into.
+                            self.start_container(self.options)?;
+                        }
+                    }
+                }
+                Ok(Output::default())
+            }
+            Action::Switch { id } => {
+                if !self.state.containers.contains_key(id) {
+                    return Err(Error::without_path(
+                        ErrorKind::NotFound,
+                        "container",
+                        format!("no container {id}"),
+                    ));
+                }
+                self.state.current = *id;
+                Ok(Output::default())
+            }
+            Action::SetOptions { options } => {
+                self.current_mut()?
+                    .shell
+                    .container_mut()
+                    .set_options(*options);
+                Ok(Output::default())
+            }
+        }
+    }
+
+    /// Runs a command line in the current container.
+    pub fn run(&mut self, line: &str) -> Result<Output> {
+        self.apply(Action::Run {
+            line: line.to_string(),
+        })
+    }
+
+    /// Undoes the last action; false when there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        match self.undo.pop() {
+            Some((state, action)) => {
+                self.state = state;
+                self.actions.pop();
+                self.redo.push(action);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Redoes the last undone action; false when there is nothing to redo.
+    pub fn redo(&mut self) -> Result<bool> {
+        let Some(action) = self.redo.pop() else {
+            return Ok(false);
+        };
+        let rest = std::mem::take(&mut self.redo);
+        let result = self.apply(action);
+        self.redo = rest;
+        result.map(|_| true)
+    }
+
+    /// True when undo would do something.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// True when redo would do something.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// The current container.
+    pub fn container(&self) -> Result<&Container> {
+        Ok(self.current()?.shell.container())
+    }
+
+    /// The current container's shell (its working directory, for a prompt).
+    pub fn shell(&self) -> Result<&Shell> {
+        Ok(&self.current()?.shell)
+    }
+
+    /// The id of the current container.
+    pub fn current_id(&self) -> u32 {
+        self.state.current
+    }
+
+    /// Every container, by id.
+    pub fn containers(&self) -> Vec<ContainerInfo> {
+        self.state
+            .containers
+            .iter()
+            .map(|(id, r)| ContainerInfo {
+                id: *id,
+                current: *id == self.state.current,
+                image_layers: r.layers.len(),
+                options: r.shell.container().options(),
+                bytes: r.shell.container().upper_bytes(),
+            })
+            .collect()
+    }
+
+    /// The current container's layers: its image layers bottom first, then its writable layer.
+    pub fn layers(&self) -> Result<Vec<LayerInfo>> {
+        let r = self.current()?;
+        let usage: Usage = r.shell.container().usage();
+        let mut out = Vec::new();
+        for (u, l) in usage
+            .layers
+            .iter()
+            .zip(r.layers.iter().map(Some).chain(std::iter::once(None)))
+        {
+            out.push(LayerInfo {
+                index: u.layer,
+                diff_id: l.map(|l| l.diff_id),
+                created_by: l.map_or_else(
+                    || "the container's writable layer".to_string(),
+                    |l| l.created_by.clone(),
+                ),
+                bytes: u.bytes,
+                entries: u.entries,
+                hidden_bytes: u.hidden_bytes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Which layer wins at `path` in the current container, and what it masks.
+    pub fn explain(&self, path: &str) -> Result<Explanation> {
+        Ok(self.container()?.explain(&VPath::parse(path)?))
+    }
+
+    /// The actions so far.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// The canonical OCI tar of the current container's writable layer.
+    pub fn export_container_layer(&self) -> Result<Vec<u8>> {
+        Ok(oci::export_layer(self.container()?.upper()))
+    }
+}
+
+fn no_container() -> Error {
+    Error::without_path(
+        ErrorKind::NotFound,
+        "container",
+        "there is no current container",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<BaseLayer> {
+        vec![
+            BaseLayer {
+                created_by: "base".into(),
+                script: "mkdir -p /etc /app\necho 127.0.0.1 > /etc/hosts".into(),
+            },
+            BaseLayer {
+                created_by: "app".into(),
+                script: "echo v1 > /app/main".into(),
+            },
+        ]
+    }
+
+    fn cat(host: &mut Host, path: &str) -> String {
+        let out = host.run(&format!("cat {path}")).unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn a_scenario_builds_one_layer_per_script() {
+        let host = Host::new(base(), Options::default()).unwrap();
+        let layers = host.layers().unwrap();
+        assert_eq!(layers.len(), 3);
+        assert_eq!(layers[1].created_by, "app");
+        assert!(layers[2].diff_id.is_none());
+    }
+
+    #[test]
+    fn a_failing_scenario_script_is_a_clear_error() {
+        let bad = vec![BaseLayer {
+            created_by: "x".into(),
+            script: "rm /nope".into(),
+        }];
+        let err = Host::new(bad, Options::default()).unwrap_err();
+        assert!(err.to_string().contains("failed"), "{err}");
+    }
+
+    fn read(host: &Host, path: &str) -> String {
+        let c = host.container().unwrap();
+        String::from_utf8_lossy(c.read(&VPath::parse(path).unwrap()).unwrap().bytes()).into_owned()
+    }
+
+    #[test]
+    fn undo_and_redo_restore_states_exactly() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo changed > /etc/hosts").unwrap();
+        host.run("rm /app/main").unwrap();
+        assert!(host.undo());
+        assert_eq!(read(&host, "/app/main"), "v1\n");
+        assert!(host.undo());
+        assert_eq!(read(&host, "/etc/hosts"), "127.0.0.1\n");
+        assert!(!host.undo(), "nothing before the first action");
+        assert!(host.redo().unwrap());
+        assert_eq!(read(&host, "/etc/hosts"), "changed\n");
+        assert!(host.can_redo());
+        host.run("true").unwrap();
+        assert!(!host.can_redo(), "a new action clears redo");
+        assert_eq!(host.actions().len(), 2);
+    }
+
+    #[test]
+    fn save_and_load_replay_to_the_same_state() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo a > /f; rm /etc/hosts").unwrap();
+        host.apply(Action::Commit {
+            message: "step".into(),
+        })
+        .unwrap();
+        host.apply(Action::NewContainer).unwrap();
+        host.run("mkdir /x").unwrap();
+        let json = host.save_json();
+        let again = Host::load_json(&json).unwrap();
+        assert_eq!(again.save_json(), json);
+        assert_eq!(again.containers(), host.containers());
+        assert_eq!(again.layers().unwrap(), host.layers().unwrap());
+    }
+
+    #[test]
+    fn corrupt_or_hostile_saved_states_are_clear_errors() {
+        for bad in [
+            "",
+            "{",
+            "null",
+            r#"{"version":99,"base":[],"actions":[]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"switch","id":42}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"explode"}]}"#,
+        ] {
+            let err = Host::load_json(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Format, "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn commit_grows_the_image_and_new_containers_start_from_it() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo new > /new").unwrap();
+        host.apply(Action::Commit {
+            message: "add /new".into(),
+        })
+        .unwrap();
+        host.apply(Action::NewContainer).unwrap();
+        assert_eq!(cat(&mut host, "/new"), "new\n");
+        let infos = host.containers();
+        assert_eq!(infos.len(), 2);
+        assert!(infos.iter().all(|c| c.image_layers == 3));
+        let first = infos[0].id;
+        host.apply(Action::RemoveContainer { id: first }).unwrap();
+        assert_eq!(host.containers().len(), 1);
+    }
+}
