@@ -1337,6 +1337,14 @@ impl Container {
             ));
         }
         if src_dir && dst_dir == Some(true) && !self.is_empty_dir(to)? {
+            // ovl_rename checks a merged or lower target itself, before any change. A target
+            // only the container layer has is left to the upper filesystem's rename, which
+            // fails only after ovl_rename has copied the source up and marked it (a redirect,
+            // or opaque): the failed rename leaves those behind (seen on kernel 6.18).
+            let dst_pure_upper = self.find(to).ok().is_some_and(|f| f.lower.is_none());
+            if dst_pure_upper {
+                self.rename_prepare_dir(from, to, &to_parent, src_has_lower)?;
+            }
             return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
         }
         self.check_new_name("rename", to)?;
@@ -1403,6 +1411,55 @@ impl Container {
             self.emit(EventKind::Whiteout, from, None, vec![l, c], 0, false, msg);
         }
         Ok(self.since(start))
+    }
+
+    /// What ovl_rename does to a directory it is about to move, before the upper filesystem's
+    /// rename runs: parents copied up, then a lower or merged directory copied up with a
+    /// redirect to where it is, or a container-only directory marked opaque where it would
+    /// land in a merged directory.
+    fn rename_prepare_dir(
+        &mut self,
+        from: &VPath,
+        to: &VPath,
+        to_parent: &VPath,
+        src_has_lower: bool,
+    ) -> Result<()> {
+        let from_parent = from.parent().unwrap_or_else(VPath::root);
+        self.copy_up_dirs(&from_parent, from)?;
+        self.copy_up_dirs(to_parent, to)?;
+        let c = self.container_layer();
+        if src_has_lower {
+            self.copy_up(from, true, "so that it can be renamed")?;
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if d.redirect.is_none() {
+                    d.redirect = Some(from.clone());
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Redirect, from, None, vec![c], 0, false, msg);
+            }
+        } else {
+            let to_parent_merged = self.find(to_parent).ok().is_some_and(|f| f.lower.is_some());
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if !d.opaque && d.redirect.is_none() && to_parent_merged {
+                    d.opaque = true;
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Opaque, from, None, vec![c], 0, false, msg);
+            }
+        }
+        Ok(())
     }
 
     /// True when two regular files of the merged view are one overlay inode.
