@@ -19,7 +19,8 @@
 //!
 //! A second test, `kernel_diff_syscalls`, needs neither the shell nor the CLI: single system
 //! calls on the kernel's merged mount against the engine's API, under all four option sets
-//! (`LAYERLAB_KDIFF_SYSCALL_CASES`, default 400).
+//! (`LAYERLAB_KDIFF_SYSCALL_CASES`, default 400; `LAYERLAB_KDIFF_SYSCALL_OPS`, most ops per
+//! case, default 10).
 //!
 //! Left out on purpose, because they are not engine bugs:
 //! - A whiteout that hides nothing, in a directory the kernel sees in one layer only, is listed
@@ -546,6 +547,8 @@ fn kernel_diff_syscalls() {
     let cases = env_num("LAYERLAB_KDIFF_SYSCALL_CASES").map_or(400, |n| n as usize);
     let keep_going = std::env::var("LAYERLAB_KDIFF_KEEP_GOING").is_ok_and(|v| v == "1");
     let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
+    // Longer op sequences reach deeper states (orphaned index inodes, chains of renames).
+    let max_ops = env_num("LAYERLAB_KDIFF_SYSCALL_OPS").map_or(10, |n| n as usize);
     println!("kernel_diff_syscalls: seed {seed:#x}, {cases} cases");
     let dir = oracle.workspace("sys");
     // Each case runs under one of the four option sets the page offers; the kernel mount gets
@@ -567,7 +570,7 @@ fn kernel_diff_syscalls() {
     for index in indices {
         let mut rng = case_rng(seed, 3_000_000 + index);
         let layers = gen_layers(&mut rng);
-        let script = gen_ops(&mut rng, &merged_model(&layers));
+        let script = gen_ops(&mut rng, &merged_model(&layers), max_ops);
         let case = Case {
             layers,
             script,

@@ -1510,9 +1510,13 @@ pub fn report(
 use layerlab::{Blob, Container, Dir, FileInode, Image, Layer, Meta, Node, Options, VPath};
 use std::sync::Arc;
 
-pub fn gen_ops(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> Vec<String> {
+pub fn gen_ops(
+    rng: &mut fastrand::Rng,
+    lower: &BTreeMap<String, MKind>,
+    max_ops: usize,
+) -> Vec<String> {
     let mut known: Vec<String> = lower.keys().cloned().collect();
-    let n = rng.usize(2..=10);
+    let n = rng.usize(2..=max_ops.max(2));
     let mut ops = Vec::new();
     let mut prev: Option<String> = None;
     while ops.len() < n {
