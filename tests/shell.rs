@@ -1287,6 +1287,21 @@ fn the_working_directory_and_status_carry_over_between_lines() {
     assert_eq!(sh.cwd().as_str(), "/app");
 }
 
+#[test]
+fn rm_f_ignores_a_name_under_a_file_as_it_ignores_a_missing_one() {
+    check(
+        r#"rm -rf /etc/hosts/e; echo $?; rm -f /etc/hosts/x/y; echo $?; rm /etc/hosts/e"#,
+        expect![[r#"
+            status 1
+            stdout:
+            0
+            0
+            stderr:
+            rm: cannot remove '/etc/hosts/e': Not a directory
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -1366,7 +1366,9 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let got = stat_of(ctx, raw, false);
         let (p, s) = match got {
             Ok(v) => v,
-            Err(ErrorKind::NotFound) if force => continue,
+            // -f ignores a name that is missing, or that a file in its path keeps from being
+            // looked up (coreutils' ignorable_missing: ENOENT and ENOTDIR).
+            Err(ErrorKind::NotFound | ErrorKind::NotADirectory) if force => continue,
             Err(k) => {
                 ctx.io
                     .err(format!("rm: cannot remove {}: {}\n", q(raw), k.strerror()));
