@@ -1302,6 +1302,31 @@ fn rm_f_ignores_a_name_under_a_file_as_it_ignores_a_missing_one() {
     );
 }
 
+#[test]
+fn chmod_refuses_a_dangling_symlink_and_reports_one_it_cannot_follow() {
+    check(
+        r#"ln -s missing /tmp/b; ln -s a /tmp/a; chmod 600 /tmp/b; chmod -R 600 /tmp/b; chmod -v 600 /tmp/a; chmod -f 600 /tmp/b; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            '/tmp/a' could not be accessed
+            1
+            stderr:
+            chmod: cannot operate on dangling symlink '/tmp/b'
+            chmod: cannot operate on dangling symlink '/tmp/b'
+            chmod: cannot access '/tmp/a': Too many levels of symbolic links
+            events:
+              copy-up /tmp
+              symlink /tmp/b
+              symlink /tmp/a
+            container layer:
+              /tmp dir 1777
+              /tmp/a symlink -> a
+              /tmp/b symlink -> missing
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -2042,11 +2042,22 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let p = match stat_of(ctx, raw, true) {
             Ok((p, _)) => p,
             Err(k) => {
-                ctx.io.err(format!(
-                    "chmod: cannot access {}: {}\n",
-                    q(raw),
-                    k.strerror()
-                ));
+                // fts says FTS_SLNONE for a symlink it cannot follow because its target is
+                // missing, FTS_NS for anything else; -f silences both, -v still tells.
+                let dangling = k == ErrorKind::NotFound
+                    && stat_of(ctx, raw, false)
+                        .is_ok_and(|(_, s)| s.file_type == FileType::Symlink);
+                let msg = if dangling {
+                    format!("chmod: cannot operate on dangling symlink {}\n", q(raw))
+                } else {
+                    format!("chmod: cannot access {}: {}\n", q(raw), k.strerror())
+                };
+                if !o.has('f') {
+                    ctx.io.err(msg);
+                }
+                if o.has('v') {
+                    ctx.io.out(format!("{} could not be accessed\n", q(raw)));
+                }
                 status = 1;
                 continue;
             }
