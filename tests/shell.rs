@@ -1327,6 +1327,32 @@ fn chmod_refuses_a_dangling_symlink_and_reports_one_it_cannot_follow() {
     );
 }
 
+#[test]
+fn ls_lists_a_dangling_symlink_but_not_one_that_loops_or_runs_into_a_file() {
+    check(
+        r#"ln -s missing /tmp/b; ln -s a /tmp/a; ln -s /etc/hosts/x /tmp/c; cd /tmp; ls b; ls a; ls c; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            b
+            2
+            stderr:
+            ls: cannot access 'a': Too many levels of symbolic links
+            ls: cannot access 'c': Not a directory
+            events:
+              copy-up /tmp
+              symlink /tmp/b
+              symlink /tmp/a
+              symlink /tmp/c
+            container layer:
+              /tmp dir 1777
+              /tmp/a symlink -> a
+              /tmp/b symlink -> missing
+              /tmp/c symlink -> /etc/hosts/x
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -894,7 +894,11 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         // itself is shown (unless it names a directory with a trailing slash).
         let follow = !(long || o.has('d'));
         let got = stat_of(ctx, raw, follow).or_else(|k| {
-            // A dangling symlink is still listed as itself.
+            // A dangling symlink is still listed as itself; one that loops (ELOOP) or runs
+            // into a file (ENOTDIR) is not: GNU ls falls back to lstat on ENOENT only.
+            if k != ErrorKind::NotFound {
+                return Err(k);
+            }
             stat_of(ctx, raw, false).map_err(|_| k)
         });
         match got {
