@@ -1353,6 +1353,42 @@ fn ls_lists_a_dangling_symlink_but_not_one_that_loops_or_runs_into_a_file() {
     );
 }
 
+#[test]
+fn mkdir_p_stops_at_a_symlink_that_loops_dangles_or_runs_into_a_file() {
+    check(
+        r#"mkdir /d; ln -s a /d/a; ln -s nope /d/c; ln -s /etc/hosts/x /d/d; ln -s /app /d/app
+mkdir -p /d/a/e; mkdir -p /d/c/e; mkdir -p /d/d/e; mkdir -p /d/a; mkdir -p /d/c; mkdir -p /etc/hosts/x/y; mkdir -p /d/app/new; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            0
+            stderr:
+            mkdir: cannot create directory '/d/a': Too many levels of symbolic links
+            mkdir: cannot create directory '/d/c': File exists
+            mkdir: cannot create directory '/d/d': Not a directory
+            mkdir: cannot stat '/d/a': Too many levels of symbolic links
+            mkdir: cannot create directory '/d/c': File exists
+            mkdir: cannot create directory '/etc/hosts': Not a directory
+            events:
+              mkdir /d
+              symlink /d/a
+              symlink /d/c
+              symlink /d/d
+              symlink /d/app
+              copy-up /app
+              mkdir /app/new
+            container layer:
+              /app dir 0755
+              /app/new dir 0755
+              /d dir 0755
+              /d/a symlink -> a
+              /d/app symlink -> /app
+              /d/c symlink -> nope
+              /d/d symlink -> /etc/hosts/x
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

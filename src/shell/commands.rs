@@ -1185,28 +1185,45 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 };
                 let last = i + 1 == comps.len();
                 let m = if last { mode } else { (0o777 & !umask) | 0o300 };
-                let next = match ctx.c.resolve(&cur, comp, true) {
+                let next = match ctx.c.resolve(&cur, comp, false) {
                     Ok(p) => p,
                     Err(e) => {
                         status = fail(ctx, &shown, e.kind());
                         break;
                     }
                 };
-                match ctx.c.stat(&next) {
-                    Ok(s) if s.file_type == FileType::Dir => {
-                        cur = next;
-                        continue;
+                if ctx.c.stat(&next).is_ok() {
+                    // mkdir(2) said EEXIST: an existing directory (or a symlink to one) is
+                    // used; anything else stops here. A symlink that loops, dangles or runs
+                    // into a file is reported as coreutils' mkdir -p reports it.
+                    let followed = ctx
+                        .c
+                        .resolve(&cur, comp, true)
+                        .and_then(|p| ctx.c.stat(&p).map(|s| (p, s)))
+                        .map_err(|e| e.kind());
+                    match followed {
+                        Ok((p, s)) if s.file_type == FileType::Dir => {
+                            cur = p;
+                            continue;
+                        }
+                        Err(ErrorKind::Loop) if last => {
+                            ctx.io.err(format!(
+                                "mkdir: cannot stat {}: {}\n",
+                                q(&shown),
+                                ErrorKind::Loop.strerror()
+                            ));
+                            status = 1;
+                        }
+                        Ok(_) | Err(_) if last => {
+                            status = fail(ctx, &shown, ErrorKind::AlreadyExists);
+                        }
+                        Ok(_) => status = fail(ctx, &shown, ErrorKind::NotADirectory),
+                        Err(ErrorKind::NotFound) => {
+                            status = fail(ctx, &shown, ErrorKind::AlreadyExists);
+                        }
+                        Err(k) => status = fail(ctx, &shown, k),
                     }
-                    Ok(_) => {
-                        let k = if last {
-                            ErrorKind::AlreadyExists
-                        } else {
-                            ErrorKind::NotADirectory
-                        };
-                        status = fail(ctx, &shown, k);
-                        break;
-                    }
-                    Err(_) => {}
+                    break;
                 }
                 if let Err(e) = ctx.c.mkdir(&next, m) {
                     status = fail(ctx, &shown, e.kind());
