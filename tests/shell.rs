@@ -1389,6 +1389,33 @@ mkdir -p /d/a/e; mkdir -p /d/c/e; mkdir -p /d/d/e; mkdir -p /d/a; mkdir -p /d/c;
     );
 }
 
+#[test]
+fn cp_and_mv_cannot_stat_a_target_that_runs_into_a_file_or_loops() {
+    check(
+        r#"cd /tmp; touch b; ln -s l l; cp b /etc/hosts/a/f; cp b l/f; cp -r /app /etc/hosts/a; mv b /etc/hosts/x; mv b l/x; cp b /etc/hosts/; cp b x/; mv b x/"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot stat '/etc/hosts/a/f': Not a directory
+            cp: cannot stat 'l/f': Too many levels of symbolic links
+            cp: cannot stat '/etc/hosts/a': Not a directory
+            mv: cannot stat '/etc/hosts/x': Not a directory
+            mv: cannot stat 'l/x': Too many levels of symbolic links
+            cp: cannot stat '/etc/hosts/': Not a directory
+            cp: cannot create regular file 'x/': Not a directory
+            mv: cannot move 'b' to 'x/': Not a directory
+            events:
+              copy-up /tmp
+              create /tmp/b
+              symlink /tmp/l
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 ""
+              /tmp/l symlink -> l
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -1690,6 +1690,15 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
         .err(format!("{cmd}: target {}: {}\n", q(dest), k.strerror()));
 }
 
+/// Why a target of `cp` or `mv` cannot be used.
+#[derive(Clone, Copy)]
+enum DestErr {
+    /// lstat(2) of the target failed with something other than ENOENT ("cannot stat").
+    Stat(ErrorKind),
+    /// The target is missing and cannot be created there.
+    Create(ErrorKind),
+}
+
 /// The operands of `cp` and `mv` as (source as typed, target as typed, target path or why it
 /// cannot be one), or the status of a usage error.
 #[allow(clippy::type_complexity)]
@@ -1697,7 +1706,7 @@ fn targets(
     ctx: &mut Ctx<'_>,
     cmd: &str,
     operands: &[String],
-) -> Result<Vec<(String, String, Result<VPath, ErrorKind>)>, i32> {
+) -> Result<Vec<(String, String, Result<VPath, DestErr>)>, i32> {
     let Some((dest, sources)) = operands.split_last() else {
         return Err(missing(ctx, cmd, "missing file operand"));
     };
@@ -1724,10 +1733,15 @@ fn targets(
             // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
             let src_is_dir =
                 stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
-            let p = if !into_dir && dest.ends_with('/') && !src_is_dir {
-                Err(ErrorKind::NotADirectory)
-            } else {
-                resolve(ctx, &shown, false)
+            // coreutils lstats the target first: an error other than ENOENT (ENOTDIR, ELOOP)
+            // is "cannot stat".
+            let p = match resolve(ctx, &shown, false) {
+                Err(ErrorKind::NotFound) => Err(DestErr::Create(ErrorKind::NotFound)),
+                Err(k) => Err(DestErr::Stat(k)),
+                Ok(p) if !into_dir && dest.ends_with('/') && !src_is_dir && !ctx.c.exists(&p) => {
+                    Err(DestErr::Create(ErrorKind::NotADirectory))
+                }
+                Ok(p) => Ok(p),
             };
             (src.clone(), shown, p)
         })
@@ -1786,7 +1800,16 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         let dst = match dst {
             Ok(d) => d,
-            Err(k) => {
+            Err(DestErr::Stat(k)) => {
+                ctx.io.err(format!(
+                    "cp: cannot stat {}: {}\n",
+                    q(&shown_dst),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+            Err(DestErr::Create(k)) => {
                 let what = if st.file_type == FileType::Dir {
                     "directory"
                 } else {
@@ -1873,7 +1896,16 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let src_dir = st.file_type == FileType::Dir;
         let dst = match dst {
             Ok(d) => d,
-            Err(k) => {
+            Err(DestErr::Stat(k)) => {
+                ctx.io.err(format!(
+                    "mv: cannot stat {}: {}\n",
+                    q(&shown_dst),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+            Err(DestErr::Create(k)) => {
                 ctx.io.err(format!(
                     "mv: cannot move {} to {}: {}\n",
                     q(&src),
