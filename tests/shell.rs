@@ -1416,6 +1416,45 @@ fn cp_and_mv_cannot_stat_a_target_that_runs_into_a_file_or_loops() {
     );
 }
 
+#[test]
+fn cp_does_not_write_through_a_dangling_or_looping_symlink() {
+    check(
+        r#"cd /tmp; echo new > b; mkdir d e; ln -s missing s; ln -s nope e/b; ln -s s2 s1; ln -s s1 s2
+cp b s; cp -a b s; cp -n b s; cp -r d s; cp -r b e; cp b s1; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cp: not writing through dangling symlink 's'
+            cp: not writing through dangling symlink 's'
+            cp: not writing through dangling symlink 's'
+            cp: cannot overwrite non-directory 's' with directory 'd'
+            cp: not writing through dangling symlink 'e/b'
+            cp: cannot stat 's1': Too many levels of symbolic links
+            events:
+              copy-up /tmp
+              create /tmp/b
+              write /tmp/b
+              mkdir /tmp/d
+              mkdir /tmp/e
+              symlink /tmp/s
+              symlink /tmp/e/b
+              symlink /tmp/s1
+              symlink /tmp/s2
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "new\n"
+              /tmp/d dir 0755
+              /tmp/e dir 0755
+              /tmp/e/b symlink -> nope
+              /tmp/s symlink -> missing
+              /tmp/s1 symlink -> s2
+              /tmp/s2 symlink -> s1
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

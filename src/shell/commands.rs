@@ -1545,6 +1545,36 @@ fn copy_tree(
         }
     };
     let existing = ctx.c.stat(dst).ok();
+    // A regular file is written through a symlink at the target, but never through one
+    // that dangles (coreutils refuses, even with -n), nor one that loops.
+    if st.file_type == FileType::File
+        && existing
+            .as_ref()
+            .is_some_and(|e| e.file_type == FileType::Symlink)
+    {
+        let through = ctx
+            .c
+            .resolve(&VPath::root(), dst.as_str(), true)
+            .and_then(|p| ctx.c.stat(&p));
+        match through.map_err(|e| e.kind()) {
+            Ok(_) => {}
+            Err(ErrorKind::NotFound) => {
+                ctx.io.err(format!(
+                    "{cmd}: not writing through dangling symlink {}\n",
+                    q(shown_dst)
+                ));
+                return 1;
+            }
+            Err(k) => {
+                ctx.io.err(format!(
+                    "{cmd}: cannot stat {}: {}\n",
+                    q(shown_dst),
+                    k.strerror()
+                ));
+                return 1;
+            }
+        }
+    }
     if how.no_clobber && existing.is_some() {
         return 0;
     }
