@@ -1455,6 +1455,36 @@ cp b s; cp -a b s; cp -n b s; cp -r d s; cp -r b e; cp b s1; echo $?"#,
     );
 }
 
+#[test]
+fn cp_p_through_a_symlink_sets_the_mode_of_the_file_it_wrote() {
+    check(
+        r#"cd /tmp; echo new > b; echo old > t; chmod 600 t; ln -s t s; cp -a b s; cat t"#,
+        expect![[r#"
+            status 0
+            stdout:
+            new
+            events:
+              copy-up /tmp
+              create /tmp/b
+              write /tmp/b
+              create /tmp/t
+              write /tmp/t
+              chmod /tmp/t
+              symlink /tmp/s
+              truncate /tmp/t
+              write /tmp/t
+              chown /tmp/t
+              chmod /tmp/t
+              utimes /tmp/t
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "new\n"
+              /tmp/s symlink -> t
+              /tmp/t file 0644 0:0 "new\n"
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -1584,6 +1584,8 @@ fn copy_tree(
         1
     };
     let mut status = 0;
+    // Where -p puts the metadata: the file written, through a symlink at the target.
+    let mut meta_dst = dst.clone();
     let made = (st.mode & 0o777 & !umask) | 0o700;
     if how.verbose {
         ctx.io
@@ -1698,14 +1700,15 @@ fn copy_tree(
                     e.kind(),
                 );
             }
+            meta_dst = target;
         }
     }
     if how.preserve {
-        let _ = ctx.c.chown(dst, Some(st.uid), Some(st.gid));
+        let _ = ctx.c.chown(&meta_dst, Some(st.uid), Some(st.gid));
         if st.file_type != FileType::Symlink {
-            let _ = ctx.c.chmod(dst, st.mode);
+            let _ = ctx.c.chmod(&meta_dst, st.mode);
         }
-        let _ = ctx.c.utimes(dst, st.mtime);
+        let _ = ctx.c.utimes(&meta_dst, st.mtime);
     }
     status
 }
