@@ -1485,6 +1485,44 @@ fn cp_p_through_a_symlink_sets_the_mode_of_the_file_it_wrote() {
     );
 }
 
+#[test]
+fn cp_and_mv_refuse_the_same_file_through_hard_links_and_symlinks() {
+    check(
+        r#"cd /etc; ln hosts h; ln -s passwd c; ln -s passwd d; cp hosts h; cp -a hosts h; mv h hosts; cp -a c passwd; cp -a c c; cp c passwd; mv c passwd; cp -a passwd c; cp -a c d; mv hosts h; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cp: 'hosts' and 'h' are the same file
+            cp: 'hosts' and 'h' are the same file
+            mv: 'h' and 'hosts' are the same file
+            cp: 'c' and 'passwd' are the same file
+            cp: 'c' and 'c' are the same file
+            cp: 'c' and 'passwd' are the same file
+            mv: 'c' and 'passwd' are the same file
+            cp: 'passwd' and 'c' are the same file
+            mv: 'hosts' and 'h' are the same file
+            events:
+              copy-up /etc
+              copy-up /etc/hosts
+              link /etc/h -> /etc/hosts
+              symlink /etc/c
+              symlink /etc/d
+              remove /etc/d
+              symlink /etc/d
+              chown /etc/d
+              utimes /etc/d
+            container layer:
+              /etc dir 0755
+              /etc/c symlink -> passwd
+              /etc/d symlink -> passwd
+              /etc/h file 0644 0:0 "127.0.0.1 localhost\n"
+              /etc/hosts file 0644 0:0 "127.0.0.1 localhost\n"
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

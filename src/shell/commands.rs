@@ -1723,6 +1723,65 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
         .err(format!("{cmd}: target {}: {}\n", q(dest), k.strerror()));
 }
 
+/// True when `cp` or `mv` must refuse because the source and the existing target are the same
+/// file: coreutils' `same_file_ok` for the options the shell offers (no backups, no links made,
+/// the target never unlinked before it is opened). `deref` says whether the source is
+/// followed; `mv` never follows.
+fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool) -> bool {
+    let lstat = |p: &VPath| ctx.c.stat(p).ok();
+    let follow = |p: &VPath| {
+        ctx.c
+            .resolve(&VPath::root(), p.as_str(), true)
+            .ok()
+            .and_then(|p| ctx.c.stat(&p).ok())
+    };
+    let same = |a: &Stat, b: &Stat| a.file_type == b.file_type && a.ino == b.ino;
+    let link = |s: &Stat| s.file_type == FileType::Symlink;
+    let Ok(src_l) = resolve(ctx, src, false) else {
+        return false;
+    };
+    let (Some(sl), Some(dl)) = (lstat(&src_l), lstat(dst)) else {
+        return false;
+    };
+    if deref {
+        let (Some(sf), Some(df)) = (follow(&src_l), follow(dst)) else {
+            return false;
+        };
+        if !same(&sf, &df) {
+            return false;
+        }
+    } else {
+        // Two symlinks: fine unless they are the same name.
+        if link(&sl) && link(&dl) {
+            return src_l == *dst;
+        }
+        let sf = if link(&sl) {
+            follow(&src_l)
+        } else {
+            Some(sl.clone())
+        };
+        let df = if link(&dl) {
+            follow(dst)
+        } else {
+            Some(dl.clone())
+        };
+        match (sf, df) {
+            (Some(a), Some(b)) if same(&a, &b) => {}
+            _ => return false,
+        }
+    }
+    // mv replaces a symlink to its source, and may move a symlink onto another name of the
+    // file it points to.
+    if move_mode && link(&dl) {
+        return false;
+    }
+    if move_mode && link(&sl) && dl.nlink > 1 {
+        let referent = ctx.c.resolve(&VPath::root(), src_l.as_str(), true).ok();
+        return referent.as_ref() == Some(dst);
+    }
+    link(&sl) || link(&dl) || same(&sl, &dl)
+}
+
 /// Why a target of `cp` or `mv` cannot be used.
 #[derive(Clone, Copy)]
 enum DestErr {
@@ -1857,11 +1916,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        let dst_real = ctx
-            .c
-            .resolve(&VPath::root(), dst.as_str(), true)
-            .unwrap_or_else(|_| dst.clone());
-        if dst_real == sp && ctx.c.exists(&dst_real) {
+        if same_file(ctx, &src, &dst, how.deref, false) {
             ctx.io.err(format!(
                 "cp: {} and {} are the same file\n",
                 q(&src),
@@ -1949,7 +2004,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        if sp == dst {
+        if same_file(ctx, &src, &dst, false, true) {
             ctx.io.err(format!(
                 "mv: {} and {} are the same file\n",
                 q(&src),
