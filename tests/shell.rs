@@ -1523,6 +1523,33 @@ fn cp_and_mv_refuse_the_same_file_through_hard_links_and_symlinks() {
     );
 }
 
+#[test]
+fn mv_checks_the_type_of_the_target_before_refusing_a_move_into_itself() {
+    check(
+        r#"cd /tmp; mkdir -p d1/d1/e; touch d1/d1/d1; mv d1/d1 d1/d1; mv d1 d1/d1/e; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            mv: cannot overwrite non-directory 'd1/d1/d1' with directory 'd1/d1'
+            mv: cannot move 'd1' to a subdirectory of itself, 'd1/d1/e/d1'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d1
+              mkdir /tmp/d1/d1
+              mkdir /tmp/d1/d1/e
+              create /tmp/d1/d1/d1
+            container layer:
+              /tmp dir 1777
+              /tmp/d1 dir 0755
+              /tmp/d1/d1 dir 0755
+              /tmp/d1/d1/d1 file 0644 0:0 ""
+              /tmp/d1/d1/e dir 0755
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -2013,15 +2013,6 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             status = 1;
             continue;
         }
-        if src_dir && dst.starts_with(&sp) {
-            ctx.io.err(format!(
-                "mv: cannot move {} to a subdirectory of itself, {}\n",
-                q(&src),
-                q(&shown_dst)
-            ));
-            status = 1;
-            continue;
-        }
         let existing = ctx.c.stat(&dst).ok();
         if let Some(e) = &existing {
             if o.has('n') {
@@ -2047,6 +2038,16 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 _ => {}
             }
+        }
+        // rename(2) says EINVAL only after the target's type was checked.
+        if src_dir && dst.starts_with(&sp) {
+            ctx.io.err(format!(
+                "mv: cannot move {} to a subdirectory of itself, {}\n",
+                q(&src),
+                q(&shown_dst)
+            ));
+            status = 1;
+            continue;
         }
         match ctx.c.rename(&sp, &dst) {
             Ok(_) => {
