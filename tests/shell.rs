@@ -1524,6 +1524,45 @@ fn cp_and_mv_refuse_the_same_file_through_hard_links_and_symlinks() {
 }
 
 #[test]
+fn cp_into_itself_copies_until_it_meets_the_directory_it_made() {
+    check(
+        r#"cd /tmp; mkdir -p d1/d1; chmod 750 d1; cp -r d1 d1; mkdir d2; chmod 775 d2; cp -a d2 d2; mkdir d3; touch d3/b; cp -a d3 d3/b; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cp: cannot copy a directory, 'd1', into itself, 'd1/d1'
+            cp: cannot copy a directory, 'd2', into itself, 'd2/d2'
+            cp: cannot overwrite non-directory 'd3/b' with directory 'd3'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d1
+              mkdir /tmp/d1/d1
+              chmod /tmp/d1
+              mkdir /tmp/d1/d1/d1
+              mkdir /tmp/d2
+              chmod /tmp/d2
+              mkdir /tmp/d2/d2
+              chown /tmp/d2/d2
+              chmod /tmp/d2/d2
+              utimes /tmp/d2/d2
+              mkdir /tmp/d3
+              create /tmp/d3/b
+            container layer:
+              /tmp dir 1777
+              /tmp/d1 dir 0750
+              /tmp/d1/d1 dir 0755
+              /tmp/d1/d1/d1 dir 0755
+              /tmp/d2 dir 0775
+              /tmp/d2/d2 dir 0775
+              /tmp/d3 dir 0755
+              /tmp/d3/b file 0644 0:0 ""
+        "#]],
+    );
+}
+
+#[test]
 fn mv_checks_the_type_of_the_target_before_refusing_a_move_into_itself() {
     check(
         r#"cd /tmp; mkdir -p d1/d1/e; touch d1/d1/d1; mv d1/d1 d1/d1; mv d1 d1/d1/e; echo $?"#,

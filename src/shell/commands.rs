@@ -1517,7 +1517,20 @@ struct CopyMode {
     verbose: bool,
 }
 
+/// What one command-line operand's copy has seen so far.
+#[derive(Default)]
+struct CopyState {
+    /// The operand as typed and its target, for "into itself".
+    top: Option<(String, String)>,
+    /// The first directory the copy created. Meeting it again as a source means the copy
+    /// is going into itself (coreutils remembers it the same way).
+    first_made: Option<VPath>,
+    /// Set when that happened: every level stops copying further entries.
+    into_self: bool,
+}
+
 /// Copies `src` to `dst` (which the caller has checked), recursively for directories.
+#[allow(clippy::too_many_arguments)]
 fn copy_tree(
     ctx: &mut Ctx<'_>,
     cmd: &str,
@@ -1526,7 +1539,11 @@ fn copy_tree(
     shown_src: &str,
     shown_dst: &str,
     how: CopyMode,
+    state: &mut CopyState,
 ) -> i32 {
+    if state.top.is_none() {
+        state.top = Some((shown_src.to_string(), shown_dst.to_string()));
+    }
     let st = match if how.deref {
         ctx.c
             .resolve(&VPath::root(), src.as_str(), true)
@@ -1593,6 +1610,16 @@ fn copy_tree(
     }
     match st.file_type {
         FileType::Dir => {
+            if state.first_made.as_ref() == Some(src) {
+                let (top_src, top_dst) = state.top.clone().unwrap_or_default();
+                ctx.io.err(format!(
+                    "{cmd}: cannot copy a directory, {}, into itself, {}\n",
+                    q(&top_src),
+                    q(&top_dst)
+                ));
+                state.into_self = true;
+                return 1;
+            }
             match &existing {
                 Some(e) if e.file_type != FileType::Dir => {
                     ctx.io.err(format!(
@@ -1610,6 +1637,9 @@ fn copy_tree(
                             format!("cannot create directory {}", q(shown_dst)),
                             e.kind(),
                         );
+                    }
+                    if state.first_made.is_none() {
+                        state.first_made = Some(dst.clone());
                     }
                 }
             }
@@ -1629,7 +1659,11 @@ fn copy_tree(
                         deref: false,
                         ..how
                     },
+                    state,
                 );
+                if state.into_self {
+                    break;
+                }
             }
             // A new directory was made with u+rwx so that it could be filled; without -p it
             // ends with the source's mode minus the umask (-p sets the mode below).
@@ -1925,31 +1959,8 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             status = 1;
             continue;
         }
-        if st.file_type == FileType::Dir && dst.starts_with(&sp) {
-            // GNU cp makes the target directory before it notices.
-            // GNU cp copies the other children first, then refuses the one it is creating.
-            if !ctx.c.exists(&dst) {
-                let _ = ctx.c.mkdir(&dst, st.mode & !*ctx.umask);
-            }
-            for (name, _) in ctx.c.readdir(&sp).unwrap_or_default() {
-                let (Ok(s), Ok(d)) = (sp.join(&name), dst.join(&name)) else {
-                    continue;
-                };
-                if dst.starts_with(&s) {
-                    continue;
-                }
-                let (ss, sd) = (display_join(&src, &name), display_join(&shown_dst, &name));
-                let _ = copy_tree(ctx, "cp", &s, &d, &ss, &sd, how);
-            }
-            ctx.io.err(format!(
-                "cp: cannot copy a directory, {}, into itself, {}\n",
-                q(&src),
-                q(&shown_dst)
-            ));
-            status = 1;
-            continue;
-        }
-        status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how);
+        let mut state = CopyState::default();
+        status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how, &mut state);
     }
     status
 }
@@ -2085,7 +2096,8 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     no_clobber: false,
                     verbose: false,
                 };
-                let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how);
+                let mut state = CopyState::default();
+                let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how, &mut state);
                 if s != 0 {
                     status = 1;
                     continue;
