@@ -1589,6 +1589,29 @@ fn mv_checks_the_type_of_the_target_before_refusing_a_move_into_itself() {
     );
 }
 
+#[test]
+fn mv_across_layers_onto_a_non_empty_directory_cannot_remove_the_target() {
+    check(
+        r#"mkdir -p /tmp/lib/x; mv /app/lib /tmp; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            mv: inter-device move failed: '/app/lib' to '/tmp/lib'; unable to remove target: Directory not empty
+            events:
+              copy-up /tmp
+              mkdir /tmp/lib
+              mkdir /tmp/lib/x
+              exdev-fallback /app/lib -> /tmp/lib
+            container layer:
+              /tmp dir 1777
+              /tmp/lib dir 0755
+              /tmp/lib/x dir 0755
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -2079,9 +2079,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     ),
                 );
                 if existing.is_some() {
+                    // coreutils removes the target before the copy; failing that is fatal.
                     if let Err(e) = ctx.c.rmdir(&dst) {
                         ctx.io.err(format!(
-                            "mv: cannot move {} to {}: {}\n",
+                            "mv: inter-device move failed: {} to {}; unable to remove target: {}\n",
                             q(&src),
                             q(&shown_dst),
                             e.kind().strerror()
