@@ -1612,6 +1612,21 @@ fn mv_across_layers_onto_a_non_empty_directory_cannot_remove_the_target() {
     );
 }
 
+#[test]
+fn cp_r_of_a_symlink_into_a_missing_directory_cannot_create_a_symbolic_link() {
+    check(
+        r#"cp -r /app/link /nope/link; cp /app/link /nope/link; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cp: cannot create symbolic link '/nope/link': No such file or directory
+            cp: cannot create regular file '/nope/link': No such file or directory
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

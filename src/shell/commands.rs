@@ -1936,10 +1936,10 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             Err(DestErr::Create(k)) => {
-                let what = if st.file_type == FileType::Dir {
-                    "directory"
-                } else {
-                    "regular file"
+                let what = match st.file_type {
+                    FileType::Dir => "directory",
+                    FileType::Symlink => "symbolic link",
+                    _ => "regular file",
                 };
                 ctx.io.err(format!(
                     "cp: cannot create {what} {}: {}\n",
