@@ -1627,6 +1627,137 @@ fn cp_r_of_a_symlink_into_a_missing_directory_cannot_create_a_symbolic_link() {
     );
 }
 
+#[test]
+fn cp_a_keeps_hard_links_in_the_copy_and_replaces_a_target_with_other_names() {
+    check(
+        r#"cd /tmp; mkdir d; echo x > d/a; ln d/a d/h; cp -a d e; echo new >> e/a; cat e/h; echo z > b; echo c > c; ln c c2; cp -a b c; cat c c2"#,
+        expect![[r#"
+            status 0
+            stdout:
+            x
+            new
+            z
+            c
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              create /tmp/d/a
+              write /tmp/d/a
+              link /tmp/d/h -> /tmp/d/a
+              mkdir /tmp/e
+              create /tmp/e/a
+              write /tmp/e/a
+              chown /tmp/e/a
+              chmod /tmp/e/a
+              utimes /tmp/e/a
+              link /tmp/e/h -> /tmp/e/a
+              chown /tmp/e
+              chmod /tmp/e
+              utimes /tmp/e
+              write /tmp/e/a
+              create /tmp/b
+              write /tmp/b
+              create /tmp/c
+              write /tmp/c
+              link /tmp/c2 -> /tmp/c
+              remove /tmp/c
+              create /tmp/c
+              write /tmp/c
+              chown /tmp/c
+              chmod /tmp/c
+              utimes /tmp/c
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "z\n"
+              /tmp/c file 0644 0:0 "z\n"
+              /tmp/c2 file 0644 0:0 "c\n"
+              /tmp/d dir 0755
+              /tmp/d/a file 0644 0:0 "x\n"
+              /tmp/d/h file 0644 0:0 "x\n"
+              /tmp/e dir 0755
+              /tmp/e/a file 0644 0:0 "x\nnew\n"
+              /tmp/e/h file 0644 0:0 "x\nnew\n"
+        "#]],
+    );
+}
+
+#[test]
+fn mv_across_layers_keeps_hard_links_and_into_a_directory_renames_what_it_can() {
+    check(
+        r#"cd /app; ln lib/util.py lib/u2; mv lib /tmp/lib2; echo more >> /tmp/lib2/u2; cat /tmp/lib2/util.py; mkdir -p /etc/d/e; mv /etc/d /app/lib; mv /app /tmp"#,
+        expect![[r#"
+            status 0
+            stdout:
+            def f():
+                return 1
+            more
+            events:
+              copy-up /app
+              copy-up /app/lib
+              copy-up /app/lib/util.py
+              link /app/lib/u2 -> /app/lib/util.py
+              exdev-fallback /app/lib -> /tmp/lib2
+              copy-up /tmp
+              mkdir /tmp/lib2
+              create /tmp/lib2/data.bin
+              write /tmp/lib2/data.bin
+              chown /tmp/lib2/data.bin
+              chmod /tmp/lib2/data.bin
+              utimes /tmp/lib2/data.bin
+              create /tmp/lib2/u2
+              write /tmp/lib2/u2
+              chown /tmp/lib2/u2
+              chmod /tmp/lib2/u2
+              utimes /tmp/lib2/u2
+              link /tmp/lib2/util.py -> /tmp/lib2/u2
+              chown /tmp/lib2
+              chmod /tmp/lib2
+              utimes /tmp/lib2
+              whiteout /app/lib/data.bin
+              remove /app/lib/u2
+              whiteout /app/lib/util.py
+              whiteout /app/lib
+              write /tmp/lib2/u2
+              copy-up /etc
+              mkdir /etc/d
+              mkdir /etc/d/e
+              rename /etc/d -> /app/lib
+              opaque /app/lib
+              exdev-fallback /app -> /tmp/app
+              mkdir /tmp/app
+              copy-up /app/config.json
+              rename /app/config.json -> /tmp/app/config.json
+              whiteout /app/config.json
+              rename /app/lib -> /tmp/app/lib
+              whiteout /app/lib
+              copy-up /app/link
+              rename /app/link -> /tmp/app/link
+              whiteout /app/link
+              copy-up /app/main.py
+              rename /app/main.py -> /tmp/app/main.py
+              whiteout /app/main.py
+              chown /tmp/app
+              chmod /tmp/app
+              utimes /tmp/app
+              whiteout /app
+            container layer:
+              /app whiteout
+              /etc dir 0755
+              /tmp dir 1777
+              /tmp/app dir 0755
+              /tmp/app/config.json file 0644 0:0 "{}\n"
+              /tmp/app/lib dir 0755 opaque
+              /tmp/app/lib/e dir 0755
+              /tmp/app/link symlink -> main.py
+              /tmp/app/main.py file 0644 0:0 "print('hi')\n"
+              /tmp/lib2 dir 0755
+              /tmp/lib2/data.bin file 0644 0:0 (1024 bytes)
+              /tmp/lib2/u2 file 0644 0:0 "def f():\n    return 1\nmore\n"
+              /tmp/lib2/util.py file 0644 0:0 "def f():\n    return 1\nmore\n"
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

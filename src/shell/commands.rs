@@ -1515,6 +1515,12 @@ struct CopyMode {
     no_clobber: bool,
     /// Print `'src' -> 'dst'` for each entry copied (`-v`).
     verbose: bool,
+    /// Keep hard links within the copy, and replace (not write into) a target file that has
+    /// other names (`-a`, and `mv`'s fallback: coreutils' preserve_links).
+    links: bool,
+    /// Try rename(2) on each entry before copying it: `mv` into a directory does (coreutils
+    /// tries rename per entry unless the command line's own rename already failed).
+    rename_each: bool,
 }
 
 /// What one command-line operand's copy has seen so far.
@@ -1527,6 +1533,18 @@ struct CopyState {
     first_made: Option<VPath>,
     /// Set when that happened: every level stops copying further entries.
     into_self: bool,
+    /// With `links`: the first copy made of each source inode with several names, for the
+    /// whole command.
+    copied: std::collections::BTreeMap<u64, VPath>,
+}
+
+impl CopyState {
+    /// Starts the next command-line operand (the copies made so far stay remembered).
+    fn next_operand(&mut self) {
+        self.top = None;
+        self.first_made = None;
+        self.into_self = false;
+    }
 }
 
 /// Copies `src` to `dst` (which the caller has checked), recursively for directories.
@@ -1648,6 +1666,9 @@ fn copy_tree(
                 let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
                     continue;
                 };
+                if how.rename_each && ctx.c.rename(&s, &d).is_ok() {
+                    continue;
+                }
                 status |= copy_tree(
                     ctx,
                     cmd,
@@ -1711,6 +1732,37 @@ fn copy_tree(
                 ));
                 return 1;
             }
+            let several = how.links && st.nlink > 1;
+            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+                // Another name of an inode already copied: link to that copy.
+                if existing.is_some() {
+                    if let Err(e) = ctx.c.unlink(dst) {
+                        return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                    }
+                }
+                return match ctx.c.link(&first, dst) {
+                    Ok(_) => 0,
+                    Err(e) => fail(
+                        ctx,
+                        format!(
+                            "cannot create hard link {} to {}",
+                            q(shown_dst),
+                            q(first.as_str())
+                        ),
+                        e.kind(),
+                    ),
+                };
+            }
+            // A target file with other names is unlinked first, so that they keep their data.
+            if how.links
+                && existing
+                    .as_ref()
+                    .is_some_and(|e| e.file_type == FileType::File && e.nlink > 1)
+            {
+                if let Err(e) = ctx.c.unlink(dst) {
+                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                }
+            }
             // cp opens the target O_WRONLY|O_CREAT|O_TRUNC (through a symlink there) and
             // writes the data.
             let flags = OpenFlags {
@@ -1733,6 +1785,9 @@ fn copy_tree(
                     format!("cannot create regular file {}", q(shown_dst)),
                     e.kind(),
                 );
+            }
+            if several {
+                state.copied.insert(st.ino, target.clone());
             }
             meta_dst = target;
         }
@@ -1900,12 +1955,15 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         // With -R (and without -L), cp copies symlinks as symlinks, even on the command line.
         deref: o.has('L') || !(recursive || o.has('P') || o.has('d') || o.has('a')),
         no_clobber: o.has('n'),
+        links: o.has('a'),
+        rename_each: false,
     };
     let list = match targets(ctx, "cp", &o.operands) {
         Ok(l) => l,
         Err(s) => return s,
     };
     let mut status = 0;
+    let mut state = CopyState::default();
     for (src, shown_dst, dst) in list {
         let (sp, st) = match stat_of(ctx, &src, how.deref) {
             Ok(v) => v,
@@ -1959,7 +2017,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             status = 1;
             continue;
         }
-        let mut state = CopyState::default();
+        state.next_operand();
         status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how, &mut state);
     }
     status
@@ -1981,7 +2039,9 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Ok(l) => l,
         Err(s) => return s,
     };
+    let into_dir = o.operands.last().is_some_and(|d| is_dir(ctx, d));
     let mut status = 0;
+    let mut state = CopyState::default();
     for (src, shown_dst, dst) in list {
         let (sp, st) = match stat_of(ctx, &src, false) {
             Ok(v) => v,
@@ -2096,8 +2156,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     deref: false,
                     no_clobber: false,
                     verbose: false,
+                    links: true,
+                    rename_each: into_dir,
                 };
-                let mut state = CopyState::default();
+                state.next_operand();
                 let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how, &mut state);
                 if s != 0 {
                     status = 1;
