@@ -107,7 +107,7 @@ impl<'a> Low<'a> {
         }
     }
 
-    fn layer(self) -> u32 {
+    pub(crate) fn layer(self) -> u32 {
         match self {
             Low::Dir(d) => d.layers.first().copied().unwrap_or(0),
             Low::File(l, _) | Low::Symlink(l, _) => l,

@@ -1758,6 +1758,49 @@ fn mv_across_layers_keeps_hard_links_and_into_a_directory_renames_what_it_can() 
     );
 }
 
+#[test]
+fn cp_into_itself_copies_in_inode_order_lower_entries_first_the_new_directory_last() {
+    check(
+        r#"cd /tmp; mkdir -p d4/e; mkdir d4/d4; cp -r d4 d4/d4; cp -r /app /app/lib"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd4', into itself, 'd4/d4/d4'
+            cp: cannot copy a directory, '/app', into itself, '/app/lib/app'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d4
+              mkdir /tmp/d4/e
+              mkdir /tmp/d4/d4
+              mkdir /tmp/d4/d4/d4
+              mkdir /tmp/d4/d4/d4/e
+              mkdir /tmp/d4/d4/d4/d4
+              copy-up /app
+              copy-up /app/lib
+              mkdir /app/lib/app
+              mkdir /app/lib/app/lib
+              create /app/lib/app/lib/data.bin
+              write /app/lib/app/lib/data.bin
+              create /app/lib/app/lib/util.py
+              write /app/lib/app/lib/util.py
+            container layer:
+              /app dir 0755
+              /app/lib dir 0755
+              /app/lib/app dir 0755
+              /app/lib/app/lib dir 0755
+              /app/lib/app/lib/data.bin file 0644 0:0 (1024 bytes)
+              /app/lib/app/lib/util.py file 0644 0:0 "def f():\n    return 1\n"
+              /tmp dir 1777
+              /tmp/d4 dir 0755
+              /tmp/d4/d4 dir 0755
+              /tmp/d4/d4/d4 dir 0755
+              /tmp/d4/d4/d4/d4 dir 0755
+              /tmp/d4/d4/d4/e dir 0755
+              /tmp/d4/e dir 0755
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -1661,7 +1661,23 @@ fn copy_tree(
                     }
                 }
             }
-            let entries = ctx.c.readdir(src).unwrap_or_default();
+            let mut entries = ctx.c.readdir(src).unwrap_or_default();
+            // coreutils reads a directory sorted by inode number, which on overlayfs (with the
+            // layers on one file system) means: entries from lower layers first, lowest layer
+            // first; then the ones made in the container. The directory this copy made comes
+            // after all of those: it is the newest.
+            entries.sort_by_cached_key(|(name, _)| {
+                let p = src.join(name).ok();
+                match p.as_ref().and_then(|p| ctx.c.find(p).ok()?.lower) {
+                    Some(low) => (0, low.layer(), false),
+                    None => (
+                        1,
+                        0,
+                        p.zip(state.first_made.as_ref())
+                            .is_some_and(|(p, made)| made.starts_with(&p)),
+                    ),
+                }
+            });
             for (name, _) in entries {
                 let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
                     continue;
