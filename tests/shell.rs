@@ -1801,6 +1801,37 @@ fn cp_into_itself_copies_in_inode_order_lower_entries_first_the_new_directory_la
     );
 }
 
+#[test]
+fn cp_r_reports_the_same_file_met_inside_the_tree() {
+    check(
+        r#"cd /tmp; mkdir -p d/d; echo x > d/c; ln d/c d/d/c; cp -r d d"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: 'd/c' and 'd/d/c' are the same file
+            cp: cannot copy a directory, 'd', into itself, 'd/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/d
+              create /tmp/d/c
+              write /tmp/d/c
+              link /tmp/d/d/c -> /tmp/d/c
+              mkdir /tmp/d/d/d
+              create /tmp/d/d/d/c
+              write /tmp/d/d/d/c
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/c file 0644 0:0 "x\n"
+              /tmp/d/d dir 0755
+              /tmp/d/d/c file 0644 0:0 "x\n"
+              /tmp/d/d/d dir 0755
+              /tmp/d/d/d/c file 0644 0:0 "x\n"
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

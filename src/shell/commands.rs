@@ -1580,6 +1580,14 @@ fn copy_tree(
         }
     };
     let existing = ctx.c.stat(dst).ok();
+    if existing.is_some() && same_file(ctx, src.as_str(), dst, how.deref, false) {
+        ctx.io.err(format!(
+            "{cmd}: {} and {} are the same file\n",
+            q(shown_src),
+            q(shown_dst)
+        ));
+        return 1;
+    }
     // A regular file is written through a symlink at the target, but never through one
     // that dangles (coreutils refuses, even with -n), nor one that loops.
     if st.file_type == FileType::File
