@@ -1832,6 +1832,32 @@ fn cp_r_reports_the_same_file_met_inside_the_tree() {
     );
 }
 
+#[test]
+fn cp_into_itself_visits_the_directories_it_made_oldest_first() {
+    check(
+        r#"cd /tmp; mkdir -p d/a d/d; cp -r d d"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd', into itself, 'd/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/a
+              mkdir /tmp/d/d
+              mkdir /tmp/d/d/a
+              mkdir /tmp/d/d/d
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/a dir 0755
+              /tmp/d/d dir 0755
+              /tmp/d/d/a dir 0755
+              /tmp/d/d/d dir 0755
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

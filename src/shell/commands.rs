@@ -1533,6 +1533,8 @@ struct CopyState {
     first_made: Option<VPath>,
     /// Set when that happened: every level stops copying further entries.
     into_self: bool,
+    /// Every directory the copy made, oldest first: the newest inodes, in this order.
+    made: Vec<VPath>,
     /// With `links`: the first copy made of each source inode with several names, for the
     /// whole command.
     copied: std::collections::BTreeMap<u64, VPath>,
@@ -1544,6 +1546,7 @@ impl CopyState {
         self.top = None;
         self.first_made = None;
         self.into_self = false;
+        self.made.clear();
     }
 }
 
@@ -1667,24 +1670,26 @@ fn copy_tree(
                     if state.first_made.is_none() {
                         state.first_made = Some(dst.clone());
                     }
+                    state.made.push(dst.clone());
                 }
             }
             let mut entries = ctx.c.readdir(src).unwrap_or_default();
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
-            // first; then the ones made in the container. The directory this copy made comes
-            // after all of those: it is the newest.
+            // first; then the ones made in the container (the way to the first directory this
+            // copy made last among them); then the directories this copy made, oldest first.
             entries.sort_by_cached_key(|(name, _)| {
                 let p = src.join(name).ok();
-                match p.as_ref().and_then(|p| ctx.c.find(p).ok()?.lower) {
-                    Some(low) => (0, low.layer(), false),
-                    None => (
-                        1,
-                        0,
-                        p.zip(state.first_made.as_ref())
-                            .is_some_and(|(p, made)| made.starts_with(&p)),
-                    ),
+                if let Some(low) = p.as_ref().and_then(|p| ctx.c.find(p).ok()?.lower) {
+                    return (0, low.layer() as usize, false);
                 }
+                if let Some(i) = state.made.iter().position(|m| Some(m) == p.as_ref()) {
+                    return (2, i, false);
+                }
+                let on_the_way = p
+                    .zip(state.first_made.as_ref())
+                    .is_some_and(|(p, made)| made.starts_with(&p));
+                (1, 0, on_the_way)
             });
             for (name, _) in entries {
                 let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
