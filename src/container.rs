@@ -159,6 +159,10 @@ pub struct Container {
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: BTreeMap<Ino, FileInode>,
+    /// The lower layer and path each copied-up file came from. The kernel keeps showing the
+    /// lower inode number for it (st_ino, d_ino), which decides the order in which tools that
+    /// sort a directory by inode (GNU cp) visit it.
+    origins: BTreeMap<Ino, (u32, VPath)>,
     events: Vec<Event>,
     clock: i64,
     upper_bytes: u64,
@@ -177,6 +181,7 @@ impl Container {
             limits: Limits::default(),
             index: BTreeMap::new(),
             orphans: BTreeMap::new(),
+            origins: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
             upper_bytes: 0,
@@ -367,6 +372,18 @@ impl Container {
         let name = path.name()?;
         match self.find(&parent).ok()?.lower? {
             Low::Dir(d) => d.children.get(name).map(Low::of),
+            _ => None,
+        }
+    }
+
+    /// For a file in the container layer that was copied up, the lower layer and path it
+    /// came from.
+    pub(crate) fn copied_up_from(&self, path: &VPath) -> Option<(u32, &VPath)> {
+        match self.find(path).ok()? {
+            Found {
+                upper: Some(Up::File(ino)),
+                ..
+            } => self.origins.get(&ino).map(|(layer, p)| (*layer, p)),
             _ => None,
         }
     }
@@ -774,6 +791,7 @@ impl Container {
                 let mut new = FileInode::new(inode.meta, inode.data);
                 new.metacopy = meta_only;
                 let uino = self.upper.add_inode(new);
+                self.origins.insert(uino, (l, path.clone()));
                 if !meta_only {
                     self.upper_bytes += size;
                 }
@@ -936,6 +954,7 @@ impl Container {
                 None => false,
             };
             if gone {
+                self.origins.remove(&ino);
                 if let Some(i) = self.upper.inodes.remove(&ino) {
                     if !i.metacopy {
                         self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());

@@ -605,11 +605,6 @@ fn cp_into_a_directory_and_recursively_with_attributes() {
               create /d/hosts
               write /d/hosts
               mkdir /copy
-              create /copy/config.json
-              write /copy/config.json
-              chown /copy/config.json
-              chmod /copy/config.json
-              utimes /copy/config.json
               mkdir /copy/lib
               create /copy/lib/data.bin
               write /copy/lib/data.bin
@@ -632,13 +627,16 @@ fn cp_into_a_directory_and_recursively_with_attributes() {
               chown /copy/main.py
               chmod /copy/main.py
               utimes /copy/main.py
+              create /copy/config.json
+              write /copy/config.json
+              chown /copy/config.json
+              chmod /copy/config.json
+              utimes /copy/config.json
               chown /copy
               chmod /copy
               utimes /copy
               copy-up /app
               mkdir /app/x
-              create /app/x/config.json
-              write /app/x/config.json
               mkdir /app/x/lib
               create /app/x/lib/data.bin
               write /app/x/lib/data.bin
@@ -647,6 +645,8 @@ fn cp_into_a_directory_and_recursively_with_attributes() {
               symlink /app/x/link
               create /app/x/main.py
               write /app/x/main.py
+              create /app/x/config.json
+              write /app/x/config.json
             container layer:
               /app dir 0755
               /app/x dir 0755
@@ -1725,17 +1725,17 @@ fn mv_across_layers_keeps_hard_links_and_into_a_directory_renames_what_it_can() 
               opaque /app/lib
               exdev-fallback /app -> /tmp/app
               mkdir /tmp/app
-              copy-up /app/config.json
-              rename /app/config.json -> /tmp/app/config.json
-              whiteout /app/config.json
-              rename /app/lib -> /tmp/app/lib
-              whiteout /app/lib
               copy-up /app/link
               rename /app/link -> /tmp/app/link
               whiteout /app/link
               copy-up /app/main.py
               rename /app/main.py -> /tmp/app/main.py
               whiteout /app/main.py
+              copy-up /app/config.json
+              rename /app/config.json -> /tmp/app/config.json
+              whiteout /app/config.json
+              rename /app/lib -> /tmp/app/lib
+              whiteout /app/lib
               chown /tmp/app
               chmod /tmp/app
               utimes /tmp/app
@@ -1854,6 +1854,48 @@ fn cp_into_itself_visits_the_directories_it_made_oldest_first() {
               /tmp/d/d dir 0755
               /tmp/d/d/a dir 0755
               /tmp/d/d/d dir 0755
+        "#]],
+    );
+}
+
+#[test]
+fn cp_into_itself_meets_a_copied_up_file_where_its_lower_inode_sits() {
+    check(
+        r#"mv /etc/hosts /app/a; cp -r /app /app/lib; ls /app/lib/app /app/lib/app/lib"#,
+        expect![[r#"
+            status 0
+            stdout:
+            /app/lib/app:
+            lib
+
+            /app/lib/app/lib:
+            data.bin
+            util.py
+            stderr:
+            cp: cannot copy a directory, '/app', into itself, '/app/lib/app'
+            events:
+              copy-up /etc
+              copy-up /app
+              copy-up /etc/hosts
+              rename /etc/hosts -> /app/a
+              whiteout /etc/hosts
+              copy-up /app/lib
+              mkdir /app/lib/app
+              mkdir /app/lib/app/lib
+              create /app/lib/app/lib/data.bin
+              write /app/lib/app/lib/data.bin
+              create /app/lib/app/lib/util.py
+              write /app/lib/app/lib/util.py
+            container layer:
+              /app dir 0755
+              /app/a file 0644 0:0 "127.0.0.1 localhost\n"
+              /app/lib dir 0755
+              /app/lib/app dir 0755
+              /app/lib/app/lib dir 0755
+              /app/lib/app/lib/data.bin file 0644 0:0 (1024 bytes)
+              /app/lib/app/lib/util.py file 0644 0:0 "def f():\n    return 1\n"
+              /etc dir 0755
+              /etc/hosts whiteout
         "#]],
     );
 }

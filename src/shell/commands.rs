@@ -1676,20 +1676,28 @@ fn copy_tree(
             let mut entries = ctx.c.readdir(src).unwrap_or_default();
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
-            // first; then the ones made in the container (the way to the first directory this
-            // copy made last among them); then the directories this copy made, oldest first.
+            // first, in the order the layer was written (by path); a copied-up file keeps its
+            // lower inode. Then the ones made in the container (the way to the first directory
+            // this copy made last among them); then the directories this copy made, oldest
+            // first.
+            let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             entries.sort_by_cached_key(|(name, _)| {
                 let p = src.join(name).ok();
-                if let Some(low) = p.as_ref().and_then(|p| ctx.c.find(p).ok()?.lower) {
-                    return (0, low.layer() as usize, false);
+                if let Some(p) = p.as_ref() {
+                    if let Some(low) = ctx.c.find(p).ok().and_then(|f| f.lower) {
+                        return (0, low.layer() as usize, by_path(p), false);
+                    }
+                    if let Some((layer, from)) = ctx.c.copied_up_from(p) {
+                        return (0, layer as usize, by_path(from), false);
+                    }
                 }
                 if let Some(i) = state.made.iter().position(|m| Some(m) == p.as_ref()) {
-                    return (2, i, false);
+                    return (2, i, Vec::new(), false);
                 }
                 let on_the_way = p
                     .zip(state.first_made.as_ref())
                     .is_some_and(|(p, made)| made.starts_with(&p));
-                (1, 0, on_the_way)
+                (1, 0, Vec::new(), on_the_way)
             });
             for (name, _) in entries {
                 let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
