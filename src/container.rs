@@ -408,14 +408,14 @@ impl Container {
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
         let f = self.found("stat", path)?;
         let c = self.container_layer();
-        let dir_stat = |meta: Meta, layer: usize, ino: u64| Stat {
+        let dir_stat = |meta: Meta, layer: usize, ino: u64, nlink: u32| Stat {
             file_type: FileType::Dir,
             mode: meta.mode,
             uid: meta.uid,
             gid: meta.gid,
             mtime: meta.mtime,
             size: 4096,
-            nlink: 2,
+            nlink,
             layer,
             ino,
             target: None,
@@ -434,9 +434,27 @@ impl Container {
         };
         let synthetic = path_ino(path);
         Ok(match (f.upper, f.lower) {
-            (Some(Up::Dir(d)), _) => dir_stat(d.meta, c, synthetic),
+            // Like the kernel's ovl_getattr: a directory merged from more than one layer
+            // reports one link ("nlink=1 seems to pacify find"); others count their
+            // subdirectories as their file system does.
+            (Some(Up::Dir(d)), Some(Low::Dir(_))) => dir_stat(d.meta, c, synthetic, 1),
+            (Some(Up::Dir(d)), _) => {
+                let subdirs = d
+                    .children
+                    .values()
+                    .filter(|n| matches!(n, Node::Dir(_)))
+                    .count();
+                dir_stat(d.meta, c, synthetic, 2 + subdirs as u32)
+            }
             (Some(Up::Symlink(s)), _) => link_stat(s, c, synthetic),
-            (None, Some(Low::Dir(d))) => dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic),
+            (None, Some(Low::Dir(d))) => {
+                let nlink = if d.layers.len() > 1 {
+                    1
+                } else {
+                    2 + d.children.values().filter(|m| m.as_dir().is_some()).count() as u32
+                };
+                dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
+            }
             (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
             (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
             (None, Some(Low::File(l, ino))) => {
@@ -456,7 +474,7 @@ impl Container {
                     }
                 }
             }
-            (None, None) => dir_stat(Meta::default(), c, synthetic),
+            (None, None) => dir_stat(Meta::default(), c, synthetic, 2),
         })
     }
 
@@ -1022,9 +1040,10 @@ impl Container {
                 let parent = self.parent_of("open", path)?;
                 self.copy_up_dirs(&parent, path)?;
                 let replaced = self.over_whiteout(path);
-                let ino = self
-                    .upper
-                    .add_inode(FileInode::new(self.new_meta(path, mode, false), Blob::empty()));
+                let ino = self.upper.add_inode(FileInode::new(
+                    self.new_meta(path, mode, false),
+                    Blob::empty(),
+                ));
                 self.put(path, Node::File(ino))?;
                 let c = self.container_layer();
                 let msg = if replaced {
@@ -1767,7 +1786,8 @@ fn path_ino(path: &VPath) -> u64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h >> 8
+    // Small enough to read in `stat` and `ls -i`, large enough not to repeat in practice.
+    (h >> 8) % 100_000_000 + 1
 }
 
 fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
@@ -1780,7 +1800,8 @@ fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
         size: inode.data.len(),
         nlink: inode.nlink.max(1),
         layer,
-        ino: (lid << 40) | ino,
+        // Layer number, then the inode: readable in `stat`, unique across layers.
+        ino: (lid + 1) * 1_000_000 + ino,
         target: None,
     }
 }
