@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
-use crate::union::{Image, MDir, MNode};
+use crate::union::{Flat, FlatFile, Image, MDir, MNode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -278,7 +278,56 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
+    /// The image's entry at `path` when the container layer has nothing on its way there: the
+    /// container layer holds, down the path, only plain directories (neither opaque nor
+    /// redirected) and then lacks a name, so what shows is exactly the image's entry at the same
+    /// path. The common case, answered by one probe of the image's path index. Returns the
+    /// entry (`None`: the image has no such path) and whether the parent of `path` is a
+    /// directory of the container layer. `None` when the container layer has a say.
+    fn image_only(&self, path: &VPath) -> Option<(Option<&Flat>, bool)> {
+        let mut up = &self.upper.root;
+        if up.opaque {
+            return None;
+        }
+        let mut comps = path.components().peekable();
+        while let Some(comp) = comps.next() {
+            match up.children.get(comp) {
+                None => return Some((self.image.flat(path.as_str()), comps.peek().is_none())),
+                Some(Node::Dir(d)) if !d.opaque && d.redirect.is_none() => up = d,
+                Some(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// The image's regular file at `path`, when only the image decides what shows there.
+    fn image_file(&self, path: &VPath) -> Option<&FlatFile> {
+        match self.image_only(path)? {
+            (Some(Flat::File(f)), _) => Some(f),
+            _ => None,
+        }
+    }
+
     fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+        match self.image_only(path) {
+            Some((Some(Flat::File(f)), _)) => {
+                return Ok(Found {
+                    upper: None,
+                    lower: Some(Low::File(f.layer, f.ino)),
+                })
+            }
+            // Absent from the image, and the parent is a directory: of the container layer, or
+            // of the image (a path with no parent component in the container layer).
+            Some((None, true)) => return Err(ErrorKind::NotFound),
+            Some((None, false)) => {
+                let s = path.as_str();
+                let parent = &s[..s.rfind('/').unwrap_or(0)];
+                if matches!(self.image.flat(parent), Some(Flat::Dir)) {
+                    return Err(ErrorKind::NotFound);
+                }
+            }
+            _ => {}
+        }
         let root_lower = if self.upper.root.opaque {
             None
         } else {
@@ -296,7 +345,9 @@ impl Container {
                 _ => return Err(ErrorKind::NotADirectory),
             };
             let uc = up_dir.and_then(|d| d.children.get(comp));
-            let lc = low_dir.and_then(|d| d.children.get(comp));
+            // The lower side matters only where the upper side lacks the name or merges a
+            // directory with it; looking it up lazily spares a string-keyed search per level.
+            let lc = || low_dir.and_then(|d| d.children.get(comp));
             cur = match uc {
                 Some(Node::Whiteout) => return Err(ErrorKind::NotFound),
                 Some(Node::Dir(ud)) => {
@@ -305,7 +356,7 @@ impl Container {
                     } else if let Some(r) = &ud.redirect {
                         self.image.lookup(r)
                     } else {
-                        lc
+                        lc()
                     };
                     let below = below.and_then(MNode::as_dir).map(Low::Dir);
                     Found {
@@ -321,7 +372,7 @@ impl Container {
                     upper: Some(Up::Symlink(s)),
                     lower: None,
                 },
-                None => match lc {
+                None => match lc() {
                     Some(m) => Found {
                         upper: None,
                         lower: Some(Low::of(m)),
@@ -374,6 +425,23 @@ impl Container {
 
     /// `lstat`: what is at `path`, without following a final symlink.
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
+        if let Some(f) = self.image_file(path) {
+            // An inode already copied up for another name (index=on) shows the upper inode.
+            if !(self.opts.index && self.index.contains_key(&(f.layer, f.ino))) {
+                return Ok(Stat {
+                    file_type: FileType::File,
+                    mode: f.meta.mode,
+                    uid: f.meta.uid,
+                    gid: f.meta.gid,
+                    mtime: f.meta.mtime,
+                    size: f.size,
+                    nlink: f.nlink.max(1),
+                    layer: f.layer as usize,
+                    ino: (u64::from(f.layer) << 40) | f.ino,
+                    target: None,
+                });
+            }
+        }
         let f = self.found("stat", path)?;
         let c = self.container_layer();
         let dir_stat = |meta: Meta, layer: usize, ino: u64| Stat {
@@ -487,25 +555,50 @@ impl Container {
                 ))
             }
         };
-        let mut out: BTreeMap<&str, FileType> = BTreeMap::new();
-        if let Some(l) = low {
-            for (name, m) in &l.children {
-                out.insert(name, Low::of(m).file_type());
-            }
-        }
-        if let Some(u) = up {
-            for (name, n) in &u.children {
-                match n {
-                    Node::Whiteout => {
-                        out.remove(name.as_str());
+        // Both sides are sorted by name: one merge pass, the upper side winning on equal names
+        // and its whiteouts dropping the lower name, gives the sorted listing directly.
+        let name = |n: &String| n.clone();
+        let out = match (up, low) {
+            (None, Some(l)) => l
+                .children
+                .iter()
+                .map(|(n, m)| (name(n), Low::of(m).file_type()))
+                .collect(),
+            (Some(u), None) => u
+                .children
+                .iter()
+                .filter(|(_, n)| !matches!(n, Node::Whiteout))
+                .map(|(n, node)| (name(n), node.file_type()))
+                .collect(),
+            (Some(u), Some(l)) => {
+                let mut out = Vec::with_capacity(l.children.len() + u.children.len());
+                let mut ui = u.children.iter().peekable();
+                let mut li = l.children.iter().peekable();
+                loop {
+                    let order = match (ui.peek(), li.peek()) {
+                        (Some((un, _)), Some((ln, _))) => un.cmp(ln),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => break,
+                    };
+                    if order == std::cmp::Ordering::Equal {
+                        li.next();
                     }
-                    n => {
-                        out.insert(name, n.file_type());
+                    if order == std::cmp::Ordering::Greater {
+                        if let Some((n, m)) = li.next() {
+                            out.push((name(n), Low::of(m).file_type()));
+                        }
+                    } else if let Some((n, node)) = ui.next() {
+                        if !matches!(node, Node::Whiteout) {
+                            out.push((name(n), node.file_type()));
+                        }
                     }
                 }
+                out
             }
-        }
-        Ok(out.into_iter().map(|(n, t)| (n.to_string(), t)).collect())
+            (None, None) => Vec::new(),
+        };
+        Ok(out)
     }
 
     /// True when the directory at `path` shows no children.
@@ -711,15 +804,26 @@ impl Container {
                 } else {
                     None
                 };
-                let lower_nlink = self
-                    .image
-                    .layers()
-                    .get(l as usize)
-                    .map_or(1, |layer| layer.nlink(ino));
-                let inode = self
-                    .lower_inode(l, ino)
-                    .cloned()
-                    .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
+                // The image's path index holds what a copy-up needs of an image-only file,
+                // sparing two searches of the layer's inode table.
+                let flat = match self.image_file(path) {
+                    Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
+                    _ => None,
+                };
+                let (lower_nlink, inode) = match flat {
+                    Some(f) => (f.nlink, FileInode::new(f.meta, f.data.clone())),
+                    None => {
+                        let nlink = self
+                            .image
+                            .layers()
+                            .get(l as usize)
+                            .map_or(1, |layer| layer.nlink(ino));
+                        let inode = self.lower_inode(l, ino).cloned().ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "copy-up", path.as_str())
+                        })?;
+                        (nlink, inode)
+                    }
+                };
                 self.copy_up_dirs(&parent, path)?;
                 if let Some(uino) = indexed {
                     self.put(path, Node::File(uino))?;
@@ -1153,13 +1257,16 @@ impl Container {
     fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
         let parent = self.parent_of(op, path)?;
         let c = self.container_layer();
-        let below = self.lower_at(path).map(|low| {
-            let size = match low {
-                Low::File(l, ino) => self.image.inode(l, ino).map_or(0, |i| i.data.len()),
-                _ => 0,
-            };
-            (low.layer() as usize, size)
-        });
+        let below = match self.image_file(path) {
+            Some(f) => Some((f.layer as usize, f.size)),
+            None => self.lower_at(path).map(|low| {
+                let size = match low {
+                    Low::File(l, ino) => self.image.inode(l, ino).map_or(0, |i| i.data.len()),
+                    _ => 0,
+                };
+                (low.layer() as usize, size)
+            }),
+        };
         let in_upper = self
             .upper
             .get(path)
