@@ -959,6 +959,59 @@ mod oci {
     }
 }
 
+fn profile(cfg: &Cfg, tree: &Tree, which: &str) {
+    let until = Instant::now() + Duration::from_secs(10);
+    match which {
+        "stat" => {
+            let (image, _) = ll_image(&tree.layers(*cfg.layer_counts.last().expect("a count")));
+            let c = Container::new(image, Options::default());
+            let paths = stat_paths(cfg, tree);
+            while Instant::now() < until {
+                ll_stat_pass(&c, &paths);
+            }
+        }
+        "script" => {
+            let (image, _) = ll_image(&tree.layers(cfg.script_layers));
+            let ops = script(cfg, tree);
+            // Time per kind of operation, to show where a script's time goes.
+            let mut per_kind = [(Duration::ZERO, 0usize); 5];
+            while Instant::now() < until {
+                let mut c = Container::new(image.clone(), Options::default());
+                for op in &ops {
+                    let k = match op {
+                        Op::Create(..) => 0,
+                        Op::Append(..) => 1,
+                        Op::Delete(..) => 2,
+                        Op::Rename(..) => 3,
+                        Op::Readdir(..) => 4,
+                    };
+                    let t = Instant::now();
+                    ll_script(&mut c, std::slice::from_ref(op));
+                    per_kind[k].0 += t.elapsed();
+                    per_kind[k].1 += 1;
+                }
+            }
+            for (name, (t, n)) in ["create", "append", "delete", "rename", "readdir"]
+                .iter()
+                .zip(per_kind)
+            {
+                println!("{name:8} {}", fmt_ns(per(t, n.max(1))));
+            }
+        }
+        "readdir" => {
+            let (image, _) = ll_image(&big_dir_layers(cfg));
+            let c = Container::new(image, Options::default());
+            while Instant::now() < until {
+                black_box(
+                    c.readdir(&VPath::parse("/big").expect("path"))
+                        .expect("readdir"),
+                );
+            }
+        }
+        _ => eprintln!("LAYERLAB_BENCH_PROFILE: one of stat, script, readdir"),
+    }
+}
+
 // ----- main -------------------------------------------------------------------------------------------
 
 fn main() {
@@ -982,6 +1035,12 @@ fn main() {
     let t0 = Instant::now();
     let tree = Tree::new(&cfg);
 
+    // `LAYERLAB_BENCH_PROFILE=stat` (or script, readdir, commit) loops one workload on Layer Lab
+    // alone, for a profiler.
+    if let Ok(w) = std::env::var("LAYERLAB_BENCH_PROFILE") {
+        profile(&cfg, &tree, &w);
+        return;
+    }
     let stats = workload_stat(&cfg, &tree, &mut kernel);
     let (s_ll, s_k, s_v) = workload_script(&cfg, &tree, &mut kernel);
     let (r_ll, r_k, r_v) = workload_readdir(&cfg, &mut kernel);
