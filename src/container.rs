@@ -147,6 +147,19 @@ impl Found<'_> {
     }
 }
 
+/// What walking the container layer alone can tell about a path; see `Container::quick`.
+enum Quick<'a> {
+    /// Only the image decides: its entry at the path (`None`: it has none) and whether the
+    /// path's parent is a directory of the container layer.
+    Image(Option<&'a Flat>, bool),
+    /// A container-layer file or symlink.
+    Upper(Found<'a>),
+    /// A whiteout on the way.
+    NotFound,
+    /// Needs the full walk.
+    Slow,
+}
+
 /// An image plus one writable layer.
 #[derive(Clone, Debug)]
 pub struct Container {
@@ -278,39 +291,57 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
-    /// The image's entry at `path` when the container layer has nothing on its way there: the
-    /// container layer holds, down the path, only plain directories (neither opaque nor
-    /// redirected) and then lacks a name, so what shows is exactly the image's entry at the same
-    /// path. The common case, answered by one probe of the image's path index. Returns the
-    /// entry (`None`: the image has no such path) and whether the parent of `path` is a
-    /// directory of the container layer. `None` when the container layer has a say.
-    fn image_only(&self, path: &VPath) -> Option<(Option<&Flat>, bool)> {
+    /// The common cases of a lookup, decided by walking the container layer alone:
+    /// - the container layer holds, down the path, only plain directories (neither opaque nor
+    ///   redirected) and then lacks a name, so what shows is exactly the image's entry at the same
+    ///   path: one probe of the image's path index ([`Quick::Image`]);
+    /// - the path ends at a container-layer file or symlink reached through its directories
+    ///   ([`Quick::Upper`]), or meets a whiteout on the way ([`Quick::NotFound`]).
+    ///
+    /// Anything else takes the full walk of both sides ([`Quick::Slow`]).
+    fn quick(&self, path: &VPath) -> Quick<'_> {
         let mut up = &self.upper.root;
-        if up.opaque {
-            return None;
-        }
+        let mut plain = !up.opaque;
         let mut comps = path.components().peekable();
         while let Some(comp) = comps.next() {
+            let last = comps.peek().is_none();
             match up.children.get(comp) {
-                None => return Some((self.image.flat(path.as_str()), comps.peek().is_none())),
-                Some(Node::Dir(d)) if !d.opaque && d.redirect.is_none() => up = d,
-                Some(_) => return None,
+                None if plain => return Quick::Image(self.image.flat(path.as_str()), last),
+                None => return Quick::Slow,
+                Some(Node::Dir(d)) => {
+                    plain &= !d.opaque && d.redirect.is_none();
+                    up = d;
+                }
+                Some(Node::Whiteout) => return Quick::NotFound,
+                Some(Node::File(ino)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::File(*ino)),
+                        lower: None,
+                    })
+                }
+                Some(Node::Symlink(s)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::Symlink(s)),
+                        lower: None,
+                    })
+                }
+                Some(_) => return Quick::Slow,
             }
         }
-        None
+        Quick::Slow
     }
 
     /// The image's regular file at `path`, when only the image decides what shows there.
     fn image_file(&self, path: &VPath) -> Option<&FlatFile> {
-        match self.image_only(path)? {
-            (Some(Flat::File(f)), _) => Some(f),
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f),
             _ => None,
         }
     }
 
     fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
-        match self.image_only(path) {
-            Some((Some(Flat::File(f)), _)) => {
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => {
                 return Ok(Found {
                     upper: None,
                     lower: Some(Low::File(f.layer, f.ino)),
@@ -318,15 +349,16 @@ impl Container {
             }
             // Absent from the image, and the parent is a directory: of the container layer, or
             // of the image (a path with no parent component in the container layer).
-            Some((None, true)) => return Err(ErrorKind::NotFound),
-            Some((None, false)) => {
+            Quick::Image(None, true) | Quick::NotFound => return Err(ErrorKind::NotFound),
+            Quick::Image(None, false) => {
                 let s = path.as_str();
                 let parent = &s[..s.rfind('/').unwrap_or(0)];
                 if matches!(self.image.flat(parent), Some(Flat::Dir)) {
                     return Err(ErrorKind::NotFound);
                 }
             }
-            _ => {}
+            Quick::Upper(f) => return Ok(f),
+            Quick::Image(..) | Quick::Slow => {}
         }
         let root_lower = if self.upper.root.opaque {
             None
@@ -728,8 +760,28 @@ impl Container {
     /// Copies up every missing directory from the root down to `dir`, each with its lower
     /// metadata, before anything inside it changes.
     fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
-        let mut at = VPath::root();
+        // The leading directories the container layer already has need nothing: skip them
+        // without building their paths.
+        let (mut up, mut skip, mut end) = (&self.upper.root, 0, 0);
         for comp in dir.components() {
+            match up.children.get(comp) {
+                Some(Node::Dir(d)) => {
+                    up = d;
+                    skip += 1;
+                    end += 1 + comp.len();
+                }
+                _ => break,
+            }
+        }
+        if skip == dir.depth() {
+            return Ok(());
+        }
+        let mut at = if end == 0 {
+            VPath::root()
+        } else {
+            VPath::parse(&dir.as_str()[..end])?
+        };
+        for comp in dir.components().skip(skip) {
             at = at.join(comp)?;
             let f = self.found("copy-up", &at)?;
             match (f.upper, f.lower) {
