@@ -84,7 +84,7 @@ pub struct OpenFlags {
 
 /// The upper side of a lookup.
 #[derive(Clone, Copy, Debug)]
-enum Up<'a> {
+pub(crate) enum Up<'a> {
     Dir(&'a Dir),
     File(Ino),
     Symlink(&'a Symlink),
@@ -92,7 +92,7 @@ enum Up<'a> {
 
 /// The lower side of a lookup.
 #[derive(Clone, Copy, Debug)]
-enum Low<'a> {
+pub(crate) enum Low<'a> {
     Dir(&'a MDir),
     File(u32, Ino),
     Symlink(u32, &'a Symlink),
@@ -126,9 +126,9 @@ impl<'a> Low<'a> {
 /// A resolved entry of the merged view: its container-layer part, the lower part it merges
 /// with (only directories merge), or both.
 #[derive(Clone, Copy, Debug)]
-struct Found<'a> {
-    upper: Option<Up<'a>>,
-    lower: Option<Low<'a>>,
+pub(crate) struct Found<'a> {
+    pub(crate) upper: Option<Up<'a>>,
+    pub(crate) lower: Option<Low<'a>>,
 }
 
 impl Found<'_> {
@@ -244,6 +244,22 @@ impl Container {
         self.upper_bytes
     }
 
+    /// Moves the container onto `image` with an empty writable layer, keeping its options,
+    /// limits, clock and event stream (what a commit does).
+    pub(crate) fn rebase(&mut self, image: Arc<Image>) {
+        let mut upper = Layer::new();
+        upper.root.meta = image.root().meta;
+        self.image = image;
+        self.upper = upper;
+        self.index.clear();
+        self.upper_bytes = 0;
+        self.upper_entries = 0;
+    }
+
+    pub(crate) fn last_event_mut(&mut self) -> Option<&mut Event> {
+        self.events.last_mut()
+    }
+
     // ----- events -----------------------------------------------------------------------------
 
     fn layer_name(&self, layer: usize) -> String {
@@ -339,7 +355,7 @@ impl Container {
         }
     }
 
-    fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+    pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
         match self.quick(path) {
             Quick::Image(Some(Flat::File(f)), _) => {
                 return Ok(Found {
@@ -424,7 +440,7 @@ impl Container {
     /// The lower entry that would show at `path` if the container layer had nothing at that
     /// name: what decides whether removing the name needs a whiteout (the kernel's
     /// `ovl_lower_positive`).
-    fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
+    pub(crate) fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
         let parent = path.parent()?;
         let name = path.name()?;
         match self.find(&parent).ok()?.lower? {
@@ -438,6 +454,11 @@ impl Container {
         self.find(path).is_ok()
     }
 
+    /// True when `index=on` has recorded a copy-up of the lower inode `(layer, ino)`.
+    pub(crate) fn index_has(&self, layer: u32, ino: Ino) -> bool {
+        self.index.contains_key(&(layer, ino))
+    }
+
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
             if let Some(u) = self.index.get(&(layer, ino)) {
@@ -447,7 +468,7 @@ impl Container {
         self.image.inode(layer, ino)
     }
 
-    fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
+    pub(crate) fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
         match (f.upper, f.lower) {
             (Some(Up::File(ino)), _) => self.upper.inodes.get(&ino),
             (None, Some(Low::File(l, ino))) => self.lower_inode(l, ino),
@@ -1310,11 +1331,11 @@ impl Container {
         let parent = self.parent_of(op, path)?;
         let c = self.container_layer();
         let below = match self.image_file(path) {
-            Some(f) => Some((f.layer as usize, f.size)),
+            Some(f) => Some((f.layer as usize, Some(f.size))),
             None => self.lower_at(path).map(|low| {
                 let size = match low {
-                    Low::File(l, ino) => self.image.inode(l, ino).map_or(0, |i| i.data.len()),
-                    _ => 0,
+                    Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
+                    _ => None,
                 };
                 (low.layer() as usize, size)
             }),
@@ -1326,11 +1347,17 @@ impl Container {
         if let Some((from, size)) = below {
             self.copy_up_dirs(&parent, path)?;
             self.put(path, Node::Whiteout)?;
-            let msg = format!(
-                "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
-                self.layer_name(from),
-                human_bytes(size)
-            );
+            let msg = match size {
+                Some(size) => format!(
+                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
+                    self.layer_name(from),
+                    human_bytes(size)
+                ),
+                None => format!(
+                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
+                    self.layer_name(from)
+                ),
+            };
             self.emit(
                 EventKind::Whiteout,
                 path,

@@ -20,14 +20,20 @@
 pub mod container;
 pub mod error;
 pub mod event;
+pub mod inspect;
 pub mod layer;
 pub mod oci;
 pub mod path;
+pub mod shell;
+pub mod store;
 pub mod union;
 
 pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
+pub use inspect::{Cell, CellState, Change, Explanation, LayerUsage, Role, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;
+pub use shell::{Output, Shell};
+pub use store::{Commit, LayerStore};
 pub use union::Image;

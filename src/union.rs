@@ -90,7 +90,10 @@ impl MDir {
             self.children.clear();
             self.layers.clear();
         }
-        self.meta = dir.meta;
+        // A directory a tar only implied has no metadata of its own: the lower one's stays.
+        if !dir.implicit || self.layers.is_empty() {
+            self.meta = dir.meta;
+        }
         self.layers.insert(0, layer);
         for (name, node) in &dir.children {
             match node {

@@ -1,0 +1,360 @@
+//! Looking at a container from outside: size accounting per layer and the `docker diff` listing.
+//!
+//! Sizes are honest: a file deleted by a whiteout still counts in the layer that holds it, and
+//! a file present in several layers counts once per layer, all but the visible copy as wasted.
+
+use crate::container::{Container, Found, Low};
+use crate::layer::{Layer, Node};
+use crate::path::VPath;
+use crate::union::MNode;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The size of one layer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LayerUsage {
+    /// The layer's index (the container layer is the number of image layers).
+    pub layer: usize,
+    /// Bytes of file content at rest in the layer (each inode once).
+    pub bytes: u64,
+    /// Entries in the layer, whiteouts included.
+    pub entries: usize,
+    /// Bytes of the layer's files that the layers above hide (overwritten, whited out, or under
+    /// an opaque directory): stored and sent, never seen.
+    pub hidden_bytes: u64,
+}
+
+/// Sizes of every layer of a container, bottom first, the container layer last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// Per layer, bottom first, the container layer last.
+    pub layers: Vec<LayerUsage>,
+    /// All bytes at rest in all layers.
+    pub total_bytes: u64,
+    /// Bytes hidden by upper layers: the image's (and container's) wasted space.
+    pub wasted_bytes: u64,
+}
+
+/// One line of `docker diff`: A (added), C (changed) or D (deleted), and the path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Change {
+    /// The path.
+    pub path: VPath,
+    /// `'A'`, `'C'` or `'D'`.
+    pub kind: char,
+}
+
+impl Container {
+    /// Sizes of each layer and the bytes hidden in each.
+    pub fn usage(&self) -> Usage {
+        let mut layers = Vec::new();
+        for (i, layer) in self.image().layers().iter().enumerate() {
+            let mut visible = BTreeSet::new();
+            for (path, node) in layer.walk() {
+                if let Node::File(ino) = node {
+                    if let Ok(Found {
+                        upper: None,
+                        lower: Some(Low::File(l, vino)),
+                        ..
+                    }) = self.find(&path)
+                    {
+                        if l as usize == i && vino == *ino && !self.indexed(l, vino) {
+                            visible.insert(*ino);
+                        }
+                    }
+                }
+            }
+            layers.push(usage_of(i, layer, &visible));
+        }
+        let upper = self.upper();
+        let all: BTreeSet<_> = upper.inodes.keys().copied().collect();
+        layers.push(usage_of(self.container_layer(), upper, &all));
+        let total_bytes = layers.iter().map(|l| l.bytes).sum();
+        let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
+        Usage {
+            layers,
+            total_bytes,
+            wasted_bytes,
+        }
+    }
+
+    fn indexed(&self, layer: u32, ino: u64) -> bool {
+        // With index=on, a lower inode that was copied up is seen through its upper copy.
+        self.options().index && self.index_has(layer, ino)
+    }
+
+    /// The `docker diff` of the container against its image: A for added, C for changed, D for
+    /// deleted, sorted by path. The parent of every A or D that the image has is listed as C;
+    /// directories copied up only to reach a changed child are not listed.
+    pub fn diff(&self) -> Vec<Change> {
+        let image = self.image();
+        let mut out: BTreeSet<Change> = BTreeSet::new();
+        let mut parents: BTreeSet<VPath> = BTreeSet::new();
+        for (path, node) in self.upper().walk() {
+            // Docker compares the container layer against the image's merged view at the same
+            // path, so a file re-created under an opaque directory is a change, not an addition.
+            let kind = match (node, image.lookup(&path)) {
+                (Node::Whiteout, Some(_)) => 'D',
+                (Node::Whiteout, None) => continue,
+                (_, None) => 'A',
+                (Node::Dir(d), Some(MNode::Dir(m))) => {
+                    if d.opaque {
+                        // Everything the image had under it is gone, unless made again.
+                        for name in m.children.keys().filter(|n| !d.children.contains_key(*n)) {
+                            if let Ok(child) = path.join(name) {
+                                out.insert(Change {
+                                    path: child,
+                                    kind: 'D',
+                                });
+                            }
+                        }
+                        'C'
+                    } else if d.meta != m.meta {
+                        'C'
+                    } else {
+                        continue;
+                    }
+                }
+                (_, Some(_)) => 'C',
+            };
+            if kind != 'C' {
+                if let Some(parent) = path.parent() {
+                    parents.insert(parent);
+                }
+            }
+            out.insert(Change { path, kind });
+        }
+        for parent in parents {
+            if !parent.is_root() && image.lookup(&parent).is_some() {
+                out.insert(Change {
+                    path: parent,
+                    kind: 'C',
+                });
+            }
+        }
+        let mut v: Vec<Change> = out.into_iter().collect();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        // One line per path: a D found under an opaque directory may meet an entry made again.
+        v.dedup_by(|a, b| a.path == b.path);
+        v
+    }
+}
+
+fn usage_of(index: usize, layer: &Layer, visible: &BTreeSet<u64>) -> LayerUsage {
+    let hidden_bytes = layer
+        .inodes
+        .iter()
+        .filter(|(ino, i)| !i.metacopy && !visible.contains(ino))
+        .map(|(_, i)| i.data.len())
+        .sum();
+    LayerUsage {
+        layer: index,
+        bytes: layer.bytes(),
+        entries: layer.entry_count(),
+        hidden_bytes,
+    }
+}
+
+/// What one layer holds at a path, for [`Container::explain`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CellState {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// An opaque directory.
+    Opaque,
+    /// A symbolic link.
+    Symlink,
+    /// A whiteout.
+    Whiteout,
+    /// Nothing.
+    None,
+}
+
+/// How one layer's entry at a path takes part in the merged view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// This layer's entry is the one the merged view shows.
+    Wins,
+    /// A directory that merges into the winning directory (its children show through).
+    Merged,
+    /// This layer's whiteout deletes the path from the layers below.
+    Deletes,
+    /// Hidden by something in a layer above.
+    Masked,
+    /// The layer has nothing here.
+    Absent,
+}
+
+/// One layer's part in an explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// The layer index (the container layer is the number of image layers).
+    pub layer: usize,
+    /// What the layer holds at the path.
+    pub state: CellState,
+    /// Bytes, for files.
+    pub size: u64,
+    /// Its part in the merged view.
+    pub role: Role,
+    /// One sentence: why.
+    pub reason: String,
+}
+
+/// Which layer wins at a path and what it masks, top layer first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The path explained.
+    pub path: VPath,
+    /// The layer whose entry the merged view shows, if anything is visible.
+    pub winner: Option<usize>,
+    /// Every layer, the container layer first, then the image layers top-down.
+    pub cells: Vec<Cell>,
+}
+
+impl Container {
+    /// Explains `path`: for every layer, what it holds there, whether it wins, merges, deletes or
+    /// is masked, and by what.
+    pub fn explain(&self, path: &VPath) -> Explanation {
+        let n = self.container_layer();
+        let mut stack: Vec<(usize, &Layer)> = vec![(n, self.upper())];
+        for (i, l) in self.image().layers().iter().enumerate().rev() {
+            stack.push((i, l));
+        }
+        let name = |i: usize| {
+            if i == n {
+                "the container layer".to_string()
+            } else {
+                format!("layer {i}")
+            }
+        };
+        let mut cells = Vec::new();
+        let mut winner: Option<(usize, CellState)> = None;
+        // Set once a layer hides everything below it at this path.
+        let mut blocker: Option<String> = None;
+        for (i, layer) in stack {
+            // An ancestor in this layer that is not a plain directory blocks the layers below,
+            // and (for a whiteout or non-directory) means this layer has nothing at the path.
+            let mut ancestor_block: Option<String> = None;
+            let mut at = VPath::root();
+            let comps: Vec<&str> = path.components().collect();
+            let mut reachable = true;
+            for c in comps.iter().take(comps.len().saturating_sub(1)) {
+                let Ok(next) = at.join(c) else { break };
+                at = next;
+                match layer.get(&at) {
+                    Some(Node::Dir(d)) if d.opaque && ancestor_block.is_none() => {
+                        ancestor_block = Some(format!("the opaque directory {at} in {}", name(i)));
+                    }
+                    Some(Node::Dir(_)) => {}
+                    Some(Node::Whiteout) => {
+                        ancestor_block = Some(format!("the whiteout of {at} in {}", name(i)));
+                        reachable = false;
+                        break;
+                    }
+                    Some(_) => {
+                        ancestor_block =
+                            Some(format!("{at}, which is not a directory in {}", name(i)));
+                        reachable = false;
+                        break;
+                    }
+                    None => {
+                        reachable = false;
+                        break;
+                    }
+                }
+            }
+            let node = if path.is_root() {
+                None
+            } else if reachable {
+                layer.get(path)
+            } else {
+                None
+            };
+            let (state, size) = match node {
+                None => (CellState::None, 0),
+                Some(Node::File(ino)) => (
+                    CellState::File,
+                    layer.inodes.get(ino).map_or(0, |x| x.data.len()),
+                ),
+                Some(Node::Dir(d)) if d.opaque => (CellState::Opaque, 0),
+                Some(Node::Dir(_)) => (CellState::Dir, 0),
+                Some(Node::Symlink(_)) => (CellState::Symlink, 0),
+                Some(Node::Whiteout) => (CellState::Whiteout, 0),
+            };
+            let is_dir = matches!(state, CellState::Dir | CellState::Opaque);
+            let (role, reason) = match (&blocker, state) {
+                (_, CellState::None) => {
+                    (Role::Absent, format!("{} has nothing at {path}", name(i)))
+                }
+                (Some(b), _) => (Role::Masked, format!("hidden by {b}")),
+                (None, CellState::Whiteout) => (
+                    Role::Deletes,
+                    format!(
+                        "the whiteout in {} deletes {path} from the layers below",
+                        name(i)
+                    ),
+                ),
+                (None, _) => match winner {
+                    None => {
+                        winner = Some((i, state));
+                        (
+                            Role::Wins,
+                            format!("{} is the topmost layer with {path}", name(i)),
+                        )
+                    }
+                    Some((w, CellState::Dir)) if is_dir => (
+                        Role::Merged,
+                        format!(
+                            "its children merge into the directory of {}, which wins",
+                            name(w)
+                        ),
+                    ),
+                    Some((w, _)) => (Role::Masked, format!("hidden by the entry of {}", name(w))),
+                },
+            };
+            cells.push(Cell {
+                layer: i,
+                state,
+                size,
+                role,
+                reason,
+            });
+            // What this layer hides below it.
+            if blocker.is_none() {
+                blocker = match (state, &ancestor_block) {
+                    (_, Some(b)) => Some(b.clone()),
+                    (CellState::Whiteout, _) => Some(format!("the whiteout in {}", name(i))),
+                    (CellState::Opaque, _) => {
+                        Some(format!("the opaque directory {path} in {}", name(i)))
+                    }
+                    (CellState::File | CellState::Symlink, _) => {
+                        Some(format!("the {} in {}", kind_word(state), name(i)))
+                    }
+                    _ => None,
+                };
+            }
+        }
+        let winner = if path.is_root() {
+            Some(n)
+        } else {
+            winner.map(|(w, _)| w)
+        };
+        Explanation {
+            path: path.clone(),
+            winner,
+            cells,
+        }
+    }
+}
+
+fn kind_word(state: CellState) -> &'static str {
+    match state {
+        CellState::File => "file",
+        CellState::Symlink => "symlink",
+        _ => "entry",
+    }
+}

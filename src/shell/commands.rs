@@ -1,0 +1,2554 @@
+//! The commands, with the meaning, messages and exit statuses of bash builtins and GNU
+//! coreutils (`LC_ALL=C`), for the subset the engine offers.
+
+use super::fmt::{self, q};
+use super::Io;
+use crate::container::{Container, OpenFlags, Stat};
+use crate::error::ErrorKind;
+use crate::event::EventKind;
+use crate::layer::FileType;
+use crate::path::VPath;
+
+/// What a command may touch: the container, the shell's working directory and umask, its
+/// standard input and where it writes.
+pub(crate) struct Ctx<'a> {
+    pub c: &'a mut Container,
+    pub cwd: &'a mut VPath,
+    pub umask: &'a mut u32,
+    pub stdin: &'a [u8],
+    pub io: &'a mut Io,
+    /// `bash: line N: `, for the messages of builtins.
+    pub prefix: &'a str,
+    /// Set by `exit`: the shell stops running the line or script.
+    pub exit: &'a mut bool,
+}
+
+/// Runs `name`; `None` when there is no such command.
+pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32> {
+    Some(match name {
+        "echo" => echo(ctx, args),
+        "printf" => printf(ctx, args),
+        "cat" => cat(ctx, args),
+        "ls" => ls(ctx, args),
+        "stat" => stat(ctx, args),
+        "mkdir" => mkdir(ctx, args),
+        "rmdir" => rmdir(ctx, args),
+        "rm" => rm(ctx, args),
+        "touch" => touch(ctx, args),
+        "mv" => mv(ctx, args),
+        "cp" => cp(ctx, args),
+        "chmod" => chmod(ctx, args),
+        "chown" => chown(ctx, args),
+        "ln" => ln(ctx, args),
+        "truncate" => truncate(ctx, args),
+        "head" => head_tail(ctx, args, true),
+        "tail" => head_tail(ctx, args, false),
+        "cd" => cd(ctx, args),
+        "pwd" => {
+            let cwd = ctx.cwd.to_string();
+            ctx.io.out(format!("{cwd}\n"));
+            0
+        }
+        "readlink" => readlink(ctx, args),
+        "test" => test(ctx, args, false),
+        "[" => test(ctx, args, true),
+        "wc" => wc(ctx, args),
+        "exit" => exit(ctx, args),
+        "umask" => umask(ctx, args),
+        "true" | ":" => 0,
+        "false" => 1,
+        _ => return None,
+    })
+}
+
+// ----- option parsing ---------------------------------------------------------------------------
+
+/// Parsed options: the flags seen, option values, and the operands (GNU order: options may
+/// follow operands; `--` ends the options).
+#[derive(Default)]
+struct Opts {
+    flags: Vec<char>,
+    values: Vec<(char, String)>,
+    operands: Vec<String>,
+}
+
+impl Opts {
+    fn has(&self, c: char) -> bool {
+        self.flags.contains(&c)
+    }
+
+    fn value(&self, c: char) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == c)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The options a command accepts: short flags, short options that take a value, long names
+/// mapped to their short letter, and the status of a usage error (2 for `ls`, 1 for the rest).
+struct Spec {
+    cmd: &'static str,
+    flags: &'static str,
+    valued: &'static str,
+    longs: &'static [(&'static str, char)],
+    bad: i32,
+}
+
+fn try_help(ctx: &mut Ctx<'_>, cmd: &str) {
+    ctx.io
+        .err(format!("Try '{cmd} --help' for more information.\n"));
+}
+
+fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> {
+    let mut o = Opts::default();
+    let mut it = args.iter();
+    let cmd = spec.cmd;
+    while let Some(a) = it.next() {
+        if a == "--" {
+            o.operands.extend(it.cloned());
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, val) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            match spec.longs.iter().find(|(l, _)| *l == name) {
+                Some(&(_, c)) if spec.valued.contains(c) => {
+                    let v = val.or_else(|| it.next().cloned());
+                    match v {
+                        Some(v) => o.values.push((c, v)),
+                        None => {
+                            ctx.io
+                                .err(format!("{cmd}: option '--{name}' requires an argument\n"));
+                            try_help(ctx, cmd);
+                            return Err(spec.bad);
+                        }
+                    }
+                }
+                Some(&(_, c)) => o.flags.push(c),
+                None => {
+                    ctx.io.err(format!("{cmd}: unrecognized option '{a}'\n"));
+                    try_help(ctx, cmd);
+                    return Err(spec.bad);
+                }
+            }
+            continue;
+        }
+        if a.len() > 1 && a.starts_with('-') {
+            let mut chars = a.char_indices().skip(1);
+            for (i, c) in chars.by_ref() {
+                if spec.valued.contains(c) {
+                    let rest = a.get(i + c.len_utf8()..).unwrap_or("");
+                    let v = if rest.is_empty() {
+                        it.next().cloned()
+                    } else {
+                        Some(rest.to_string())
+                    };
+                    match v {
+                        Some(v) => o.values.push((c, v)),
+                        None => {
+                            ctx.io
+                                .err(format!("{cmd}: option requires an argument -- '{c}'\n"));
+                            try_help(ctx, cmd);
+                            return Err(spec.bad);
+                        }
+                    }
+                    break;
+                } else if spec.flags.contains(c) {
+                    o.flags.push(c);
+                } else {
+                    ctx.io.err(format!("{cmd}: invalid option -- '{c}'\n"));
+                    try_help(ctx, cmd);
+                    return Err(spec.bad);
+                }
+            }
+            continue;
+        }
+        o.operands.push(a.clone());
+    }
+    Ok(o)
+}
+
+fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: &str) -> i32 {
+    ctx.io.err(format!("{cmd}: {what}\n"));
+    try_help(ctx, cmd);
+    1
+}
+
+// ----- path helpers -----------------------------------------------------------------------------
+
+fn resolve(ctx: &Ctx<'_>, raw: &str, follow: bool) -> Result<VPath, ErrorKind> {
+    ctx.c.resolve(ctx.cwd, raw, follow).map_err(|e| e.kind())
+}
+
+/// Resolves and stats `raw`, following a final symlink when `follow`.
+fn stat_of(ctx: &Ctx<'_>, raw: &str, follow: bool) -> Result<(VPath, Stat), ErrorKind> {
+    let p = resolve(ctx, raw, follow)?;
+    let s = ctx.c.stat(&p).map_err(|e| e.kind())?;
+    Ok((p, s))
+}
+
+/// The last name of an operand as typed (`a/b/` gives `b`).
+fn base(raw: &str) -> &str {
+    let t = raw.trim_end_matches('/');
+    if t.is_empty() {
+        return "/";
+    }
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+/// `dir/name` as messages show a path inside a directory operand.
+fn display_join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn is_dir(ctx: &Ctx<'_>, raw: &str) -> bool {
+    stat_of(ctx, raw, true).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
+}
+
+fn new_file_mode(ctx: &Ctx<'_>) -> u32 {
+    0o666 & !*ctx.umask
+}
+
+// ----- echo and printf --------------------------------------------------------------------------
+
+/// Backslash escapes of `echo -e`, `printf`'s format and `%b`. Returns the bytes and whether
+/// `\c` asked to stop all output. `printf_octal` selects `\NNN` (printf's format) over `\0NNN`.
+fn unescape(s: &str, printf_octal: bool) -> (Vec<u8>, bool) {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        if c != b'\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(&e) = b.get(i) else {
+            out.push(b'\\');
+            break;
+        };
+        i += 1;
+        let simple = match e {
+            b'a' => Some(7),
+            b'b' => Some(8),
+            b'e' | b'E' => Some(27),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'v' => Some(11),
+            b'\\' => Some(b'\\'),
+            b'"' if printf_octal => Some(b'"'),
+            _ => None,
+        };
+        if let Some(v) = simple {
+            out.push(v);
+            continue;
+        }
+        match e {
+            b'c' => return (out, true),
+            b'0'..=b'7' if printf_octal || e == b'0' => {
+                // printf: up to three octal digits; echo: `\0` then up to three more.
+                let mut v: u32 = 0;
+                let mut n = 0;
+                if printf_octal {
+                    v = u32::from(e - b'0');
+                    n = 1;
+                }
+                while n < 3 {
+                    match b.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                            n += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push((v & 0xff) as u8);
+            }
+            b'x' => {
+                let mut v: u32 = 0;
+                let mut n = 0;
+                while n < 2 {
+                    match b.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            i += 1;
+                            n += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if n == 0 {
+                    out.extend_from_slice(b"\\x");
+                } else {
+                    out.push(v as u8);
+                }
+            }
+            _ => {
+                out.push(b'\\');
+                out.push(e);
+            }
+        }
+    }
+    (out, false)
+}
+
+fn echo(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let mut newline = true;
+    let mut escapes = false;
+    let mut rest = args;
+    // bash's echo takes options only while every word is `-` followed by n, e or E.
+    while let Some((a, tail)) = rest.split_first() {
+        let Some(opts) = a.strip_prefix('-') else {
+            break;
+        };
+        if opts.is_empty() || !opts.chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
+            break;
+        }
+        for c in opts.chars() {
+            match c {
+                'n' => newline = false,
+                'e' => escapes = true,
+                _ => escapes = false,
+            }
+        }
+        rest = tail;
+    }
+    let mut out = Vec::new();
+    for (i, a) in rest.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        if escapes {
+            let (bytes, stop) = unescape(a, false);
+            out.extend_from_slice(&bytes);
+            if stop {
+                ctx.io.out(out);
+                return 0;
+            }
+        } else {
+            out.extend_from_slice(a.as_bytes());
+        }
+    }
+    if newline {
+        out.push(b'\n');
+    }
+    ctx.io.out(out);
+    0
+}
+
+/// Parses a printf number argument as bash does: decimal, `0x` hex, `0` octal or `'c`. Returns
+/// the value and whether the whole argument was a number.
+fn printf_number(arg: &str) -> (i64, bool) {
+    let t = arg.trim_start();
+    if let Some(ch) = t.strip_prefix('\'').or_else(|| t.strip_prefix('"')) {
+        return (ch.chars().next().map_or(0, |c| c as i64), true);
+    }
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (16, h)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (8, t.get(1..).unwrap_or(""))
+    } else {
+        (10, t)
+    };
+    let mut v: i64 = 0;
+    let mut used = 0;
+    for c in digits.chars() {
+        match c.to_digit(radix) {
+            Some(d) => {
+                v = v
+                    .saturating_mul(i64::from(radix))
+                    .saturating_add(i64::from(d));
+                used += 1;
+            }
+            None => break,
+        }
+    }
+    let whole = used == digits.len() && (used > 0 || radix == 8);
+    (if neg { -v } else { v }, whole || arg.is_empty())
+}
+
+/// Pads `body` to `width` as printf's `-` and `0` flags say.
+fn pad(body: String, width: usize, left: bool, zero: bool) -> String {
+    let len = body.chars().count();
+    if len >= width {
+        return body;
+    }
+    let fill = width - len;
+    if left {
+        format!("{body}{}", " ".repeat(fill))
+    } else if zero {
+        let (sign, digits) = match body.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", body.as_str()),
+        };
+        format!("{sign}{}{digits}", "0".repeat(fill))
+    } else {
+        format!("{}{body}", " ".repeat(fill))
+    }
+}
+
+/// `printf %q`: the word with a backslash before every character the shell would treat
+/// specially, as bash writes it; `''` for the empty word.
+fn shell_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(c.is_alphanumeric() || "_-./:=@%+,".contains(c)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let args = match args.first() {
+        Some(a) if a == "--" => args.get(1..).unwrap_or(&[]),
+        _ => args,
+    };
+    let Some((format, mut rest)) = args.split_first() else {
+        ctx.io
+            .err("printf: usage: printf [-v var] format [arguments]\n");
+        return 2;
+    };
+    let mut status = 0;
+    let mut out: Vec<u8> = Vec::new();
+    let fmt: Vec<char> = format.chars().collect();
+    loop {
+        let before = rest.len();
+        let mut i = 0;
+        let next_arg = |rest: &mut &[String]| -> Option<String> {
+            let (a, tail) = rest.split_first()?;
+            *rest = tail;
+            Some(a.clone())
+        };
+        while let Some(&c) = fmt.get(i) {
+            if c == '\\' {
+                // One escape at a time, so `\c` can stop everything.
+                let mut j = i + 1;
+                let mut esc = String::from("\\");
+                if let Some(&e) = fmt.get(j) {
+                    esc.push(e);
+                    j += 1;
+                    let more = match e {
+                        '0'..='7' => 2,
+                        'x' => 2,
+                        _ => 0,
+                    };
+                    for _ in 0..more {
+                        match fmt.get(j) {
+                            Some(&d) if d.is_ascii_hexdigit() => {
+                                esc.push(d);
+                                j += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+                let (bytes, stop) = unescape(&esc, true);
+                out.extend_from_slice(&bytes);
+                if stop {
+                    ctx.io.out(out);
+                    return status;
+                }
+                i = j;
+                continue;
+            }
+            if c != '%' {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            let mut left = false;
+            let mut zero = false;
+            let mut plus = false;
+            let mut space = false;
+            while let Some(&f) = fmt.get(i) {
+                match f {
+                    '-' => left = true,
+                    '0' => zero = true,
+                    '+' => plus = true,
+                    ' ' => space = true,
+                    '#' => {}
+                    _ => break,
+                }
+                i += 1;
+            }
+            let mut width = 0usize;
+            while let Some(d) = fmt.get(i).and_then(|c| c.to_digit(10)) {
+                width = width
+                    .saturating_mul(10)
+                    .saturating_add(d as usize)
+                    .min(4096);
+                i += 1;
+            }
+            let mut precision: Option<usize> = None;
+            if fmt.get(i) == Some(&'.') {
+                i += 1;
+                let mut p = 0usize;
+                while let Some(d) = fmt.get(i).and_then(|c| c.to_digit(10)) {
+                    p = p.saturating_mul(10).saturating_add(d as usize).min(4096);
+                    i += 1;
+                }
+                precision = Some(p);
+            }
+            let Some(&conv) = fmt.get(i) else {
+                let spec: String = fmt.get(start..).unwrap_or(&[]).iter().collect();
+                ctx.io.err(format!(
+                    "{}printf: `{spec}': missing format character\n",
+                    ctx.prefix
+                ));
+                ctx.io.out(out);
+                return 1;
+            };
+            i += 1;
+            let text = match conv {
+                '%' => "%".to_string(),
+                's' | 'b' => {
+                    let a = next_arg(&mut rest).unwrap_or_default();
+                    let a = if conv == 'b' {
+                        let (bytes, stop) = unescape(&a, false);
+                        let s = String::from_utf8_lossy(&bytes).into_owned();
+                        if stop {
+                            out.extend_from_slice(pad(s, width, left, false).as_bytes());
+                            ctx.io.out(out);
+                            return status;
+                        }
+                        s
+                    } else {
+                        a
+                    };
+                    let a = match precision {
+                        Some(p) => a.chars().take(p).collect(),
+                        None => a,
+                    };
+                    pad(a, width, left, false)
+                }
+                'q' => {
+                    let a = next_arg(&mut rest).unwrap_or_default();
+                    pad(shell_quote(&a), width, left, false)
+                }
+                'c' => {
+                    let a = next_arg(&mut rest).unwrap_or_default();
+                    pad(a.chars().take(1).collect(), width, left, false)
+                }
+                'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
+                    let a = next_arg(&mut rest).unwrap_or_default();
+                    let (v, ok) = printf_number(&a);
+                    if !ok {
+                        ctx.io
+                            .err(format!("{}printf: {a}: invalid number\n", ctx.prefix));
+                        status = 1;
+                    }
+                    let mut body = match conv {
+                        'x' => format!("{:x}", v),
+                        'X' => format!("{:X}", v),
+                        'o' => format!("{:o}", v),
+                        'u' => format!("{}", v as u64),
+                        _ => format!("{v}"),
+                    };
+                    if let Some(p) = precision {
+                        body = pad(body, p, false, true);
+                    }
+                    if matches!(conv, 'd' | 'i') && v >= 0 {
+                        if plus {
+                            body.insert(0, '+');
+                        } else if space {
+                            body.insert(0, ' ');
+                        }
+                    }
+                    pad(body, width, left, zero && precision.is_none())
+                }
+                other => {
+                    ctx.io.err(format!(
+                        "{}printf: `{other}': invalid format character\n",
+                        ctx.prefix
+                    ));
+                    ctx.io.out(out);
+                    return 1;
+                }
+            };
+            out.extend_from_slice(text.as_bytes());
+        }
+        // The format is reused while arguments remain, but only if it consumed some.
+        if rest.is_empty() || rest.len() == before {
+            break;
+        }
+    }
+    ctx.io.out(out);
+    status
+}
+
+// ----- reading ----------------------------------------------------------------------------------
+
+/// The content of an operand for `cat`, `head` and `tail` (`-` is standard input).
+fn read_operand(ctx: &Ctx<'_>, raw: &str) -> Result<Vec<u8>, ErrorKind> {
+    if raw == "-" {
+        return Ok(ctx.stdin.to_vec());
+    }
+    if raw == "/dev/null" {
+        return Ok(Vec::new());
+    }
+    let p = resolve(ctx, raw, true)?;
+    ctx.c
+        .read(&p)
+        .map(|b| b.bytes().to_vec())
+        .map_err(|e| e.kind())
+}
+
+fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "cat",
+        flags: "nu",
+        valued: "",
+        longs: &[("number", 'n')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let operands = if o.operands.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        o.operands.clone()
+    };
+    let mut status = 0;
+    let mut line_no = 0;
+    for raw in &operands {
+        match read_operand(ctx, raw) {
+            Ok(data) if o.has('n') => {
+                let mut out = Vec::new();
+                for line in data.split_inclusive(|&b| b == b'\n') {
+                    line_no += 1;
+                    out.extend_from_slice(format!("{line_no:>6}\t").as_bytes());
+                    out.extend_from_slice(line);
+                }
+                ctx.io.out(out);
+            }
+            Ok(data) => ctx.io.out(data),
+            Err(k) => {
+                ctx.io.err(format!("cat: {raw}: {}\n", k.strerror()));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
+    let cmd = if head { "head" } else { "tail" };
+    // `head -5` is the old spelling of `head -n 5`.
+    let mut fixed = Vec::new();
+    for a in args {
+        match a.strip_prefix('-') {
+            Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => {
+                fixed.push("-n".to_string());
+                fixed.push(d.to_string());
+            }
+            _ => fixed.push(a.clone()),
+        }
+    }
+    let spec = Spec {
+        cmd: if head { "head" } else { "tail" },
+        flags: "qv",
+        valued: "nc",
+        longs: &[
+            ("lines", 'n'),
+            ("bytes", 'c'),
+            ("quiet", 'q'),
+            ("verbose", 'v'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, &fixed) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    // The last of -n and -c wins; +N (tail) counts from the start.
+    let last = o.values.iter().rev().find(|(k, _)| *k == 'n' || *k == 'c');
+    let (bytes_mode, count_raw) = match last {
+        Some(('c', v)) => (true, v.clone()),
+        Some((_, v)) => (false, v.clone()),
+        None => (false, "10".to_string()),
+    };
+    let from_start = !head && count_raw.starts_with('+');
+    let digits = count_raw.trim_start_matches(['+', '-']);
+    let Ok(n) = digits.parse::<usize>() else {
+        let what = if bytes_mode { "bytes" } else { "lines" };
+        ctx.io.err(format!(
+            "{cmd}: invalid number of {what}: {}\n",
+            q(&count_raw)
+        ));
+        return 1;
+    };
+    let operands = if o.operands.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        o.operands.clone()
+    };
+    let headers = (operands.len() > 1 && !o.has('q')) || o.has('v');
+    let mut status = 0;
+    let mut first = true;
+    for raw in &operands {
+        let data = match read_operand(ctx, raw) {
+            Ok(d) => d,
+            Err(ErrorKind::IsADirectory) => {
+                if headers {
+                    let sep = if first { "" } else { "\n" };
+                    ctx.io.out(format!("{sep}==> {raw} <==\n"));
+                    first = false;
+                }
+                ctx.io
+                    .err(format!("{cmd}: error reading {}: Is a directory\n", q(raw)));
+                status = 1;
+                continue;
+            }
+            Err(k) => {
+                ctx.io.err(format!(
+                    "{cmd}: cannot open {} for reading: {}\n",
+                    q(raw),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        };
+        if headers {
+            let sep = if first { "" } else { "\n" };
+            let name = if raw == "-" { "standard input" } else { raw };
+            ctx.io.out(format!("{sep}==> {name} <==\n"));
+        }
+        first = false;
+        let piece: &[u8] = if bytes_mode {
+            let len = data.len();
+            let range = if head {
+                0..n.min(len)
+            } else if from_start {
+                n.saturating_sub(1).min(len)..len
+            } else {
+                len.saturating_sub(n)..len
+            };
+            data.get(range).unwrap_or(&[])
+        } else {
+            let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
+            let len = lines.len();
+            let range = if head {
+                0..n.min(len)
+            } else if from_start {
+                n.saturating_sub(1).min(len)..len
+            } else {
+                len.saturating_sub(n)..len
+            };
+            let start: usize = lines
+                .get(..range.start)
+                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
+            let end: usize = lines
+                .get(..range.end)
+                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
+            data.get(start..end).unwrap_or(&[])
+        };
+        ctx.io.out(piece);
+    }
+    status
+}
+
+// ----- ls and stat ------------------------------------------------------------------------------
+
+/// 1 KiB blocks an entry occupies on a 4 KiB-block filesystem, for `ls -l`'s total (stat shows
+/// twice this in 512-byte blocks). Symlinks fit in the inode.
+fn kib_blocks(s: &Stat) -> u64 {
+    match s.file_type {
+        FileType::Dir => 4,
+        FileType::File => s.size.div_ceil(4096) * 4,
+        _ => 0,
+    }
+}
+
+/// One row of `ls -l`, before the columns are aligned.
+struct Row {
+    mode: String,
+    nlink: String,
+    user: String,
+    group: String,
+    size: String,
+    time: String,
+    name: String,
+}
+
+fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
+    let now = ctx.c.clock();
+    let rows: Vec<Row> = entries
+        .iter()
+        .map(|(name, s)| Row {
+            mode: fmt::mode_string(s.file_type, s.mode),
+            nlink: s.nlink.to_string(),
+            user: fmt::user(ctx.c, s.uid),
+            group: fmt::group(ctx.c, s.gid),
+            size: s.size.to_string(),
+            time: fmt::ls_time(s.mtime, now),
+            name: match &s.target {
+                Some(t) if s.file_type == FileType::Symlink => format!("{name} -> {t}"),
+                _ => name.clone(),
+            },
+        })
+        .collect();
+    let w = |f: fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let wn = w(|r| r.nlink.len());
+    let wu = w(|r| r.user.len());
+    let wg = w(|r| r.group.len());
+    let ws = w(|r| r.size.len());
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
+                r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
+            )
+        })
+        .collect()
+}
+
+fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "ls",
+        flags: "alR1dA",
+        valued: "",
+        longs: &[
+            ("all", 'a'),
+            ("almost-all", 'A'),
+            ("recursive", 'R'),
+            ("directory", 'd'),
+        ],
+        bad: 2,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let long = o.has('l');
+    let mut status = 0;
+    let operands = if o.operands.is_empty() {
+        vec![".".to_string()]
+    } else {
+        o.operands.clone()
+    };
+    let mut files: Vec<(String, Stat)> = Vec::new();
+    let mut dirs: Vec<(String, VPath)> = Vec::new();
+    // GNU ls sizes the columns of the file operands' rows over all operands, directories too.
+    let mut widths_too: Vec<(String, Stat)> = Vec::new();
+    for raw in &operands {
+        // Operands that are symlinks are followed, except with -l or -d where the link
+        // itself is shown (unless it names a directory with a trailing slash).
+        let follow = !(long || o.has('d'));
+        let got = stat_of(ctx, raw, follow).or_else(|k| {
+            // A dangling symlink is still listed as itself.
+            stat_of(ctx, raw, false).map_err(|_| k)
+        });
+        match got {
+            Ok((p, s)) if s.file_type == FileType::Dir && !o.has('d') => {
+                dirs.push((raw.clone(), p));
+                widths_too.push((raw.clone(), s));
+            }
+            Ok((_, s)) => files.push((raw.clone(), s)),
+            Err(k) => {
+                ctx.io
+                    .err(format!("ls: cannot access {}: {}\n", q(raw), k.strerror()));
+                status = 2;
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    dirs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut printed = false;
+    if !files.is_empty() {
+        if long {
+            let n = files.len();
+            files.extend(widths_too);
+            for r in long_rows(ctx, &files).into_iter().take(n) {
+                ctx.io.out(r);
+            }
+        } else {
+            for (n, _) in &files {
+                ctx.io.out(format!("{n}\n"));
+            }
+        }
+        printed = true;
+    }
+    let headers = operands.len() > 1 || o.has('R');
+    // A stack of directories still to list, the next one last (-R goes depth-first).
+    let mut todo: Vec<(String, VPath)> = dirs.into_iter().rev().collect();
+    while let Some((shown, dir)) = todo.pop() {
+        if printed {
+            ctx.io.out("\n");
+        }
+        printed = true;
+        if headers {
+            ctx.io.out(format!("{shown}:\n"));
+        }
+        let entries = match ctx.c.readdir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                ctx.io.err(format!(
+                    "ls: cannot open directory {}: {}\n",
+                    q(&shown),
+                    e.kind().strerror()
+                ));
+                status = 2;
+                continue;
+            }
+        };
+        let mut listed: Vec<(String, Stat)> = Vec::new();
+        if o.has('a') {
+            let parent = dir.parent().unwrap_or_else(VPath::root);
+            for (n, p) in [(".", &dir), ("..", &parent)] {
+                if let Ok(s) = ctx.c.stat(p) {
+                    listed.push((n.to_string(), s));
+                }
+            }
+        }
+        let mut subdirs = Vec::new();
+        for (name, _) in entries {
+            if name.starts_with('.') && !(o.has('a') || o.has('A')) {
+                continue;
+            }
+            let Ok(p) = dir.join(&name) else { continue };
+            let Ok(s) = ctx.c.stat(&p) else { continue };
+            if s.file_type == FileType::Dir {
+                subdirs.push((display_join(&shown, &name), p));
+            }
+            listed.push((name, s));
+        }
+        if long {
+            let total: u64 = listed.iter().map(|(_, s)| kib_blocks(s)).sum();
+            ctx.io.out(format!("total {total}\n"));
+            for r in long_rows(ctx, &listed) {
+                ctx.io.out(r);
+            }
+        } else {
+            for (n, _) in &listed {
+                ctx.io.out(format!("{n}\n"));
+            }
+        }
+        if o.has('R') {
+            todo.extend(subdirs.into_iter().rev());
+        }
+    }
+    status
+}
+
+fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "stat",
+        flags: "L",
+        valued: "",
+        longs: &[("dereference", 'L')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "stat", "missing operand");
+    }
+    let mut status = 0;
+    for raw in &o.operands {
+        let s = match stat_of(ctx, raw, o.has('L')) {
+            Ok((_, s)) => s,
+            Err(k) => {
+                ctx.io
+                    .err(format!("stat: cannot statx {}: {}\n", q(raw), k.strerror()));
+                status = 1;
+                continue;
+            }
+        };
+        let (kind, name) = match (&s.file_type, &s.target) {
+            (FileType::Symlink, Some(t)) => ("symbolic link", format!("{raw} -> {t}")),
+            (FileType::Dir, _) => ("directory", raw.clone()),
+            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.clone()),
+            _ => ("regular file", raw.clone()),
+        };
+        let time = fmt::stat_time(s.mtime);
+        let text = format!(
+            "  File: {name}\n  Size: {:<10}\tBlocks: {:<10} IO Block: 4096   {kind}\nDevice: 0,48\tInode: {:<10}  Links: {}\nAccess: ({:04o}/{})  Uid: ({:>5}/{:>8})   Gid: ({:>5}/{:>8})\nAccess: {time}\nModify: {time}\nChange: {time}\n Birth: -\n",
+            s.size,
+            kib_blocks(&s) * 2,
+            s.ino,
+            s.nlink,
+            s.mode & 0o7777,
+            fmt::mode_string(s.file_type, s.mode),
+            s.uid,
+            fmt::user(ctx.c, s.uid),
+            s.gid,
+            fmt::group(ctx.c, s.gid),
+        );
+        ctx.io.out(text);
+    }
+    status
+}
+
+// ----- creating and removing --------------------------------------------------------------------
+
+/// Parses a mode for `chmod` or `mkdir -m`: octal, or symbolic clauses applied to `old`.
+/// `None` when the mode is invalid.
+fn apply_mode(spec: &str, old: u32, is_dir: bool, umask: u32) -> Option<u32> {
+    if !spec.is_empty() && spec.chars().all(|c| c.is_digit(8)) {
+        let v = u32::from_str_radix(spec, 8).ok().filter(|v| *v <= 0o7777)?;
+        // A directory keeps its set-user-ID and set-group-ID bits unless five digits (00755)
+        // say otherwise.
+        if is_dir && spec.len() < 5 {
+            return Some(v | (old & 0o6000));
+        }
+        return Some(v);
+    }
+    let mut mode = old & 0o7777;
+    for clause in spec.split(',') {
+        let mut chars = clause.chars().peekable();
+        let mut who = 0u32;
+        while let Some(&c) = chars.peek() {
+            who |= match c {
+                'u' => 0o4700,
+                'g' => 0o2070,
+                'o' => 0o1007,
+                'a' => 0o7777,
+                _ => break,
+            };
+            chars.next();
+        }
+        let implicit = who == 0;
+        let mut saw_op = false;
+        while let Some(op) = chars.next() {
+            if !matches!(op, '+' | '-' | '=') {
+                return None;
+            }
+            saw_op = true;
+            let mut bits = 0u32;
+            while let Some(&c) = chars.peek() {
+                if matches!(c, '+' | '-' | '=') {
+                    break;
+                }
+                bits |= match c {
+                    'r' => 0o444,
+                    'w' => 0o222,
+                    'x' => 0o111,
+                    'X' if is_dir || mode & 0o111 != 0 => 0o111,
+                    'X' => 0,
+                    's' => 0o6000,
+                    't' => 0o1000,
+                    'u' | 'g' | 'o' => {
+                        let src = match c {
+                            'u' => (mode >> 6) & 7,
+                            'g' => (mode >> 3) & 7,
+                            _ => mode & 7,
+                        };
+                        src * 0o111
+                    }
+                    _ => return None,
+                };
+                chars.next();
+            }
+            // Without u, g, o or a, bits set in the umask are left alone.
+            let mask = if implicit { 0o7777 & !umask } else { who };
+            let affected = bits & mask;
+            mode = match op {
+                '+' => mode | affected,
+                '-' => mode & !affected,
+                _ => {
+                    // `=` clears what it names (all permission bits without u, g, o or a).
+                    let clear = if implicit { 0o777 } else { who };
+                    // ... except a directory's set-ID bits, which only `s` itself changes.
+                    let clear = if is_dir { clear & !0o6000 } else { clear };
+                    (mode & !clear) | affected
+                }
+            };
+        }
+        if !saw_op {
+            return None;
+        }
+    }
+    Some(mode)
+}
+
+fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "mkdir",
+        flags: "pv",
+        valued: "m",
+        longs: &[("parents", 'p'), ("mode", 'm'), ("verbose", 'v')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "mkdir", "missing operand");
+    }
+    let umask = *ctx.umask;
+    let mode = match o.value('m') {
+        Some(m) => match apply_mode(m, 0o777, true, 0) {
+            Some(v) => v,
+            None => {
+                ctx.io.err(format!("mkdir: invalid mode {}\n", q(m)));
+                return 1;
+            }
+        },
+        None => 0o777 & !umask,
+    };
+    let mut status = 0;
+    for raw in &o.operands {
+        let fail = |ctx: &mut Ctx<'_>, shown: &str, k: ErrorKind| {
+            ctx.io.err(format!(
+                "mkdir: cannot create directory {}: {}\n",
+                q(shown),
+                k.strerror()
+            ));
+            1
+        };
+        if o.has('p') {
+            // Each missing ancestor gets u+wx so that the rest can be created inside it.
+            let comps: Vec<&str> = raw.split('/').filter(|c| !c.is_empty()).collect();
+            let mut shown = if raw.starts_with('/') {
+                "/".to_string()
+            } else {
+                String::new()
+            };
+            for (i, comp) in comps.iter().enumerate() {
+                shown = if shown.is_empty() || shown.ends_with('/') {
+                    format!("{shown}{comp}")
+                } else {
+                    format!("{shown}/{comp}")
+                };
+                let last = i + 1 == comps.len();
+                let m = if last { mode } else { (0o777 & !umask) | 0o300 };
+                match stat_of(ctx, &shown, true) {
+                    Ok((_, s)) if s.file_type == FileType::Dir => continue,
+                    Ok(_) => {
+                        status = fail(
+                            ctx,
+                            &shown,
+                            if last {
+                                ErrorKind::AlreadyExists
+                            } else {
+                                ErrorKind::NotADirectory
+                            },
+                        );
+                        break;
+                    }
+                    Err(_) => {}
+                }
+                let made = resolve(ctx, &shown, false)
+                    .and_then(|p| ctx.c.mkdir(&p, m).map_err(|e| e.kind()));
+                if let Err(k) = made {
+                    status = fail(ctx, &shown, k);
+                    break;
+                }
+                if o.has('v') {
+                    ctx.io
+                        .out(format!("mkdir: created directory {}\n", q(&shown)));
+                }
+            }
+            continue;
+        }
+        let made =
+            resolve(ctx, raw, false).and_then(|p| ctx.c.mkdir(&p, mode).map_err(|e| e.kind()));
+        match made {
+            Ok(_) if o.has('v') => ctx.io.out(format!("mkdir: created directory {}\n", q(raw))),
+            Ok(_) => {}
+            Err(k) => status = fail(ctx, raw, k),
+        }
+    }
+    status
+}
+
+fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "rmdir",
+        flags: "pv",
+        valued: "",
+        longs: &[("parents", 'p'), ("verbose", 'v')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "rmdir", "missing operand");
+    }
+    let mut status = 0;
+    for raw in &o.operands {
+        let mut shown = raw.trim_end_matches('/').to_string();
+        if shown.is_empty() {
+            shown = raw.clone();
+        }
+        loop {
+            let r = if matches!(base(&shown), "." | "..") {
+                Err(ErrorKind::InvalidInput)
+            } else {
+                resolve(ctx, &shown, false).and_then(|p| ctx.c.rmdir(&p).map_err(|e| e.kind()))
+            };
+            if let Err(k) = r {
+                ctx.io.err(format!(
+                    "rmdir: failed to remove {}: {}\n",
+                    q(&shown),
+                    k.strerror()
+                ));
+                status = 1;
+                break;
+            }
+            if !o.has('p') {
+                break;
+            }
+            match shown.rfind('/') {
+                Some(i) if i > 0 => shown.truncate(i),
+                _ => break,
+            }
+            shown = shown.trim_end_matches('/').to_string();
+            if shown.is_empty() {
+                break;
+            }
+        }
+    }
+    status
+}
+
+/// Removes the tree at `path` depth-first, as `rm -r` does; `shown` names it in messages.
+fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
+    let mut status = 0;
+    let entries = ctx.c.readdir(path).unwrap_or_default();
+    for (name, _) in entries {
+        let Ok(child) = path.join(&name) else {
+            continue;
+        };
+        let child_shown = display_join(shown, &name);
+        let r = match ctx.c.stat(&child) {
+            Ok(s) if s.file_type == FileType::Dir => {
+                status |= remove_tree(ctx, &child, &child_shown);
+                continue;
+            }
+            _ => ctx.c.unlink(&child),
+        };
+        if let Err(e) = r {
+            ctx.io.err(format!(
+                "rm: cannot remove {}: {}\n",
+                q(&child_shown),
+                e.kind().strerror()
+            ));
+            status = 1;
+        }
+    }
+    if let Err(e) = ctx.c.rmdir(path) {
+        ctx.io.err(format!(
+            "rm: cannot remove {}: {}\n",
+            q(shown),
+            e.kind().strerror()
+        ));
+        status = 1;
+    }
+    status
+}
+
+fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "rm",
+        flags: "rRfidv",
+        valued: "",
+        longs: &[
+            ("recursive", 'r'),
+            ("force", 'f'),
+            ("dir", 'd'),
+            ("verbose", 'v'),
+            ("no-preserve-root", 'N'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let force = o.has('f');
+    let recursive = o.has('r') || o.has('R');
+    if o.operands.is_empty() {
+        return if force {
+            0
+        } else {
+            missing(ctx, "rm", "missing operand")
+        };
+    }
+    let mut status = 0;
+    for raw in &o.operands {
+        if recursive && matches!(base(raw), "." | "..") {
+            ctx.io.err(format!(
+                "rm: refusing to remove '.' or '..' directory: skipping {}\n",
+                q(raw)
+            ));
+            status = 1;
+            continue;
+        }
+        let got = stat_of(ctx, raw, false);
+        let (p, s) = match got {
+            Ok(v) => v,
+            Err(ErrorKind::NotFound) if force => continue,
+            Err(k) => {
+                ctx.io
+                    .err(format!("rm: cannot remove {}: {}\n", q(raw), k.strerror()));
+                status = 1;
+                continue;
+            }
+        };
+        if p.is_root() && recursive && !o.has('N') {
+            ctx.io
+                .err("rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n");
+            status = 1;
+            continue;
+        }
+        let r = if s.file_type == FileType::Dir {
+            if recursive {
+                status |= remove_tree(ctx, &p, raw);
+                continue;
+            } else if o.has('d') {
+                ctx.c.rmdir(&p)
+            } else {
+                ctx.io
+                    .err(format!("rm: cannot remove {}: Is a directory\n", q(raw)));
+                status = 1;
+                continue;
+            }
+        } else {
+            ctx.c.unlink(&p)
+        };
+        match r {
+            Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
+            Ok(_) => {}
+            Err(e) => {
+                ctx.io.err(format!(
+                    "rm: cannot remove {}: {}\n",
+                    q(raw),
+                    e.kind().strerror()
+                ));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "touch",
+        flags: "cam",
+        valued: "",
+        longs: &[("no-create", 'c')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "touch", "missing file operand");
+    }
+    let now = ctx.c.clock();
+    let mode = new_file_mode(ctx);
+    let mut status = 0;
+    for raw in &o.operands {
+        // An existing file only gets new times (utimensat, which copies it up); it is not
+        // opened for writing.
+        let r = resolve(ctx, raw, true).and_then(|p| {
+            if ctx.c.exists(&p) {
+                ctx.c.utimes(&p, now).map(|_| ()).map_err(|e| e.kind())
+            } else if o.has('c') {
+                Ok(())
+            } else {
+                let flags = OpenFlags {
+                    write: true,
+                    create: true,
+                    ..OpenFlags::default()
+                };
+                ctx.c
+                    .open(&p, flags, mode)
+                    .map(|_| ())
+                    .map_err(|e| e.kind())
+            }
+        });
+        if let Err(k) = r {
+            ctx.io.err(format!(
+                "touch: cannot touch {}: {}\n",
+                q(raw),
+                k.strerror()
+            ));
+            status = 1;
+        }
+    }
+    status
+}
+
+// ----- copying and moving -----------------------------------------------------------------------
+
+/// How `copy_tree` copies.
+#[derive(Clone, Copy)]
+struct CopyMode {
+    /// Keep mode, ownership and times (`-p`, `-a`, and `mv`'s fallback).
+    preserve: bool,
+    /// Follow symlinks in the source instead of copying them as links.
+    deref: bool,
+    /// Leave existing targets alone (`-n`).
+    no_clobber: bool,
+}
+
+/// Copies `src` to `dst` (which the caller has checked), recursively for directories.
+fn copy_tree(
+    ctx: &mut Ctx<'_>,
+    cmd: &str,
+    src: &VPath,
+    dst: &VPath,
+    shown_src: &str,
+    shown_dst: &str,
+    how: CopyMode,
+) -> i32 {
+    let st = match if how.deref {
+        ctx.c
+            .resolve(&VPath::root(), src.as_str(), true)
+            .and_then(|p| ctx.c.stat(&p))
+    } else {
+        ctx.c.stat(src)
+    } {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.io.err(format!(
+                "{cmd}: cannot stat {}: {}\n",
+                q(shown_src),
+                e.kind().strerror()
+            ));
+            return 1;
+        }
+    };
+    let existing = ctx.c.stat(dst).ok();
+    if how.no_clobber && existing.is_some() {
+        return 0;
+    }
+    let umask = *ctx.umask;
+    let fail = |ctx: &mut Ctx<'_>, what: String, k: ErrorKind| {
+        ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+        1
+    };
+    let mut status = 0;
+    let made = (st.mode & 0o777 & !umask) | 0o700;
+    match st.file_type {
+        FileType::Dir => {
+            match &existing {
+                Some(e) if e.file_type != FileType::Dir => {
+                    ctx.io.err(format!(
+                        "{cmd}: cannot overwrite non-directory {} with directory {}\n",
+                        q(shown_dst),
+                        q(shown_src)
+                    ));
+                    return 1;
+                }
+                Some(_) => {}
+                None => {
+                    if let Err(e) = ctx.c.mkdir(dst, made) {
+                        return fail(
+                            ctx,
+                            format!("cannot create directory {}", q(shown_dst)),
+                            e.kind(),
+                        );
+                    }
+                }
+            }
+            let entries = ctx.c.readdir(src).unwrap_or_default();
+            for (name, _) in entries {
+                let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
+                    continue;
+                };
+                status |= copy_tree(
+                    ctx,
+                    cmd,
+                    &s,
+                    &d,
+                    &display_join(shown_src, &name),
+                    &display_join(shown_dst, &name),
+                    CopyMode {
+                        deref: false,
+                        ..how
+                    },
+                );
+            }
+            // A new directory was made with u+rwx so that it could be filled; without -p it
+            // ends with the source's mode minus the umask (-p sets the mode below).
+            if existing.is_none() && !how.preserve && made != st.mode & 0o777 & !umask {
+                let _ = ctx.c.chmod(dst, st.mode & 0o777 & !umask);
+            }
+        }
+        FileType::Symlink => {
+            let target = st.target.clone().unwrap_or_default();
+            if existing.is_some() {
+                if let Err(e) = ctx.c.unlink(dst) {
+                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                }
+            }
+            if let Err(e) = ctx.c.symlink(&target, dst) {
+                return fail(
+                    ctx,
+                    format!("cannot create symbolic link {}", q(shown_dst)),
+                    e.kind(),
+                );
+            }
+        }
+        _ => {
+            let data = match ctx
+                .c
+                .resolve(&VPath::root(), src.as_str(), how.deref)
+                .and_then(|p| ctx.c.read(&p))
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    return fail(
+                        ctx,
+                        format!("cannot open {} for reading", q(shown_src)),
+                        e.kind(),
+                    )
+                }
+            };
+            if existing
+                .as_ref()
+                .is_some_and(|e| e.file_type == FileType::Dir)
+            {
+                ctx.io.err(format!(
+                    "{cmd}: cannot overwrite directory {} with non-directory\n",
+                    q(shown_dst)
+                ));
+                return 1;
+            }
+            // cp opens the target O_WRONLY|O_CREAT|O_TRUNC (through a symlink there) and
+            // writes the data.
+            let flags = OpenFlags {
+                write: true,
+                create: true,
+                excl: false,
+                truncate: true,
+            };
+            let target = ctx
+                .c
+                .resolve(&VPath::root(), dst.as_str(), true)
+                .unwrap_or_else(|_| dst.clone());
+            let r = ctx
+                .c
+                .open(&target, flags, st.mode & 0o777 & !umask)
+                .and_then(|_| ctx.c.append(&target, data.bytes()));
+            if let Err(e) = r {
+                return fail(
+                    ctx,
+                    format!("cannot create regular file {}", q(shown_dst)),
+                    e.kind(),
+                );
+            }
+        }
+    }
+    if how.preserve {
+        let _ = ctx.c.chown(dst, Some(st.uid), Some(st.gid));
+        if st.file_type != FileType::Symlink {
+            let _ = ctx.c.chmod(dst, st.mode);
+        }
+        let _ = ctx.c.utimes(dst, st.mtime);
+    }
+    status
+}
+
+/// The message for several sources and a last operand that is not a directory.
+fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
+    let k = match stat_of(ctx, dest, true) {
+        Err(k) => k,
+        Ok(_) => ErrorKind::NotADirectory,
+    };
+    ctx.io
+        .err(format!("{cmd}: target {}: {}\n", q(dest), k.strerror()));
+}
+
+/// The operands of `cp` and `mv` as (source as typed, target as typed, target path or why it
+/// cannot be one), or the status of a usage error.
+#[allow(clippy::type_complexity)]
+fn targets(
+    ctx: &mut Ctx<'_>,
+    cmd: &str,
+    operands: &[String],
+) -> Result<Vec<(String, String, Result<VPath, ErrorKind>)>, i32> {
+    let Some((dest, sources)) = operands.split_last() else {
+        return Err(missing(ctx, cmd, "missing file operand"));
+    };
+    if sources.is_empty() {
+        return Err(missing(
+            ctx,
+            cmd,
+            &format!("missing destination file operand after {}", q(dest)),
+        ));
+    }
+    let into_dir = is_dir(ctx, dest);
+    if sources.len() > 1 && !into_dir {
+        target_not_dir(ctx, cmd, dest);
+        return Err(1);
+    }
+    Ok(sources
+        .iter()
+        .map(|src| {
+            let shown = if into_dir {
+                display_join(dest, base(src))
+            } else {
+                dest.clone()
+            };
+            // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
+            let src_is_dir =
+                stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
+            let p = if !into_dir && dest.ends_with('/') && !src_is_dir {
+                Err(ErrorKind::NotADirectory)
+            } else {
+                resolve(ctx, &shown, false)
+            };
+            (src.clone(), shown, p)
+        })
+        .collect())
+}
+
+fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "cp",
+        flags: "rRpadPLfnv",
+        valued: "",
+        longs: &[
+            ("recursive", 'r'),
+            ("archive", 'a'),
+            ("force", 'f'),
+            ("no-clobber", 'n'),
+            ("no-dereference", 'P'),
+            ("dereference", 'L'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let recursive = o.has('r') || o.has('R') || o.has('a');
+    let how = CopyMode {
+        preserve: o.has('p') || o.has('a'),
+        // With -R (and without -L), cp copies symlinks as symlinks, even on the command line.
+        deref: o.has('L') || !(recursive || o.has('P') || o.has('d') || o.has('a')),
+        no_clobber: o.has('n'),
+    };
+    let list = match targets(ctx, "cp", &o.operands) {
+        Ok(l) => l,
+        Err(s) => return s,
+    };
+    let mut status = 0;
+    for (src, shown_dst, dst) in list {
+        let (sp, st) = match stat_of(ctx, &src, how.deref) {
+            Ok(v) => v,
+            Err(k) => {
+                ctx.io
+                    .err(format!("cp: cannot stat {}: {}\n", q(&src), k.strerror()));
+                status = 1;
+                continue;
+            }
+        };
+        if st.file_type == FileType::Dir && !recursive {
+            ctx.io.err(format!(
+                "cp: -r not specified; omitting directory {}\n",
+                q(&src)
+            ));
+            status = 1;
+            continue;
+        }
+        let dst = match dst {
+            Ok(d) => d,
+            Err(k) => {
+                let what = if st.file_type == FileType::Dir {
+                    "directory"
+                } else {
+                    "regular file"
+                };
+                ctx.io.err(format!(
+                    "cp: cannot create {what} {}: {}\n",
+                    q(&shown_dst),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        };
+        let dst_real = ctx
+            .c
+            .resolve(&VPath::root(), dst.as_str(), true)
+            .unwrap_or_else(|_| dst.clone());
+        if dst_real == sp && ctx.c.exists(&dst_real) {
+            ctx.io.err(format!(
+                "cp: {} and {} are the same file\n",
+                q(&src),
+                q(&shown_dst)
+            ));
+            status = 1;
+            continue;
+        }
+        if st.file_type == FileType::Dir && dst.starts_with(&sp) {
+            // GNU cp makes the target directory before it notices.
+            // GNU cp copies the other children first, then refuses the one it is creating.
+            if !ctx.c.exists(&dst) {
+                let _ = ctx.c.mkdir(&dst, st.mode & !*ctx.umask);
+            }
+            for (name, _) in ctx.c.readdir(&sp).unwrap_or_default() {
+                let (Ok(s), Ok(d)) = (sp.join(&name), dst.join(&name)) else {
+                    continue;
+                };
+                if dst.starts_with(&s) {
+                    continue;
+                }
+                let (ss, sd) = (display_join(&src, &name), display_join(&shown_dst, &name));
+                let _ = copy_tree(ctx, "cp", &s, &d, &ss, &sd, how);
+            }
+            ctx.io.err(format!(
+                "cp: cannot copy a directory, {}, into itself, {}\n",
+                q(&src),
+                q(&shown_dst)
+            ));
+            status = 1;
+            continue;
+        }
+        status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how);
+    }
+    status
+}
+
+fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "mv",
+        flags: "finv",
+        valued: "",
+        longs: &[("force", 'f'), ("no-clobber", 'n'), ("verbose", 'v')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let list = match targets(ctx, "mv", &o.operands) {
+        Ok(l) => l,
+        Err(s) => return s,
+    };
+    let mut status = 0;
+    for (src, shown_dst, dst) in list {
+        let (sp, st) = match stat_of(ctx, &src, false) {
+            Ok(v) => v,
+            Err(k) => {
+                ctx.io
+                    .err(format!("mv: cannot stat {}: {}\n", q(&src), k.strerror()));
+                status = 1;
+                continue;
+            }
+        };
+        let src_dir = st.file_type == FileType::Dir;
+        let dst = match dst {
+            Ok(d) => d,
+            Err(k) => {
+                ctx.io.err(format!(
+                    "mv: cannot move {} to {}: {}\n",
+                    q(&src),
+                    q(&shown_dst),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        };
+        if sp == dst {
+            ctx.io.err(format!(
+                "mv: {} and {} are the same file\n",
+                q(&src),
+                q(&shown_dst)
+            ));
+            status = 1;
+            continue;
+        }
+        if src_dir && dst.starts_with(&sp) {
+            ctx.io.err(format!(
+                "mv: cannot move {} to a subdirectory of itself, {}\n",
+                q(&src),
+                q(&shown_dst)
+            ));
+            status = 1;
+            continue;
+        }
+        let existing = ctx.c.stat(&dst).ok();
+        if let Some(e) = &existing {
+            if o.has('n') {
+                continue;
+            }
+            match (src_dir, e.file_type == FileType::Dir) {
+                (true, false) => {
+                    ctx.io.err(format!(
+                        "mv: cannot overwrite non-directory {} with directory {}\n",
+                        q(&shown_dst),
+                        q(&src)
+                    ));
+                    status = 1;
+                    continue;
+                }
+                (false, true) => {
+                    ctx.io.err(format!(
+                        "mv: cannot overwrite directory {} with non-directory\n",
+                        q(&shown_dst)
+                    ));
+                    status = 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match ctx.c.rename(&sp, &dst) {
+            Ok(_) => {
+                if o.has('v') {
+                    ctx.io
+                        .out(format!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::CrossDevice => {
+                // GNU mv: rename(2) said EXDEV, so copy the tree (keeping modes, owners, times
+                // and symlinks) and then remove the source.
+                ctx.c.record(
+                    EventKind::ExdevFallback,
+                    &sp,
+                    Some(&dst),
+                    format!(
+                        "exdev-fallback: renaming {sp} failed with EXDEV (overlayfs cannot rename a directory that lower layers have while redirect_dir=off), so mv copies it to {dst} and then removes {sp}, as GNU mv does"
+                    ),
+                );
+                if existing.is_some() {
+                    if let Err(e) = ctx.c.rmdir(&dst) {
+                        ctx.io.err(format!(
+                            "mv: cannot move {} to {}: {}\n",
+                            q(&src),
+                            q(&shown_dst),
+                            e.kind().strerror()
+                        ));
+                        status = 1;
+                        continue;
+                    }
+                }
+                let how = CopyMode {
+                    preserve: true,
+                    deref: false,
+                    no_clobber: false,
+                };
+                let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how);
+                if s != 0 {
+                    status = 1;
+                    continue;
+                }
+                status |= remove_tree(ctx, &sp, &src);
+            }
+            Err(e) => {
+                ctx.io.err(format!(
+                    "mv: cannot move {} to {}: {}\n",
+                    q(&src),
+                    q(&shown_dst),
+                    e.kind().strerror()
+                ));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+// ----- metadata ---------------------------------------------------------------------------------
+
+/// Visits `path` and, when `recursive`, everything under it (symlinks met on the way are not
+/// followed, as `chmod -R` and `chown -R` do).
+fn walk(ctx: &Ctx<'_>, path: &VPath, shown: &str, recursive: bool, out: &mut Vec<(VPath, String)>) {
+    out.push((path.clone(), shown.to_string()));
+    if !recursive {
+        return;
+    }
+    let Ok(entries) = ctx.c.readdir(path) else {
+        return;
+    };
+    for (name, ft) in entries {
+        let Ok(p) = path.join(&name) else { continue };
+        let s = display_join(shown, &name);
+        if ft == FileType::Dir {
+            walk(ctx, &p, &s, true, out);
+        } else if ft != FileType::Symlink {
+            out.push((p, s));
+        }
+    }
+}
+
+fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    // `chmod -w f`: a mode may look like an option, so pick it out first.
+    let mut rest = Vec::new();
+    let mut mode: Option<String> = None;
+    for a in args {
+        let looks_like_mode = a.len() > 1
+            && a.starts_with('-')
+            && a.chars()
+                .skip(1)
+                .all(|c| "rwxXstugo".contains(c) || c == ',' || c == '+' || c == '-' || c == '=');
+        if mode.is_none() && looks_like_mode {
+            mode = Some(a.clone());
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    let spec = Spec {
+        cmd: "chmod",
+        flags: "Rvcf",
+        valued: "",
+        longs: &[
+            ("recursive", 'R'),
+            ("verbose", 'v'),
+            ("changes", 'c'),
+            ("silent", 'f'),
+        ],
+        bad: 1,
+    };
+    let mut o = match getopt(ctx, &spec, &rest) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let mode = match mode {
+        Some(m) => m,
+        None => {
+            if o.operands.is_empty() {
+                return missing(ctx, "chmod", "missing operand");
+            }
+            o.operands.remove(0)
+        }
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "chmod", &format!("missing operand after {}", q(&mode)));
+    }
+    if apply_mode(&mode, 0, false, 0).is_none() {
+        ctx.io.err(format!("chmod: invalid mode: {}\n", q(&mode)));
+        try_help(ctx, "chmod");
+        return 1;
+    }
+    let umask = *ctx.umask;
+    let mut status = 0;
+    for raw in &o.operands {
+        let p = match stat_of(ctx, raw, true) {
+            Ok((p, _)) => p,
+            Err(k) => {
+                ctx.io.err(format!(
+                    "chmod: cannot access {}: {}\n",
+                    q(raw),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        };
+        let mut list = Vec::new();
+        walk(ctx, &p, raw, o.has('R'), &mut list);
+        for (path, shown) in list {
+            let Ok(s) = ctx.c.stat(&path) else { continue };
+            let new =
+                apply_mode(&mode, s.mode, s.file_type == FileType::Dir, umask).unwrap_or(s.mode);
+            if let Err(e) = ctx.c.chmod(&path, new) {
+                ctx.io.err(format!(
+                    "chmod: changing permissions of {}: {}\n",
+                    q(&shown),
+                    e.kind().strerror()
+                ));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "chown",
+        flags: "Rvchf",
+        valued: "",
+        longs: &[
+            ("recursive", 'R'),
+            ("verbose", 'v'),
+            ("no-dereference", 'h'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let Some((owner, files)) = o.operands.split_first() else {
+        return missing(ctx, "chown", "missing operand");
+    };
+    if files.is_empty() {
+        return missing(ctx, "chown", &format!("missing operand after {}", q(owner)));
+    }
+    let (u, g) = match owner.split_once(':').or_else(|| owner.split_once('.')) {
+        Some((u, g)) => (u, Some(g)),
+        None => (owner.as_str(), None),
+    };
+    let id = |c: &Container, file: &str, name: &str| -> Option<u32> {
+        name.parse::<u32>()
+            .ok()
+            .or_else(|| fmt::id_of(c, file, name))
+    };
+    let uid = if u.is_empty() {
+        None
+    } else {
+        match id(ctx.c, "/etc/passwd", u) {
+            Some(v) => Some(v),
+            None => {
+                ctx.io.err(format!("chown: invalid user: {}\n", q(owner)));
+                return 1;
+            }
+        }
+    };
+    let gid = match g {
+        None | Some("") => None,
+        Some(g) => match id(ctx.c, "/etc/group", g) {
+            Some(v) => Some(v),
+            None => {
+                ctx.io.err(format!("chown: invalid group: {}\n", q(owner)));
+                return 1;
+            }
+        },
+    };
+    let mut status = 0;
+    for raw in files {
+        let p = match stat_of(ctx, raw, !o.has('h')) {
+            Ok((p, _)) => p,
+            Err(k) => {
+                ctx.io.err(format!(
+                    "chown: cannot access {}: {}\n",
+                    q(raw),
+                    k.strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        };
+        let mut list = Vec::new();
+        walk(ctx, &p, raw, o.has('R'), &mut list);
+        for (path, shown) in list {
+            if let Err(e) = ctx.c.chown(&path, uid, gid) {
+                ctx.io.err(format!(
+                    "chown: changing ownership of {}: {}\n",
+                    q(&shown),
+                    e.kind().strerror()
+                ));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "ln",
+        flags: "sfnTv",
+        valued: "",
+        longs: &[
+            ("symbolic", 's'),
+            ("force", 'f'),
+            ("no-dereference", 'n'),
+            ("verbose", 'v'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let symbolic = o.has('s');
+    let (sources, dest): (Vec<String>, String) = match o.operands.as_slice() {
+        [] => return missing(ctx, "ln", "missing file operand"),
+        [one] => (vec![one.clone()], ".".to_string()),
+        [rest @ .., last] => (rest.to_vec(), last.clone()),
+    };
+    let into_dir = !o.has('T') && {
+        if o.has('n') {
+            stat_of(ctx, &dest, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
+        } else {
+            is_dir(ctx, &dest)
+        }
+    };
+    if sources.len() > 1 && !into_dir {
+        target_not_dir(ctx, "ln", &dest);
+        return 1;
+    }
+    let mut status = 0;
+    for src in &sources {
+        let shown = if into_dir {
+            display_join(&dest, base(src))
+        } else {
+            dest.clone()
+        };
+        let kind = if symbolic { "symbolic" } else { "hard" };
+        let fail = |ctx: &mut Ctx<'_>, k: ErrorKind| {
+            let tail = if symbolic || k == ErrorKind::AlreadyExists {
+                String::new()
+            } else {
+                format!(" => {}", q(src))
+            };
+            ctx.io.err(format!(
+                "ln: failed to create {kind} link {}{tail}: {}\n",
+                q(&shown),
+                k.strerror()
+            ));
+            1
+        };
+        let src_path = if symbolic {
+            None
+        } else {
+            match stat_of(ctx, src, false) {
+                Ok((_, s)) if s.file_type == FileType::Dir => {
+                    ctx.io
+                        .err(format!("ln: {src}: hard link not allowed for directory\n"));
+                    status = 1;
+                    continue;
+                }
+                Ok((p, _)) => Some(p),
+                Err(k) => {
+                    ctx.io.err(format!(
+                        "ln: failed to access {}: {}\n",
+                        q(src),
+                        k.strerror()
+                    ));
+                    status = 1;
+                    continue;
+                }
+            }
+        };
+        let dst = match resolve(ctx, &shown, false) {
+            Ok(p) => p,
+            Err(k) => {
+                status = fail(ctx, k);
+                continue;
+            }
+        };
+        if let Ok(existing) = ctx.c.stat(&dst) {
+            if !o.has('f') {
+                status = fail(ctx, ErrorKind::AlreadyExists);
+                continue;
+            }
+            if existing.file_type == FileType::Dir {
+                ctx.io
+                    .err(format!("ln: {}: cannot overwrite directory\n", q(&shown)));
+                status = 1;
+                continue;
+            }
+            if src_path.as_ref() == Some(&dst) {
+                ctx.io.err(format!(
+                    "ln: {} and {} are the same file\n",
+                    q(src),
+                    q(&shown)
+                ));
+                status = 1;
+                continue;
+            }
+            if let Err(e) = ctx.c.unlink(&dst) {
+                ctx.io.err(format!(
+                    "ln: cannot remove {}: {}\n",
+                    q(&shown),
+                    e.kind().strerror()
+                ));
+                status = 1;
+                continue;
+            }
+        }
+        let r = match &src_path {
+            Some(sp) => ctx.c.link(sp, &dst),
+            None => ctx.c.symlink(src, &dst),
+        };
+        if let Err(e) = r {
+            status = fail(ctx, e.kind());
+        }
+    }
+    status
+}
+
+/// Parses `truncate -s`: digits with an optional K, M, G, T suffix (powers of 1024, or of 1000
+/// with a trailing B), and an optional `+` or `-` that makes the size relative.
+fn parse_size(s: &str) -> Option<(char, u64)> {
+    let (rel, rest) = match s.chars().next()? {
+        c @ ('+' | '-') => (c, s.get(1..)?),
+        _ => ('=', s),
+    };
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let suffix = rest.get(digits.len()..)?;
+    let n: u64 = digits.parse().ok()?;
+    let mult: u64 = match suffix {
+        "" => 1,
+        "K" | "KiB" => 1 << 10,
+        "M" | "MiB" => 1 << 20,
+        "G" | "GiB" => 1 << 30,
+        "T" | "TiB" => 1 << 40,
+        "KB" => 1000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => return None,
+    };
+    Some((rel, n.checked_mul(mult)?))
+}
+
+fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "truncate",
+        flags: "c",
+        valued: "s",
+        longs: &[("size", 's'), ("no-create", 'c')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let Some(size) = o.value('s') else {
+        return missing(
+            ctx,
+            "truncate",
+            "you must specify either '--size' or '--reference'",
+        );
+    };
+    let Some((rel, n)) = parse_size(size) else {
+        ctx.io
+            .err(format!("truncate: Invalid number: {}\n", q(size)));
+        return 1;
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "truncate", "missing file operand");
+    }
+    let mode = new_file_mode(ctx);
+    let mut status = 0;
+    for raw in &o.operands {
+        let r = resolve(ctx, raw, true).and_then(|p| {
+            let old = match ctx.c.stat(&p) {
+                Ok(s) if s.file_type == FileType::Dir => return Err(ErrorKind::IsADirectory),
+                Ok(s) => s.size,
+                Err(_) if o.has('c') => return Ok(()),
+                Err(_) => {
+                    let flags = OpenFlags {
+                        write: true,
+                        create: true,
+                        ..OpenFlags::default()
+                    };
+                    ctx.c.open(&p, flags, mode).map_err(|e| e.kind())?;
+                    0
+                }
+            };
+            let len = match rel {
+                '+' => old.saturating_add(n),
+                '-' => old.saturating_sub(n),
+                _ => n,
+            };
+            ctx.c.truncate(&p, len).map(|_| ()).map_err(|e| e.kind())
+        });
+        if let Err(k) = r {
+            ctx.io.err(format!(
+                "truncate: cannot open {} for writing: {}\n",
+                q(raw),
+                k.strerror()
+            ));
+            status = 1;
+        }
+    }
+    status
+}
+
+// ----- the working directory and small builtins -------------------------------------------------
+
+fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let dir = match args {
+        [] => "/root".to_string(),
+        [one] => one.clone(),
+        _ => {
+            ctx.io
+                .err(format!("{}cd: too many arguments\n", ctx.prefix));
+            return 1;
+        }
+    };
+    match stat_of(ctx, &dir, true) {
+        Ok((p, s)) if s.file_type == FileType::Dir => {
+            *ctx.cwd = p;
+            0
+        }
+        Ok(_) => {
+            ctx.io
+                .err(format!("{}cd: {dir}: Not a directory\n", ctx.prefix));
+            1
+        }
+        Err(k) => {
+            ctx.io
+                .err(format!("{}cd: {dir}: {}\n", ctx.prefix, k.strerror()));
+            1
+        }
+    }
+}
+
+fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "readlink",
+        flags: "fn",
+        valued: "",
+        longs: &[("canonicalize", 'f')],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    if o.operands.is_empty() {
+        return missing(ctx, "readlink", "missing operand");
+    }
+    let mut status = 0;
+    for raw in &o.operands {
+        let r = if o.has('f') {
+            resolve(ctx, raw, true).map(|p| p.to_string())
+        } else {
+            resolve(ctx, raw, false).and_then(|p| ctx.c.readlink(&p).map_err(|e| e.kind()))
+        };
+        match r {
+            Ok(t) => ctx.io.out(format!("{t}\n")),
+            Err(_) => status = 1,
+        }
+    }
+    status
+}
+
+fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    match args.first() {
+        None => {
+            let m = *ctx.umask;
+            ctx.io.out(format!("{m:04o}\n"));
+            0
+        }
+        Some(a) => match u32::from_str_radix(a, 8) {
+            Ok(v) if v <= 0o777 => {
+                *ctx.umask = v;
+                0
+            }
+            _ => {
+                ctx.io.err(format!(
+                    "{}umask: {a}: octal number out of range\n",
+                    ctx.prefix
+                ));
+                1
+            }
+        },
+    }
+}
+
+/// `exit [N]`: ends the line or script with status N (the last status without one).
+fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    match args {
+        [] => {
+            *ctx.exit = true;
+            -1
+        }
+        [n] => {
+            *ctx.exit = true;
+            match n.trim().parse::<i64>() {
+                Ok(v) => v.rem_euclid(256) as i32,
+                Err(_) => {
+                    ctx.io.err(format!(
+                        "{}exit: {n}: numeric argument required\n",
+                        ctx.prefix
+                    ));
+                    2
+                }
+            }
+        }
+        _ => {
+            ctx.io
+                .err(format!("{}exit: too many arguments\n", ctx.prefix));
+            1
+        }
+    }
+}
+
+/// `test` and `[`: file tests, string and integer comparisons, and `!`.
+fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
+    let name = if bracket { "[" } else { "test" };
+    let args = if bracket {
+        match args.split_last() {
+            Some((last, rest)) if last == "]" => rest,
+            _ => {
+                ctx.io.err(format!("{}[: missing `]'\n", ctx.prefix));
+                return 2;
+            }
+        }
+    } else {
+        args
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match eval_test(ctx, &args) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(msg) => {
+            ctx.io.err(format!("{}{name}: {msg}\n", ctx.prefix));
+            2
+        }
+    }
+}
+
+fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
+    let int = |s: &str| -> Result<i64, String> {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{s}: integer expression expected"))
+    };
+    match args {
+        [] => Ok(false),
+        [s] => Ok(!s.is_empty()),
+        ["!", rest @ ..] if rest.len() <= 3 => eval_test(ctx, rest).map(|b| !b),
+        [op, arg] => {
+            let follow = !matches!(*op, "-h" | "-L");
+            let st = stat_of(ctx, arg, follow).ok().map(|(_, s)| s);
+            Ok(match *op {
+                "-e" | "-a" | "-r" | "-w" => st.is_some(),
+                "-f" => st.is_some_and(|s| s.file_type == FileType::File),
+                "-d" => st.is_some_and(|s| s.file_type == FileType::Dir),
+                "-h" | "-L" => st.is_some_and(|s| s.file_type == FileType::Symlink),
+                "-s" => st.is_some_and(|s| s.size > 0 && s.file_type == FileType::File),
+                "-x" => st.is_some_and(|s| s.file_type == FileType::Dir || s.mode & 0o111 != 0),
+                "-z" => arg.is_empty(),
+                "-n" => !arg.is_empty(),
+                _ => return Err(format!("{op}: unary operator expected")),
+            })
+        }
+        [a, op, b] => Ok(match *op {
+            "=" | "==" => a == b,
+            "!=" => a != b,
+            "<" => a < b,
+            ">" => a > b,
+            "-eq" => int(a)? == int(b)?,
+            "-ne" => int(a)? != int(b)?,
+            "-lt" => int(a)? < int(b)?,
+            "-le" => int(a)? <= int(b)?,
+            "-gt" => int(a)? > int(b)?,
+            "-ge" => int(a)? >= int(b)?,
+            "-a" => !a.is_empty() && !b.is_empty(),
+            "-o" => !a.is_empty() || !b.is_empty(),
+            _ => return Err(format!("{op}: binary operator expected")),
+        }),
+        _ => Err("too many arguments".to_string()),
+    }
+}
+
+/// `wc`: lines, words and bytes, in columns as wide as GNU wc makes them.
+fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let spec = Spec {
+        cmd: "wc",
+        flags: "lwcm",
+        valued: "",
+        longs: &[
+            ("lines", 'l'),
+            ("words", 'w'),
+            ("bytes", 'c'),
+            ("chars", 'm'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, &spec, args) {
+        Ok(o) => o,
+        Err(s) => return s,
+    };
+    let mut which = [o.has('l'), o.has('w'), o.has('c') || o.has('m')];
+    if !which.iter().any(|&b| b) {
+        which = [true, true, true];
+    }
+    let from_stdin = o.operands.is_empty();
+    let operands = if from_stdin {
+        vec!["-".to_string()]
+    } else {
+        o.operands.clone()
+    };
+    let mut status = 0;
+    let mut rows: Vec<([u64; 3], String)> = Vec::new();
+    for raw in &operands {
+        match read_operand(ctx, raw) {
+            Ok(d) => {
+                let lines = d.iter().filter(|&&b| b == b'\n').count() as u64;
+                let words = d
+                    .split(|b| b.is_ascii_whitespace())
+                    .filter(|w| !w.is_empty())
+                    .count() as u64;
+                let name = if from_stdin {
+                    String::new()
+                } else {
+                    raw.clone()
+                };
+                rows.push(([lines, words, d.len() as u64], name));
+            }
+            Err(k) => {
+                ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                status = 1;
+            }
+        }
+    }
+    if rows.len() > 1 {
+        let mut total = [0u64; 3];
+        for (c, _) in &rows {
+            for (t, v) in total.iter_mut().zip(c) {
+                *t += v;
+            }
+        }
+        rows.push((total, "total".to_string()));
+    }
+    // One count of one file needs no padding; otherwise the columns are as wide as the total
+    // size of the files (at least 7 when reading a pipe, whose size is unknown).
+    let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
+    let width = if single {
+        1
+    } else if from_stdin || operands.iter().any(|o| o == "-") {
+        7
+    } else {
+        let total: u64 = rows
+            .iter()
+            .filter(|(_, n)| n != "total")
+            .map(|(c, _)| c[2])
+            .sum();
+        total.to_string().len()
+    };
+    for (counts, name) in rows {
+        let cols: Vec<String> = counts
+            .iter()
+            .zip(which)
+            .filter(|(_, on)| *on)
+            .map(|(v, _)| format!("{v:>width$}"))
+            .collect();
+        let mut line = cols.join(" ");
+        if !name.is_empty() {
+            line.push(' ');
+            line.push_str(&name);
+        }
+        line.push('\n');
+        ctx.io.out(line);
+    }
+    status
+}

@@ -1,0 +1,164 @@
+//! Size accounting and the `docker diff` listing.
+
+mod fixture;
+
+use expect_test::{expect, Expect};
+use fixture::{container, p};
+use layerlab::{Container, Options};
+
+fn check_diff(c: &Container, expect: Expect) {
+    let text: String = c
+        .diff()
+        .iter()
+        .map(|ch| format!("{} {}\n", ch.kind, ch.path))
+        .collect();
+    expect.assert_eq(&text);
+}
+
+#[test]
+fn deleting_a_file_does_not_shrink_the_image() {
+    let big = format!("big={}", "x".repeat(1000));
+    let mut c = container(&[&[&big, "small=1"]], Options::default());
+    c.unlink(&p("big")).unwrap();
+    let u = c.usage();
+    assert_eq!(u.layers[0].bytes, 1001);
+    assert_eq!(u.layers[0].hidden_bytes, 1000);
+    assert_eq!(u.layers[1].bytes, 0);
+    assert_eq!((u.total_bytes, u.wasted_bytes), (1001, 1000));
+}
+
+#[test]
+fn wasted_bytes_count_every_copy_but_the_visible_one() {
+    let mut c = container(&[&["f=aaaa"], &["f=bbbb"], &["f=cccc"]], Options::default());
+    let u = c.usage();
+    assert_eq!((u.total_bytes, u.wasted_bytes), (12, 8));
+    // A copy-up adds a fourth copy and hides the third.
+    c.append(&p("f"), b"!").unwrap();
+    let u = c.usage();
+    assert_eq!((u.total_bytes, u.wasted_bytes), (17, 12));
+    assert_eq!(u.layers[3].bytes, 5);
+}
+
+#[test]
+fn hard_links_count_once_and_an_opaque_directory_hides_its_lower_bytes() {
+    let c = container(
+        &[&["a=12345", "b == a", "d/", "d/x=123"], &["d/!"]],
+        Options::default(),
+    );
+    let u = c.usage();
+    assert_eq!(u.layers[0].bytes, 8);
+    assert_eq!(u.layers[0].hidden_bytes, 3);
+}
+
+#[test]
+fn docker_diff_lists_added_changed_and_deleted_with_changed_parents() {
+    let mut c = container(
+        &[&[
+            "etc/",
+            "etc/passwd=root",
+            "var/",
+            "var/log/",
+            "var/log/x=1",
+            "tmp/",
+            "old/",
+            "old/y=1",
+        ]],
+        Options::default(),
+    );
+    c.append(&p("etc/passwd"), b"\nuser").unwrap();
+    c.write_file(&p("tmp/new"), b"n", false).unwrap();
+    c.unlink(&p("var/log/x")).unwrap();
+    c.mkdir(&p("fresh"), 0o755).unwrap();
+    c.write_file(&p("fresh/f"), b"f", false).unwrap();
+    c.unlink(&p("old/y")).unwrap();
+    c.rmdir(&p("old")).unwrap();
+    check_diff(
+        &c,
+        expect![[r#"
+            C /etc/passwd
+            A /fresh
+            A /fresh/f
+            D /old
+            C /tmp
+            A /tmp/new
+            C /var/log
+            D /var/log/x
+        "#]],
+    );
+}
+
+#[test]
+fn docker_diff_of_a_replaced_directory_deletes_its_old_children() {
+    let mut c = container(&[&["d/", "d/x=1", "d/y=2"]], Options::default());
+    c.unlink(&p("d/x")).unwrap();
+    c.unlink(&p("d/y")).unwrap();
+    c.rmdir(&p("d")).unwrap();
+    c.mkdir(&p("d"), 0o755).unwrap();
+    c.write_file(&p("d/y"), b"new", false).unwrap();
+    check_diff(
+        &c,
+        expect![[r#"
+            C /d
+            D /d/x
+            C /d/y
+        "#]],
+    );
+}
+
+fn check_explain(c: &Container, path: &str, expect: Expect) {
+    let e = c.explain(&p(path));
+    let mut text = format!("winner {:?}\n", e.winner);
+    for cell in e.cells {
+        text.push_str(&format!(
+            "{} {:?} {:?}: {}\n",
+            cell.layer, cell.state, cell.role, cell.reason
+        ));
+    }
+    expect.assert_eq(&text);
+}
+
+#[test]
+fn explain_names_the_winner_and_what_it_masks() {
+    let mut c = container(
+        &[&["d/", "d/f=1"], &["d/", "d/f=22"], &["d/!"]],
+        Options::default(),
+    );
+    check_explain(
+        &c,
+        "d/f",
+        expect![[r#"
+            winner None
+            3 None Absent: the container layer has nothing at /d/f
+            2 None Absent: layer 2 has nothing at /d/f
+            1 File Masked: hidden by the opaque directory /d in layer 2
+            0 File Masked: hidden by the opaque directory /d in layer 2
+        "#]],
+    );
+    c.write_file(&p("d/f"), b"333", false).unwrap();
+    check_explain(
+        &c,
+        "d",
+        expect![[r#"
+            winner Some(3)
+            3 Dir Wins: the container layer is the topmost layer with /d
+            2 Opaque Merged: its children merge into the directory of the container layer, which wins
+            1 Dir Masked: hidden by the opaque directory /d in layer 2
+            0 Dir Masked: hidden by the opaque directory /d in layer 2
+        "#]],
+    );
+}
+
+#[test]
+fn explain_shows_a_whiteout_deleting_lower_entries() {
+    let mut c = container(&[&["etc/", "etc/hosts=h"]], Options::default());
+    c.unlink(&p("etc/hosts")).unwrap();
+    check_explain(
+        &c,
+        "etc/hosts",
+        expect![[r#"
+            winner None
+            1 Whiteout Deletes: the whiteout in the container layer deletes /etc/hosts from the layers below
+            0 File Masked: hidden by the whiteout in the container layer
+        "#]],
+    );
+}

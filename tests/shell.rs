@@ -1,0 +1,1234 @@
+//! The shell, scenario by scenario: a script runs in a container on a small two-layer image,
+//! and the test shows what it printed, its status, the events and the container layer after it.
+//! Messages and statuses were checked against bash 5.2 and GNU coreutils 9.1 with `LC_ALL=C`.
+
+use expect_test::{expect, Expect};
+use layerlab::{Container, Image, Node, Options, Shell, VPath};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// 2023-11-14 22:13:20 UTC: when the image layers were built.
+const BUILT: i64 = 1_700_000_000;
+/// One day later: the container's clock.
+const NOW: i64 = BUILT + 86_400;
+
+fn p(s: &str) -> VPath {
+    VPath::parse(s).unwrap()
+}
+
+/// Layer 0: /etc (hosts, passwd, group), /app (main.py, a link to it, lib/ with two files),
+/// /root and /tmp. Layer 1: /app/config.json and /etc/motd, so /app and /etc are merged.
+fn image() -> Arc<Image> {
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.set_clock(BUILT);
+    for d in ["/etc", "/app", "/app/lib", "/root", "/tmp"] {
+        c.mkdir(&p(d), 0o755).unwrap();
+    }
+    c.chmod(&p("/root"), 0o700).unwrap();
+    c.chmod(&p("/tmp"), 0o1777).unwrap();
+    let files: [(&str, &[u8]); 6] = [
+        ("/etc/hosts", b"127.0.0.1 localhost\n"),
+        (
+            "/etc/passwd",
+            b"root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n",
+        ),
+        ("/etc/group", b"root:x:0:\nwww-data:x:33:\n"),
+        ("/app/main.py", b"print('hi')\n"),
+        ("/app/lib/util.py", b"def f():\n    return 1\n"),
+        ("/app/lib/data.bin", &[7u8; 1024]),
+    ];
+    for (f, data) in files {
+        c.write_file(&p(f), data, false).unwrap();
+    }
+    c.symlink("main.py", &p("/app/link")).unwrap();
+    let layer0 = Arc::new(c.upper().clone());
+    let mut c = Container::new(
+        Arc::new(Image::new(vec![layer0.clone()]).unwrap()),
+        Options::default(),
+    );
+    c.set_clock(BUILT);
+    c.write_file(&p("/app/config.json"), b"{}\n", false)
+        .unwrap();
+    c.write_file(&p("/etc/motd"), b"welcome\n", false).unwrap();
+    let layer1 = Arc::new(c.upper().clone());
+    Arc::new(Image::new(vec![layer0, layer1]).unwrap())
+}
+
+fn shell() -> Shell {
+    let mut c = Container::new(image(), Options::default());
+    c.set_clock(NOW);
+    Shell::new(c)
+}
+
+/// Runs `script` as `bash script` would and renders everything it did.
+fn render(sh: &mut Shell, script: &str) -> String {
+    let out = sh.run_script(script);
+    let mut s = String::new();
+    writeln!(s, "status {}", out.status).unwrap();
+    if !out.stdout.is_empty() {
+        writeln!(
+            s,
+            "stdout:\n{}",
+            String::from_utf8_lossy(&out.stdout).trim_end()
+        )
+        .unwrap();
+    }
+    if !out.stderr.is_empty() {
+        writeln!(
+            s,
+            "stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        )
+        .unwrap();
+    }
+    if !out.events.is_empty() {
+        writeln!(s, "events:").unwrap();
+        for e in &out.events {
+            let to =
+                e.to.as_deref()
+                    .map(|t| format!(" -> {t}"))
+                    .unwrap_or_default();
+            let kind = serde_json::to_value(e.kind).unwrap();
+            writeln!(s, "  {} {}{to}", kind.as_str().unwrap(), e.path).unwrap();
+        }
+    }
+    let upper = sh.container().upper();
+    let walk = upper.walk();
+    if !walk.is_empty() {
+        writeln!(s, "container layer:").unwrap();
+    }
+    for (path, node) in walk {
+        let line = match node {
+            Node::Dir(d) => format!(
+                "dir {:04o}{}",
+                d.meta.mode,
+                if d.opaque { " opaque" } else { "" }
+            ),
+            Node::File(_) => {
+                let i = upper.inode(node).unwrap();
+                let data = if i.data.len() <= 64 {
+                    format!("{:?}", String::from_utf8_lossy(i.data.bytes()))
+                } else {
+                    format!("({} bytes)", i.data.len())
+                };
+                format!(
+                    "file {:04o} {}:{} {data}",
+                    i.meta.mode, i.meta.uid, i.meta.gid
+                )
+            }
+            Node::Symlink(l) => format!("symlink -> {}", l.target),
+            Node::Whiteout => "whiteout".to_string(),
+        };
+        writeln!(s, "  {path} {line}").unwrap();
+    }
+    s
+}
+
+fn check(script: &str, expect: Expect) {
+    expect.assert_eq(&render(&mut shell(), script));
+}
+
+#[test]
+fn echo_and_printf_follow_bash() {
+    check(
+        r#"echo a  "b  c" 'd'\ e; echo -n x; echo -e 'y\tz'; echo -ne 'q\n'; echo -x
+printf '%s=%d\n' a 1 b 2 c; printf '[%5s|%-3s|%03d]\n' ab c 7; printf '%d\n' 3x"#,
+        expect![[r#"
+            status 1
+            stdout:
+            a b  c d e
+            xy	z
+            q
+            -x
+            a=1
+            b=2
+            c=0
+            [   ab|c  |007]
+            3
+            stderr:
+            bash: line 2: printf: 3x: invalid number
+        "#]],
+    );
+}
+
+#[test]
+fn reading_a_lower_file_never_copies_it_up() {
+    check(
+        "cat /etc/hosts /app/link < /etc/motd; cat; head -n 1 /etc/passwd; tail -1 /etc/passwd",
+        expect![[r#"
+            status 0
+            stdout:
+            127.0.0.1 localhost
+            print('hi')
+            root:x:0:0:root:/root:/bin/bash
+            www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
+        "#]],
+    );
+}
+
+#[test]
+fn cat_of_a_missing_file_or_a_directory_reports_like_coreutils() {
+    check(
+        "cat /nope; cat /etc; echo $?",
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cat: /nope: No such file or directory
+            cat: /etc: Is a directory
+        "#]],
+    );
+}
+
+#[test]
+fn redirect_truncates_before_the_command_runs_and_copies_the_file_up() {
+    check(
+        "cat /missing > /etc/hosts; echo $?",
+        expect![[r#"
+        status 0
+        stdout:
+        1
+        stderr:
+        cat: /missing: No such file or directory
+        events:
+          copy-up /etc
+          copy-up /etc/hosts
+          truncate /etc/hosts
+        container layer:
+          /etc dir 0755
+          /etc/hosts file 0644 0:0 ""
+    "#]],
+    );
+}
+
+#[test]
+fn append_redirect_copies_up_then_writes() {
+    check(
+        "echo '10.0.0.1 db' >> /etc/hosts; cat /etc/hosts",
+        expect![[r#"
+            status 0
+            stdout:
+            127.0.0.1 localhost
+            10.0.0.1 db
+            events:
+              copy-up /etc
+              copy-up /etc/hosts
+              write /etc/hosts
+            container layer:
+              /etc dir 0755
+              /etc/hosts file 0644 0:0 "127.0.0.1 localhost\n10.0.0.1 db\n"
+        "#]],
+    );
+}
+
+#[test]
+fn redirections_apply_in_order() {
+    check(
+        "cd /tmp; cat nope > both 2>&1; cat nope 2>&1 > out; ls nope 2> err; echo x >&2 2>/dev/null; cat out err; cat < both",
+        expect![[r#"
+            status 0
+            stdout:
+            cat: nope: No such file or directory
+            ls: cannot access 'nope': No such file or directory
+            cat: nope: No such file or directory
+            stderr:
+            x
+            events:
+              copy-up /tmp
+              create /tmp/both
+              write /tmp/both
+              create /tmp/out
+              create /tmp/err
+              write /tmp/err
+            container layer:
+              /tmp dir 1777
+              /tmp/both file 0644 0:0 "cat: nope: No such file or directory\n"
+              /tmp/err file 0644 0:0 "ls: cannot access 'nope': No such file or directory\n"
+              /tmp/out file 0644 0:0 ""
+        "#]],
+    );
+}
+
+#[test]
+fn a_redirect_into_a_missing_directory_fails_before_the_command() {
+    check(
+        "echo hi > /nope/f; echo $?; echo hi < /nope",
+        expect![[r#"
+        status 1
+        stdout:
+        1
+        stderr:
+        bash: line 1: /nope/f: No such file or directory
+        bash: line 1: /nope: No such file or directory
+    "#]],
+    );
+}
+
+#[test]
+fn rm_of_a_lower_file_leaves_a_whiteout() {
+    check(
+        "rm /etc/hosts; ls /etc; cat /etc/hosts",
+        expect![[r#"
+        status 1
+        stdout:
+        group
+        motd
+        passwd
+        stderr:
+        cat: /etc/hosts: No such file or directory
+        events:
+          copy-up /etc
+          whiteout /etc/hosts
+        container layer:
+          /etc dir 0755
+          /etc/hosts whiteout
+    "#]],
+    );
+}
+
+#[test]
+fn rm_rf_then_mkdir_gives_an_empty_opaque_directory() {
+    check(
+        "rm -rf /app; mkdir /app; ls -a /app",
+        expect![[r#"
+        status 0
+        stdout:
+        .
+        ..
+        events:
+          copy-up /app
+          whiteout /app/config.json
+          copy-up /app/lib
+          whiteout /app/lib/data.bin
+          whiteout /app/lib/util.py
+          whiteout /app/lib
+          whiteout /app/link
+          whiteout /app/main.py
+          whiteout /app
+          mkdir /app
+          opaque /app
+        container layer:
+          /app dir 0755 opaque
+    "#]],
+    );
+}
+
+#[test]
+fn rm_messages_follow_coreutils() {
+    check(
+        "rm; rm /nope; rm -f /nope; rm /app; rm -r /; rm -r /tmp/..; echo $?",
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            rm: missing operand
+            Try 'rm --help' for more information.
+            rm: cannot remove '/nope': No such file or directory
+            rm: cannot remove '/app': Is a directory
+            rm: it is dangerous to operate recursively on '/'
+            rm: use --no-preserve-root to override this failsafe
+            rm: refusing to remove '.' or '..' directory: skipping '/tmp/..'
+        "#]],
+    );
+}
+
+#[test]
+fn touch_of_an_existing_lower_file_copies_it_up_without_opening_it() {
+    check(
+        "touch /etc/hosts /tmp/new; ls -l /etc/hosts /tmp/new",
+        expect![[r#"
+            status 0
+            stdout:
+            -rw-r--r-- 1 root root 20 Nov 15 22:13 /etc/hosts
+            -rw-r--r-- 1 root root  0 Nov 15 22:13 /tmp/new
+            events:
+              copy-up /etc
+              copy-up /etc/hosts
+              utimes /etc/hosts
+              copy-up /tmp
+              create /tmp/new
+            container layer:
+              /etc dir 0755
+              /etc/hosts file 0644 0:0 "127.0.0.1 localhost\n"
+              /tmp dir 1777
+              /tmp/new file 0644 0:0 ""
+        "#]],
+    );
+}
+
+#[test]
+fn mkdir_creates_with_the_umask_and_reports_like_coreutils() {
+    check(
+        "mkdir /d /d /nope/x /etc/hosts/x; mkdir -p /a/b/c; mkdir -m 700 /m; mkdir -m 8 /q; mkdir; ls -ld /d /a/b/c /m",
+        expect![[r#"
+            status 0
+            stdout:
+            drwxr-xr-x 2 root root 4096 Nov 15 22:13 /a/b/c
+            drwxr-xr-x 2 root root 4096 Nov 15 22:13 /d
+            drwx------ 2 root root 4096 Nov 15 22:13 /m
+            stderr:
+            mkdir: cannot create directory '/d': File exists
+            mkdir: cannot create directory '/nope/x': No such file or directory
+            mkdir: cannot create directory '/etc/hosts/x': Not a directory
+            mkdir: invalid mode '8'
+            mkdir: missing operand
+            Try 'mkdir --help' for more information.
+            events:
+              mkdir /d
+              mkdir /a
+              mkdir /a/b
+              mkdir /a/b/c
+              mkdir /m
+            container layer:
+              /a dir 0755
+              /a/b dir 0755
+              /a/b/c dir 0755
+              /d dir 0755
+              /m dir 0700
+        "#]],
+    );
+}
+
+#[test]
+fn rmdir_of_a_merged_directory_needs_every_lower_child_gone() {
+    check(
+        "rmdir /app/lib; rm /app/lib/*; rmdir /app/lib; ls /app; rmdir /nope /etc/hosts",
+        expect![[r#"
+            status 1
+            stdout:
+            config.json
+            link
+            main.py
+            stderr:
+            rmdir: failed to remove '/app/lib': Directory not empty
+            rmdir: failed to remove '/nope': No such file or directory
+            rmdir: failed to remove '/etc/hosts': Not a directory
+            events:
+              copy-up /app
+              copy-up /app/lib
+              whiteout /app/lib/data.bin
+              whiteout /app/lib/util.py
+              whiteout /app/lib
+            container layer:
+              /app dir 0755
+              /app/lib whiteout
+        "#]],
+    );
+}
+
+#[test]
+fn mv_of_a_lower_file_copies_it_up_and_leaves_a_whiteout() {
+    check(
+        "mv /etc/motd /etc/motd.old; ls /etc",
+        expect![[r#"
+        status 0
+        stdout:
+        group
+        hosts
+        motd.old
+        passwd
+        events:
+          copy-up /etc
+          copy-up /etc/motd
+          rename /etc/motd -> /etc/motd.old
+          whiteout /etc/motd
+        container layer:
+          /etc dir 0755
+          /etc/motd whiteout
+          /etc/motd.old file 0644 0:0 "welcome\n"
+    "#]],
+    );
+}
+
+#[test]
+fn mv_of_a_lower_directory_falls_back_to_copy_and_delete_like_gnu_mv() {
+    check(
+        "mv /app/lib /srv; ls -lR /srv; ls /app",
+        expect![[r#"
+            status 0
+            stdout:
+            /srv:
+            total 8
+            -rw-r--r-- 1 root root 1024 Nov 14 22:13 data.bin
+            -rw-r--r-- 1 root root   22 Nov 14 22:13 util.py
+            config.json
+            link
+            main.py
+            events:
+              exdev-fallback /app/lib -> /srv
+              mkdir /srv
+              create /srv/data.bin
+              write /srv/data.bin
+              chown /srv/data.bin
+              chmod /srv/data.bin
+              utimes /srv/data.bin
+              create /srv/util.py
+              write /srv/util.py
+              chown /srv/util.py
+              chmod /srv/util.py
+              utimes /srv/util.py
+              chown /srv
+              chmod /srv
+              utimes /srv
+              copy-up /app
+              copy-up /app/lib
+              whiteout /app/lib/data.bin
+              whiteout /app/lib/util.py
+              whiteout /app/lib
+            container layer:
+              /app dir 0755
+              /app/lib whiteout
+              /srv dir 0755
+              /srv/data.bin file 0644 0:0 (1024 bytes)
+              /srv/util.py file 0644 0:0 "def f():\n    return 1\n"
+        "#]],
+    );
+}
+
+#[test]
+fn mv_into_a_directory_and_its_messages() {
+    check(
+        "mkdir /d; mv /etc/hosts /d/; ls /d; mv /nope /d; mv /d /d/e; mv /d/hosts /d/hosts; mv /d /etc/passwd; mv; mv /x",
+        expect![[r#"
+            status 1
+            stdout:
+            hosts
+            stderr:
+            mv: cannot stat '/nope': No such file or directory
+            mv: cannot move '/d' to a subdirectory of itself, '/d/e'
+            mv: '/d/hosts' and '/d/hosts' are the same file
+            mv: cannot overwrite non-directory '/etc/passwd' with directory '/d'
+            mv: missing file operand
+            Try 'mv --help' for more information.
+            mv: missing destination file operand after '/x'
+            Try 'mv --help' for more information.
+            events:
+              mkdir /d
+              copy-up /etc
+              copy-up /etc/hosts
+              rename /etc/hosts -> /d/hosts
+              whiteout /etc/hosts
+            container layer:
+              /d dir 0755
+              /d/hosts file 0644 0:0 "127.0.0.1 localhost\n"
+              /etc dir 0755
+              /etc/hosts whiteout
+        "#]],
+    );
+}
+
+#[test]
+fn cp_into_a_directory_and_recursively_with_attributes() {
+    check(
+        "mkdir /d; cp /etc/hosts /d; cp /app /x; cp -a /app /copy; ls -l /copy; cp /etc/hosts /etc/hosts; cp -r /app /app/x",
+        expect![[r#"
+            status 1
+            stdout:
+            total 12
+            -rw-r--r-- 1 root root    3 Nov 14 22:13 config.json
+            drwxr-xr-x 2 root root 4096 Nov 14 22:13 lib
+            lrwxrwxrwx 1 root root    7 Nov 14 22:13 link -> main.py
+            -rw-r--r-- 1 root root   12 Nov 14 22:13 main.py
+            stderr:
+            cp: -r not specified; omitting directory '/app'
+            cp: '/etc/hosts' and '/etc/hosts' are the same file
+            cp: cannot copy a directory, '/app', into itself, '/app/x'
+            events:
+              mkdir /d
+              create /d/hosts
+              write /d/hosts
+              mkdir /copy
+              create /copy/config.json
+              write /copy/config.json
+              chown /copy/config.json
+              chmod /copy/config.json
+              utimes /copy/config.json
+              mkdir /copy/lib
+              create /copy/lib/data.bin
+              write /copy/lib/data.bin
+              chown /copy/lib/data.bin
+              chmod /copy/lib/data.bin
+              utimes /copy/lib/data.bin
+              create /copy/lib/util.py
+              write /copy/lib/util.py
+              chown /copy/lib/util.py
+              chmod /copy/lib/util.py
+              utimes /copy/lib/util.py
+              chown /copy/lib
+              chmod /copy/lib
+              utimes /copy/lib
+              symlink /copy/link
+              chown /copy/link
+              utimes /copy/link
+              create /copy/main.py
+              write /copy/main.py
+              chown /copy/main.py
+              chmod /copy/main.py
+              utimes /copy/main.py
+              chown /copy
+              chmod /copy
+              utimes /copy
+              copy-up /app
+              mkdir /app/x
+              create /app/x/config.json
+              write /app/x/config.json
+              mkdir /app/x/lib
+              create /app/x/lib/data.bin
+              write /app/x/lib/data.bin
+              create /app/x/lib/util.py
+              write /app/x/lib/util.py
+              symlink /app/x/link
+              create /app/x/main.py
+              write /app/x/main.py
+            container layer:
+              /app dir 0755
+              /app/x dir 0755
+              /app/x/config.json file 0644 0:0 "{}\n"
+              /app/x/lib dir 0755
+              /app/x/lib/data.bin file 0644 0:0 (1024 bytes)
+              /app/x/lib/util.py file 0644 0:0 "def f():\n    return 1\n"
+              /app/x/link symlink -> main.py
+              /app/x/main.py file 0644 0:0 "print('hi')\n"
+              /copy dir 0755
+              /copy/config.json file 0644 0:0 "{}\n"
+              /copy/lib dir 0755
+              /copy/lib/data.bin file 0644 0:0 (1024 bytes)
+              /copy/lib/util.py file 0644 0:0 "def f():\n    return 1\n"
+              /copy/link symlink -> main.py
+              /copy/main.py file 0644 0:0 "print('hi')\n"
+              /d dir 0755
+              /d/hosts file 0644 0:0 "127.0.0.1 localhost\n"
+        "#]],
+    );
+}
+
+#[test]
+fn cp_over_an_existing_lower_file_truncates_it_after_copying_it_up() {
+    check(
+        "cp /etc/motd /etc/hosts; cat /etc/hosts",
+        expect![[r#"
+        status 0
+        stdout:
+        welcome
+        events:
+          copy-up /etc
+          copy-up /etc/hosts
+          truncate /etc/hosts
+          write /etc/hosts
+        container layer:
+          /etc dir 0755
+          /etc/hosts file 0644 0:0 "welcome\n"
+    "#]],
+    );
+}
+
+#[test]
+fn chmod_takes_octal_and_symbolic_modes() {
+    check(
+        "cd /tmp; touch a b c; chmod 600 a; chmod u+x,go-w b; chmod a=r c; chmod -w a; chmod +x c; ls -l; chmod zz a; chmod 644 nope; chmod -R g+w /app/lib; ls -ld /app/lib /app/lib/*",
+        expect![[r#"
+            status 0
+            stdout:
+            total 0
+            -r-------- 1 root root 0 Nov 15 22:13 a
+            -rwxr--r-- 1 root root 0 Nov 15 22:13 b
+            -r-xr-xr-x 1 root root 0 Nov 15 22:13 c
+            drwxrwxr-x 2 root root 4096 Nov 14 22:13 /app/lib
+            -rw-rw-r-- 1 root root 1024 Nov 14 22:13 /app/lib/data.bin
+            -rw-rw-r-- 1 root root   22 Nov 14 22:13 /app/lib/util.py
+            stderr:
+            chmod: invalid mode: 'zz'
+            Try 'chmod --help' for more information.
+            chmod: cannot access 'nope': No such file or directory
+            events:
+              copy-up /tmp
+              create /tmp/a
+              create /tmp/b
+              create /tmp/c
+              chmod /tmp/a
+              chmod /tmp/b
+              chmod /tmp/c
+              chmod /tmp/a
+              chmod /tmp/c
+              copy-up /app
+              copy-up /app/lib
+              chmod /app/lib
+              copy-up /app/lib/data.bin
+              chmod /app/lib/data.bin
+              copy-up /app/lib/util.py
+              chmod /app/lib/util.py
+            container layer:
+              /app dir 0755
+              /app/lib dir 0775
+              /app/lib/data.bin file 0664 0:0 (1024 bytes)
+              /app/lib/util.py file 0664 0:0 "def f():\n    return 1\n"
+              /tmp dir 1777
+              /tmp/a file 0400 0:0 ""
+              /tmp/b file 0744 0:0 ""
+              /tmp/c file 0555 0:0 ""
+        "#]],
+    );
+}
+
+#[test]
+fn chown_takes_names_from_the_containers_passwd_and_numbers() {
+    check(
+        "chown www-data:www-data /app/main.py; chown 1000 /etc/motd; chown :33 /etc/hosts; chown bob /etc/motd; chown root:bob /etc/motd; ls -l /app/main.py /etc/motd /etc/hosts",
+        expect![[r#"
+            status 0
+            stdout:
+            -rw-r--r-- 1 www-data www-data 12 Nov 14 22:13 /app/main.py
+            -rw-r--r-- 1 root     www-data 20 Nov 14 22:13 /etc/hosts
+            -rw-r--r-- 1 1000     root      8 Nov 14 22:13 /etc/motd
+            stderr:
+            chown: invalid user: 'bob'
+            chown: invalid group: 'root:bob'
+            events:
+              copy-up /app
+              copy-up /app/main.py
+              chown /app/main.py
+              copy-up /etc
+              copy-up /etc/motd
+              chown /etc/motd
+              copy-up /etc/hosts
+              chown /etc/hosts
+            container layer:
+              /app dir 0755
+              /app/main.py file 0644 33:33 "print('hi')\n"
+              /etc dir 0755
+              /etc/hosts file 0644 0:33 "127.0.0.1 localhost\n"
+              /etc/motd file 0644 1000:0 "welcome\n"
+        "#]],
+    );
+}
+
+#[test]
+fn ln_makes_symbolic_and_hard_links() {
+    check(
+        "cd /tmp; ln -s /etc/hosts h; cat h; ln -s x h; ln -sf /etc/motd h; ls -l h; ln /etc/passwd pw; ln /nope y; ln /app y; ln /etc/passwd pw; ls -l pw /etc/passwd",
+        expect![[r#"
+            status 0
+            stdout:
+            127.0.0.1 localhost
+            lrwxrwxrwx 1 root root 9 Nov 15 22:13 h -> /etc/motd
+            -rw-r--r-- 2 root root 85 Nov 14 22:13 /etc/passwd
+            -rw-r--r-- 2 root root 85 Nov 14 22:13 pw
+            stderr:
+            ln: failed to create symbolic link 'h': File exists
+            ln: failed to access '/nope': No such file or directory
+            ln: /app: hard link not allowed for directory
+            ln: failed to create hard link 'pw': File exists
+            events:
+              copy-up /tmp
+              symlink /tmp/h
+              remove /tmp/h
+              symlink /tmp/h
+              copy-up /etc
+              copy-up /etc/passwd
+              link /tmp/pw -> /etc/passwd
+            container layer:
+              /etc dir 0755
+              /etc/passwd file 0644 0:0 (85 bytes)
+              /tmp dir 1777
+              /tmp/h symlink -> /etc/motd
+              /tmp/pw file 0644 0:0 (85 bytes)
+        "#]],
+    );
+}
+
+#[test]
+fn truncate_sets_sizes_with_suffixes() {
+    check(
+        "cd /tmp; truncate -s 1K k; truncate -s 2M m; truncate -s 5 /etc/hosts; truncate -s +1 /etc/hosts; ls -l k m /etc/hosts; truncate -s x k; truncate k; truncate -s 1 /nope/f",
+        expect![[r#"
+            status 1
+            stdout:
+            -rw-r--r-- 1 root root       6 Nov 15 22:13 /etc/hosts
+            -rw-r--r-- 1 root root    1024 Nov 15 22:13 k
+            -rw-r--r-- 1 root root 2097152 Nov 15 22:13 m
+            stderr:
+            truncate: Invalid number: 'x'
+            truncate: you must specify either '--size' or '--reference'
+            Try 'truncate --help' for more information.
+            truncate: cannot open '/nope/f' for writing: No such file or directory
+            events:
+              copy-up /tmp
+              create /tmp/k
+              truncate /tmp/k
+              create /tmp/m
+              truncate /tmp/m
+              copy-up /etc
+              copy-up /etc/hosts
+              truncate /etc/hosts
+              truncate /etc/hosts
+            container layer:
+              /etc dir 0755
+              /etc/hosts file 0644 0:0 "127.0\0"
+              /tmp dir 1777
+              /tmp/k file 0644 0:0 (1024 bytes)
+              /tmp/m file 0644 0:0 (2097152 bytes)
+        "#]],
+    );
+}
+
+#[test]
+fn head_and_tail_take_line_counts() {
+    check(
+        "printf '%s\\n' 1 2 3 4 5 6 7 8 9 10 11 12 > /tmp/n; head /tmp/n; tail -n 2 /tmp/n; head -3 /tmp/n; tail -n +11 /tmp/n; head -n x /tmp/n; head /nope; tail /app",
+        expect![[r#"
+            status 1
+            stdout:
+            1
+            2
+            3
+            4
+            5
+            6
+            7
+            8
+            9
+            10
+            11
+            12
+            1
+            2
+            3
+            11
+            12
+            stderr:
+            head: invalid number of lines: 'x'
+            head: cannot open '/nope' for reading: No such file or directory
+            tail: error reading '/app': Is a directory
+            events:
+              copy-up /tmp
+              create /tmp/n
+              write /tmp/n
+            container layer:
+              /tmp dir 1777
+              /tmp/n file 0644 0:0 "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
+        "#]],
+    );
+}
+
+#[test]
+fn ls_lists_long_all_recursive_and_several_operands() {
+    check(
+        "ls -l /app; ls -a /app/lib; ls -R /app; ls /etc/hosts /nope /app/lib /root",
+        expect![[r#"
+            status 2
+            stdout:
+            total 12
+            -rw-r--r-- 1 root root    3 Nov 14 22:13 config.json
+            drwxr-xr-x 2 root root 4096 Nov 14 22:13 lib
+            lrwxrwxrwx 1 root root    7 Nov 14 22:13 link -> main.py
+            -rw-r--r-- 1 root root   12 Nov 14 22:13 main.py
+            .
+            ..
+            data.bin
+            util.py
+            /app:
+            config.json
+            lib
+            link
+            main.py
+
+            /app/lib:
+            data.bin
+            util.py
+            /etc/hosts
+
+            /app/lib:
+            data.bin
+            util.py
+
+            /root:
+            stderr:
+            ls: cannot access '/nope': No such file or directory
+        "#]],
+    );
+}
+
+#[test]
+fn stat_shows_the_gnu_default_format() {
+    check(
+        "stat /etc/hosts /app/link /app; stat /nope",
+        expect![[r#"
+        status 1
+        stdout:
+          File: /etc/hosts
+          Size: 20        	Blocks: 8          IO Block: 4096   regular file
+        Device: 0,48	Inode: 1           Links: 1
+        Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)
+        Access: 2023-11-14 22:13:20.000000000 +0000
+        Modify: 2023-11-14 22:13:20.000000000 +0000
+        Change: 2023-11-14 22:13:20.000000000 +0000
+         Birth: -
+          File: /app/link -> main.py
+          Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
+        Device: 0,48	Inode: 65464855278724190  Links: 1
+        Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
+        Access: 2023-11-14 22:13:20.000000000 +0000
+        Modify: 2023-11-14 22:13:20.000000000 +0000
+        Change: 2023-11-14 22:13:20.000000000 +0000
+         Birth: -
+          File: /app
+          Size: 4096      	Blocks: 8          IO Block: 4096   directory
+        Device: 0,48	Inode: 15608927395026693  Links: 2
+        Access: (0755/drwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)
+        Access: 2023-11-14 22:13:20.000000000 +0000
+        Modify: 2023-11-14 22:13:20.000000000 +0000
+        Change: 2023-11-14 22:13:20.000000000 +0000
+         Birth: -
+        stderr:
+        stat: cannot statx '/nope': No such file or directory
+    "#]],
+    );
+}
+
+#[test]
+fn cd_and_pwd_follow_the_working_directory() {
+    check(
+        "cd /app/lib; pwd; ls; cd ..; pwd; cd nope; cd /etc/hosts; cd a b; pwd",
+        expect![[r#"
+            status 0
+            stdout:
+            /app/lib
+            data.bin
+            util.py
+            /app
+            /app
+            stderr:
+            bash: line 1: cd: nope: No such file or directory
+            bash: line 1: cd: /etc/hosts: Not a directory
+            bash: line 1: cd: too many arguments
+        "#]],
+    );
+}
+
+#[test]
+fn and_or_and_status_follow_bash() {
+    check(
+        "false && echo no || echo yes $?; true || echo no; false; echo $? '$?' \"$?\"",
+        expect![[r#"
+            status 0
+            stdout:
+            yes 1
+            1 $? 1
+        "#]],
+    );
+}
+
+#[test]
+fn an_unknown_command_exits_127_and_the_script_goes_on() {
+    check(
+        "foo bar\necho after $?\nfalse",
+        expect![[r#"
+        status 1
+        stdout:
+        after 127
+        stderr:
+        bash: line 1: foo: command not found
+    "#]],
+    );
+}
+
+#[test]
+fn a_syntax_error_stops_the_script_with_status_2() {
+    check(
+        "echo a\necho b ;; echo c\necho d",
+        expect![[r#"
+        status 2
+        stdout:
+        a
+        stderr:
+        bash: line 2: syntax error near unexpected token `;;'
+        bash: line 2: `echo b ;; echo c'
+    "#]],
+    );
+}
+
+#[test]
+fn a_redirect_without_a_target_is_a_syntax_error() {
+    check(
+        "echo a >",
+        expect![[r#"
+        status 2
+        stderr:
+        bash: line 1: syntax error near unexpected token `newline'
+        bash: line 1: `echo a >'
+    "#]],
+    );
+}
+
+#[test]
+fn a_quote_left_open_continues_on_the_next_line() {
+    check(
+        "echo 'a\nb'; echo \"c\nd\" | cat\necho e &&\necho f",
+        expect![[r#"
+        status 0
+        stdout:
+        a
+        b
+        c
+        d
+        e
+        f
+    "#]],
+    );
+}
+
+#[test]
+fn a_quote_open_at_the_end_of_the_script_is_bashs_unexpected_eof() {
+    check(
+        "echo a\necho \"b\nc",
+        expect![[r#"
+        status 2
+        stdout:
+        a
+        stderr:
+        bash: line 2: unexpected EOF while looking for matching `"'
+    "#]],
+    );
+}
+
+#[test]
+fn comments_and_backslashes_follow_bash() {
+    check(
+        "echo a # no\n# whole line\necho b\\ c \\# '#' d#e \\\necontinued",
+        expect![[r#"
+            status 0
+            stdout:
+            a
+            b c # # d#e econtinued
+        "#]],
+    );
+}
+
+#[test]
+fn globs_expand_against_the_union_and_stay_literal_without_a_match() {
+    check(
+        "rm /etc/motd; echo /etc/*; echo /app/*.py /app/*/*.py; echo /nope* '/etc/*'",
+        expect![[r#"
+            status 0
+            stdout:
+            /etc/group /etc/hosts /etc/passwd
+            /app/main.py /app/lib/util.py
+            /nope* /etc/*
+            events:
+              copy-up /etc
+              whiteout /etc/motd
+            container layer:
+              /etc dir 0755
+              /etc/motd whiteout
+        "#]],
+    );
+}
+
+#[test]
+fn variables_of_a_root_shell_and_tilde_expand_and_unknown_ones_are_empty() {
+    check(
+        "cd ~; pwd; echo $HOME \"$PWD\" '$HOME' ${HOME}x ~/a a~ \"~\" [$nope] a $nope b \"[$nope]\"; printf '%q\\n' 'a b'",
+        expect![[r#"
+            status 0
+            stdout:
+            /root
+            /root /root $HOME /rootx /root/a a~ ~ [] a b []
+            a\ b
+        "#]],
+    );
+}
+
+#[test]
+fn test_wc_and_exit_work_as_in_scripts() {
+    check(
+        "[ -f /etc/hosts ] && echo file; [ -d /etc/hosts ] || echo not-dir; [ 1 -lt x ]; echo $?; [ a\nwc /etc/passwd /etc/hosts; wc -l < /etc/passwd\nexit 3\necho never",
+        expect![[r#"
+            status 3
+            stdout:
+            file
+            not-dir
+            2
+              2   2  85 /etc/passwd
+              1   2  20 /etc/hosts
+              3   4 105 total
+            2
+            stderr:
+            bash: line 1: [: x: integer expression expected
+            bash: line 1: [: missing `]'
+        "#]],
+    );
+}
+
+#[test]
+fn pipes_feed_standard_output_to_the_next_command() {
+    check(
+        "cat /etc/passwd | head -n 1 | tail -c 5",
+        expect![[r#"
+        status 0
+        stdout:
+        bash
+    "#]],
+    );
+}
+
+#[test]
+fn options_that_do_not_exist_are_reported_like_coreutils() {
+    check(
+        "ls -z; rm -z; cp --bogus; echo -z",
+        expect![[r#"
+        status 0
+        stdout:
+        -z
+        stderr:
+        ls: invalid option -- 'z'
+        Try 'ls --help' for more information.
+        rm: invalid option -- 'z'
+        Try 'rm --help' for more information.
+        cp: unrecognized option '--bogus'
+        Try 'cp --help' for more information.
+    "#]],
+    );
+}
+
+#[test]
+fn the_working_directory_and_status_carry_over_between_lines() {
+    let mut sh = shell();
+    sh.run_line("cd /app");
+    sh.run_line("false");
+    let out = sh.run_line("echo $?; pwd");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n/app\n");
+    assert_eq!(sh.cwd().as_str(), "/app");
+}
+
+mod no_panic {
+    //! No input makes the shell panic: random text, and random lines built from the words and
+    //! operators the shell knows (which reach far deeper than random text does).
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn fresh() -> Shell {
+        static IMAGE: OnceLock<Arc<Image>> = OnceLock::new();
+        let mut c = Container::new(IMAGE.get_or_init(image).clone(), Options::default());
+        c.set_clock(NOW);
+        Shell::new(c)
+    }
+
+    const WORDS: &[&str] = &[
+        "echo",
+        "printf",
+        "cat",
+        "ls",
+        "stat",
+        "mkdir",
+        "rmdir",
+        "rm",
+        "touch",
+        "mv",
+        "cp",
+        "chmod",
+        "chown",
+        "ln",
+        "truncate",
+        "head",
+        "tail",
+        "cd",
+        "pwd",
+        "true",
+        "false",
+        "-l",
+        "-a",
+        "-R",
+        "-r",
+        "-f",
+        "-p",
+        "-s",
+        "-n",
+        "-e",
+        "-m",
+        "-1",
+        "-c",
+        "5",
+        "1K",
+        "+3",
+        "u+x",
+        "go-w",
+        "a=r",
+        "755",
+        "root:root",
+        "0",
+        "/",
+        "/app",
+        "/app/lib",
+        "/app/lib/a.py",
+        "/app/link",
+        "/etc/hosts",
+        "/tmp",
+        "/tmp/x",
+        "x",
+        "..",
+        ".",
+        "*",
+        "/app/*",
+        "?",
+        "'a b'",
+        "\"$?\"",
+        "$?",
+        "%s",
+        "%d\\n",
+        "\\",
+        "\\n",
+        ";",
+        "&&",
+        "||",
+        "|",
+        "&",
+        ">",
+        ">>",
+        "<",
+        "2>",
+        "2>&1",
+        ">&2",
+        "/dev/null",
+        "#",
+        "'",
+        "\"",
+        "(",
+        ")",
+        ";;",
+        ".wh.x",
+        "/app/.wh.y",
+        "\t",
+        "\n",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(WORDS), 0..12).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        // 256 cases by default; PROPTEST_CASES asks for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_text_never_panics(text in any::<String>()) {
+            let mut sh = fresh();
+            let _ = sh.run_line(&text);
+            let _ = sh.run_script(&text);
+        }
+
+        #[test]
+        fn random_command_lines_never_panic(lines in prop::collection::vec(line(), 1..6)) {
+            let mut sh = fresh();
+            for l in &lines {
+                let _ = sh.run_line(l);
+            }
+            let _ = sh.run_script(&lines.join("\n"));
+        }
+    }
+}
