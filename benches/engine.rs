@@ -932,8 +932,8 @@ fn workload_commit(cfg: &Cfg) -> (f64, f64) {
     let layer = ll_layer(&spec);
     let total = (cfg.commit_files * cfg.commit_file_bytes) as f64;
     let commit = best(cfg.budget, 3, || {
-        let tar = oci::export_layer(&layer);
-        black_box(oci::diff_id(&tar));
+        let tar = layerlab::oci::export_layer(&layer);
+        black_box(layerlab::oci::diff_id(&tar));
     });
     let raw = best(cfg.budget, 3, || {
         let mut h = Sha256::new();
@@ -950,42 +950,6 @@ fn workload_commit(cfg: &Cfg) -> (f64, f64) {
         r / 1e6
     );
     (c, r)
-}
-
-/// Stand-in for `layerlab::oci` (being written in parallel) with the same signatures: a plain
-/// ustar export of files and directories. Delete once `layerlab::oci` lands.
-mod oci {
-    use layerlab::{Digest, Layer, Node};
-
-    pub fn export_layer(layer: &Layer) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for (path, node) in layer.walk() {
-            let mut h = tar::Header::new_ustar();
-            h.set_mtime(0);
-            match node {
-                Node::File(ino) => {
-                    let data = layer.inodes[ino].data.bytes();
-                    h.set_size(data.len() as u64);
-                    h.set_mode(0o644);
-                    h.set_entry_type(tar::EntryType::Regular);
-                    b.append_data(&mut h, path.relative(), data).expect("tar");
-                }
-                Node::Dir(_) => {
-                    h.set_size(0);
-                    h.set_mode(0o755);
-                    h.set_entry_type(tar::EntryType::Directory);
-                    b.append_data(&mut h, path.relative(), &[][..])
-                        .expect("tar");
-                }
-                _ => {}
-            }
-        }
-        b.into_inner().expect("tar")
-    }
-
-    pub fn diff_id(tar: &[u8]) -> Digest {
-        Digest::of(tar)
-    }
 }
 
 fn profile(cfg: &Cfg, tree: &Tree, which: &str) {
