@@ -1001,7 +1001,12 @@ fn profile(cfg: &Cfg, tree: &Tree, which: &str) {
                 );
             }
         }
-        _ => eprintln!("LAYERLAB_BENCH_PROFILE: one of stat, script, readdir"),
+        "commit" => {
+            while Instant::now() < until {
+                workload_commit(cfg);
+            }
+        }
+        _ => eprintln!("LAYERLAB_BENCH_PROFILE: one of stat, script, readdir, commit"),
     }
 }
 
