@@ -798,18 +798,16 @@ fn workload_script(cfg: &Cfg, tree: &Tree, kernel: &mut Option<Kernel>) -> (f64,
     let lowers = kernel.as_ref().map(|k| k.write_layers("s", &specs));
     let vi = VfsImage::new(&specs);
     // Each run starts from a fresh container (a fresh overlay mount with an empty upper
-    // directory); making it is not timed. Runs of the three alternate so that they meet the same
-    // load from whatever else runs on the machine; the best run of each counts. A vfs run takes
-    // seconds, so it runs in the first round only (in full mode).
+    // directory); making it is not timed. Runs of the three alternate, one each per round, so
+    // that they meet the same load from whatever else runs on the machine and get the same
+    // number of tries; the best run of each counts.
     let (mut ll, mut k, mut v) = (Duration::MAX, Duration::MAX, Duration::MAX);
-    let rounds = if cfg.quick { 5 } else { 3 };
-    for round in 0..rounds {
-        for _ in 0..5 {
-            let mut c = Container::new(image.clone(), Options::default());
-            let t = Instant::now();
-            ll_script(&mut c, &ops);
-            ll = ll.min(t.elapsed());
-        }
+    for _ in 0..5 {
+        let mut c = Container::new(image.clone(), Options::default());
+        let t = Instant::now();
+        ll_script(&mut c, &ops);
+        ll = ll.min(t.elapsed());
+        drop(c);
         if let (Some(kern), Some(lowers)) = (kernel.as_mut(), lowers.as_ref()) {
             kern.unmount_all();
             let mnt = kern.mount(lowers).expect("overlay mount");
@@ -818,12 +816,10 @@ fn workload_script(cfg: &Cfg, tree: &Tree, kernel: &mut Option<Kernel>) -> (f64,
             k = k.min(t.elapsed());
             kern.unmount_all();
         }
-        if round == 0 || cfg.quick {
-            let root = vi.container();
-            let t = Instant::now();
-            v_script(&root, &ops);
-            v = v.min(t.elapsed());
-        }
+        let root = vi.container();
+        let t = Instant::now();
+        v_script(&root, &ops);
+        v = v.min(t.elapsed());
     }
     if let Some(kern) = kernel.as_ref() {
         kern.remove("s");
