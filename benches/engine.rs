@@ -1010,9 +1010,10 @@ fn profile(cfg: &Cfg, tree: &Tree, which: &str) {
 // ----- main -------------------------------------------------------------------------------------------
 
 fn main() {
-    // `cargo test --benches` (or `--all-targets`) runs bench binaries in test mode: do nothing
-    // there, since a full run mounts filesystems and takes minutes.
-    if std::env::args().any(|a| a == "--test" || a == "--list") {
+    // `cargo bench` passes `--bench`; `cargo test --benches` (or `--all-targets`) runs bench
+    // binaries without it, in test mode: do nothing there, since a full run mounts filesystems
+    // and takes minutes.
+    if !std::env::args().any(|a| a == "--bench") {
         return;
     }
     let cfg = Cfg::from_env();
