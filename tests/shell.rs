@@ -700,7 +700,7 @@ fn chmod_takes_octal_and_symbolic_modes() {
             -r-------- 1 root root 0 Nov 15 22:13 a
             -rwxr--r-- 1 root root 0 Nov 15 22:13 b
             -r-xr-xr-x 1 root root 0 Nov 15 22:13 c
-            drwxrwxr-x 2 root root 4096 Nov 14 22:13 /app/lib
+            drwxrwxr-x 1 root root 4096 Nov 14 22:13 /app/lib
             -rw-rw-r-- 1 root root 1024 Nov 14 22:13 /app/lib/data.bin
             -rw-rw-r-- 1 root root   22 Nov 14 22:13 /app/lib/util.py
             stderr:
@@ -920,35 +920,35 @@ fn stat_shows_the_gnu_default_format() {
     check(
         "stat /etc/hosts /app/link /app; stat /nope",
         expect![[r#"
-        status 1
-        stdout:
-          File: /etc/hosts
-          Size: 20        	Blocks: 8          IO Block: 4096   regular file
-        Device: 0,48	Inode: 1           Links: 1
-        Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-          File: /app/link -> main.py
-          Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
-        Device: 0,48	Inode: 65464855278724190  Links: 1
-        Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-          File: /app
-          Size: 4096      	Blocks: 8          IO Block: 4096   directory
-        Device: 0,48	Inode: 15608927395026693  Links: 2
-        Access: (0755/drwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-        stderr:
-        stat: cannot statx '/nope': No such file or directory
-    "#]],
+            status 1
+            stdout:
+              File: /etc/hosts
+              Size: 20        	Blocks: 8          IO Block: 4096   regular file
+            Device: 0,48	Inode: 1000001     Links: 1
+            Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+              File: /app/link -> main.py
+              Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
+            Device: 0,48	Inode: 78724191    Links: 1
+            Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+              File: /app
+              Size: 4096      	Blocks: 8          IO Block: 4096   directory
+            Device: 0,48	Inode: 95026694    Links: 1
+            Access: (0755/drwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+            stderr:
+            stat: cannot statx '/nope': No such file or directory
+        "#]],
     );
 }
 
