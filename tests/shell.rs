@@ -1900,6 +1900,30 @@ fn cp_into_itself_meets_a_copied_up_file_where_its_lower_inode_sits() {
     );
 }
 
+#[test]
+fn cp_of_a_symlink_as_a_link_cannot_overwrite_a_directory() {
+    check(
+        r#"mkdir -p /tmp/d/link; cp -a /app/link /tmp/d; cp -r /app/link /tmp/d/link; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            0
+            stderr:
+            cp: cannot overwrite directory '/tmp/d/link' with non-directory
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/link
+              symlink /tmp/d/link/link
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/link dir 0755
+              /tmp/d/link/link symlink -> main.py
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

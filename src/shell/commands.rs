@@ -1731,6 +1731,16 @@ fn copy_tree(
         }
         FileType::Symlink => {
             let target = st.target.clone().unwrap_or_default();
+            if existing
+                .as_ref()
+                .is_some_and(|e| e.file_type == FileType::Dir)
+            {
+                ctx.io.err(format!(
+                    "{cmd}: cannot overwrite directory {} with non-directory\n",
+                    q(shown_dst)
+                ));
+                return 1;
+            }
             if existing.is_some() {
                 if let Err(e) = ctx.c.unlink(dst) {
                     return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
