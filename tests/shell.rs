@@ -1924,6 +1924,38 @@ fn cp_of_a_symlink_as_a_link_cannot_overwrite_a_directory() {
     );
 }
 
+#[test]
+fn cp_a_replaces_a_symlink_to_a_file_with_other_names() {
+    check(
+        r#"cd /tmp; echo b > b; ln b b2; ln -s b s; echo new > n; cp -a n s; cat b"#,
+        expect![[r#"
+            status 0
+            stdout:
+            b
+            events:
+              copy-up /tmp
+              create /tmp/b
+              write /tmp/b
+              link /tmp/b2 -> /tmp/b
+              symlink /tmp/s
+              create /tmp/n
+              write /tmp/n
+              remove /tmp/s
+              create /tmp/s
+              write /tmp/s
+              chown /tmp/s
+              chmod /tmp/s
+              utimes /tmp/s
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "b\n"
+              /tmp/b2 file 0644 0:0 "b\n"
+              /tmp/n file 0644 0:0 "new\n"
+              /tmp/s file 0644 0:0 "new\n"
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

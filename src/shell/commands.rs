@@ -1801,11 +1801,15 @@ fn copy_tree(
                 };
             }
             // A target file with other names is unlinked first, so that they keep their data.
-            if how.links
-                && existing
-                    .as_ref()
-                    .is_some_and(|e| e.file_type == FileType::File && e.nlink > 1)
-            {
+            // coreutils stats the target of a regular file following symlinks, so a symlink
+            // to such a file is what gets unlinked (and replaced by the copy).
+            let followed = existing.as_ref().and_then(|_| {
+                ctx.c
+                    .resolve(&VPath::root(), dst.as_str(), true)
+                    .and_then(|p| ctx.c.stat(&p))
+                    .ok()
+            });
+            if how.links && followed.is_some_and(|e| e.file_type == FileType::File && e.nlink > 1) {
                 if let Err(e) = ctx.c.unlink(dst) {
                     return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
                 }
