@@ -489,6 +489,19 @@ impl Container {
         }
     }
 
+    /// The first name, in path order, that image layer `layer` gives its inode `ino` when the
+    /// inode has several: where a layer written in path order (as tar writes one) created it.
+    pub(crate) fn first_name_in_layer(&self, layer: u32, ino: Ino) -> Option<VPath> {
+        let l = self.image.layers().get(layer as usize)?;
+        if l.nlink(ino) < 2 {
+            return None;
+        }
+        l.walk()
+            .into_iter()
+            .find(|(_, n)| matches!(n, Node::File(i) if *i == ino))
+            .map(|(p, _)| p)
+    }
+
     /// For a file in the container layer that was copied up, the lower layer and path it
     /// came from.
     pub(crate) fn copied_up_from(&self, path: &VPath) -> Option<(u32, &VPath)> {

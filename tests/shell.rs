@@ -1956,6 +1956,40 @@ fn cp_a_replaces_a_symlink_to_a_file_with_other_names() {
     );
 }
 
+#[test]
+fn cp_into_itself_meets_a_lower_hard_link_where_its_first_name_sits() {
+    // Layer 0: /c, and /d1 with d2/ and h, a hard link of /c (made where /c is, before /d1).
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.write_file(&p("/c"), b"c\n", false).unwrap();
+    c.mkdir(&p("/d1"), 0o755).unwrap();
+    c.mkdir(&p("/d1/d2"), 0o755).unwrap();
+    c.link(&p("/c"), &p("/d1/h")).unwrap();
+    let image = Arc::new(Image::new(vec![Arc::new(c.upper().clone())]).unwrap());
+    let mut sh = Shell::new(Container::new(image, Options::default()));
+    expect![[r#"
+        status 0
+        stdout:
+        d2
+        h
+        stderr:
+        cp: cannot copy a directory, '/d1', into itself, '/d1/d2/d1'
+        events:
+          copy-up /d1
+          copy-up /d1/d2
+          mkdir /d1/d2/d1
+          create /d1/d2/d1/h
+          write /d1/d2/d1/h
+          mkdir /d1/d2/d1/d2
+        container layer:
+          /d1 dir 0755
+          /d1/d2 dir 0755
+          /d1/d2/d1 dir 0755
+          /d1/d2/d1/d2 dir 0755
+          /d1/d2/d1/h file 0644 0:0 "c\n"
+    "#]]
+    .assert_eq(&render(&mut sh, "cp -r /d1 /d1/d2; ls /d1/d2/d1"));
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

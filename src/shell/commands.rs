@@ -3,7 +3,7 @@
 
 use super::fmt::{self, q};
 use super::Io;
-use crate::container::{Container, OpenFlags, Stat};
+use crate::container::{Container, Low, OpenFlags, Stat};
 use crate::error::ErrorKind;
 use crate::event::EventKind;
 use crate::layer::FileType;
@@ -1685,7 +1685,17 @@ fn copy_tree(
                 let p = src.join(name).ok();
                 if let Some(p) = p.as_ref() {
                     if let Some(low) = ctx.c.find(p).ok().and_then(|f| f.lower) {
-                        return (0, low.layer() as usize, by_path(p), false);
+                        // A hard link's inode was made where its first name is.
+                        let at = match low {
+                            Low::File(layer, ino) => ctx.c.first_name_in_layer(layer, ino),
+                            _ => None,
+                        };
+                        return (
+                            0,
+                            low.layer() as usize,
+                            by_path(at.as_ref().unwrap_or(p)),
+                            false,
+                        );
                     }
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
                         return (0, layer as usize, by_path(from), false);
