@@ -1990,6 +1990,30 @@ fn cp_into_itself_meets_a_lower_hard_link_where_its_first_name_sits() {
     .assert_eq(&render(&mut sh, "cp -r /d1 /d1/d2; ls /d1/d2/d1"));
 }
 
+#[test]
+fn cp_into_itself_through_a_symlink_will_not_create_a_directory_hard_link() {
+    check(
+        r#"cd /tmp; mkdir d1; ln -s d1 a; cp -r d1 a/c; echo $?"#,
+        expect![[r#"
+            status 0
+            stdout:
+            1
+            stderr:
+            cp: will not create hard link 'a/c/c' to directory 'a/c'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d1
+              symlink /tmp/a
+              mkdir /tmp/d1/c
+            container layer:
+              /tmp dir 1777
+              /tmp/a symlink -> d1
+              /tmp/d1 dir 0755
+              /tmp/d1/c dir 0755
+        "#]],
+    );
+}
+
 mod no_panic {
     //! No input makes the shell panic: random text, and random lines built from the words and
     //! operators the shell knows (which reach far deeper than random text does).

@@ -1531,6 +1531,8 @@ struct CopyState {
     /// The first directory the copy created. Meeting it again as a source means the copy
     /// is going into itself (coreutils remembers it the same way).
     first_made: Option<VPath>,
+    /// That directory as messages name it.
+    first_made_shown: String,
     /// Set when that happened: every level stops copying further entries.
     into_self: bool,
     /// Every directory the copy made, oldest first: the newest inodes, in this order.
@@ -1640,6 +1642,26 @@ fn copy_tree(
     match st.file_type {
         FileType::Dir => {
             if state.first_made.as_ref() == Some(src) {
+                // coreutils names the directory it made as the target was typed; unless that
+                // is the same directory entry as the source's name (gnulib same_name: equal
+                // last names, parents that lstat the same), it refuses a directory hard link.
+                let made_shown = state.first_made_shown.clone();
+                let parent = |shown: &str| {
+                    let dir = shown
+                        .trim_end_matches('/')
+                        .rsplit_once('/')
+                        .map_or(".", |(d, _)| d);
+                    resolve(ctx, if dir.is_empty() { "/" } else { dir }, false).ok()
+                };
+                if base(shown_src) != base(&made_shown) || parent(shown_src) != parent(&made_shown)
+                {
+                    ctx.io.err(format!(
+                        "{cmd}: will not create hard link {} to directory {}\n",
+                        q(shown_dst),
+                        q(&made_shown)
+                    ));
+                    return 1;
+                }
                 let (top_src, top_dst) = state.top.clone().unwrap_or_default();
                 ctx.io.err(format!(
                     "{cmd}: cannot copy a directory, {}, into itself, {}\n",
@@ -1669,6 +1691,7 @@ fn copy_tree(
                     }
                     if state.first_made.is_none() {
                         state.first_made = Some(dst.clone());
+                        state.first_made_shown = shown_dst.to_string();
                     }
                     state.made.push(dst.clone());
                 }
