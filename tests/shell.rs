@@ -1991,25 +1991,35 @@ fn cp_into_itself_meets_a_lower_hard_link_where_its_first_name_sits() {
 }
 
 #[test]
-fn cp_into_itself_through_a_symlink_will_not_create_a_directory_hard_link() {
+fn cp_into_itself_through_a_symlink_in_the_typed_target_will_not_create_a_directory_hard_link() {
     check(
-        r#"cd /tmp; mkdir d1; ln -s d1 a; cp -r d1 a/c; echo $?"#,
+        r#"cd /tmp; mkdir d1; ln -s d1 a; cp -r d1 a/c; echo $?; mkdir d2; ln -s d2 b; cp -a d2 b"#,
         expect![[r#"
-            status 0
+            status 1
             stdout:
             1
             stderr:
             cp: will not create hard link 'a/c/c' to directory 'a/c'
+            cp: cannot copy a directory, 'd2', into itself, 'b/d2'
             events:
               copy-up /tmp
               mkdir /tmp/d1
               symlink /tmp/a
               mkdir /tmp/d1/c
+              mkdir /tmp/d2
+              symlink /tmp/b
+              mkdir /tmp/d2/d2
+              chown /tmp/d2/d2
+              chmod /tmp/d2/d2
+              utimes /tmp/d2/d2
             container layer:
               /tmp dir 1777
               /tmp/a symlink -> d1
+              /tmp/b symlink -> d2
               /tmp/d1 dir 0755
               /tmp/d1/c dir 0755
+              /tmp/d2 dir 0755
+              /tmp/d2/d2 dir 0755
         "#]],
     );
 }

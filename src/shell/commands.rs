@@ -1523,6 +1523,16 @@ struct CopyMode {
     rename_each: bool,
 }
 
+/// The directory a name as typed sits in, not following a symlink that names it (the parent
+/// that gnulib's same_name lstats).
+fn shown_parent(ctx: &Ctx<'_>, shown: &str) -> Option<VPath> {
+    let dir = shown
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .map_or(".", |(d, _)| d);
+    resolve(ctx, if dir.is_empty() { "/" } else { dir }, false).ok()
+}
+
 /// What one command-line operand's copy has seen so far.
 #[derive(Default)]
 struct CopyState {
@@ -1533,6 +1543,12 @@ struct CopyState {
     first_made: Option<VPath>,
     /// That directory as messages name it.
     first_made_shown: String,
+    /// The directory that coreutils lstats as that name's parent: the parent of the typed
+    /// name, or, when the target is a directory operand (names are then relative to it),
+    /// the real parent.
+    first_made_parent: Option<VPath>,
+    /// The target of the operand is a directory operand.
+    into_dir: bool,
     /// Set when that happened: every level stops copying further entries.
     into_self: bool,
     /// Every directory the copy made, oldest first: the newest inodes, in this order.
@@ -1547,6 +1563,7 @@ impl CopyState {
     fn next_operand(&mut self) {
         self.top = None;
         self.first_made = None;
+        self.first_made_parent = None;
         self.into_self = false;
         self.made.clear();
     }
@@ -1646,14 +1663,8 @@ fn copy_tree(
                 // is the same directory entry as the source's name (gnulib same_name: equal
                 // last names, parents that lstat the same), it refuses a directory hard link.
                 let made_shown = state.first_made_shown.clone();
-                let parent = |shown: &str| {
-                    let dir = shown
-                        .trim_end_matches('/')
-                        .rsplit_once('/')
-                        .map_or(".", |(d, _)| d);
-                    resolve(ctx, if dir.is_empty() { "/" } else { dir }, false).ok()
-                };
-                if base(shown_src) != base(&made_shown) || parent(shown_src) != parent(&made_shown)
+                if base(shown_src) != base(&made_shown)
+                    || shown_parent(ctx, shown_src) != state.first_made_parent
                 {
                     ctx.io.err(format!(
                         "{cmd}: will not create hard link {} to directory {}\n",
@@ -1692,6 +1703,11 @@ fn copy_tree(
                     if state.first_made.is_none() {
                         state.first_made = Some(dst.clone());
                         state.first_made_shown = shown_dst.to_string();
+                        state.first_made_parent = if state.into_dir {
+                            dst.parent()
+                        } else {
+                            shown_parent(ctx, shown_dst)
+                        };
                     }
                     state.made.push(dst.clone());
                 }
@@ -2047,7 +2063,10 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let mut status = 0;
-    let mut state = CopyState::default();
+    let mut state = CopyState {
+        into_dir: o.operands.last().is_some_and(|d| is_dir(ctx, d)),
+        ..CopyState::default()
+    };
     for (src, shown_dst, dst) in list {
         let (sp, st) = match stat_of(ctx, &src, how.deref) {
             Ok(v) => v,
