@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
-use crate::union::{Image, MDir, MNode};
+use crate::union::{Flat, FlatFile, Image, MDir, MNode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -153,6 +153,19 @@ impl Found<'_> {
     }
 }
 
+/// What walking the container layer alone can tell about a path; see `Container::quick`.
+enum Quick<'a> {
+    /// Only the image decides: its entry at the path (`None`: it has none) and whether the
+    /// path's parent is a directory of the container layer.
+    Image(Option<&'a Flat>, bool),
+    /// A container-layer file or symlink.
+    Upper(Found<'a>),
+    /// A whiteout on the way.
+    NotFound,
+    /// Needs the full walk.
+    Slow,
+}
+
 /// An image plus one writable layer.
 #[derive(Clone, Debug)]
 pub struct Container {
@@ -162,6 +175,9 @@ pub struct Container {
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
     index: BTreeMap<(u32, Ino), Ino>,
+    /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
+    /// kernel keeps them in the index, so those lower names still show the changed file.
+    orphans: BTreeMap<Ino, FileInode>,
     events: Vec<Event>,
     clock: i64,
     upper_bytes: u64,
@@ -190,6 +206,7 @@ impl Container {
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
+            orphans: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
             upper_bytes: 0,
@@ -291,6 +308,7 @@ impl Container {
         self.image = image;
         self.upper = upper;
         self.index.clear();
+        self.orphans.clear();
         self.upper_bytes = 0;
         self.upper_entries = 0;
         // The commit event comes before the rebase; the state after it is the rebased one.
@@ -349,7 +367,75 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
+    /// The common cases of a lookup, decided by walking the container layer alone:
+    /// - the container layer holds, down the path, only plain directories (neither opaque nor
+    ///   redirected) and then lacks a name, so what shows is exactly the image's entry at the same
+    ///   path: one probe of the image's path index ([`Quick::Image`]);
+    /// - the path ends at a container-layer file or symlink reached through its directories
+    ///   ([`Quick::Upper`]), or meets a whiteout on the way ([`Quick::NotFound`]).
+    ///
+    /// Anything else takes the full walk of both sides ([`Quick::Slow`]).
+    fn quick(&self, path: &VPath) -> Quick<'_> {
+        let mut up = &self.upper.root;
+        let mut plain = !up.opaque;
+        let mut comps = path.components().peekable();
+        while let Some(comp) = comps.next() {
+            let last = comps.peek().is_none();
+            match up.children.get(comp) {
+                None if plain => return Quick::Image(self.image.flat(path.as_str()), last),
+                None => return Quick::Slow,
+                Some(Node::Dir(d)) => {
+                    plain &= !d.opaque && d.redirect.is_none();
+                    up = d;
+                }
+                Some(Node::Whiteout) => return Quick::NotFound,
+                Some(Node::File(ino)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::File(*ino)),
+                        lower: None,
+                    })
+                }
+                Some(Node::Symlink(s)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::Symlink(s)),
+                        lower: None,
+                    })
+                }
+                Some(_) => return Quick::Slow,
+            }
+        }
+        Quick::Slow
+    }
+
+    /// The image's regular file at `path`, when only the image decides what shows there.
+    fn image_file(&self, path: &VPath) -> Option<&FlatFile> {
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f),
+            _ => None,
+        }
+    }
+
     pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => {
+                return Ok(Found {
+                    upper: None,
+                    lower: Some(Low::File(f.layer, f.ino)),
+                })
+            }
+            // Absent from the image, and the parent is a directory: of the container layer, or
+            // of the image (a path with no parent component in the container layer).
+            Quick::Image(None, true) | Quick::NotFound => return Err(ErrorKind::NotFound),
+            Quick::Image(None, false) => {
+                let s = path.as_str();
+                let parent = &s[..s.rfind('/').unwrap_or(0)];
+                if matches!(self.image.flat(parent), Some(Flat::Dir)) {
+                    return Err(ErrorKind::NotFound);
+                }
+            }
+            Quick::Upper(f) => return Ok(f),
+            Quick::Image(..) | Quick::Slow => {}
+        }
         let root_lower = if self.upper.root.opaque {
             None
         } else {
@@ -367,7 +453,9 @@ impl Container {
                 _ => return Err(ErrorKind::NotADirectory),
             };
             let uc = up_dir.and_then(|d| d.children.get(comp));
-            let lc = low_dir.and_then(|d| d.children.get(comp));
+            // The lower side matters only where the upper side lacks the name or merges a
+            // directory with it; looking it up lazily spares a string-keyed search per level.
+            let lc = || low_dir.and_then(|d| d.children.get(comp));
             cur = match uc {
                 Some(Node::Whiteout) => return Err(ErrorKind::NotFound),
                 Some(Node::Dir(ud)) => {
@@ -376,7 +464,7 @@ impl Container {
                     } else if let Some(r) = &ud.redirect {
                         self.image.lookup(r)
                     } else {
-                        lc
+                        lc()
                     };
                     let below = below.and_then(MNode::as_dir).map(Low::Dir);
                     Found {
@@ -392,7 +480,7 @@ impl Container {
                     upper: Some(Up::Symlink(s)),
                     lower: None,
                 },
-                None => match lc {
+                None => match lc() {
                     Some(m) => Found {
                         upper: None,
                         lower: Some(Low::of(m)),
@@ -434,10 +522,16 @@ impl Container {
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
             if let Some(u) = self.index.get(&(layer, ino)) {
-                return self.upper.inodes.get(u);
+                return self.indexed_inode(*u);
             }
         }
         self.image.inode(layer, ino)
+    }
+
+    /// An upper inode that `index=on` recorded: in the container layer, or kept by the index
+    /// after its last upper name went.
+    fn indexed_inode(&self, u: Ino) -> Option<&FileInode> {
+        self.upper.inodes.get(&u).or_else(|| self.orphans.get(&u))
     }
 
     pub(crate) fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
@@ -450,16 +544,33 @@ impl Container {
 
     /// `lstat`: what is at `path`, without following a final symlink.
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
+        if let Some(f) = self.image_file(path) {
+            // An inode already copied up for another name (index=on) shows the upper inode.
+            if !(self.opts.index && self.index.contains_key(&(f.layer, f.ino))) {
+                return Ok(Stat {
+                    file_type: FileType::File,
+                    mode: f.meta.mode,
+                    uid: f.meta.uid,
+                    gid: f.meta.gid,
+                    mtime: f.meta.mtime,
+                    size: f.size,
+                    nlink: f.nlink.max(1),
+                    layer: f.layer as usize,
+                    ino: display_ino(u64::from(f.layer), f.ino),
+                    target: None,
+                });
+            }
+        }
         let f = self.found("stat", path)?;
         let c = self.container_layer();
-        let dir_stat = |meta: Meta, layer: usize, ino: u64| Stat {
+        let dir_stat = |meta: Meta, layer: usize, ino: u64, nlink: u32| Stat {
             file_type: FileType::Dir,
             mode: meta.mode,
             uid: meta.uid,
             gid: meta.gid,
             mtime: meta.mtime,
             size: 4096,
-            nlink: 2,
+            nlink,
             layer,
             ino,
             target: None,
@@ -478,13 +589,37 @@ impl Container {
         };
         let synthetic = path_ino(path);
         Ok(match (f.upper, f.lower) {
-            (Some(Up::Dir(d)), _) => dir_stat(d.meta, c, synthetic),
+            // Like the kernel's ovl_getattr: a directory merged from more than one layer
+            // reports one link ("nlink=1 seems to pacify find"); others count their
+            // subdirectories as their file system does.
+            (Some(Up::Dir(d)), Some(Low::Dir(_))) => dir_stat(d.meta, c, synthetic, 1),
+            (Some(Up::Dir(d)), _) => {
+                let subdirs = d
+                    .children
+                    .values()
+                    .filter(|n| matches!(n, Node::Dir(_)))
+                    .count();
+                dir_stat(d.meta, c, synthetic, 2 + subdirs as u32)
+            }
             (Some(Up::Symlink(s)), _) => link_stat(s, c, synthetic),
-            (None, Some(Low::Dir(d))) => dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic),
+            (None, Some(Low::Dir(d))) => {
+                let nlink = if d.layers.len() > 1 {
+                    1
+                } else {
+                    2 + d.children.values().filter(|m| m.as_dir().is_some()).count() as u32
+                };
+                dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
+            }
             (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
             (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
             (None, Some(Low::File(l, ino))) => {
                 match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                    Some(u) if !self.upper.inodes.contains_key(u) => {
+                        let inode = self.orphans.get(u).ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "stat", path.as_str())
+                        })?;
+                        inode_stat(inode, c, c as u64, *u)
+                    }
                     Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
                     None => {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
@@ -494,7 +629,7 @@ impl Container {
                     }
                 }
             }
-            (None, None) => dir_stat(Meta::default(), c, synthetic),
+            (None, None) => dir_stat(Meta::default(), c, synthetic, 2),
         })
     }
 
@@ -503,18 +638,7 @@ impl Container {
             .inodes
             .get(&ino)
             .ok_or_else(|| Error::without_path(ErrorKind::NotFound, "stat", "dangling inode"))?;
-        Ok(Stat {
-            file_type: FileType::File,
-            mode: inode.meta.mode,
-            uid: inode.meta.uid,
-            gid: inode.meta.gid,
-            mtime: inode.meta.mtime,
-            size: inode.data.len(),
-            nlink: inode.nlink.max(1),
-            layer,
-            ino: (lid << 40) | ino,
-            target: None,
-        })
+        Ok(inode_stat(inode, layer, lid, ino))
     }
 
     /// The content of the regular file at `path`.
@@ -563,25 +687,50 @@ impl Container {
                 ))
             }
         };
-        let mut out: BTreeMap<&str, FileType> = BTreeMap::new();
-        if let Some(l) = low {
-            for (name, m) in &l.children {
-                out.insert(name, Low::of(m).file_type());
-            }
-        }
-        if let Some(u) = up {
-            for (name, n) in &u.children {
-                match n {
-                    Node::Whiteout => {
-                        out.remove(name.as_str());
+        // Both sides are sorted by name: one merge pass, the upper side winning on equal names
+        // and its whiteouts dropping the lower name, gives the sorted listing directly.
+        let name = |n: &String| n.clone();
+        let out = match (up, low) {
+            (None, Some(l)) => l
+                .children
+                .iter()
+                .map(|(n, m)| (name(n), Low::of(m).file_type()))
+                .collect(),
+            (Some(u), None) => u
+                .children
+                .iter()
+                .filter(|(_, n)| !matches!(n, Node::Whiteout))
+                .map(|(n, node)| (name(n), node.file_type()))
+                .collect(),
+            (Some(u), Some(l)) => {
+                let mut out = Vec::with_capacity(l.children.len() + u.children.len());
+                let mut ui = u.children.iter().peekable();
+                let mut li = l.children.iter().peekable();
+                loop {
+                    let order = match (ui.peek(), li.peek()) {
+                        (Some((un, _)), Some((ln, _))) => un.cmp(ln),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => break,
+                    };
+                    if order == std::cmp::Ordering::Equal {
+                        li.next();
                     }
-                    n => {
-                        out.insert(name, n.file_type());
+                    if order == std::cmp::Ordering::Greater {
+                        if let Some((n, m)) = li.next() {
+                            out.push((name(n), Low::of(m).file_type()));
+                        }
+                    } else if let Some((n, node)) = ui.next() {
+                        if !matches!(node, Node::Whiteout) {
+                            out.push((name(n), node.file_type()));
+                        }
                     }
                 }
+                out
             }
-        }
-        Ok(out.into_iter().map(|(n, t)| (n.to_string(), t)).collect())
+            (None, None) => Vec::new(),
+        };
+        Ok(out)
     }
 
     /// True when the directory at `path` shows no children.
@@ -711,8 +860,28 @@ impl Container {
     /// Copies up every missing directory from the root down to `dir`, each with its lower
     /// metadata, before anything inside it changes.
     fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
-        let mut at = VPath::root();
+        // The leading directories the container layer already has need nothing: skip them
+        // without building their paths.
+        let (mut up, mut skip, mut end) = (&self.upper.root, 0, 0);
         for comp in dir.components() {
+            match up.children.get(comp) {
+                Some(Node::Dir(d)) => {
+                    up = d;
+                    skip += 1;
+                    end += 1 + comp.len();
+                }
+                _ => break,
+            }
+        }
+        if skip == dir.depth() {
+            return Ok(());
+        }
+        let mut at = if end == 0 {
+            VPath::root()
+        } else {
+            VPath::parse(&dir.as_str()[..end])?
+        };
+        for comp in dir.components().skip(skip) {
             at = at.join(comp)?;
             let f = self.found("copy-up", &at)?;
             match (f.upper, f.lower) {
@@ -787,17 +956,35 @@ impl Container {
                 } else {
                     None
                 };
-                let lower_nlink = self
-                    .image
-                    .layers()
-                    .get(l as usize)
-                    .map_or(1, |layer| layer.nlink(ino));
-                let inode = self
-                    .lower_inode(l, ino)
-                    .cloned()
-                    .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
+                // The image's path index holds what a copy-up needs of an image-only file,
+                // sparing two searches of the layer's inode table.
+                let flat = match self.image_file(path) {
+                    Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
+                    _ => None,
+                };
+                let (lower_nlink, inode) = match flat {
+                    Some(f) => (f.nlink, FileInode::new(f.meta, f.data.clone())),
+                    None => {
+                        let nlink = self
+                            .image
+                            .layers()
+                            .get(l as usize)
+                            .map_or(1, |layer| layer.nlink(ino));
+                        let inode = self.lower_inode(l, ino).cloned().ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "copy-up", path.as_str())
+                        })?;
+                        (nlink, inode)
+                    }
+                };
                 self.copy_up_dirs(&parent, path)?;
                 if let Some(uino) = indexed {
+                    // An inode the index kept after its last upper name went comes back.
+                    if let Some(i) = self.orphans.remove(&uino) {
+                        if !i.metacopy {
+                            self.upper_bytes += i.data.len();
+                        }
+                        self.upper.inodes.insert(uino, i);
+                    }
                     self.put(path, Node::File(uino))?;
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
@@ -982,14 +1169,30 @@ impl Container {
                     if !i.metacopy {
                         self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());
                     }
+                    // index=on: the kernel's index still links the inode, and lower names of
+                    // it that were never copied up keep showing it (seen on kernel 6.18).
+                    if self.opts.index && self.index.values().any(|u| *u == ino) {
+                        self.orphans.insert(ino, i);
+                        continue;
+                    }
                 }
                 self.index.retain(|_, u| *u != ino);
             }
         }
     }
 
-    fn new_meta(&self, mode: u32) -> Meta {
-        Meta::new(mode, self.clock)
+    /// Metadata for a new entry at `path`. As on Linux, an entry made in a set-group-ID
+    /// directory takes the directory's group, and a new directory there keeps the bit.
+    fn new_meta(&self, path: &VPath, mode: u32, is_dir: bool) -> Meta {
+        let mut meta = Meta::new(mode, self.clock);
+        let parent = path.parent().and_then(|p| self.stat(&p).ok());
+        if let Some(p) = parent.filter(|p| p.mode & 0o2000 != 0) {
+            meta.gid = p.gid;
+            if is_dir {
+                meta.mode |= 0o2000;
+            }
+        }
+        meta
     }
 
     /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
@@ -1048,9 +1251,10 @@ impl Container {
                 let parent = self.parent_of("open", path)?;
                 self.copy_up_dirs(&parent, path)?;
                 let replaced = self.over_whiteout(path);
-                let ino = self
-                    .upper
-                    .add_inode(FileInode::new(self.new_meta(mode), Blob::empty()));
+                let ino = self.upper.add_inode(FileInode::new(
+                    self.new_meta(path, mode, false),
+                    Blob::empty(),
+                ));
                 self.put(path, Node::File(ino))?;
                 let c = self.container_layer();
                 let msg = if replaced {
@@ -1196,10 +1400,17 @@ impl Container {
         self.check_new_name("mkdir", path)?;
         let parent = self.parent_of("mkdir", path)?;
         self.copy_up_dirs(&parent, path)?;
-        let opaque = self.over_whiteout(path);
+        let over_whiteout = self.over_whiteout(path);
+        // With redirect_dir, metacopy or index on, the kernel also marks a new directory in a
+        // merged directory opaque (ovl_create_upper: "just an optimization", skipped only when
+        // offline changes to the lower layers are allowed, i.e. with all three off).
+        let offline_changes_allowed =
+            !(self.opts.redirect_dir || self.opts.metacopy || self.opts.index);
+        let parent_merged = self.find(&parent).ok().is_some_and(|f| f.lower.is_some());
+        let opaque = over_whiteout || (!offline_changes_allowed && parent_merged);
         let dir = Dir {
             opaque,
-            ..Dir::new(self.new_meta(mode))
+            ..Dir::new(self.new_meta(path, mode, true))
         };
         self.put(path, Node::Dir(dir))?;
         let c = self.container_layer();
@@ -1216,9 +1427,15 @@ impl Container {
             let below = self.lower_at(path).map(|l| l.layer() as usize);
             let mut layers = vec![c];
             layers.extend(below);
-            let msg = format!(
-                "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
-            );
+            let msg = if over_whiteout {
+                format!(
+                    "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
+                )
+            } else {
+                format!(
+                    "opaque: {path} is new in a merged directory; with redirect_dir, metacopy or index on, overlayfs marks it opaque so that lookups below it never search the lower layers"
+                )
+            };
             self.emit(EventKind::Opaque, path, None, layers, 0, false, msg);
         }
         Ok(self.since(start))
@@ -1229,13 +1446,16 @@ impl Container {
     fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
         let parent = self.parent_of(op, path)?;
         let c = self.container_layer();
-        let below = self.lower_at(path).map(|low| {
-            let size = match low {
-                Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
-                _ => None,
-            };
-            (low.layer() as usize, size)
-        });
+        let below = match self.image_file(path) {
+            Some(f) => Some((f.layer as usize, Some(f.size))),
+            None => self.lower_at(path).map(|low| {
+                let size = match low {
+                    Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
+                    _ => None,
+                };
+                (low.layer() as usize, size)
+            }),
+        };
         let in_upper = self
             .upper
             .get(path)
@@ -1324,8 +1544,22 @@ impl Container {
         if from == to {
             return Ok(Vec::new());
         }
+        // Two names of one inode: rename(2) does nothing and succeeds. Upper names of one
+        // inode are one overlay inode; lower names of one lower inode are one only with
+        // index=on (with index=off each lower name gets an inode of its own, and the rename
+        // goes ahead).
+        if let Ok(dst) = self.find(to) {
+            if self.same_file_inode(&src, &dst) {
+                return Ok(Vec::new());
+            }
+        }
         if src_dir && to.starts_with(from) {
             return Err(Error::new(ErrorKind::InvalidInput, "rename", from.as_str()));
+        }
+        // The VFS refuses a target that is an ancestor of the source with ENOTEMPTY, before it
+        // looks at the types (`rename d/f d` is ENOTEMPTY, not EISDIR).
+        if from.starts_with(to) {
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
         }
         if let Some(dst_is_dir) = dst_dir {
             match (src_dir, dst_is_dir) {
@@ -1335,19 +1569,29 @@ impl Container {
                 (false, true) => {
                     return Err(Error::new(ErrorKind::IsADirectory, "rename", to.as_str()))
                 }
-                (true, true) if !self.is_empty_dir(to)? => {
-                    return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()))
-                }
                 _ => {}
             }
         }
-        self.check_new_name("rename", to)?;
-        let c = self.container_layer();
+        // ovl_rename refuses to move a lower or merged directory (EXDEV) before it checks that
+        // the directory it would replace is empty (ENOTEMPTY).
         if src_dir && src_has_lower && !self.opts.redirect_dir {
             return Err(Error::new(ErrorKind::CrossDevice, "rename", from.as_str()).with_detail(
                 "overlayfs cannot rename a directory that lower layers have unless redirect_dir=on",
             ));
         }
+        if src_dir && dst_dir == Some(true) && !self.is_empty_dir(to)? {
+            // ovl_rename checks a merged or lower target itself, before any change. A target
+            // only the container layer has is left to the upper filesystem's rename, which
+            // fails only after ovl_rename has copied the source up and marked it (a redirect,
+            // or opaque): the failed rename leaves those behind (seen on kernel 6.18).
+            let dst_pure_upper = self.find(to).ok().is_some_and(|f| f.lower.is_none());
+            if dst_pure_upper {
+                self.rename_prepare_dir(from, to, &to_parent, src_has_lower)?;
+            }
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
+        }
+        self.check_new_name("rename", to)?;
+        let c = self.container_layer();
         let from_parent = from.parent().unwrap_or_else(VPath::root);
         self.copy_up_dirs(&from_parent, from)?;
         self.copy_up_dirs(&to_parent, to)?;
@@ -1412,6 +1656,73 @@ impl Container {
         Ok(self.since(start))
     }
 
+    /// What ovl_rename does to a directory it is about to move, before the upper filesystem's
+    /// rename runs: parents copied up, then a lower or merged directory copied up with a
+    /// redirect to where it is, or a container-only directory marked opaque where it would
+    /// land in a merged directory.
+    fn rename_prepare_dir(
+        &mut self,
+        from: &VPath,
+        to: &VPath,
+        to_parent: &VPath,
+        src_has_lower: bool,
+    ) -> Result<()> {
+        let from_parent = from.parent().unwrap_or_else(VPath::root);
+        self.copy_up_dirs(&from_parent, from)?;
+        self.copy_up_dirs(to_parent, to)?;
+        let c = self.container_layer();
+        if src_has_lower {
+            self.copy_up(from, true, "so that it can be renamed")?;
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if d.redirect.is_none() {
+                    d.redirect = Some(from.clone());
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Redirect, from, None, vec![c], 0, false, msg);
+            }
+        } else {
+            let to_parent_merged = self.find(to_parent).ok().is_some_and(|f| f.lower.is_some());
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if !d.opaque && d.redirect.is_none() && to_parent_merged {
+                    d.opaque = true;
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Opaque, from, None, vec![c], 0, false, msg);
+            }
+        }
+        Ok(())
+    }
+
+    /// True when two regular files of the merged view are one overlay inode.
+    fn same_file_inode(&self, a: &Found<'_>, b: &Found<'_>) -> bool {
+        let id = |f: &Found<'_>| -> Option<(bool, u32, Ino)> {
+            match (f.upper, f.lower) {
+                (Some(Up::File(ino)), _) => Some((true, 0, ino)),
+                (None, Some(Low::File(l, ino))) => {
+                    match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                        Some(u) => Some((true, 0, *u)),
+                        None if self.opts.index => Some((false, l, ino)),
+                        None => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        matches!((id(a), id(b)), (Some(x), Some(y)) if x == y)
+    }
+
     fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
         let name = path.name()?;
         self.upper.dir_mut(&path.parent()?)?.children.get_mut(name)
@@ -1420,7 +1731,13 @@ impl Container {
     /// `link(2)`: a new name for the file at `old`, which is copied up first.
     pub fn link(&mut self, old: &VPath, new: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
+        // linkat(2) looks up the old name, then creates the new one (ENOENT, ENOTDIR, EEXIST),
+        // and only then refuses a directory (EPERM): `ln d existing` is EEXIST.
         let f = self.found("link", old)?;
+        let parent = self.parent_of("link", new)?;
+        if self.exists(new) {
+            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
+        }
         if f.is_dir() {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
@@ -1428,12 +1745,13 @@ impl Container {
                 old.as_str(),
             ));
         }
-        if self.exists(new) {
-            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
-        }
         self.check_new_name("link", new)?;
-        let parent = self.parent_of("link", new)?;
-        self.copy_up(old, false, "because it is the source of a hard link")?;
+        // Linking is no write: with metacopy=on the kernel copies the source up metadata-only.
+        self.copy_up(
+            old,
+            self.opts.metacopy,
+            "because it is the source of a hard link",
+        )?;
         self.copy_up_dirs(&parent, new)?;
         let node = self
             .upper
@@ -1467,7 +1785,7 @@ impl Container {
         let parent = self.parent_of("symlink", path)?;
         self.copy_up_dirs(&parent, path)?;
         let link = Symlink {
-            meta: self.new_meta(0o777),
+            meta: self.new_meta(path, 0o777, false),
             target: target.to_string(),
         };
         self.put(path, Node::Symlink(link))?;
@@ -1614,7 +1932,7 @@ impl Container {
                     (None, Some(Low::File(l, ino))) => {
                         let (key, inode) =
                             match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                                Some(u) => ((usize::MAX, *u), self.upper.inodes.get(u)),
+                                Some(u) => ((usize::MAX, *u), self.indexed_inode(*u)),
                                 None => ((l as usize, ino), self.image.inode(l, ino)),
                             };
                         file_into(&mut out, &mut inodes, key, inode)
@@ -1674,6 +1992,12 @@ fn collect_files(node: &Node, out: &mut Vec<Ino>) {
     }
 }
 
+/// The inode number `stat` shows for inode `ino` of layer `lid`: the layer number, then the
+/// inode, so it is readable and unique across layers.
+fn display_ino(lid: u64, ino: Ino) -> u64 {
+    (lid + 1) * 1_000_000 + ino
+}
+
 /// A stable display inode number for entries that have no inode table (directories, symlinks).
 fn path_ino(path: &VPath) -> u64 {
     // FNV-1a: deterministic across runs and platforms.
@@ -1682,5 +2006,21 @@ fn path_ino(path: &VPath) -> u64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h >> 8
+    // Small enough to read in `stat` and `ls -i`, large enough not to repeat in practice.
+    (h >> 8) % 100_000_000 + 1
+}
+
+fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
+    Stat {
+        file_type: FileType::File,
+        mode: inode.meta.mode,
+        uid: inode.meta.uid,
+        gid: inode.meta.gid,
+        mtime: inode.meta.mtime,
+        size: inode.data.len(),
+        nlink: inode.nlink.max(1),
+        layer,
+        ino: display_ino(lid, ino),
+        target: None,
+    }
 }
