@@ -396,10 +396,13 @@ impl LayerLab {
         })
     }
 
-    /// Every event of the current container so far, in order (the timeline).
+    /// Every event of the current container so far, in order (the timeline); with `from`, only
+    /// the events after the first `from` (so a page can append what is new).
     #[wasm_bindgen(unchecked_return_type = "LayerEvent[]")]
-    pub fn events(&self) -> Result<JsValue, JsValue> {
-        to_js(ok(self.host.container())?.events())
+    pub fn events(&self, from: Option<u32>) -> Result<JsValue, JsValue> {
+        let all = ok(self.host.container())?.events();
+        let from = from.map_or(0, |n| n as usize);
+        to_js(all.get(from..).unwrap_or(&[]))
     }
 
     /// The number of events of the current container: the last step of the timeline.
