@@ -24,7 +24,7 @@ fn js(value: Value) -> JsValue {
 use serde::Serialize;
 
 fn lab() -> LayerLab {
-    LayerLab::new(JsValue::UNDEFINED).expect("the default scenario builds")
+    LayerLab::new(None).expect("the default scenario builds")
 }
 
 /// The `kind`, `errno` and `path` of a thrown value, after checking it is an `Error`.
@@ -281,7 +281,7 @@ fn every_failure_is_an_error_with_kind_errno_and_path() {
         (json!({"layers": [{"script": "true"}]}), "invalid-input"),
         (json!("a string"), "invalid-input"),
     ] {
-        let e = LayerLab::new(js(scenario.clone()))
+        let e = LayerLab::new(Some(js(scenario.clone()).unchecked_into()))
             .err()
             .expect("a bad scenario throws");
         assert_eq!(error_of(e).0, kind, "{scenario}");
@@ -294,7 +294,7 @@ fn a_custom_scenario_and_options() {
         "layers": [{"createdBy": "base", "script": "mkdir /d\necho a > /d/f"}],
         "options": {"metacopy": true}
     });
-    let mut lab = LayerLab::new(js(scenario)).expect("builds");
+    let mut lab = LayerLab::new(Some(js(scenario).unchecked_into())).expect("builds");
     assert_eq!(v(lab.options().expect("options"))["metacopy"], json!(true));
     let out = v(lab.run("chmod 600 /d/f").expect("run"));
     let copy = out["events"]
