@@ -472,6 +472,21 @@ impl LayerLab {
         to_js(&tree)
     }
 
+    /// The entries directly under the directory `dir` of a tree (one level, sorted), for
+    /// listing a large tree lazily; with `step`, as it was then. A layer without the directory
+    /// lists nothing.
+    #[wasm_bindgen(unchecked_return_type = "TreeEntry[]")]
+    pub fn list(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TreeName")] which: JsValue,
+        dir: &str,
+        step: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        let which = ok(parse_which(&which))?;
+        let entries = self.at(step, |_, c| c.list(which, &parse_path("list", dir)?))?;
+        to_js(&entries)
+    }
+
     /// `lstat` of an absolute path in the merged view; with `step`, as it was then.
     #[wasm_bindgen(unchecked_return_type = "Stat")]
     pub fn stat(&mut self, path: &str, step: Option<u32>) -> Result<JsValue, JsValue> {

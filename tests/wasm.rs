@@ -164,6 +164,18 @@ fn values_are_plain_objects_and_arrays() {
         version,
         Some(json!({"path": "/app/VERSION", "type": "file", "size": 3, "mode": 0o644, "layer": 2}))
     );
+    let listed = v(lab
+        .list(JsValue::from("merged"), "/app", None)
+        .expect("list"));
+    assert_eq!(
+        paths_of(&listed),
+        [
+            "/app/VERSION file",
+            "/app/config dir",
+            "/app/data dir",
+            "/app/start.sh file"
+        ]
+    );
     let st = v(lab.stat("/bin/sh", None).expect("stat"));
     assert_eq!(st["type"], json!("symlink"));
     assert_eq!(st["target"], json!("busybox"));
