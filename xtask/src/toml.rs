@@ -18,9 +18,10 @@ impl Doc {
         let table: toml::Table = text
             .parse()
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let file = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+        let file = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        );
         Ok(Doc { table, file })
     }
 
@@ -48,7 +49,12 @@ impl Doc {
 
     /// An array of strings.
     pub fn list(&self, section: &str, key: &str) -> Result<Vec<String>, String> {
-        let not_list = || format!("{}: [{section}] {key} must be an array of strings", self.file);
+        let not_list = || {
+            format!(
+                "{}: [{section}] {key} must be an array of strings",
+                self.file
+            )
+        };
         self.get(section, key)?
             .as_array()
             .ok_or_else(not_list)?
