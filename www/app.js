@@ -1,0 +1,730 @@
+// Layer Lab's page: one state object, one dispatch(action) that calls the engine and appends
+// the events it returns, a render(state) that draws the state and nothing else, and an
+// animation queue fed by the events. No framework and no bundler: the browser loads these
+// ES modules and the wasm-bindgen module in pkg/ as they are.
+
+import init, { LayerLab } from './pkg/layerlab.js';
+import { h } from './dom.js';
+import { snapshot, newCache, validateSaved } from './model.js';
+import { Matrix, visibleColumns } from './matrix.js';
+import { Timeline } from './timeline.js';
+import { Terminal } from './terminal.js';
+import { renderWhy } from './why.js';
+import { Animator } from './animate.js';
+import { encodeFragment, decodeFragment, isShareHash } from './share.js';
+import { loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile } from './storage.js';
+
+const $ = (sel) => document.querySelector(sel);
+
+/** Everything the page shows is derived from this object. */
+const state = {
+  lab: null,
+  cache: newCache(),
+  snap: null,
+  view: { cols: [], hidden: new Map(), index: new Map(), key: '' },
+  step: 0,
+  total: 0,
+  events: [],
+  transcript: [],
+  redo: [],
+  nextId: 1,
+  cleared: 0,
+  containers: [],
+  current: 1,
+  options: { redirectDir: false, metacopy: false, index: false },
+  canUndo: false,
+  canRedo: false,
+  cwd: '/',
+  cursor: { row: 0, col: 0 },
+  selection: null,
+  focus: null,
+  related: null,
+  explain: null,
+  preview: null,
+  collapsed: new Set(),
+  prefs: loadPrefs(),
+  playing: false,
+  notice: null,
+  share: null,
+};
+
+const reducedMotionQuery = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+function reducedMotion() {
+  return reducedMotionQuery.matches || state.prefs.motion === 'off';
+}
+
+function errorText(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/**
+ * Performs one action of the engine's history on `lab` and returns its transcript entry: what
+ * was typed or clicked, what it printed, and the range of the container's events it caused.
+ * Used both for what people do and for replaying a saved history.
+ */
+function perform(lab, action, id) {
+  const container = lab.currentContainer();
+  const entry = {
+    id,
+    kind: action.action,
+    container,
+    cwd: lab.cwd(),
+    line: '',
+    stdout: '',
+    stderr: '',
+    status: 0,
+    from: lab.eventCount(),
+    to: 0,
+    events: [],
+    action,
+  };
+  switch (action.action) {
+    case 'run': {
+      const r = lab.run(action.line);
+      Object.assign(entry, { line: action.line, stdout: r.stdout, stderr: r.stderr, status: r.status, events: r.events });
+      break;
+    }
+    case 'commit': {
+      const r = lab.commit(action.message);
+      entry.line = `commit → new image layer (${action.message})`;
+      entry.stdout = r.diffId;
+      entry.events = r.events;
+      break;
+    }
+    case 'new-container': {
+      const id2 = lab.newContainer();
+      entry.line = `new container c${id2}`;
+      entry.stdout = `started c${id2} on the image; switched to it`;
+      break;
+    }
+    case 'remove-container':
+      lab.removeContainer(action.id);
+      entry.line = `remove container c${action.id}`;
+      entry.stdout = `c${action.id} and its writable layer are gone`;
+      break;
+    case 'switch':
+      lab.switchContainer(action.id);
+      entry.line = `switch to container c${action.id}`;
+      break;
+    case 'set-options': {
+      const o = lab.setOptions(action.options);
+      entry.line = `overlay options: redirect_dir=${o.redirectDir ? 'on' : 'off'} metacopy=${o.metacopy ? 'on' : 'off'} index=${o.index ? 'on' : 'off'}`;
+      break;
+    }
+    default:
+      throw new Error(`unknown action ${action.action}`);
+  }
+  entry.to = lab.eventCount();
+  return entry;
+}
+
+/** A fresh engine for a saved state (already validated), its history replayed. */
+function rebuild(saved) {
+  const lab = new LayerLab({ layers: saved.base, options: saved.options });
+  const transcript = [];
+  let id = 1;
+  try {
+    saved.actions.forEach((action, i) => {
+      try {
+        transcript.push(perform(lab, action, id));
+        id += 1;
+      } catch (e) {
+        throw new Error(`action ${i + 1} cannot be replayed: ${errorText(e)}`);
+      }
+    });
+  } catch (e) {
+    lab.free();
+    throw e;
+  }
+  return { lab, transcript, nextId: id };
+}
+
+function install(built) {
+  if (state.lab) state.lab.free();
+  state.lab = built.lab;
+  state.transcript = built.transcript;
+  state.nextId = built.nextId;
+  state.redo = [];
+  state.cleared = 0;
+  state.cache = newCache();
+  state.collapsed = new Set();
+  state.selection = null;
+  state.focus = null;
+  state.cursor = { row: 0, col: 0 };
+  terminal.setHistory(built.transcript.filter((t) => t.kind === 'run').map((t) => t.line));
+}
+
+function defaultLab() {
+  return { lab: new LayerLab(undefined), transcript: [], nextId: 1 };
+}
+
+/** Re-reads what the engine knows after a change and returns to the present. */
+function refresh({ events } = {}) {
+  const lab = state.lab;
+  state.total = lab.eventCount();
+  state.events = events ?? lab.events();
+  state.step = state.total;
+  state.containers = lab.containers();
+  state.current = lab.currentContainer();
+  state.options = lab.options();
+  state.canUndo = lab.canUndo();
+  state.canRedo = lab.canRedo();
+  state.cwd = lab.cwd();
+  loadStep();
+}
+
+/** Loads the matrix for state.step and everything that depends on it. */
+function loadStep() {
+  const prev = state.snap;
+  state.snap = snapshot(state.lab, state.step, state.total, state.cache);
+  const key = `${state.snap.columnsVersion}|${[...state.collapsed].join('\n')}`;
+  if (key !== state.view.key) {
+    const { cols, hidden } = visibleColumns(state.snap.columns, state.collapsed);
+    const index = new Map();
+    cols.forEach((p, i) => index.set(p, i));
+    state.view = { cols, hidden, index, key };
+  }
+  // The cursor stays on the same path and layer where it can.
+  const rows = state.snap.rows;
+  if (state.selection) {
+    const col = state.view.index.get(state.selection.path);
+    const row = rows.findIndex((r) => r.key === state.selection.row);
+    if (col !== undefined) state.cursor = { row: row >= 0 ? row : Math.min(state.cursor.row, rows.length - 1), col };
+  }
+  state.cursor.row = Math.max(0, Math.min(rows.length - 1, state.cursor.row));
+  state.cursor.col = Math.max(0, Math.min(state.view.cols.length - 1, state.cursor.col));
+  if (state.selection && state.view.index.get(state.selection.path) === undefined) {
+    state.selection = null;
+  }
+  explainSelection();
+  return prev;
+}
+
+function stepArg() {
+  return state.step === state.total ? undefined : state.step;
+}
+
+function explainSelection() {
+  const sel = state.selection;
+  state.explain = null;
+  state.preview = null;
+  if (!sel) {
+    state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : null;
+    return;
+  }
+  try {
+    state.explain = state.lab.explain(sel.path, stepArg());
+    const m = state.snap.merged.get(sel.path);
+    if (m && m.type === 'file') {
+      const text = state.lab.readFile(sel.path, stepArg());
+      state.preview = text.length > 4000 ? `${text.slice(0, 4000)}\n…` : text;
+    }
+  } catch (e) {
+    state.explain = null;
+  }
+  state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : relatedToPath(sel.path);
+}
+
+function rowKeyOf(layer) {
+  return layer === state.snap.imageCount ? 'container' : String(layer);
+}
+
+function relatedFromEvents(evs) {
+  const seqs = new Set();
+  const cells = new Set();
+  const commands = new Set();
+  for (const e of evs) {
+    seqs.add(e.seq);
+    for (const l of e.layers) {
+      cells.add(`${rowKeyOf(l)}|${e.path}`);
+      if (e.to) cells.add(`${rowKeyOf(l)}|${e.to}`);
+    }
+  }
+  for (const t of state.transcript) {
+    if (t.kind === 'note' || t.container !== state.current) continue;
+    for (const s of seqs) {
+      if (s > t.from && s <= t.to) {
+        commands.add(t.id);
+        break;
+      }
+    }
+  }
+  return { seqs, cells, commands };
+}
+
+function relatedToPath(path) {
+  return relatedFromEvents(state.events.filter((e) => e.path === path || e.to === path));
+}
+
+function relatedToCommand(id) {
+  const t = state.transcript.find((x) => x.id === id);
+  if (!t) return null;
+  const r = relatedFromEvents(t.container === state.current ? state.events.slice(t.from, t.to) : []);
+  r.commands.add(id);
+  return r;
+}
+
+function note(text, tone = 'info') {
+  state.transcript.push({ id: state.nextId, kind: 'note', text, tone, container: state.current });
+  state.nextId += 1;
+}
+
+function setNotice(text, tone = 'info') {
+  state.notice = text ? { text, tone } : null;
+}
+
+let saveTimer = 0;
+function scheduleSave() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    if (!saveSession(state.lab.save())) setNotice('This browser would not store the session (storage is full or switched off); use Export to keep it.', 'warn');
+    renderNotice();
+  }, 250);
+}
+
+function commitMessage() {
+  const runs = [];
+  for (let i = state.transcript.length - 1; i >= 0; i -= 1) {
+    const t = state.transcript[i];
+    if (t.kind === 'commit' && t.container === state.current) break;
+    if (t.kind === 'run' && t.container === state.current && t.events.length) runs.unshift(t.line);
+  }
+  const msg = runs.length ? `RUN ${runs.join(' && ')}` : `commit of container c${state.current}`;
+  return msg.length > 120 ? `${msg.slice(0, 117)}…` : msg;
+}
+
+/** Does one thing the user asked for, then renders. The only place state changes. */
+function dispatch(action) {
+  const lab = state.lab;
+  switch (action.type) {
+    case 'engine': {
+      // Anything that changes the engine: a command line, a commit, containers, toggles.
+      const before = state.snap;
+      let entry;
+      try {
+        entry = perform(lab, action.action, state.nextId);
+      } catch (e) {
+        note(`${action.action.action}: ${errorText(e)}`, 'error');
+        refresh();
+        break;
+      }
+      state.nextId += 1;
+      state.transcript.push(entry);
+      state.redo = [];
+      const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
+      refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events) } : {});
+      if (entry.events.length) {
+        state.focus = { kind: 'command', id: entry.id };
+        explainSelection();
+      }
+      scheduleSave();
+      render();
+      animator.play(entry.events, { state, before, reduced: reducedMotion() });
+      return;
+    }
+    case 'undo': {
+      if (!lab.undo()) break;
+      // Notes typed after the last action go with it.
+      while (state.transcript.length && state.transcript[state.transcript.length - 1].kind === 'note') state.transcript.pop();
+      const t = state.transcript.pop();
+      if (t) state.redo.push(t);
+      note(`undone: ${t ? t.line : 'the last action'}`);
+      refresh();
+      scheduleSave();
+      break;
+    }
+    case 'redo': {
+      let ok = false;
+      try {
+        ok = lab.redo();
+      } catch (e) {
+        note(`redo: ${errorText(e)}`, 'error');
+      }
+      if (!ok) {
+        refresh();
+        break;
+      }
+      const t = state.redo.pop();
+      if (t) {
+        t.id = state.nextId;
+        state.nextId += 1;
+        state.transcript.push(t);
+      }
+      refresh();
+      scheduleSave();
+      break;
+    }
+    case 'reset':
+      install(defaultLab());
+      clearSession();
+      setNotice('Started over from the default scenario.');
+      refresh();
+      break;
+    case 'load': {
+      // A saved state from a file (or a share link): replayed into a fresh engine; on failure
+      // the current session stays as it was.
+      try {
+        const saved = validateSaved(action.json);
+        install(rebuild(saved));
+        setNotice(action.message ?? `Loaded a session: ${saved.actions.length} actions replayed.`);
+        refresh();
+        scheduleSave();
+      } catch (e) {
+        setNotice(`${action.what ?? 'That session file'} could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');
+      }
+      break;
+    }
+    case 'step': {
+      const to = Math.max(0, Math.min(state.total, action.to));
+      if (to === state.step && !action.force) return;
+      const before = state.snap;
+      state.step = to;
+      loadStep();
+      render();
+      timeline.reveal(to);
+      if (action.animate && to > 0) {
+        const ev = state.events[to - 1];
+        if (ev && to === (before?.step ?? 0) + 1) animator.play([ev], { state, before, reduced: reducedMotion() });
+      }
+      return;
+    }
+    case 'cursor': {
+      const row = state.snap.rows[action.row];
+      const path = state.view.cols[action.col];
+      state.cursor = { row: action.row, col: action.col };
+      if (row && path !== undefined) state.selection = { row: row.key, path };
+      state.focus = null;
+      explainSelection();
+      matrix.reveal(action.col);
+      break;
+    }
+    case 'select-event': {
+      const e = state.events[action.seq - 1];
+      if (!e) return;
+      state.step = e.seq;
+      const dest = e.layers[e.layers.length - 1];
+      state.selection = { row: dest === undefined ? 'merged' : rowKeyOf(dest), path: e.path };
+      state.focus = null;
+      loadStep();
+      if (state.selection) matrix.reveal(state.cursor.col);
+      break;
+    }
+    case 'select-command': {
+      const t = state.transcript.find((x) => x.id === action.id);
+      if (!t || t.kind === 'note') return;
+      state.focus = { kind: 'command', id: t.id };
+      if (t.container === state.current && t.to > t.from) {
+        const e = state.events[t.from];
+        if (e) {
+          state.selection = { row: rowKeyOf(e.layers[e.layers.length - 1] ?? state.snap.imageCount), path: e.path };
+          loadStep();
+          matrix.reveal(state.cursor.col);
+        }
+      }
+      explainSelection();
+      break;
+    }
+    case 'toggle-dir': {
+      if (state.collapsed.has(action.path)) state.collapsed.delete(action.path);
+      else state.collapsed.add(action.path);
+      loadStep();
+      break;
+    }
+    case 'prefs':
+      Object.assign(state.prefs, action.prefs);
+      savePrefs(state.prefs);
+      break;
+    case 'note':
+      note(action.text, action.tone);
+      break;
+    case 'clear':
+      state.cleared = state.nextId - 1;
+      break;
+    case 'notice':
+      setNotice(action.text, action.tone);
+      break;
+    case 'share':
+      state.share = action.url;
+      break;
+    default:
+      return;
+  }
+  render();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering. Each part draws from `state` alone.
+
+function renderNotice() {
+  const el = $('#notice');
+  if (!state.notice) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.className = `notice notice-${state.notice.tone}`;
+  el.replaceChildren(
+    h('span', { text: state.notice.text }),
+    h('button', { type: 'button', class: 'notice-close', 'aria-label': 'dismiss', text: '×', onclick: () => dispatch({ type: 'notice', text: null }) }),
+  );
+}
+
+function renderToolbar() {
+  const sel = $('#container');
+  const opts = state.containers.map((c) => h('option', { value: c.id, text: `c${c.id}${c.current ? ' (current)' : ''} · ${c.imageLayers} image layers` }));
+  sel.replaceChildren(...opts);
+  sel.value = String(state.current);
+  $('#opt-redirect').checked = state.options.redirectDir;
+  $('#opt-metacopy').checked = state.options.metacopy;
+  $('#opt-index').checked = state.options.index;
+  $('#btn-undo').disabled = !state.canUndo;
+  $('#btn-redo').disabled = !state.canRedo;
+  $('#theme').value = state.prefs.theme;
+  $('#opt-motion').checked = state.prefs.motion !== 'off';
+  document.documentElement.dataset.theme = state.prefs.theme;
+  const past = state.step < state.total;
+  for (const id of ['#btn-commit', '#btn-new', '#btn-remove']) $(id).disabled = false;
+  $('#btn-remove').disabled = state.containers.length === 0;
+  document.body.classList.toggle('in-past', past);
+  const share = $('#share-out');
+  share.hidden = !state.share;
+  if (state.share) $('#share-url').value = state.share;
+}
+
+function renderTimelineControls() {
+  $('#step-label').textContent = state.total === 0 ? 'no events yet' : `step ${state.step} of ${state.total}`;
+  $('#tl-start').disabled = state.step === 0;
+  $('#tl-back').disabled = state.step === 0;
+  $('#tl-fwd').disabled = state.step === state.total;
+  $('#tl-end').disabled = state.step === state.total;
+  $('#tl-play').textContent = state.playing ? '❚❚ pause' : '▶ replay';
+  $('#tl-play').setAttribute('aria-pressed', state.playing ? 'true' : 'false');
+  $('#tl-play').disabled = state.total === 0;
+  $('#speed').value = String(state.prefs.speed);
+  const banner = $('#past-banner');
+  banner.hidden = state.step === state.total;
+  if (!banner.hidden) $('#past-text').textContent = `Showing the layers after event ${state.step} of ${state.total}.`;
+}
+
+function renderPathBar() {
+  const path = state.view.cols[state.cursor.col];
+  const row = state.snap.rows[state.cursor.row];
+  const bar = $('#pathbar');
+  if (path === undefined) {
+    bar.textContent = 'The image is empty.';
+    return;
+  }
+  const entry = row?.map.get(path);
+  bar.replaceChildren(
+    h('code', { text: path }),
+    h('span', { class: 'pb-sep', text: ' · ' }),
+    h('span', { text: row ? (row.key === 'merged' ? 'merged view' : row.key === 'container' ? 'container layer' : `layer ${row.key}`) : '' }),
+    h('span', { class: 'pb-sep', text: ' · ' }),
+    h('span', { text: entry ? entry.type + (entry.type === 'file' ? ` (${entry.size} B)` : '') + (entry.target ? ` → ${entry.target}` : '') : 'nothing here' }),
+  );
+}
+
+function render() {
+  if (!state.snap) return;
+  renderNotice();
+  renderToolbar();
+  renderTimelineControls();
+  renderPathBar();
+  matrix.render(state);
+  timeline.render(state);
+  terminal.render(state);
+  renderWhy($('#why'), state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring: the DOM events that become actions.
+
+const matrix = new Matrix($('#matrix'), {
+  moveCursor: (c) => dispatch({ type: 'cursor', row: c.row, col: c.col }),
+  toggleDir: (path) => dispatch({ type: 'toggle-dir', path }),
+});
+const timeline = new Timeline($('#timeline'), {
+  selectEvent: (seq) => dispatch({ type: 'select-event', seq }),
+  selectCommand: (id) => dispatch({ type: 'select-command', id }),
+});
+const terminal = new Terminal($('#terminal'), {
+  run: (line) => {
+    if (line.trim() === '') {
+      dispatch({ type: 'note', text: `root@c${state.current}:${state.cwd}#` });
+      return;
+    }
+    stopPlaying();
+    dispatch({ type: 'engine', action: { action: 'run', line } });
+  },
+  complete: (word) => {
+    try {
+      return state.lab.completions(word);
+    } catch {
+      return [];
+    }
+  },
+  note: (text) => dispatch({ type: 'note', text }),
+  clear: () => dispatch({ type: 'clear' }),
+  selectCommand: (id) => dispatch({ type: 'select-command', id }),
+});
+const animator = new Animator({ overlay: $('#overlay'), caption: $('#caption'), skip: $('#btn-skip'), matrix });
+
+let playTimer = 0;
+function stopPlaying() {
+  if (!state.playing) return;
+  state.playing = false;
+  clearTimeout(playTimer);
+  renderTimelineControls();
+}
+function playNext() {
+  if (!state.playing) return;
+  if (state.step >= state.total) {
+    stopPlaying();
+    return;
+  }
+  dispatch({ type: 'step', to: state.step + 1, animate: true });
+  playTimer = setTimeout(playNext, 1200 / state.prefs.speed);
+}
+
+function timelineKey(e) {
+  const keys = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
+  if (e.key in keys) {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: state.step + keys[e.key], animate: true });
+  } else if (e.key === 'Home') {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: 0 });
+  } else if (e.key === 'End') {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: state.total });
+  }
+}
+
+function wire() {
+  $('#timeline').addEventListener('keydown', timelineKey);
+  $('#tl-start').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: 0 }); });
+  $('#tl-back').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step - 1 }); });
+  $('#tl-fwd').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step + 1, animate: true }); });
+  $('#tl-end').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.total }); });
+  $('#past-return').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.total }); });
+  $('#tl-play').addEventListener('click', () => {
+    if (state.playing) {
+      stopPlaying();
+      return;
+    }
+    state.playing = true;
+    if (state.step >= state.total) dispatch({ type: 'step', to: 0, force: true });
+    renderTimelineControls();
+    playTimer = setTimeout(playNext, 400 / state.prefs.speed);
+  });
+  $('#speed').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { speed: Number(e.target.value) } }));
+  $('#why').addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('button[data-seq]') : null;
+    if (b) dispatch({ type: 'select-event', seq: Number(b.getAttribute('data-seq')) });
+  });
+
+  $('#btn-commit').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'commit', message: commitMessage() } }));
+  $('#btn-new').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'new-container' } }));
+  $('#btn-remove').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'remove-container', id: state.current } }));
+  $('#container').addEventListener('change', (e) => {
+    const id = Number(e.target.value);
+    if (id !== state.current) dispatch({ type: 'engine', action: { action: 'switch', id } });
+  });
+  const toggle = (sel, name) => $(sel).addEventListener('change', (e) => dispatch({ type: 'engine', action: { action: 'set-options', options: { ...state.options, [name]: e.target.checked } } }));
+  toggle('#opt-redirect', 'redirectDir');
+  toggle('#opt-metacopy', 'metacopy');
+  toggle('#opt-index', 'index');
+  $('#btn-undo').addEventListener('click', () => dispatch({ type: 'undo' }));
+  $('#btn-redo').addEventListener('click', () => dispatch({ type: 'redo' }));
+  $('#btn-reset').addEventListener('click', () => dispatch({ type: 'reset' }));
+  $('#theme').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { theme: e.target.value } }));
+  $('#opt-motion').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { motion: e.target.checked ? 'auto' : 'off' } }));
+  $('#btn-share').addEventListener('click', async () => {
+    try {
+      const frag = await encodeFragment(state.lab.save());
+      const url = `${location.origin}${location.pathname}#${frag}`;
+      dispatch({ type: 'share', url });
+      $('#share-url').select();
+    } catch (e) {
+      dispatch({ type: 'notice', text: `A share link could not be made: ${errorText(e)}`, tone: 'error' });
+    }
+  });
+  $('#share-copy').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(state.share ?? '');
+      $('#share-copy').textContent = 'copied';
+    } catch {
+      $('#share-url').select();
+      $('#share-copy').textContent = 'press Ctrl+C';
+    }
+  });
+  $('#share-close').addEventListener('click', () => dispatch({ type: 'share', url: null }));
+  $('#btn-export').addEventListener('click', () => exportFile(state.lab.save()));
+  $('#import').addEventListener('change', async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    if (file.size > 8 * 1024 * 1024) {
+      dispatch({ type: 'notice', text: 'That file is too large to be a session.', tone: 'error' });
+      return;
+    }
+    dispatch({ type: 'load', json: await file.text(), what: `The file ${file.name}` });
+  });
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+    if ((e.ctrlKey || e.metaKey) && !typing && e.key === 'z') {
+      e.preventDefault();
+      dispatch({ type: e.shiftKey ? 'redo' : 'undo' });
+    }
+  });
+  reducedMotionQuery.addEventListener('change', () => render());
+}
+
+async function boot() {
+  wire();
+  document.documentElement.dataset.theme = state.prefs.theme;
+  await init();
+  let built = null;
+  if (isShareHash(location.hash)) {
+    const hash = location.hash;
+    // The link has done its job once read; a reload then restores the saved session.
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const saved = validateSaved(await decodeFragment(hash));
+      built = rebuild(saved);
+      setNotice(`Opened a shared session: ${saved.actions.length} actions replayed.`);
+    } catch (e) {
+      setNotice(`This share link could not be opened: ${errorText(e)}. Starting from the default scenario instead.`, 'error');
+    }
+  } else {
+    const stored = loadSession();
+    if (stored !== null) {
+      try {
+        built = rebuild(validateSaved(stored));
+      } catch (e) {
+        clearSession();
+        setNotice(`The saved session could not be restored: ${errorText(e)}. Starting fresh.`, 'error');
+      }
+    }
+  }
+  install(built ?? defaultLab());
+  refresh();
+  if (built) scheduleSave();
+  render();
+  document.body.dataset.ready = 'true';
+}
+
+boot().catch((e) => {
+  // The engine could not start at all (an old browser, a missing pkg/): say so in the page.
+  const el = $('#notice');
+  el.hidden = false;
+  el.className = 'notice notice-error';
+  el.textContent = `Layer Lab could not start: ${errorText(e)}`;
+  document.body.dataset.ready = 'failed';
+});
