@@ -71,6 +71,25 @@ export async function shot(page, name) {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 }
 
+/**
+ * Scrolls the matrix until the column of `path` is rendered (the matrix renders only the
+ * columns on screen). Resolves to whether it was found.
+ */
+export async function reveal(page, path) {
+  return page.evaluate(async (p) => {
+    const m = document.querySelector('#matrix');
+    const sel = `[data-col-path="${CSS.escape(p)}"]`;
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    if (m.querySelector(sel)) return true;
+    for (let x = 0; x <= m.scrollWidth; x += Math.max(200, m.clientWidth / 2)) {
+      m.scrollLeft = x;
+      await frame();
+      if (m.querySelector(sel)) return true;
+    }
+    return false;
+  }, path);
+}
+
 /** A cell of the matrix: `layer` is merged, container or an image layer index. */
 export function cell(page, layer, path) {
   return page.locator(`[data-layer="${layer}"] [data-path="${cssString(path)}"]`);

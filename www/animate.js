@@ -41,7 +41,10 @@ export class Animator {
 
   /** Says in words what changed (always), and animates it unless motion is reduced. */
   play(events, ctx) {
-    if (events.length === 0) return;
+    if (events.length === 0) {
+      this.caption.replaceChildren(...(ctx.quiet ? [] : [h('div', { text: 'No layer changed: reading, listing and failed commands never copy anything up.' })]));
+      return;
+    }
     const lines = events.slice(0, 3).map((e) => e.message);
     if (events.length > 3) lines.push(`… and ${events.length - 3} more events in the timeline.`);
     this.caption.replaceChildren(...lines.map((l) => h('div', { text: l })));
@@ -123,7 +126,9 @@ export class Animator {
       const from = this.rowIndex(ctx, String(e.layers[0]));
       const src = from >= 0 ? m.cellRect(from, col) : null;
       if (!src) return;
-      const ghost = this.ghost(src, 'ghost-copy', e.metadataOnly ? 'metadata' : 'copy-up');
+      const entry = ctx.before?.rows.find((r) => r.key === String(e.layers[0]))?.map.get(e.path);
+      const what = entry?.type === 'file' ? `▤ ${e.metadataOnly ? 'meta' : 'copy'}` : entry?.type === 'dir' || entry?.type === 'opaque' ? '▸ dir' : 'copy-up';
+      const ghost = this.ghost(src, 'ghost-copy', what);
       if (destCell) destCell.animate([{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: 900, easing: 'ease-out' });
       await ghost.animate([
         { transform: 'translate(0, 0) scale(1)', opacity: 0.95 },

@@ -161,8 +161,10 @@ function defaultLab() {
 }
 
 /** Re-reads what the engine knows after a change and returns to the present. */
-function refresh({ events } = {}) {
+function refresh({ events, fast = false } = {}) {
   const lab = state.lab;
+  const prev = state.snap;
+  const prevContainer = state.current;
   state.total = lab.eventCount();
   state.events = events ?? lab.events();
   state.step = state.total;
@@ -172,13 +174,35 @@ function refresh({ events } = {}) {
   state.canUndo = lab.canUndo();
   state.canRedo = lab.canRedo();
   state.cwd = lab.cwd();
-  loadStep();
+  let hint = {};
+  if (fast && prev && prev.step === prev.total && prevContainer === state.current) {
+    const bytes = state.containers.find((c) => c.current)?.bytes;
+    hint = { layers: prev.layers.map((l) => (l.index === prev.imageCount && bytes !== undefined ? { ...l, bytes } : l)) };
+    scheduleLayerSizes();
+  }
+  loadStep(hint);
+}
+
+let sizesTimer = 0;
+/** Fetches the layers' sizes after a command was drawn with the previous ones. */
+function scheduleLayerSizes() {
+  clearTimeout(sizesTimer);
+  sizesTimer = setTimeout(() => {
+    if (!state.snap || state.step !== state.total) return;
+    const fresh = state.lab.layers();
+    if (fresh.length !== state.snap.layers.length) return;
+    state.snap.layers = fresh;
+    for (const row of state.snap.rows) {
+      if (row.info) row.info = fresh.find((l) => l.index === row.info.index) ?? row.info;
+    }
+    matrix.render(state);
+  }, 80);
 }
 
 /** Loads the matrix for state.step and everything that depends on it. */
-function loadStep() {
+function loadStep(hint = {}) {
   const prev = state.snap;
-  state.snap = snapshot(state.lab, state.step, state.total, state.cache);
+  state.snap = snapshot(state.lab, state.step, state.total, state.cache, hint);
   const key = `${state.snap.columnsVersion}|${[...state.collapsed].join('\n')}`;
   if (key !== state.view.key) {
     const { cols, hidden } = visibleColumns(state.snap.columns, state.collapsed);
@@ -314,14 +338,26 @@ function dispatch(action) {
       state.transcript.push(entry);
       state.redo = [];
       const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
-      refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events) } : {});
+      const runOnly = action.action.action === 'run';
       if (entry.events.length) {
+        // The last change is selected, so "why" explains it and its command and events light up.
+        const last = entry.events[entry.events.length - 1];
+        state.selection = { row: 'merged', path: last.to ?? last.path };
         state.focus = { kind: 'command', id: entry.id };
-        explainSelection();
       }
+      performance.mark('ll-engine');
+      refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events), fast: runOnly } : {});
+      performance.measure('ll-refresh', 'll-engine');
+      if (state.selection && entry.events.length) matrix.reveal(state.cursor.col);
       scheduleSave();
       render();
-      animator.play(entry.events, { state, before, reduced: reducedMotion() });
+      performance.measure('ll-refresh+render', 'll-engine');
+      const kind = action.action.action;
+      if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: reducedMotion(), quiet: kind !== 'run' });
+      else {
+        animator.skip();
+        animator.play([], { state, quiet: true });
+      }
       return;
     }
     case 'undo': {
@@ -528,14 +564,19 @@ function renderPathBar() {
 
 function render() {
   if (!state.snap) return;
+  performance.mark('ll-render');
   renderNotice();
   renderToolbar();
   renderTimelineControls();
   renderPathBar();
+  performance.measure('ll-render-top', 'll-render');
   matrix.render(state);
+  performance.measure('ll-render-matrix', 'll-render');
   timeline.render(state);
+  performance.measure('ll-render-timeline', 'll-render');
   terminal.render(state);
   renderWhy($('#why'), state);
+  performance.measure('ll-render-all', 'll-render');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -718,6 +759,7 @@ async function boot() {
   if (built) scheduleSave();
   render();
   document.body.dataset.ready = 'true';
+  performance.mark('layerlab-ready');
 }
 
 boot().catch((e) => {

@@ -228,8 +228,11 @@ export class Matrix {
       });
       head.style.left = `${c * CELL_W}px`;
       const label = h('span', { class: 'col-name' });
-      label.style.paddingBottom = `${Math.min(d, 8) * 10}px`;
-      label.append(h('span', { class: 'col-depth', 'aria-hidden': 'true', text: '·'.repeat(Math.min(d, 8)) }), name);
+      // Deeper paths start higher: the headers step like an indented tree. (The text is
+      // rotated half a turn, so its top padding is the visual bottom.)
+      label.style.paddingTop = `${Math.min(d, 5) * 14}px`;
+      label.append(name);
+      if (d > 0) head.classList.add('nested');
       head.append(label);
       if (dir) {
         const hidden = s.view.hidden.get(path);

@@ -38,9 +38,14 @@ function toMap(entries) {
  * last column list, so that a command on a 20 000-file image asks the engine only for the
  * trees that can have changed.
  */
-export function snapshot(lab, step, total, cache) {
+export function snapshot(lab, step, total, cache, hint = {}) {
   const at = step === total ? undefined : step;
-  const layers = lab.layers(at);
+  // Layer sizes cost the engine a walk of every layer; after a command line the image layers
+  // are the same ones, so the labels can show the previous figures for a moment (hint.layers)
+  // while the page asks for fresh ones after the frame.
+  performance.mark('ll-snap');
+  const layers = hint.layers ?? lab.layers(at);
+  performance.measure('ll-snap-layers', 'll-snap');
   const rows = [];
   const imageCount = layers.length - 1;
   let changedPaths = false;
@@ -59,7 +64,6 @@ export function snapshot(lab, step, total, cache) {
     }
     rows.push({ info, key: String(info.index), map });
   }
-  const merged = toMap(lab.tree('merged', at));
   const imageKeys = rows.filter((r) => r.key !== 'container').map((r) => `${r.info.index}:${r.info.diffId}`).join(',');
   let columns = cache.columns;
   if (!columns || changedPaths || cache.imageKeys !== imageKeys) {
@@ -90,12 +94,70 @@ export function snapshot(lab, step, total, cache) {
     cache.extraKey = extra.join('\n');
     cache.columnsVersion = (cache.columnsVersion || 0) + 1;
   }
+  performance.measure('ll-snap-columns', 'll-snap');
   // Rows top-down: the merged view, the container layer, then the image layers.
-  const ordered = [
-    { key: 'merged', info: null, map: merged },
-    ...rows.slice().reverse(),
-  ];
+  const top = rows.slice().reverse();
+  const redirected = top.some((r) => r.key === 'container' && [...r.map.values()].some((e) => e.redirect));
+  const merged = hint.engineMerged || redirected ? toMap(lab.tree('merged', at)) : mergeLayers(top, columns);
+  performance.measure('ll-snap-merged', 'll-snap');
+  const ordered = [{ key: 'merged', info: null, map: merged }, ...top];
   return { step, total, layers, imageCount, rows: ordered, merged, columns, columnsVersion: cache.columnsVersion };
+}
+
+/**
+ * The merged view of layers (top first), by the overlayfs lookup rule: layers are searched
+ * top-down; a whiteout ends the search; a file or symlink hides everything below; directories
+ * of the same name merge until an opaque one, and a merged directory shows the topmost
+ * layer's entry. The engine's own merged tree says the same (an end-to-end test compares
+ * them); computing it here from layer trees the page already holds keeps a command on a
+ * 20 000-file image from re-listing the whole merged view. Directories renamed with
+ * redirect_dir are left to the engine (the caller asks it instead).
+ */
+export function mergeLayers(top, columns) {
+  const merged = new Map();
+  const through = new Map();
+  const all = top.map((_, i) => i);
+  for (const p of columns) {
+    const cut = p.lastIndexOf('/');
+    const from = cut <= 0 ? all : through.get(p.slice(0, cut));
+    if (!from) continue;
+    let win = -1;
+    let dirs = null;
+    for (const i of from) {
+      const e = top[i].map.get(p);
+      if (!e) continue;
+      if (e.type === 'whiteout') break;
+      if (e.type === 'dir' || e.type === 'opaque') {
+        if (win < 0) {
+          win = i;
+          dirs = [];
+        }
+        dirs.push(i);
+        if (e.type === 'opaque') break;
+      } else {
+        if (win < 0) win = i;
+        break;
+      }
+    }
+    if (win < 0) continue;
+    const e = top[win].map.get(p);
+    let size = e.size;
+    if (e.metacopy) {
+      // A metadata-only copy-up: the data, and so the size, is still in a lower layer.
+      for (const i of from) {
+        const lower = i > win ? top[i].map.get(p) : null;
+        if (lower && lower.type === 'file') {
+          size = lower.size;
+          break;
+        }
+      }
+    }
+    if (dirs) through.set(p, dirs);
+    const entry = { path: p, type: dirs ? 'dir' : e.type, size: dirs ? 0 : size, mode: e.mode, layer: top[win].info.index };
+    if (e.target !== undefined) entry.target = e.target;
+    merged.set(p, entry);
+  }
+  return merged;
 }
 
 export function newCache() {

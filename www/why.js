@@ -31,9 +31,10 @@ export function renderWhy(root, state) {
   let verdict;
   if (ex.winner === null || ex.winner === undefined) {
     const blocker = ex.cells.find((c) => c.role === 'deletes');
-    verdict = blocker
-      ? `Nothing is visible here: ${layerName(blocker.layer, n)} deletes it.`
-      : 'Nothing is visible here: no layer holds this path.';
+    const hidden = ex.cells.find((c) => c.role === 'masked');
+    if (blocker) verdict = `Nothing is visible here: ${layerName(blocker.layer, n)} deletes it.`;
+    else if (hidden) verdict = `Nothing is visible here: ${layerName(hidden.layer, n)} has it, ${hidden.reason}.`;
+    else verdict = 'Nothing is visible here: no layer holds this path.';
   } else {
     const info = state.snap.layers.find((l) => l.index === ex.winner);
     verdict = `${layerName(ex.winner, n)[0].toUpperCase()}${layerName(ex.winner, n).slice(1)} wins${info && ex.winner !== n ? ` (${info.createdBy})` : ''}.`;
