@@ -162,6 +162,9 @@ pub struct Container {
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
     index: BTreeMap<(u32, Ino), Ino>,
+    /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
+    /// kernel keeps them in the index, so those lower names still show the changed file.
+    orphans: BTreeMap<Ino, FileInode>,
     events: Vec<Event>,
     clock: i64,
     upper_bytes: u64,
@@ -190,6 +193,7 @@ impl Container {
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
+            orphans: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
             upper_bytes: 0,
@@ -291,6 +295,7 @@ impl Container {
         self.image = image;
         self.upper = upper;
         self.index.clear();
+        self.orphans.clear();
         self.upper_bytes = 0;
         self.upper_entries = 0;
         // The commit event comes before the rebase; the state after it is the rebased one.
@@ -434,10 +439,16 @@ impl Container {
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
             if let Some(u) = self.index.get(&(layer, ino)) {
-                return self.upper.inodes.get(u);
+                return self.indexed_inode(*u);
             }
         }
         self.image.inode(layer, ino)
+    }
+
+    /// An upper inode that `index=on` recorded: in the container layer, or kept by the index
+    /// after its last upper name went.
+    fn indexed_inode(&self, u: Ino) -> Option<&FileInode> {
+        self.upper.inodes.get(&u).or_else(|| self.orphans.get(&u))
     }
 
     pub(crate) fn file_inode(&self, f: &Found<'_>) -> Option<&FileInode> {
@@ -452,14 +463,14 @@ impl Container {
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
         let f = self.found("stat", path)?;
         let c = self.container_layer();
-        let dir_stat = |meta: Meta, layer: usize, ino: u64| Stat {
+        let dir_stat = |meta: Meta, layer: usize, ino: u64, nlink: u32| Stat {
             file_type: FileType::Dir,
             mode: meta.mode,
             uid: meta.uid,
             gid: meta.gid,
             mtime: meta.mtime,
             size: 4096,
-            nlink: 2,
+            nlink,
             layer,
             ino,
             target: None,
@@ -478,13 +489,37 @@ impl Container {
         };
         let synthetic = path_ino(path);
         Ok(match (f.upper, f.lower) {
-            (Some(Up::Dir(d)), _) => dir_stat(d.meta, c, synthetic),
+            // Like the kernel's ovl_getattr: a directory merged from more than one layer
+            // reports one link ("nlink=1 seems to pacify find"); others count their
+            // subdirectories as their file system does.
+            (Some(Up::Dir(d)), Some(Low::Dir(_))) => dir_stat(d.meta, c, synthetic, 1),
+            (Some(Up::Dir(d)), _) => {
+                let subdirs = d
+                    .children
+                    .values()
+                    .filter(|n| matches!(n, Node::Dir(_)))
+                    .count();
+                dir_stat(d.meta, c, synthetic, 2 + subdirs as u32)
+            }
             (Some(Up::Symlink(s)), _) => link_stat(s, c, synthetic),
-            (None, Some(Low::Dir(d))) => dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic),
+            (None, Some(Low::Dir(d))) => {
+                let nlink = if d.layers.len() > 1 {
+                    1
+                } else {
+                    2 + d.children.values().filter(|m| m.as_dir().is_some()).count() as u32
+                };
+                dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
+            }
             (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
             (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
             (None, Some(Low::File(l, ino))) => {
                 match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                    Some(u) if !self.upper.inodes.contains_key(u) => {
+                        let inode = self.orphans.get(u).ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "stat", path.as_str())
+                        })?;
+                        inode_stat(inode, c, c as u64, *u)
+                    }
                     Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
                     None => {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
@@ -494,7 +529,7 @@ impl Container {
                     }
                 }
             }
-            (None, None) => dir_stat(Meta::default(), c, synthetic),
+            (None, None) => dir_stat(Meta::default(), c, synthetic, 2),
         })
     }
 
@@ -503,18 +538,7 @@ impl Container {
             .inodes
             .get(&ino)
             .ok_or_else(|| Error::without_path(ErrorKind::NotFound, "stat", "dangling inode"))?;
-        Ok(Stat {
-            file_type: FileType::File,
-            mode: inode.meta.mode,
-            uid: inode.meta.uid,
-            gid: inode.meta.gid,
-            mtime: inode.meta.mtime,
-            size: inode.data.len(),
-            nlink: inode.nlink.max(1),
-            layer,
-            ino: (lid << 40) | ino,
-            target: None,
-        })
+        Ok(inode_stat(inode, layer, lid, ino))
     }
 
     /// The content of the regular file at `path`.
@@ -798,6 +822,13 @@ impl Container {
                     .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
                 self.copy_up_dirs(&parent, path)?;
                 if let Some(uino) = indexed {
+                    // An inode the index kept after its last upper name went comes back.
+                    if let Some(i) = self.orphans.remove(&uino) {
+                        if !i.metacopy {
+                            self.upper_bytes += i.data.len();
+                        }
+                        self.upper.inodes.insert(uino, i);
+                    }
                     self.put(path, Node::File(uino))?;
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
@@ -982,14 +1013,30 @@ impl Container {
                     if !i.metacopy {
                         self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());
                     }
+                    // index=on: the kernel's index still links the inode, and lower names of
+                    // it that were never copied up keep showing it (seen on kernel 6.18).
+                    if self.opts.index && self.index.values().any(|u| *u == ino) {
+                        self.orphans.insert(ino, i);
+                        continue;
+                    }
                 }
                 self.index.retain(|_, u| *u != ino);
             }
         }
     }
 
-    fn new_meta(&self, mode: u32) -> Meta {
-        Meta::new(mode, self.clock)
+    /// Metadata for a new entry at `path`. As on Linux, an entry made in a set-group-ID
+    /// directory takes the directory's group, and a new directory there keeps the bit.
+    fn new_meta(&self, path: &VPath, mode: u32, is_dir: bool) -> Meta {
+        let mut meta = Meta::new(mode, self.clock);
+        let parent = path.parent().and_then(|p| self.stat(&p).ok());
+        if let Some(p) = parent.filter(|p| p.mode & 0o2000 != 0) {
+            meta.gid = p.gid;
+            if is_dir {
+                meta.mode |= 0o2000;
+            }
+        }
+        meta
     }
 
     /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
@@ -1048,9 +1095,10 @@ impl Container {
                 let parent = self.parent_of("open", path)?;
                 self.copy_up_dirs(&parent, path)?;
                 let replaced = self.over_whiteout(path);
-                let ino = self
-                    .upper
-                    .add_inode(FileInode::new(self.new_meta(mode), Blob::empty()));
+                let ino = self.upper.add_inode(FileInode::new(
+                    self.new_meta(path, mode, false),
+                    Blob::empty(),
+                ));
                 self.put(path, Node::File(ino))?;
                 let c = self.container_layer();
                 let msg = if replaced {
@@ -1196,10 +1244,17 @@ impl Container {
         self.check_new_name("mkdir", path)?;
         let parent = self.parent_of("mkdir", path)?;
         self.copy_up_dirs(&parent, path)?;
-        let opaque = self.over_whiteout(path);
+        let over_whiteout = self.over_whiteout(path);
+        // With redirect_dir, metacopy or index on, the kernel also marks a new directory in a
+        // merged directory opaque (ovl_create_upper: "just an optimization", skipped only when
+        // offline changes to the lower layers are allowed, i.e. with all three off).
+        let offline_changes_allowed =
+            !(self.opts.redirect_dir || self.opts.metacopy || self.opts.index);
+        let parent_merged = self.find(&parent).ok().is_some_and(|f| f.lower.is_some());
+        let opaque = over_whiteout || (!offline_changes_allowed && parent_merged);
         let dir = Dir {
             opaque,
-            ..Dir::new(self.new_meta(mode))
+            ..Dir::new(self.new_meta(path, mode, true))
         };
         self.put(path, Node::Dir(dir))?;
         let c = self.container_layer();
@@ -1216,9 +1271,15 @@ impl Container {
             let below = self.lower_at(path).map(|l| l.layer() as usize);
             let mut layers = vec![c];
             layers.extend(below);
-            let msg = format!(
-                "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
-            );
+            let msg = if over_whiteout {
+                format!(
+                    "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
+                )
+            } else {
+                format!(
+                    "opaque: {path} is new in a merged directory; with redirect_dir, metacopy or index on, overlayfs marks it opaque so that lookups below it never search the lower layers"
+                )
+            };
             self.emit(EventKind::Opaque, path, None, layers, 0, false, msg);
         }
         Ok(self.since(start))
@@ -1324,8 +1385,22 @@ impl Container {
         if from == to {
             return Ok(Vec::new());
         }
+        // Two names of one inode: rename(2) does nothing and succeeds. Upper names of one
+        // inode are one overlay inode; lower names of one lower inode are one only with
+        // index=on (with index=off each lower name gets an inode of its own, and the rename
+        // goes ahead).
+        if let Ok(dst) = self.find(to) {
+            if self.same_file_inode(&src, &dst) {
+                return Ok(Vec::new());
+            }
+        }
         if src_dir && to.starts_with(from) {
             return Err(Error::new(ErrorKind::InvalidInput, "rename", from.as_str()));
+        }
+        // The VFS refuses a target that is an ancestor of the source with ENOTEMPTY, before it
+        // looks at the types (`rename d/f d` is ENOTEMPTY, not EISDIR).
+        if from.starts_with(to) {
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
         }
         if let Some(dst_is_dir) = dst_dir {
             match (src_dir, dst_is_dir) {
@@ -1335,19 +1410,29 @@ impl Container {
                 (false, true) => {
                     return Err(Error::new(ErrorKind::IsADirectory, "rename", to.as_str()))
                 }
-                (true, true) if !self.is_empty_dir(to)? => {
-                    return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()))
-                }
                 _ => {}
             }
         }
-        self.check_new_name("rename", to)?;
-        let c = self.container_layer();
+        // ovl_rename refuses to move a lower or merged directory (EXDEV) before it checks that
+        // the directory it would replace is empty (ENOTEMPTY).
         if src_dir && src_has_lower && !self.opts.redirect_dir {
             return Err(Error::new(ErrorKind::CrossDevice, "rename", from.as_str()).with_detail(
                 "overlayfs cannot rename a directory that lower layers have unless redirect_dir=on",
             ));
         }
+        if src_dir && dst_dir == Some(true) && !self.is_empty_dir(to)? {
+            // ovl_rename checks a merged or lower target itself, before any change. A target
+            // only the container layer has is left to the upper filesystem's rename, which
+            // fails only after ovl_rename has copied the source up and marked it (a redirect,
+            // or opaque): the failed rename leaves those behind (seen on kernel 6.18).
+            let dst_pure_upper = self.find(to).ok().is_some_and(|f| f.lower.is_none());
+            if dst_pure_upper {
+                self.rename_prepare_dir(from, to, &to_parent, src_has_lower)?;
+            }
+            return Err(Error::new(ErrorKind::NotEmpty, "rename", to.as_str()));
+        }
+        self.check_new_name("rename", to)?;
+        let c = self.container_layer();
         let from_parent = from.parent().unwrap_or_else(VPath::root);
         self.copy_up_dirs(&from_parent, from)?;
         self.copy_up_dirs(&to_parent, to)?;
@@ -1412,6 +1497,73 @@ impl Container {
         Ok(self.since(start))
     }
 
+    /// What ovl_rename does to a directory it is about to move, before the upper filesystem's
+    /// rename runs: parents copied up, then a lower or merged directory copied up with a
+    /// redirect to where it is, or a container-only directory marked opaque where it would
+    /// land in a merged directory.
+    fn rename_prepare_dir(
+        &mut self,
+        from: &VPath,
+        to: &VPath,
+        to_parent: &VPath,
+        src_has_lower: bool,
+    ) -> Result<()> {
+        let from_parent = from.parent().unwrap_or_else(VPath::root);
+        self.copy_up_dirs(&from_parent, from)?;
+        self.copy_up_dirs(to_parent, to)?;
+        let c = self.container_layer();
+        if src_has_lower {
+            self.copy_up(from, true, "so that it can be renamed")?;
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if d.redirect.is_none() {
+                    d.redirect = Some(from.clone());
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Redirect, from, None, vec![c], 0, false, msg);
+            }
+        } else {
+            let to_parent_merged = self.find(to_parent).ok().is_some_and(|f| f.lower.is_some());
+            let mut marked = false;
+            if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
+                if !d.opaque && d.redirect.is_none() && to_parent_merged {
+                    d.opaque = true;
+                    marked = true;
+                }
+            }
+            if marked {
+                let msg = format!(
+                    "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
+                );
+                self.emit(EventKind::Opaque, from, None, vec![c], 0, false, msg);
+            }
+        }
+        Ok(())
+    }
+
+    /// True when two regular files of the merged view are one overlay inode.
+    fn same_file_inode(&self, a: &Found<'_>, b: &Found<'_>) -> bool {
+        let id = |f: &Found<'_>| -> Option<(bool, u32, Ino)> {
+            match (f.upper, f.lower) {
+                (Some(Up::File(ino)), _) => Some((true, 0, ino)),
+                (None, Some(Low::File(l, ino))) => {
+                    match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                        Some(u) => Some((true, 0, *u)),
+                        None if self.opts.index => Some((false, l, ino)),
+                        None => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        matches!((id(a), id(b)), (Some(x), Some(y)) if x == y)
+    }
+
     fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
         let name = path.name()?;
         self.upper.dir_mut(&path.parent()?)?.children.get_mut(name)
@@ -1420,7 +1572,13 @@ impl Container {
     /// `link(2)`: a new name for the file at `old`, which is copied up first.
     pub fn link(&mut self, old: &VPath, new: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
+        // linkat(2) looks up the old name, then creates the new one (ENOENT, ENOTDIR, EEXIST),
+        // and only then refuses a directory (EPERM): `ln d existing` is EEXIST.
         let f = self.found("link", old)?;
+        let parent = self.parent_of("link", new)?;
+        if self.exists(new) {
+            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
+        }
         if f.is_dir() {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
@@ -1428,12 +1586,13 @@ impl Container {
                 old.as_str(),
             ));
         }
-        if self.exists(new) {
-            return Err(Error::new(ErrorKind::AlreadyExists, "link", new.as_str()));
-        }
         self.check_new_name("link", new)?;
-        let parent = self.parent_of("link", new)?;
-        self.copy_up(old, false, "because it is the source of a hard link")?;
+        // Linking is no write: with metacopy=on the kernel copies the source up metadata-only.
+        self.copy_up(
+            old,
+            self.opts.metacopy,
+            "because it is the source of a hard link",
+        )?;
         self.copy_up_dirs(&parent, new)?;
         let node = self
             .upper
@@ -1467,7 +1626,7 @@ impl Container {
         let parent = self.parent_of("symlink", path)?;
         self.copy_up_dirs(&parent, path)?;
         let link = Symlink {
-            meta: self.new_meta(0o777),
+            meta: self.new_meta(path, 0o777, false),
             target: target.to_string(),
         };
         self.put(path, Node::Symlink(link))?;
@@ -1614,7 +1773,7 @@ impl Container {
                     (None, Some(Low::File(l, ino))) => {
                         let (key, inode) =
                             match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                                Some(u) => ((usize::MAX, *u), self.upper.inodes.get(u)),
+                                Some(u) => ((usize::MAX, *u), self.indexed_inode(*u)),
                                 None => ((l as usize, ino), self.image.inode(l, ino)),
                             };
                         file_into(&mut out, &mut inodes, key, inode)
@@ -1682,5 +1841,22 @@ fn path_ino(path: &VPath) -> u64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h >> 8
+    // Small enough to read in `stat` and `ls -i`, large enough not to repeat in practice.
+    (h >> 8) % 100_000_000 + 1
+}
+
+fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
+    Stat {
+        file_type: FileType::File,
+        mode: inode.meta.mode,
+        uid: inode.meta.uid,
+        gid: inode.meta.gid,
+        mtime: inode.meta.mtime,
+        size: inode.data.len(),
+        nlink: inode.nlink.max(1),
+        layer,
+        // Layer number, then the inode: readable in `stat`, unique across layers.
+        ino: (lid + 1) * 1_000_000 + ino,
+        target: None,
+    }
 }

@@ -278,16 +278,24 @@ fn model_apply(m: &mut Model, op: &Op) -> Result<(), &'static str> {
             if src_dir && below(from, to) {
                 return Err("EINVAL");
             }
+            // The VFS says ENOTEMPTY when the target is an ancestor of the source, before it
+            // compares types (seen on kernel 6.18: `rename("d/f", "d")`).
+            if below(to, from) {
+                return Err("ENOTEMPTY");
+            }
             match (m.get(to), src_dir) {
                 (Some(M::File(..)), true) => return Err("ENOTDIR"),
                 (Some(M::Dir(..)), false) => return Err("EISDIR"),
-                (Some(M::Dir(..)), true) if has_children(m, to) => return Err("ENOTEMPTY"),
                 _ => {}
             }
             // overlayfs with redirect_dir=off: any directory that lower layers have is EXDEV.
             // The model marks such directories, and every directory below them, as image ones.
+            // ovl_rename says so before it checks that the target directory is empty.
             if let M::Dir(_, true) = src {
                 return Err("EXDEV");
+            }
+            if matches!((m.get(to), src_dir), (Some(M::Dir(..)), true)) && has_children(m, to) {
+                return Err("ENOTEMPTY");
             }
             let moved: Vec<(String, M)> = m
                 .iter()

@@ -125,7 +125,14 @@ fn render(sh: &mut Shell, script: &str) -> String {
 }
 
 fn check(script: &str, expect: Expect) {
-    expect.assert_eq(&render(&mut shell(), script));
+    check_with(Options::default(), script, expect);
+}
+
+/// [`check`] with the overlayfs toggles set.
+fn check_with(opts: Options, script: &str, expect: Expect) {
+    let mut sh = shell();
+    sh.container_mut().set_options(opts);
+    expect.assert_eq(&render(&mut sh, script));
 }
 
 #[test]
@@ -488,6 +495,64 @@ fn mv_of_a_lower_directory_falls_back_to_copy_and_delete_like_gnu_mv() {
 }
 
 #[test]
+fn mv_of_a_lower_directory_with_redirect_dir_renames_it_in_place() {
+    check_with(
+        Options {
+            redirect_dir: true,
+            ..Options::default()
+        },
+        "mv /app/lib /srv; ls /srv /app",
+        expect![[r#"
+            status 0
+            stdout:
+            /app:
+            config.json
+            link
+            main.py
+
+            /srv:
+            data.bin
+            util.py
+            events:
+              copy-up /app
+              copy-up /app/lib
+              rename /app/lib -> /srv
+              redirect /srv -> /app/lib
+              whiteout /app/lib
+            container layer:
+              /app dir 0755
+              /app/lib whiteout
+              /srv dir 0755
+        "#]],
+    );
+}
+
+#[test]
+fn chmod_with_metacopy_copies_only_the_metadata_until_a_write() {
+    check_with(
+        Options {
+            metacopy: true,
+            ..Options::default()
+        },
+        "chmod 600 /app/lib/data.bin; echo x >> /app/lib/data.bin",
+        expect![[r#"
+            status 0
+            events:
+              copy-up /app
+              copy-up /app/lib
+              copy-up /app/lib/data.bin
+              chmod /app/lib/data.bin
+              copy-up /app/lib/data.bin
+              write /app/lib/data.bin
+            container layer:
+              /app dir 0755
+              /app/lib dir 0755
+              /app/lib/data.bin file 0600 0:0 (1026 bytes)
+        "#]],
+    );
+}
+
+#[test]
 fn mv_into_a_directory_and_its_messages() {
     check(
         "mkdir /d; mv /etc/hosts /d/; ls /d; mv /nope /d; mv /d /d/e; mv /d/hosts /d/hosts; mv /d /etc/passwd; mv; mv /x",
@@ -635,7 +700,7 @@ fn chmod_takes_octal_and_symbolic_modes() {
             -r-------- 1 root root 0 Nov 15 22:13 a
             -rwxr--r-- 1 root root 0 Nov 15 22:13 b
             -r-xr-xr-x 1 root root 0 Nov 15 22:13 c
-            drwxrwxr-x 2 root root 4096 Nov 14 22:13 /app/lib
+            drwxrwxr-x 1 root root 4096 Nov 14 22:13 /app/lib
             -rw-rw-r-- 1 root root 1024 Nov 14 22:13 /app/lib/data.bin
             -rw-rw-r-- 1 root root   22 Nov 14 22:13 /app/lib/util.py
             stderr:
@@ -855,35 +920,35 @@ fn stat_shows_the_gnu_default_format() {
     check(
         "stat /etc/hosts /app/link /app; stat /nope",
         expect![[r#"
-        status 1
-        stdout:
-          File: /etc/hosts
-          Size: 20        	Blocks: 8          IO Block: 4096   regular file
-        Device: 0,48	Inode: 1           Links: 1
-        Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-          File: /app/link -> main.py
-          Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
-        Device: 0,48	Inode: 65464855278724190  Links: 1
-        Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-          File: /app
-          Size: 4096      	Blocks: 8          IO Block: 4096   directory
-        Device: 0,48	Inode: 15608927395026693  Links: 2
-        Access: (0755/drwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)
-        Access: 2023-11-14 22:13:20.000000000 +0000
-        Modify: 2023-11-14 22:13:20.000000000 +0000
-        Change: 2023-11-14 22:13:20.000000000 +0000
-         Birth: -
-        stderr:
-        stat: cannot statx '/nope': No such file or directory
-    "#]],
+            status 1
+            stdout:
+              File: /etc/hosts
+              Size: 20        	Blocks: 8          IO Block: 4096   regular file
+            Device: 0,48	Inode: 1000001     Links: 1
+            Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+              File: /app/link -> main.py
+              Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
+            Device: 0,48	Inode: 78724191    Links: 1
+            Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+              File: /app
+              Size: 4096      	Blocks: 8          IO Block: 4096   directory
+            Device: 0,48	Inode: 95026694    Links: 1
+            Access: (0755/drwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)
+            Access: 2023-11-14 22:13:20.000000000 +0000
+            Modify: 2023-11-14 22:13:20.000000000 +0000
+            Change: 2023-11-14 22:13:20.000000000 +0000
+             Birth: -
+            stderr:
+            stat: cannot statx '/nope': No such file or directory
+        "#]],
     );
 }
 
@@ -904,6 +969,45 @@ fn cd_and_pwd_follow_the_working_directory() {
             bash: line 1: cd: /etc/hosts: Not a directory
             bash: line 1: cd: too many arguments
         "#]],
+    );
+}
+
+#[test]
+fn cd_is_logical_through_symlinks_as_in_bash() {
+    check(
+        "ln -s /app/lib /l; cd /l; pwd; pwd -P; echo $PWD; ls ..; cd ..; pwd",
+        expect![[r#"
+            status 0
+            stdout:
+            /l
+            /app/lib
+            /l
+            config.json
+            lib
+            link
+            main.py
+            /
+            events:
+              symlink /l
+            container layer:
+              /l symlink -> /app/lib
+        "#]],
+    );
+}
+
+#[test]
+fn cd_dash_goes_back_to_oldpwd() {
+    check(
+        "cd -; cd /etc; cd /app; cd -; echo $OLDPWD; cd -",
+        expect![[r#"
+        status 0
+        stdout:
+        /etc
+        /app
+        /app
+        stderr:
+        bash: line 1: cd: OLDPWD not set
+    "#]],
     );
 }
 
@@ -945,6 +1049,24 @@ fn a_syntax_error_stops_the_script_with_status_2() {
         stderr:
         bash: line 2: syntax error near unexpected token `;;'
         bash: line 2: `echo b ;; echo c'
+    "#]],
+    );
+}
+
+#[test]
+fn messages_name_the_line_a_command_or_token_is_on() {
+    check(
+        "echo 'a\nb'; foo\necho \"c\nd\" > /nope/f\necho 'e\nf' ;; g",
+        expect![[r#"
+        status 2
+        stdout:
+        a
+        b
+        stderr:
+        bash: line 2: foo: command not found
+        bash: line 4: /nope/f: No such file or directory
+        bash: line 6: syntax error near unexpected token `;;'
+        bash: line 6: `f' ;; g'
     "#]],
     );
 }
@@ -1009,13 +1131,15 @@ fn comments_and_backslashes_follow_bash() {
 #[test]
 fn globs_expand_against_the_union_and_stay_literal_without_a_match() {
     check(
-        "rm /etc/motd; echo /etc/*; echo /app/*.py /app/*/*.py; echo /nope* '/etc/*'",
+        "rm /etc/motd; echo /etc/*; echo /app/*.py /app/*/*.py; echo /nope* '/etc/*'; echo /etc/[gh]* /etc/[!gh]*; [ -d /etc ] && echo dir",
         expect![[r#"
             status 0
             stdout:
             /etc/group /etc/hosts /etc/passwd
             /app/main.py /app/lib/util.py
             /nope* /etc/*
+            /etc/group /etc/hosts /etc/passwd
+            dir
             events:
               copy-up /etc
               whiteout /etc/motd
@@ -1057,6 +1181,67 @@ fn test_wc_and_exit_work_as_in_scripts() {
             stderr:
             bash: line 1: [: x: integer expression expected
             bash: line 1: [: missing `]'
+        "#]],
+    );
+}
+
+#[test]
+fn a_command_substitution_fails_alone_and_the_script_goes_on() {
+    check(
+        "echo $(ls)\necho '$(ls)' `ls`\necho after",
+        expect![[r#"
+        status 0
+        stdout:
+        after
+        stderr:
+        bash: line 1: command substitution ($(...) and `...`) is not supported by this shell
+        bash: line 2: command substitution ($(...) and `...`) is not supported by this shell
+    "#]],
+    );
+}
+
+#[test]
+fn verbose_flags_print_what_gnu_prints() {
+    check(
+        "cd /tmp; cp -rv /app/lib l; mv -v l m; ln -sv m s; chmod -v 700 m; chmod -c 700 m; rm -rv m s; mkdir -pv a/b; rmdir -v a/b",
+        expect![[r#"
+            status 0
+            stdout:
+            '/app/lib' -> 'l'
+            '/app/lib/data.bin' -> 'l/data.bin'
+            '/app/lib/util.py' -> 'l/util.py'
+            renamed 'l' -> 'm'
+            's' -> 'm'
+            mode of 'm' changed from 0755 (rwxr-xr-x) to 0700 (rwx------)
+            removed 'm/data.bin'
+            removed 'm/util.py'
+            removed directory 'm'
+            removed 's'
+            mkdir: created directory 'a'
+            mkdir: created directory 'a/b'
+            rmdir: removing directory, 'a/b'
+            events:
+              copy-up /tmp
+              mkdir /tmp/l
+              create /tmp/l/data.bin
+              write /tmp/l/data.bin
+              create /tmp/l/util.py
+              write /tmp/l/util.py
+              rename /tmp/l -> /tmp/m
+              opaque /tmp/m
+              symlink /tmp/s
+              chmod /tmp/m
+              chmod /tmp/m
+              remove /tmp/m/data.bin
+              remove /tmp/m/util.py
+              remove /tmp/m
+              remove /tmp/s
+              mkdir /tmp/a
+              mkdir /tmp/a/b
+              remove /tmp/a/b
+            container layer:
+              /tmp dir 1777
+              /tmp/a dir 0755
         "#]],
     );
 }
@@ -1192,6 +1377,31 @@ mod no_panic {
         "2>&1",
         ">&2",
         "/dev/null",
+        "$HOME",
+        "${PWD}",
+        "~",
+        "~/x",
+        "exit",
+        "[",
+        "]",
+        "test",
+        "wc",
+        "-v",
+        "-d",
+        "$(ls)",
+        "`",
+        "/tmp/x/",
+        "-pv",
+        "-2",
+        "+1",
+        "%q",
+        "%5.2d",
+        "\\c",
+        "${",
+        "$",
+        "&>",
+        "1>&2",
+        "<<",
         "#",
         "'",
         "\"",

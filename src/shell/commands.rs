@@ -14,8 +14,14 @@ use crate::path::VPath;
 pub(crate) struct Ctx<'a> {
     pub c: &'a mut Container,
     pub cwd: &'a mut VPath,
+    /// The working directory as `cd` named it (`pwd`, `$PWD`, `cd ..`).
+    pub logical: &'a mut VPath,
+    /// The directory before the last `cd`.
+    pub oldpwd: &'a mut Option<VPath>,
     pub umask: &'a mut u32,
     pub stdin: &'a [u8],
+    /// Why standard input cannot be read (`< dir` opens, but reading it fails with EISDIR).
+    pub stdin_error: Option<ErrorKind>,
     pub io: &'a mut Io,
     /// `bash: line N: `, for the messages of builtins.
     pub prefix: &'a str,
@@ -45,8 +51,13 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
         "tail" => head_tail(ctx, args, false),
         "cd" => cd(ctx, args),
         "pwd" => {
-            let cwd = ctx.cwd.to_string();
-            ctx.io.out(format!("{cwd}\n"));
+            let physical = args.iter().rev().find(|a| *a == "-P" || *a == "-L");
+            let dir = if physical.is_some_and(|a| a == "-P") {
+                ctx.cwd.to_string()
+            } else {
+                ctx.logical.to_string()
+            };
+            ctx.io.out(format!("{dir}\n"));
             0
         }
         "readlink" => readlink(ctx, args),
@@ -601,10 +612,22 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 // ----- reading ----------------------------------------------------------------------------------
 
+/// How messages name an operand: `-` is `standard input`.
+fn stdin_name(raw: &str) -> &str {
+    if raw == "-" {
+        "standard input"
+    } else {
+        raw
+    }
+}
+
 /// The content of an operand for `cat`, `head` and `tail` (`-` is standard input).
 fn read_operand(ctx: &Ctx<'_>, raw: &str) -> Result<Vec<u8>, ErrorKind> {
     if raw == "-" {
-        return Ok(ctx.stdin.to_vec());
+        return match ctx.stdin_error {
+            Some(k) => Err(k),
+            None => Ok(ctx.stdin.to_vec()),
+        };
     }
     if raw == "/dev/null" {
         return Ok(Vec::new());
@@ -648,7 +671,8 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             Ok(data) => ctx.io.out(data),
             Err(k) => {
-                ctx.io.err(format!("cat: {raw}: {}\n", k.strerror()));
+                ctx.io
+                    .err(format!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
                 status = 1;
             }
         }
@@ -660,9 +684,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     let cmd = if head { "head" } else { "tail" };
     // `head -5` is the old spelling of `head -n 5`.
     let mut fixed = Vec::new();
-    for a in args {
+    for (i, a) in args.iter().enumerate() {
+        let is_value = i > 0 && matches!(args.get(i - 1).map(String::as_str), Some("-n" | "-c"));
         match a.strip_prefix('-') {
-            Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => {
+            Some(d) if !is_value && !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) => {
                 fixed.push("-n".to_string());
                 fixed.push(d.to_string());
             }
@@ -693,6 +718,8 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         None => (false, "10".to_string()),
     };
     let from_start = !head && count_raw.starts_with('+');
+    // `head -n -N`: everything but the last N.
+    let all_but = head && count_raw.starts_with('-');
     let digits = count_raw.trim_start_matches(['+', '-']);
     let Ok(n) = digits.parse::<usize>() else {
         let what = if bytes_mode { "bytes" } else { "lines" };
@@ -719,8 +746,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
                     ctx.io.out(format!("{sep}==> {raw} <==\n"));
                     first = false;
                 }
-                ctx.io
-                    .err(format!("{cmd}: error reading {}: Is a directory\n", q(raw)));
+                ctx.io.err(format!(
+                    "{cmd}: error reading {}: Is a directory\n",
+                    q(stdin_name(raw))
+                ));
                 status = 1;
                 continue;
             }
@@ -742,7 +771,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         first = false;
         let piece: &[u8] = if bytes_mode {
             let len = data.len();
-            let range = if head {
+            let range = if all_but {
+                0..len.saturating_sub(n)
+            } else if head {
                 0..n.min(len)
             } else if from_start {
                 n.saturating_sub(1).min(len)..len
@@ -753,7 +784,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         } else {
             let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
             let len = lines.len();
-            let range = if head {
+            let range = if all_but {
+                0..len.saturating_sub(n)
+            } else if head {
                 0..n.min(len)
             } else if from_start {
                 n.saturating_sub(1).min(len)..len
@@ -1133,6 +1166,13 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 String::new()
             };
+            // Each step resolves one name from the directory reached so far, so a deep path
+            // costs its depth squared, not cubed.
+            let mut cur = if raw.starts_with('/') {
+                VPath::root()
+            } else {
+                ctx.cwd.clone()
+            };
             for (i, comp) in comps.iter().enumerate() {
                 shown = if shown.is_empty() || shown.ends_with('/') {
                     format!("{shown}{comp}")
@@ -1141,28 +1181,34 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 };
                 let last = i + 1 == comps.len();
                 let m = if last { mode } else { (0o777 & !umask) | 0o300 };
-                match stat_of(ctx, &shown, true) {
-                    Ok((_, s)) if s.file_type == FileType::Dir => continue,
+                let next = match ctx.c.resolve(&cur, comp, true) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        status = fail(ctx, &shown, e.kind());
+                        break;
+                    }
+                };
+                match ctx.c.stat(&next) {
+                    Ok(s) if s.file_type == FileType::Dir => {
+                        cur = next;
+                        continue;
+                    }
                     Ok(_) => {
-                        status = fail(
-                            ctx,
-                            &shown,
-                            if last {
-                                ErrorKind::AlreadyExists
-                            } else {
-                                ErrorKind::NotADirectory
-                            },
-                        );
+                        let k = if last {
+                            ErrorKind::AlreadyExists
+                        } else {
+                            ErrorKind::NotADirectory
+                        };
+                        status = fail(ctx, &shown, k);
                         break;
                     }
                     Err(_) => {}
                 }
-                let made = resolve(ctx, &shown, false)
-                    .and_then(|p| ctx.c.mkdir(&p, m).map_err(|e| e.kind()));
-                if let Err(k) = made {
-                    status = fail(ctx, &shown, k);
+                if let Err(e) = ctx.c.mkdir(&next, m) {
+                    status = fail(ctx, &shown, e.kind());
                     break;
                 }
+                cur = next;
                 if o.has('v') {
                     ctx.io
                         .out(format!("mkdir: created directory {}\n", q(&shown)));
@@ -1208,6 +1254,10 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 resolve(ctx, &shown, false).and_then(|p| ctx.c.rmdir(&p).map_err(|e| e.kind()))
             };
+            if r.is_ok() && o.has('v') {
+                ctx.io
+                    .out(format!("rmdir: removing directory, {}\n", q(&shown)));
+            }
             if let Err(k) = r {
                 ctx.io.err(format!(
                     "rmdir: failed to remove {}: {}\n",
@@ -1234,7 +1284,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 /// Removes the tree at `path` depth-first, as `rm -r` does; `shown` names it in messages.
-fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
+fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i32 {
     let mut status = 0;
     let entries = ctx.c.readdir(path).unwrap_or_default();
     for (name, _) in entries {
@@ -1244,11 +1294,14 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
         let child_shown = display_join(shown, &name);
         let r = match ctx.c.stat(&child) {
             Ok(s) if s.file_type == FileType::Dir => {
-                status |= remove_tree(ctx, &child, &child_shown);
+                status |= remove_tree(ctx, &child, &child_shown, verbose);
                 continue;
             }
             _ => ctx.c.unlink(&child),
         };
+        if r.is_ok() && verbose {
+            ctx.io.out(format!("removed {}\n", q(&child_shown)));
+        }
         if let Err(e) = r {
             ctx.io.err(format!(
                 "rm: cannot remove {}: {}\n",
@@ -1258,13 +1311,17 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str) -> i32 {
             status = 1;
         }
     }
-    if let Err(e) = ctx.c.rmdir(path) {
-        ctx.io.err(format!(
-            "rm: cannot remove {}: {}\n",
-            q(shown),
-            e.kind().strerror()
-        ));
-        status = 1;
+    match ctx.c.rmdir(path) {
+        Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
+        Ok(_) => {}
+        Err(e) => {
+            ctx.io.err(format!(
+                "rm: cannot remove {}: {}\n",
+                q(shown),
+                e.kind().strerror()
+            ));
+            status = 1;
+        }
     }
     status
 }
@@ -1325,7 +1382,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         let r = if s.file_type == FileType::Dir {
             if recursive {
-                status |= remove_tree(ctx, &p, raw);
+                status |= remove_tree(ctx, &p, raw, o.has('v'));
                 continue;
             } else if o.has('d') {
                 ctx.c.rmdir(&p)
@@ -1339,6 +1396,9 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             ctx.c.unlink(&p)
         };
         match r {
+            Ok(_) if o.has('v') && s.file_type == FileType::Dir => {
+                ctx.io.out(format!("removed directory {}\n", q(raw)))
+            }
             Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
             Ok(_) => {}
             Err(e) => {
@@ -1373,6 +1433,21 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mode = new_file_mode(ctx);
     let mut status = 0;
     for raw in &o.operands {
+        // With a trailing slash, open(O_CREAT) fails with EISDIR, which touch ignores; only
+        // utimensat is left, and it needs an existing directory.
+        if raw.ends_with('/') {
+            let r = stat_of(ctx, raw, true)
+                .and_then(|(p, _)| ctx.c.utimes(&p, now).map_err(|e| e.kind()));
+            if let Err(k) = r {
+                ctx.io.err(format!(
+                    "touch: setting times of {}: {}\n",
+                    q(raw),
+                    k.strerror()
+                ));
+                status = 1;
+            }
+            continue;
+        }
         // An existing file only gets new times (utimensat, which copies it up); it is not
         // opened for writing.
         let r = resolve(ctx, raw, true).and_then(|p| {
@@ -1415,6 +1490,8 @@ struct CopyMode {
     deref: bool,
     /// Leave existing targets alone (`-n`).
     no_clobber: bool,
+    /// Print `'src' -> 'dst'` for each entry copied (`-v`).
+    verbose: bool,
 }
 
 /// Copies `src` to `dst` (which the caller has checked), recursively for directories.
@@ -1455,6 +1532,10 @@ fn copy_tree(
     };
     let mut status = 0;
     let made = (st.mode & 0o777 & !umask) | 0o700;
+    if how.verbose {
+        ctx.io
+            .out(format!("{} -> {}\n", q(shown_src), q(shown_dst)));
+    }
     match st.file_type {
         FileType::Dir => {
             match &existing {
@@ -1651,6 +1732,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     };
     let recursive = o.has('r') || o.has('R') || o.has('a');
     let how = CopyMode {
+        verbose: o.has('v'),
         preserve: o.has('p') || o.has('a'),
         // With -R (and without -L), cp copies symlinks as symlinks, even on the command line.
         deref: o.has('L') || !(recursive || o.has('P') || o.has('d') || o.has('a')),
@@ -1857,13 +1939,14 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     preserve: true,
                     deref: false,
                     no_clobber: false,
+                    verbose: false,
                 };
                 let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how);
                 if s != 0 {
                     status = 1;
                     continue;
                 }
-                status |= remove_tree(ctx, &sp, &src);
+                status |= remove_tree(ctx, &sp, &src, false);
             }
             Err(e) => {
                 ctx.io.err(format!(
@@ -1979,6 +2062,23 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     e.kind().strerror()
                 ));
                 status = 1;
+                continue;
+            }
+            // -v tells every file, -c only those that changed.
+            let bits = |m: u32| {
+                let full = fmt::mode_string(s.file_type, m);
+                format!("{:04o} ({})", m & 0o7777, full.get(1..).unwrap_or(""))
+            };
+            if new & 0o7777 != s.mode & 0o7777 && (o.has('v') || o.has('c')) {
+                ctx.io.out(format!(
+                    "mode of {} changed from {} to {}\n",
+                    q(&shown),
+                    bits(s.mode),
+                    bits(new)
+                ));
+            } else if new & 0o7777 == s.mode & 0o7777 && o.has('v') {
+                ctx.io
+                    .out(format!("mode of {} retained as {}\n", q(&shown), bits(new)));
             }
         }
     }
@@ -2127,8 +2227,10 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         } else {
             match stat_of(ctx, src, false) {
                 Ok((_, s)) if s.file_type == FileType::Dir => {
-                    ctx.io
-                        .err(format!("ln: {src}: hard link not allowed for directory\n"));
+                    ctx.io.err(format!(
+                        "ln: {}: hard link not allowed for directory\n",
+                        fmt::qf(src)
+                    ));
                     status = 1;
                     continue;
                 }
@@ -2185,8 +2287,13 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Some(sp) => ctx.c.link(sp, &dst),
             None => ctx.c.symlink(src, &dst),
         };
-        if let Err(e) = r {
-            status = fail(ctx, e.kind());
+        match r {
+            Ok(_) if o.has('v') => {
+                let arrow = if symbolic { "->" } else { "=>" };
+                ctx.io.out(format!("{} {arrow} {}\n", q(&shown), q(src)));
+            }
+            Ok(_) => {}
+            Err(e) => status = fail(ctx, e.kind()),
         }
     }
     status
@@ -2283,6 +2390,27 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 // ----- the working directory and small builtins -------------------------------------------------
 
 fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
+    let before = ctx.logical.clone();
+    if args.len() == 1 && args.first().is_some_and(|a| a == "-") {
+        let Some(old) = ctx.oldpwd.clone() else {
+            ctx.io.err(format!("{}cd: OLDPWD not set\n", ctx.prefix));
+            return 1;
+        };
+        let status = cd(ctx, &[old.to_string()]);
+        if status == 0 {
+            let now = ctx.logical.to_string();
+            ctx.io.out(format!("{now}\n"));
+        }
+        return status;
+    }
+    let status = cd_to(ctx, args);
+    if status == 0 {
+        *ctx.oldpwd = Some(before);
+    }
+    status
+}
+
+fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let dir = match args {
         [] => "/root".to_string(),
         [one] => one.clone(),
@@ -2292,8 +2420,25 @@ fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             return 1;
         }
     };
+    // bash's cd is logical: `..` removes the last name of the path it was reached by, even
+    // when that name is a symlink. If that path does not lead anywhere, the physical one is used.
+    let lexical = if dir.starts_with('/') {
+        VPath::parse(&dir)
+    } else {
+        VPath::parse(&format!("{}/{dir}", ctx.logical))
+    };
+    if let Ok(lexical) = lexical {
+        if let Ok((p, s)) = stat_of(ctx, lexical.as_str(), true) {
+            if s.file_type == FileType::Dir {
+                *ctx.cwd = p;
+                *ctx.logical = lexical;
+                return 0;
+            }
+        }
+    }
     match stat_of(ctx, &dir, true) {
         Ok((p, s)) if s.file_type == FileType::Dir => {
+            *ctx.logical = p.clone();
             *ctx.cwd = p;
             0
         }
@@ -2490,6 +2635,8 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     };
     let mut status = 0;
     let mut rows: Vec<([u64; 3], String)> = Vec::new();
+    // Columns of anything but regular files are 7 wide: their size says nothing.
+    let mut not_regular = false;
     for raw in &operands {
         match read_operand(ctx, raw) {
             Ok(d) => {
@@ -2506,7 +2653,21 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 rows.push(([lines, words, d.len() as u64], name));
             }
             Err(k) => {
-                ctx.io.err(format!("wc: {raw}: {}\n", k.strerror()));
+                // A directory opens, so wc still prints its (zero) counts.
+                if k == ErrorKind::IsADirectory {
+                    let shown = fmt::qf(stdin_name(raw));
+                    ctx.io.err(format!("wc: {shown}: {}\n", k.strerror()));
+                    not_regular = true;
+                    let name = if from_stdin {
+                        String::new()
+                    } else {
+                        raw.clone()
+                    };
+                    rows.push(([0, 0, 0], name));
+                } else {
+                    ctx.io
+                        .err(format!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
+                }
                 status = 1;
             }
         }
@@ -2525,7 +2686,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
     let width = if single {
         1
-    } else if from_stdin || operands.iter().any(|o| o == "-") {
+    } else if not_regular || from_stdin || operands.iter().any(|o| o == "-") {
         7
     } else {
         let total: u64 = rows

@@ -93,6 +93,21 @@ pub(crate) fn q(name: &str) -> String {
     }
 }
 
+/// A name as coreutils quotes it only where needed (`quotef`): as typed when every character
+/// is safe for a shell, else like [`q`].
+pub(crate) fn qf(name: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "%+,-./:=@_^".contains(c);
+    // `~` needs quotes only where a shell would expand it, at the start.
+    let ok = name
+        .char_indices()
+        .all(|(i, c)| safe(c) || (c == '~' && i > 0));
+    if !name.is_empty() && ok {
+        name.to_string()
+    } else {
+        q(name)
+    }
+}
+
 /// Looks `id` up in the container's `/etc/passwd` or `/etc/group` (the name is the first field,
 /// the id the third), as `ls` and `stat` inside a container do.
 fn name_of(c: &Container, file: &str, id: u32) -> Option<String> {

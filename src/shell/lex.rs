@@ -17,6 +17,8 @@ pub(crate) const STATUS: char = '\u{E000}';
 pub(crate) const STAR: char = '\u{E001}';
 /// An unquoted `?`, a glob wildcard.
 pub(crate) const QMARK: char = '\u{E002}';
+/// An unquoted `[`, which opens a glob bracket expression (`[abc]`, `[a-z]`, `[!x]`).
+pub(crate) const LBRACK: char = '\u{E006}';
 /// Opens a variable name outside double quotes (`$HOME`); the value replaces it when the
 /// command runs, and an unquoted empty value drops the word.
 pub(crate) const VAR: char = '\u{E003}';
@@ -113,35 +115,55 @@ pub(crate) enum ScanError {
     Backslash,
     /// The text ends with `&&`, `||` or `|`: the command continues on the next line.
     Operator,
-    /// bash's `syntax error near unexpected token`, with the token.
-    Syntax(String),
+    /// bash's `syntax error near unexpected token`, with the token and the line it is on
+    /// (counted from 0 within the text).
+    Syntax(String, usize),
     /// Something bash accepts that this shell does not offer, with a sentence why.
     Unsupported(String),
 }
 
+fn substitution() -> ScanError {
+    ScanError::Unsupported(
+        "command substitution ($(...) and `...`) is not supported by this shell".into(),
+    )
+}
+
 /// Splits `src` into tokens. When `at_eof`, a trailing backslash is kept as a literal one
 /// (there is no next line to continue on).
-pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
-    let mut toks: Vec<Tok> = Vec::new();
+pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<(Tok, usize)>, ScanError> {
+    // Each token with the line it starts on, counted from 0, for messages (`line N:`).
+    let mut toks: Vec<(Tok, usize)> = Vec::new();
+    let mut nl = 0usize;
+    let mut nl_pos = 0usize;
+    let mut span_line: Option<usize> = None;
     let mut span = String::new();
     // Where the current word began in `span`, or `None` between words.
     let mut word_start: Option<usize> = None;
     let chars: Vec<(usize, char)> = src.char_indices().collect();
     let mut i = 0;
     let at = |i: usize| chars.get(i).map(|&(_, c)| c);
-    let flush = |span: &mut String, toks: &mut Vec<Tok>| -> Result<(), ScanError> {
-        if span.trim().is_empty() {
+    let flush =
+        |span: &mut String, toks: &mut Vec<(Tok, usize)>, line: usize| -> Result<(), ScanError> {
+            if span.trim().is_empty() {
+                span.clear();
+                return Ok(());
+            }
+            let words =
+                shlex::split(span).ok_or_else(|| ScanError::Syntax("newline".into(), line))?;
             span.clear();
-            return Ok(());
-        }
-        let words = shlex::split(span).ok_or_else(|| ScanError::Syntax("newline".into()))?;
-        span.clear();
-        if !words.is_empty() {
-            toks.push(Tok::Words(words));
-        }
-        Ok(())
-    };
+            if !words.is_empty() {
+                toks.push((Tok::Words(words), line));
+            }
+            Ok(())
+        };
     while let Some(c) = at(i) {
+        while nl_pos < i {
+            if at(nl_pos) == Some('\n') {
+                nl += 1;
+            }
+            nl_pos += 1;
+        }
+        let line_here = nl;
         let offset = chars.get(i).map_or(0, |&(o, _)| o);
         match c {
             '\'' | '"' => {
@@ -163,6 +185,9 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                             i += 1;
                         }
                         continue;
+                    }
+                    if c == '"' && (q == '`' || q == '$' && at(i) == Some('(')) {
+                        return Err(substitution());
                     }
                     if c == '"' && q == '$' {
                         if let Some((text, used)) = dollar(&chars, i, true) {
@@ -204,14 +229,14 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                 i += 1;
             }
             '\n' => {
-                flush(&mut span, &mut toks)?;
+                flush(&mut span, &mut toks, span_line.take().unwrap_or(nl))?;
                 word_start = None;
                 let joins = matches!(
                     toks.last(),
-                    None | Some(Tok::Op(Op::And | Op::Or | Op::Pipe | Op::Newline, _))
+                    None | Some((Tok::Op(Op::And | Op::Or | Op::Pipe | Op::Newline, _), _))
                 );
                 if !joins {
-                    toks.push(Tok::Op(Op::Newline, "newline".into()));
+                    toks.push((Tok::Op(Op::Newline, "newline".into()), nl));
                 }
                 i += 1;
             }
@@ -229,7 +254,7 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                         }
                     }
                 }
-                flush(&mut span, &mut toks)?;
+                flush(&mut span, &mut toks, span_line.take().unwrap_or(nl))?;
                 word_start = None;
                 let next = at(i + 1);
                 let next2 = at(i + 2);
@@ -286,9 +311,11 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                     .get(i..i + len)
                     .map(|s| s.iter().map(|&(_, c)| c).collect())
                     .unwrap_or_default();
-                toks.push(Tok::Op(op, spelling));
+                toks.push((Tok::Op(op, spelling), nl));
                 i += len;
             }
+            '`' => return Err(substitution()),
+            '$' if at(i + 1) == Some('(') => return Err(substitution()),
             '$' if dollar(&chars, i + 1, false).is_some() => {
                 word_start.get_or_insert(span.len());
                 if let Some((text, used)) = dollar(&chars, i + 1, false) {
@@ -316,14 +343,23 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
                 span.push(QMARK);
                 i += 1;
             }
+            '[' => {
+                word_start.get_or_insert(span.len());
+                span.push(LBRACK);
+                i += 1;
+            }
             _ => {
                 word_start.get_or_insert(span.len());
                 span.push(c);
                 i += 1;
             }
         }
+        // The first word of a span names the line its command starts on.
+        if word_start.is_some() && span_line.is_none() {
+            span_line = Some(line_here);
+        }
     }
-    flush(&mut span, &mut toks)?;
+    flush(&mut span, &mut toks, span_line.take().unwrap_or(nl))?;
     Ok(toks)
 }
 
@@ -332,6 +368,8 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<Tok>, ScanError> {
 pub(crate) struct Redir {
     pub op: RedirOp,
     pub target: String,
+    /// The line of the operator, counted from 0 within the text, for its error messages.
+    pub line: usize,
 }
 
 /// A simple command: words and redirections, in the order they were written.
@@ -339,6 +377,8 @@ pub(crate) struct Redir {
 pub(crate) struct Simple {
     pub words: Vec<String>,
     pub redirs: Vec<Redir>,
+    /// The line the command starts on, counted from 0 within the text.
+    pub line: usize,
 }
 
 /// How a pipeline is joined to the one before it.
@@ -353,21 +393,26 @@ pub(crate) enum Conn {
 pub(crate) type List = Vec<(Conn, Vec<Simple>)>;
 
 /// Parses the tokens of one command line.
-pub(crate) fn parse(toks: Vec<Tok>) -> Result<List, ScanError> {
+pub(crate) fn parse(toks: Vec<(Tok, usize)>) -> Result<List, ScanError> {
     let mut list: List = Vec::new();
     let mut pipeline: Vec<Simple> = Vec::new();
     let mut cur = Simple::default();
     let mut conn = Conn::Always;
-    let mut pending: Option<RedirOp> = None;
+    let mut pending: Option<(RedirOp, usize)> = None;
     // The operator that ended the last pipeline, if it needs something after it.
     let mut dangling = false;
-    for tok in toks {
+    let mut last_line = 0;
+    for (tok, line) in toks {
+        last_line = line;
+        if cur.words.is_empty() && cur.redirs.is_empty() {
+            cur.line = line;
+        }
         match tok {
             Tok::Words(words) => {
                 let mut words = words.into_iter();
-                if let Some(op) = pending.take() {
+                if let Some((op, line)) = pending.take() {
                     if let Some(target) = words.next() {
-                        cur.redirs.push(Redir { op, target });
+                        cur.redirs.push(Redir { op, target, line });
                     }
                 }
                 cur.words.extend(words);
@@ -375,15 +420,15 @@ pub(crate) fn parse(toks: Vec<Tok>) -> Result<List, ScanError> {
             }
             Tok::Op(Op::Redir(op), spelling) => {
                 if pending.is_some() {
-                    return Err(ScanError::Syntax(spelling));
+                    return Err(ScanError::Syntax(spelling, line));
                 }
-                pending = Some(op);
+                pending = Some((op, line));
                 dangling = false;
             }
-            Tok::Op(Op::Bad, spelling) => return Err(ScanError::Syntax(spelling)),
+            Tok::Op(Op::Bad, spelling) => return Err(ScanError::Syntax(spelling, line)),
             Tok::Op(op, spelling) => {
                 if pending.is_some() {
-                    return Err(ScanError::Syntax(spelling));
+                    return Err(ScanError::Syntax(spelling, line));
                 }
                 let empty = cur.words.is_empty() && cur.redirs.is_empty();
                 if empty {
@@ -392,7 +437,7 @@ pub(crate) fn parse(toks: Vec<Tok>) -> Result<List, ScanError> {
                     if op == Op::Newline && (dangling || pipeline.is_empty() && list.is_empty()) {
                         continue;
                     }
-                    return Err(ScanError::Syntax(spelling));
+                    return Err(ScanError::Syntax(spelling, line));
                 }
                 pipeline.push(std::mem::take(&mut cur));
                 if op == Op::Pipe {
@@ -410,7 +455,7 @@ pub(crate) fn parse(toks: Vec<Tok>) -> Result<List, ScanError> {
         }
     }
     if pending.is_some() {
-        return Err(ScanError::Syntax("newline".into()));
+        return Err(ScanError::Syntax("newline".into(), last_line));
     }
     if cur.words.is_empty() && cur.redirs.is_empty() {
         if dangling {
@@ -429,7 +474,7 @@ mod tests {
 
     fn words(s: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for t in scan(s, true).unwrap() {
+        for (t, _) in scan(s, true).unwrap() {
             match t {
                 Tok::Words(w) => out.extend(w),
                 Tok::Op(Op::Redir(r), _) => out.push(format!("<{r:?}>")),
@@ -478,11 +523,11 @@ mod tests {
         );
         assert_eq!(
             parse(scan("; echo", false).unwrap()),
-            Err(ScanError::Syntax(";".into()))
+            Err(ScanError::Syntax(";".into(), 0))
         );
         assert_eq!(
             parse(scan("echo >", false).unwrap()),
-            Err(ScanError::Syntax("newline".into()))
+            Err(ScanError::Syntax("newline".into(), 0))
         );
     }
 }

@@ -14,6 +14,18 @@
 //!
 //! The shell is deterministic: it has no clock (times come from [`Container::clock`]) and no
 //! randomness, and `ls` lists names in byte order as `LC_ALL=C` does.
+//!
+//! What it understands: simple commands joined by `;`, `&`, `&&`, `||` and `|`; the
+//! redirections `>`, `>>`, `<`, `2>`, `2>>`, `2>&1`, `>&2`, `&>` (and `/dev/null`); quotes,
+//! backslashes and `#` comments; `$?`, `~`, `*`, `?` and `[...]` globs (a pattern that matches
+//! nothing stays as written), and the variables a root shell starts with (`$HOME`, `$PWD`,
+//! `$OLDPWD`, ...; any other name is empty). The commands are listed in `commands.rs`.
+//! Messages name lines as `bash: line N:`, the way `bash script` does.
+//!
+//! What it does not: command substitution and here-documents (reported for their line, which
+//! then fails with status 2), assignments, `if`/`for`/`while`, functions, `( )` and `{ }`
+//! groups and brace expansion. `ls` prints one name per line, as GNU `ls` does when its output
+//! is not a terminal.
 
 mod commands;
 mod fmt;
@@ -22,7 +34,9 @@ mod lex;
 use crate::container::{Container, OpenFlags};
 use crate::event::Event;
 use crate::path::VPath;
-use lex::{Conn, RedirOp, ScanError, Simple, HOME, QMARK, QVAR, STAR, STATUS, VAR, VAR_END};
+use lex::{
+    Conn, RedirOp, ScanError, Simple, HOME, LBRACK, QMARK, QVAR, STAR, STATUS, VAR, VAR_END,
+};
 
 /// What one command line or script printed, its exit status and the events it caused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -43,6 +57,11 @@ pub struct Output {
 pub struct Shell {
     container: Container,
     cwd: VPath,
+    /// The working directory as `cd` reached it, symlinks and all: what `pwd` prints and what
+    /// `cd ..` goes up from.
+    logical: VPath,
+    /// The directory before the last `cd` (`cd -`, `$OLDPWD`).
+    oldpwd: Option<VPath>,
     status: i32,
     umask: u32,
     /// Set by `exit` until the current line or script ends.
@@ -101,6 +120,8 @@ impl Shell {
         Shell {
             container,
             cwd: VPath::root(),
+            logical: VPath::root(),
+            oldpwd: None,
             status: 0,
             umask: 0o022,
             exiting: false,
@@ -122,7 +143,8 @@ impl Shell {
         self.container
     }
 
-    /// The working directory.
+    /// The working directory with symlinks resolved (what `pwd -P` prints), ready to pass to
+    /// [`Container::resolve`].
     pub fn cwd(&self) -> &VPath {
         &self.cwd
     }
@@ -169,6 +191,11 @@ impl Shell {
                     buf.clear();
                 }
                 Err(ScanError::Quote(..) | ScanError::Backslash | ScanError::Operator) => {}
+                // Something bash would run but this shell cannot fails alone; the script goes on.
+                Err(e @ ScanError::Unsupported(_)) => {
+                    self.report(e, &buf, first, last, &mut out);
+                    buf.clear();
+                }
                 Err(e) => {
                     self.report(e, &buf, first, last, &mut out);
                     buf.clear();
@@ -222,9 +249,11 @@ impl Shell {
                     line_prefix(eof_line)
                 )
             }
-            ScanError::Syntax(tok) => {
-                let p = line_prefix(first);
-                format!("{p}syntax error near unexpected token `{tok}'\n{p}`{text}'\n")
+            ScanError::Syntax(tok, off) => {
+                // bash shows the line the token is on.
+                let p = line_prefix(first + off);
+                let shown = text.split('\n').nth(off).unwrap_or(text);
+                format!("{p}syntax error near unexpected token `{tok}'\n{p}`{shown}'\n")
             }
             ScanError::Unsupported(why) => format!("{}{why}\n", line_prefix(first)),
         };
@@ -256,7 +285,7 @@ impl Shell {
             let mut pipe = Vec::new();
             let last = i + 1 == count;
             let sink = if last { None } else { Some(&mut pipe) };
-            status = self.run_simple(cmd, line, &stdin, sink, out);
+            status = self.run_simple(cmd, line + cmd.line, &stdin, sink, out);
             stdin = pipe;
         }
         // Each command of a real pipeline runs in a subshell: its `exit` ends only itself.
@@ -277,7 +306,7 @@ impl Shell {
         if word.is_empty() && unquoted_var {
             return Vec::new();
         }
-        if word.contains(STAR) || word.contains(QMARK) {
+        if is_pattern(&word) {
             let matches = self.glob(&word);
             if !matches.is_empty() {
                 return matches;
@@ -302,7 +331,12 @@ impl Shell {
             let name: String = chars.by_ref().take_while(|&c| c != VAR_END).collect();
             let value = match name.as_str() {
                 "HOME" => HOME.to_string(),
-                "PWD" => self.cwd.to_string(),
+                "PWD" => self.logical.to_string(),
+                "OLDPWD" => self
+                    .oldpwd
+                    .as_ref()
+                    .map(VPath::to_string)
+                    .unwrap_or_default(),
                 "USER" | "LOGNAME" => "root".to_string(),
                 "SHELL" => "/bin/bash".to_string(),
                 "0" => "bash".to_string(),
@@ -340,7 +374,7 @@ impl Shell {
                         format!("{shown}/{name}")
                     }
                 };
-                if !comp.contains(STAR) && !comp.contains(QMARK) {
+                if !is_pattern(comp) {
                     let lit = literal(comp);
                     if let Ok(p) = self.container.resolve(dir, &lit, true) {
                         if self.container.exists(&p) {
@@ -401,10 +435,13 @@ impl Shell {
     ) -> i32 {
         let mut fds = [Target::Null, Target::Out, Target::Err];
         let mut input: Option<Vec<u8>> = None;
+        let mut stdin_error = None;
         let prefix = line_prefix(line);
         // Redirections act in order, before the command runs: `> f` creates or truncates f
         // (copying it up) even if the command then fails.
         for r in &cmd.redirs {
+            // A redirection's messages name the line it is on.
+            let prefix = line_prefix(line.saturating_sub(cmd.line) + r.line);
             let target =
                 literal(&self.expand_vars(&r.target.replace(STATUS, &self.status.to_string())));
             let fail = |msg: String, out: &mut Output| {
@@ -427,7 +464,10 @@ impl Shell {
                 }
                 RedirOp::In { fd } => {
                     if target == "/dev/null" {
-                        input = Some(Vec::new());
+                        if fd == 0 {
+                            input = Some(Vec::new());
+                            stdin_error = None;
+                        }
                         continue;
                     }
                     let data = self
@@ -435,8 +475,18 @@ impl Shell {
                         .resolve(&self.cwd, &target, true)
                         .and_then(|p| self.container.read(&p));
                     match data {
-                        Ok(b) if fd == 0 => input = Some(b.bytes().to_vec()),
+                        Ok(b) if fd == 0 => {
+                            input = Some(b.bytes().to_vec());
+                            stdin_error = None;
+                        }
                         Ok(_) => {}
+                        // A directory opens for reading; only reading it fails.
+                        Err(e) if e.kind() == crate::ErrorKind::IsADirectory => {
+                            if fd == 0 {
+                                input = Some(Vec::new());
+                                stdin_error = Some(e.kind());
+                            }
+                        }
                         Err(e) => {
                             return fail(
                                 format!("{prefix}{target}: {}\n", e.kind().strerror()),
@@ -503,8 +553,11 @@ impl Shell {
                 let mut ctx = commands::Ctx {
                     c: &mut self.container,
                     cwd: &mut self.cwd,
+                    logical: &mut self.logical,
+                    oldpwd: &mut self.oldpwd,
                     umask: &mut self.umask,
                     stdin,
+                    stdin_error,
                     io: &mut io,
                     prefix: &prefix,
                     exit: &mut self.exiting,
@@ -558,7 +611,65 @@ impl Shell {
 
 /// The word with its wildcard markers turned back into the characters the user typed.
 fn literal(word: &str) -> String {
-    word.replace(STAR, "*").replace(QMARK, "?")
+    word.replace(STAR, "*")
+        .replace(QMARK, "?")
+        .replace(LBRACK, "[")
+}
+
+/// True when the word holds an unquoted wildcard.
+fn is_pattern(word: &str) -> bool {
+    word.contains(STAR) || word.contains(QMARK) || word.contains(LBRACK)
+}
+
+/// A parsed bracket expression of a glob.
+#[derive(Default)]
+struct Bracket {
+    /// Inclusive ranges of characters (a single character is a range of one).
+    set: Vec<(char, char)>,
+    /// `[!...]` or `[^...]`.
+    negated: bool,
+    /// Where the pattern continues after the closing `]`.
+    next: usize,
+}
+
+/// Parses the bracket expression that starts just after `[` at `p[at]`: the set it matches
+/// (ranges included), whether it is negated, and where the pattern continues. `None` when
+/// there is no closing `]`, and the `[` is then an ordinary character.
+fn bracket(p: &[char], at: usize) -> Option<Bracket> {
+    let mut i = at;
+    let negated = matches!(p.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut set = Vec::new();
+    let mut first = true;
+    loop {
+        let c = *p.get(i)?;
+        if c == ']' && !first {
+            return Some(Bracket {
+                set,
+                negated,
+                next: i + 1,
+            });
+        }
+        first = false;
+        let c = match c {
+            LBRACK => '[',
+            STAR => '*',
+            QMARK => '?',
+            c => c,
+        };
+        match (p.get(i + 1), p.get(i + 2)) {
+            (Some('-'), Some(&e)) if e != ']' => {
+                set.push((c, e));
+                i += 3;
+            }
+            _ => {
+                set.push((c, c));
+                i += 1;
+            }
+        }
+    }
 }
 
 /// Matches `name` against a glob component whose wildcards are markers.
@@ -574,7 +685,29 @@ fn wildmatch(pattern: &str, name: &str) -> bool {
                 star = Some((pi, ni));
                 pi += 1;
             }
-            Some(&c) if c == QMARK || Some(&c) == n.get(ni) => {
+            Some(&c) if c == LBRACK && bracket(&p, pi + 1).is_some() => {
+                let Bracket { set, negated, next } = bracket(&p, pi + 1).unwrap_or_default();
+                let ch = n.get(ni).copied().unwrap_or_default();
+                let hit = set.iter().any(|&(lo, hi)| lo <= ch && ch <= hi);
+                if hit != negated {
+                    pi = next;
+                    ni += 1;
+                } else {
+                    match star {
+                        Some((sp, sn)) => {
+                            pi = sp + 1;
+                            ni = sn + 1;
+                            star = Some((sp, sn + 1));
+                        }
+                        None => return false,
+                    }
+                }
+            }
+            Some(&c)
+                if c == QMARK
+                    || Some(&c) == n.get(ni)
+                    || (c == LBRACK && n.get(ni) == Some(&'[')) =>
+            {
                 pi += 1;
                 ni += 1;
             }
