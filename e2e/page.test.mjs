@@ -364,3 +364,18 @@ test('tab completes paths and the arrows walk the history', async () => {
   await input.press('ArrowDown');
   assert.equal(await input.inputValue(), '');
 });
+
+test('export and import of a session file; a broken file changes nothing', async () => {
+  const { page } = await fresh({ acceptDownloads: true });
+  await run(page, 'echo exported > /root/e.txt');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
+  const file = await download.path();
+  const other = await fresh();
+  const p2 = other.page;
+  await p2.setInputFiles('#import', file);
+  await p2.waitForFunction(() => /Loaded a session: 1 actions replayed/.test(document.querySelector('#notice').textContent));
+  assert.equal(await state(p2, 'container', '/root/e.txt'), 'file');
+  await p2.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"version":1,"base":[],"actions":[{"action":"rm -rf /"}]}') });
+  await p2.waitForFunction(() => /bad.json could not be opened/.test(document.querySelector('#notice').textContent));
+  assert.equal(await state(p2, 'container', '/root/e.txt'), 'file');
+});

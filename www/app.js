@@ -648,6 +648,13 @@ function timelineKey(e) {
 
 function wire() {
   $('#timeline').addEventListener('keydown', timelineKey);
+  document.querySelector('.t-intro').addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('button[data-line]') : null;
+    if (!b) return;
+    const input = $('#cmd');
+    input.value = b.getAttribute('data-line');
+    input.focus();
+  });
   $('#tl-start').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: 0 }); });
   $('#tl-back').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step - 1 }); });
   $('#tl-fwd').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step + 1, animate: true }); });

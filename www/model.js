@@ -38,6 +38,8 @@ function toMap(entries) {
  * last column list, so that a command on a 20 000-file image asks the engine only for the
  * trees that can have changed.
  */
+let columnsVersion = 0;
+
 export function snapshot(lab, step, total, cache, hint = {}) {
   const at = step === total ? undefined : step;
   // Layer sizes cost the engine a walk of every layer; after a command line the image layers
@@ -92,7 +94,9 @@ export function snapshot(lab, step, total, cache, hint = {}) {
     cache.imagePaths = imagePaths;
     cache.imageKeys = imageKeys;
     cache.extraKey = extra.join('\n');
-    cache.columnsVersion = (cache.columnsVersion || 0) + 1;
+    // Versions count across caches, so that a new session's columns never pass for the old.
+    columnsVersion += 1;
+    cache.columnsVersion = columnsVersion;
   }
   performance.measure('ll-snap-columns', 'll-snap');
   // Rows top-down: the merged view, the container layer, then the image layers.

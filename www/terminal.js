@@ -132,6 +132,8 @@ export class Terminal {
     const related = state.related;
     for (const [id, node] of this.nodes) node.classList.toggle('related', !!related && related.commands.has(id));
     if (added) this.out.scrollTop = this.out.scrollHeight;
+    const intro = this.out.querySelector('.t-intro');
+    if (intro) intro.hidden = state.cleared > 0;
     this.prompt.textContent = `root@c${state.current}:${state.cwd}#`;
     const past = state.step < state.total;
     this.input.placeholder = past
