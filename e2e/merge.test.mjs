@@ -14,7 +14,8 @@ let page;
 before(async () => {
   env = await launch();
   page = await env.browser.newPage();
-  await page.goto(`${env.server.url}favicon.svg`);
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => document.body.dataset.ready === "true");
 });
 
 after(async () => {
