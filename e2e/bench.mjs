@@ -7,7 +7,8 @@
 
 import { chromium } from 'playwright-core';
 import { deflateRawSync } from 'node:zlib';
-import { ARGS } from './browser.mjs';
+import { mkdirSync } from 'node:fs';
+import { ARGS, SHOTS } from './browser.mjs';
 import { serve } from './server.mjs';
 
 const FILES = 20000;
@@ -136,6 +137,9 @@ try {
     const seconds = (performance.now() - start) / 1000;
     return { fps: frames / seconds, worstFrameMs: worst, animations: Number(document.body.dataset.animations ?? 0) };
   });
+  await page.waitForTimeout(1500);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}12-20000-files.png` });
   results.copyUpAnimation = { fps: +fps.fps.toFixed(1), worstFrameMs: +fps.worstFrameMs.toFixed(1), animationsRun: fps.animations };
   results.consoleProblems = problems;
   await context.close();

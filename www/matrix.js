@@ -228,9 +228,8 @@ export class Matrix {
       });
       head.style.left = `${c * CELL_W}px`;
       const label = h('span', { class: 'col-name' });
-      // Deeper paths start higher: the headers step like an indented tree. (The text is
-      // rotated half a turn, so its top padding is the visual bottom.)
-      label.style.paddingTop = `${Math.min(d, 5) * 14}px`;
+      // Deeper paths sit higher: the headers step like an indented tree.
+      head.style.paddingBottom = `${6 + Math.min(d, 5) * 12}px`;
       label.append(name);
       if (d > 0) head.classList.add('nested');
       head.append(label);

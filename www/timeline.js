@@ -95,14 +95,20 @@ export class Timeline {
         this.nodes.delete(id);
       }
     }
+    let appended = false;
     for (const g of gs) {
       const old = this.nodes.get(g.entry.id);
       if (old && old.dataset.count === String(g.events.length)) continue;
       const node = this.group(g.entry, g.events);
       if (old) old.replaceWith(node);
-      else list.append(node);
+      else {
+        list.append(node);
+        appended = true;
+      }
       this.nodes.set(g.entry.id, node);
     }
+    // A new command scrolls into view, as in a terminal.
+    if (appended && state.step === state.total) list.scrollTop = list.scrollHeight;
     list.removeAttribute('aria-busy');
     this.mark(state);
   }
