@@ -85,6 +85,8 @@ test('a copy-up: the matrix, why and the timeline agree, and the copy is animate
   const kinds = await page.locator('#timeline [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
   assert.deepEqual(kinds, ['copy-up', 'copy-up', 'write']);
   assert.match(await page.locator('#timeline').innerText(), /copied from layer 0 into the container layer/);
+  // Screen readers hear one summary for the command, from the ARIA log.
+  assert.deepEqual(await page.locator('[role=log] > *').allTextContents(), ['echo 10.0.0.2 db >> /etc/hosts: 2 × copy-up, 1 write · 61 B copied up']);
   // The copy-up animates: a ghost flies up, counted on the body.
   await page.waitForFunction(() => Number(document.body.dataset.animations ?? 0) >= 1);
   await page.waitForTimeout(300);
@@ -160,6 +162,8 @@ test('stepping: the state at step N is the state after the first N events; repla
   assert.equal(await state(page, 'merged', '/etc/hostname'), 'file');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('#tl-status').textContent(), /^Step 2 of 4: copy-up: \/etc\/hosts/);
+  assert.equal(await page.locator('[role=log] > *').count(), 2);
   // After event 2 (the copy-up of /etc/hosts), before the write.
   assert.match(await page.locator('#step-label').innerText(), /step 2 of 4/);
   assert.equal(await state(page, 'container', '/etc/hosts'), 'file');

@@ -420,6 +420,7 @@ function dispatch(action) {
       loadStep();
       render();
       timeline.reveal(to);
+      timeline.announce(state);
       if (action.animate && to > 0) {
         const ev = state.events[to - 1];
         if (ev && to === (before?.step ?? 0) + 1) animator.play([ev], { state, before, reduced: reducedMotion() });
@@ -586,7 +587,7 @@ const matrix = new Matrix($('#matrix'), {
   moveCursor: (c) => dispatch({ type: 'cursor', row: c.row, col: c.col }),
   toggleDir: (path) => dispatch({ type: 'toggle-dir', path }),
 });
-const timeline = new Timeline($('#timeline'), {
+const timeline = new Timeline($('#timeline'), $('#tl-log'), $('#tl-status'), {
   selectEvent: (seq) => dispatch({ type: 'select-event', seq }),
   selectCommand: (id) => dispatch({ type: 'select-command', id }),
 });

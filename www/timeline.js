@@ -1,7 +1,8 @@
 // The event timeline: every event with its sentence, grouped under the command that caused
-// it. The list is an ARIA log; each command adds one group whose first line is its summary,
-// so a screen reader announces one summary per command. Groups are kept by key and only new
-// ones are appended, so re-rendering never re-announces the past.
+// it. Screen readers hear it through an ARIA log that gets one summary per command (the
+// visible list can hold thousands of events, which nobody wants read out), and through a
+// status line that reads the event of each step while stepping. Groups are kept by key and
+// only new ones are appended, so re-rendering never rebuilds the past.
 
 import { h, bytes } from './dom.js';
 
@@ -36,8 +37,11 @@ export function groups(state) {
 }
 
 export class Timeline {
-  constructor(list, callbacks) {
+  constructor(list, log, status, callbacks) {
     this.list = list;
+    this.log = log;
+    this.status = status;
+    this.announced = new Set();
     this.cb = callbacks;
     this.nodes = new Map();
     this.container = null;
@@ -107,6 +111,14 @@ export class Timeline {
       }
       this.nodes.set(g.entry.id, node);
     }
+    // One summary per new command in the log; a session loaded at once is not read out.
+    const fresh = gs.filter((g) => !this.announced.has(g.entry.id));
+    for (const g of fresh) this.announced.add(g.entry.id);
+    if (fresh.length === 1 && state.step === state.total) {
+      const g = fresh[0];
+      this.log.append(h('p', { text: `${g.entry.line}: ${summary(g.entry, g.events)}` }));
+      while (this.log.childElementCount > 20) this.log.firstElementChild.remove();
+    }
     // A new command scrolls into view, as in a terminal.
     if (appended && state.step === state.total) list.scrollTop = list.scrollHeight;
     list.removeAttribute('aria-busy');
@@ -129,6 +141,14 @@ export class Timeline {
         else ev.removeAttribute('aria-current');
       }
     }
+  }
+
+  /** Says which event the layers now show, after a step. */
+  announce(state) {
+    const e = state.events[state.step - 1];
+    this.status.textContent = state.step === 0
+      ? `Step 0 of ${state.total}: before the first event.`
+      : `Step ${state.step} of ${state.total}: ${e ? e.message : ''}`;
   }
 
   /** Scrolls the current step's event into view. */
