@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
-use crate::union::{Image, MDir, MNode};
+use crate::union::{Flat, FlatFile, Image, MDir, MNode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -151,6 +151,19 @@ impl Found<'_> {
     fn is_dir(&self) -> bool {
         self.file_type() == FileType::Dir
     }
+}
+
+/// What walking the container layer alone can tell about a path; see `Container::quick`.
+enum Quick<'a> {
+    /// Only the image decides: its entry at the path (`None`: it has none) and whether the
+    /// path's parent is a directory of the container layer.
+    Image(Option<&'a Flat>, bool),
+    /// A container-layer file or symlink.
+    Upper(Found<'a>),
+    /// A whiteout on the way.
+    NotFound,
+    /// Needs the full walk.
+    Slow,
 }
 
 /// An image plus one writable layer.
@@ -354,7 +367,75 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
+    /// The common cases of a lookup, decided by walking the container layer alone:
+    /// - the container layer holds, down the path, only plain directories (neither opaque nor
+    ///   redirected) and then lacks a name, so what shows is exactly the image's entry at the same
+    ///   path: one probe of the image's path index ([`Quick::Image`]);
+    /// - the path ends at a container-layer file or symlink reached through its directories
+    ///   ([`Quick::Upper`]), or meets a whiteout on the way ([`Quick::NotFound`]).
+    ///
+    /// Anything else takes the full walk of both sides ([`Quick::Slow`]).
+    fn quick(&self, path: &VPath) -> Quick<'_> {
+        let mut up = &self.upper.root;
+        let mut plain = !up.opaque;
+        let mut comps = path.components().peekable();
+        while let Some(comp) = comps.next() {
+            let last = comps.peek().is_none();
+            match up.children.get(comp) {
+                None if plain => return Quick::Image(self.image.flat(path.as_str()), last),
+                None => return Quick::Slow,
+                Some(Node::Dir(d)) => {
+                    plain &= !d.opaque && d.redirect.is_none();
+                    up = d;
+                }
+                Some(Node::Whiteout) => return Quick::NotFound,
+                Some(Node::File(ino)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::File(*ino)),
+                        lower: None,
+                    })
+                }
+                Some(Node::Symlink(s)) if last => {
+                    return Quick::Upper(Found {
+                        upper: Some(Up::Symlink(s)),
+                        lower: None,
+                    })
+                }
+                Some(_) => return Quick::Slow,
+            }
+        }
+        Quick::Slow
+    }
+
+    /// The image's regular file at `path`, when only the image decides what shows there.
+    fn image_file(&self, path: &VPath) -> Option<&FlatFile> {
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f),
+            _ => None,
+        }
+    }
+
     pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
+        match self.quick(path) {
+            Quick::Image(Some(Flat::File(f)), _) => {
+                return Ok(Found {
+                    upper: None,
+                    lower: Some(Low::File(f.layer, f.ino)),
+                })
+            }
+            // Absent from the image, and the parent is a directory: of the container layer, or
+            // of the image (a path with no parent component in the container layer).
+            Quick::Image(None, true) | Quick::NotFound => return Err(ErrorKind::NotFound),
+            Quick::Image(None, false) => {
+                let s = path.as_str();
+                let parent = &s[..s.rfind('/').unwrap_or(0)];
+                if matches!(self.image.flat(parent), Some(Flat::Dir)) {
+                    return Err(ErrorKind::NotFound);
+                }
+            }
+            Quick::Upper(f) => return Ok(f),
+            Quick::Image(..) | Quick::Slow => {}
+        }
         let root_lower = if self.upper.root.opaque {
             None
         } else {
@@ -372,7 +453,9 @@ impl Container {
                 _ => return Err(ErrorKind::NotADirectory),
             };
             let uc = up_dir.and_then(|d| d.children.get(comp));
-            let lc = low_dir.and_then(|d| d.children.get(comp));
+            // The lower side matters only where the upper side lacks the name or merges a
+            // directory with it; looking it up lazily spares a string-keyed search per level.
+            let lc = || low_dir.and_then(|d| d.children.get(comp));
             cur = match uc {
                 Some(Node::Whiteout) => return Err(ErrorKind::NotFound),
                 Some(Node::Dir(ud)) => {
@@ -381,7 +464,7 @@ impl Container {
                     } else if let Some(r) = &ud.redirect {
                         self.image.lookup(r)
                     } else {
-                        lc
+                        lc()
                     };
                     let below = below.and_then(MNode::as_dir).map(Low::Dir);
                     Found {
@@ -397,7 +480,7 @@ impl Container {
                     upper: Some(Up::Symlink(s)),
                     lower: None,
                 },
-                None => match lc {
+                None => match lc() {
                     Some(m) => Found {
                         upper: None,
                         lower: Some(Low::of(m)),
@@ -461,6 +544,23 @@ impl Container {
 
     /// `lstat`: what is at `path`, without following a final symlink.
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
+        if let Some(f) = self.image_file(path) {
+            // An inode already copied up for another name (index=on) shows the upper inode.
+            if !(self.opts.index && self.index.contains_key(&(f.layer, f.ino))) {
+                return Ok(Stat {
+                    file_type: FileType::File,
+                    mode: f.meta.mode,
+                    uid: f.meta.uid,
+                    gid: f.meta.gid,
+                    mtime: f.meta.mtime,
+                    size: f.size,
+                    nlink: f.nlink.max(1),
+                    layer: f.layer as usize,
+                    ino: display_ino(u64::from(f.layer), f.ino),
+                    target: None,
+                });
+            }
+        }
         let f = self.found("stat", path)?;
         let c = self.container_layer();
         let dir_stat = |meta: Meta, layer: usize, ino: u64, nlink: u32| Stat {
@@ -587,25 +687,50 @@ impl Container {
                 ))
             }
         };
-        let mut out: BTreeMap<&str, FileType> = BTreeMap::new();
-        if let Some(l) = low {
-            for (name, m) in &l.children {
-                out.insert(name, Low::of(m).file_type());
-            }
-        }
-        if let Some(u) = up {
-            for (name, n) in &u.children {
-                match n {
-                    Node::Whiteout => {
-                        out.remove(name.as_str());
+        // Both sides are sorted by name: one merge pass, the upper side winning on equal names
+        // and its whiteouts dropping the lower name, gives the sorted listing directly.
+        let name = |n: &String| n.clone();
+        let out = match (up, low) {
+            (None, Some(l)) => l
+                .children
+                .iter()
+                .map(|(n, m)| (name(n), Low::of(m).file_type()))
+                .collect(),
+            (Some(u), None) => u
+                .children
+                .iter()
+                .filter(|(_, n)| !matches!(n, Node::Whiteout))
+                .map(|(n, node)| (name(n), node.file_type()))
+                .collect(),
+            (Some(u), Some(l)) => {
+                let mut out = Vec::with_capacity(l.children.len() + u.children.len());
+                let mut ui = u.children.iter().peekable();
+                let mut li = l.children.iter().peekable();
+                loop {
+                    let order = match (ui.peek(), li.peek()) {
+                        (Some((un, _)), Some((ln, _))) => un.cmp(ln),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => break,
+                    };
+                    if order == std::cmp::Ordering::Equal {
+                        li.next();
                     }
-                    n => {
-                        out.insert(name, n.file_type());
+                    if order == std::cmp::Ordering::Greater {
+                        if let Some((n, m)) = li.next() {
+                            out.push((name(n), Low::of(m).file_type()));
+                        }
+                    } else if let Some((n, node)) = ui.next() {
+                        if !matches!(node, Node::Whiteout) {
+                            out.push((name(n), node.file_type()));
+                        }
                     }
                 }
+                out
             }
-        }
-        Ok(out.into_iter().map(|(n, t)| (n.to_string(), t)).collect())
+            (None, None) => Vec::new(),
+        };
+        Ok(out)
     }
 
     /// True when the directory at `path` shows no children.
@@ -735,8 +860,28 @@ impl Container {
     /// Copies up every missing directory from the root down to `dir`, each with its lower
     /// metadata, before anything inside it changes.
     fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
-        let mut at = VPath::root();
+        // The leading directories the container layer already has need nothing: skip them
+        // without building their paths.
+        let (mut up, mut skip, mut end) = (&self.upper.root, 0, 0);
         for comp in dir.components() {
+            match up.children.get(comp) {
+                Some(Node::Dir(d)) => {
+                    up = d;
+                    skip += 1;
+                    end += 1 + comp.len();
+                }
+                _ => break,
+            }
+        }
+        if skip == dir.depth() {
+            return Ok(());
+        }
+        let mut at = if end == 0 {
+            VPath::root()
+        } else {
+            VPath::parse(&dir.as_str()[..end])?
+        };
+        for comp in dir.components().skip(skip) {
             at = at.join(comp)?;
             let f = self.found("copy-up", &at)?;
             match (f.upper, f.lower) {
@@ -811,15 +956,26 @@ impl Container {
                 } else {
                     None
                 };
-                let lower_nlink = self
-                    .image
-                    .layers()
-                    .get(l as usize)
-                    .map_or(1, |layer| layer.nlink(ino));
-                let inode = self
-                    .lower_inode(l, ino)
-                    .cloned()
-                    .ok_or_else(|| Error::new(ErrorKind::NotFound, "copy-up", path.as_str()))?;
+                // The image's path index holds what a copy-up needs of an image-only file,
+                // sparing two searches of the layer's inode table.
+                let flat = match self.image_file(path) {
+                    Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
+                    _ => None,
+                };
+                let (lower_nlink, inode) = match flat {
+                    Some(f) => (f.nlink, FileInode::new(f.meta, f.data.clone())),
+                    None => {
+                        let nlink = self
+                            .image
+                            .layers()
+                            .get(l as usize)
+                            .map_or(1, |layer| layer.nlink(ino));
+                        let inode = self.lower_inode(l, ino).cloned().ok_or_else(|| {
+                            Error::new(ErrorKind::NotFound, "copy-up", path.as_str())
+                        })?;
+                        (nlink, inode)
+                    }
+                };
                 self.copy_up_dirs(&parent, path)?;
                 if let Some(uino) = indexed {
                     // An inode the index kept after its last upper name went comes back.
@@ -1290,13 +1446,16 @@ impl Container {
     fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
         let parent = self.parent_of(op, path)?;
         let c = self.container_layer();
-        let below = self.lower_at(path).map(|low| {
-            let size = match low {
-                Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
-                _ => None,
-            };
-            (low.layer() as usize, size)
-        });
+        let below = match self.image_file(path) {
+            Some(f) => Some((f.layer as usize, Some(f.size))),
+            None => self.lower_at(path).map(|low| {
+                let size = match low {
+                    Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
+                    _ => None,
+                };
+                (low.layer() as usize, size)
+            }),
+        };
         let in_upper = self
             .upper
             .get(path)
@@ -1833,6 +1992,12 @@ fn collect_files(node: &Node, out: &mut Vec<Ino>) {
     }
 }
 
+/// The inode number `stat` shows for inode `ino` of layer `lid`: the layer number, then the
+/// inode, so it is readable and unique across layers.
+fn display_ino(lid: u64, ino: Ino) -> u64 {
+    (lid + 1) * 1_000_000 + ino
+}
+
 /// A stable display inode number for entries that have no inode table (directories, symlinks).
 fn path_ino(path: &VPath) -> u64 {
     // FNV-1a: deterministic across runs and platforms.
@@ -1855,8 +2020,7 @@ fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
         size: inode.data.len(),
         nlink: inode.nlink.max(1),
         layer,
-        // Layer number, then the inode: readable in `stat`, unique across layers.
-        ino: (lid + 1) * 1_000_000 + ino,
+        ino: display_ino(lid, ino),
         target: None,
     }
 }

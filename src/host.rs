@@ -236,7 +236,10 @@ impl Host {
                 ),
             ));
         }
-        let mut host = Host::new(saved.base.clone(), saved.options)?;
+        // A base that does not build is as much a corrupt document as a bad action.
+        let mut host = Host::new(saved.base.clone(), saved.options).map_err(|e| {
+            Error::without_path(ErrorKind::Format, "load", format!("the base image: {e}"))
+        })?;
         for (i, action) in saved.actions.iter().enumerate() {
             host.apply(action.clone()).map_err(|e| {
                 Error::without_path(

@@ -30,6 +30,17 @@ impl VPath {
             return Err(Error::new(ErrorKind::InvalidInput, "path", s)
                 .with_detail("paths must be absolute (begin with /)"));
         }
+        // Most paths arrive already normal: check them in place and copy once, instead of
+        // growing a new string for every component.
+        if s.len() <= PATH_MAX
+            && (s == "/"
+                || (!s.ends_with('/')
+                    && s[1..]
+                        .split('/')
+                        .all(|c| c != "." && c != ".." && check_name(c, "").is_ok())))
+        {
+            return Ok(VPath(s.to_string()));
+        }
         let mut p = VPath::root();
         for comp in s.split('/') {
             match comp {

@@ -197,8 +197,15 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// A value in from JavaScript; anything malformed is an `invalid-input` error naming `op`.
+///
+/// It goes through `serde_json::Value` because serde_wasm_bindgen reads only the fields a
+/// struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass unnoticed;
+/// serde_json honours `deny_unknown_fields`.
 fn from_js<T: for<'de> Deserialize<'de>>(op: &'static str, value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| js_error(&invalid(op, e.to_string())))
+    let bad = |e: String| js_error(&invalid(op, e));
+    let json: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| bad(e.to_string()))?;
+    serde_json::from_value(json).map_err(|e| bad(e.to_string()))
 }
 
 fn ok<T>(r: Result<T>) -> Result<T, JsValue> {

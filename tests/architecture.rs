@@ -49,6 +49,27 @@ fn only_the_wasm_module_names_the_javascript_crates() {
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
 
+/// `wasm-pack test` builds every test file for wasm32, where the native ones (processes, files,
+/// proptest) cannot compile: each test file says which side it is for.
+#[test]
+fn every_test_file_names_its_target() {
+    let mut files = Vec::new();
+    rust_files(&root().join("tests"), &mut files);
+    for file in files
+        .iter()
+        .filter(|f| f.parent() == Some(&root().join("tests")))
+    {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let native = text.contains("#![cfg(not(target_arch = \"wasm32\"))]");
+        let wasm = text.contains("#![cfg(target_arch = \"wasm32\")]");
+        assert!(
+            native || wasm,
+            "{} needs #![cfg(not(target_arch = \"wasm32\"))] (or the wasm32 one)",
+            file.display()
+        );
+    }
+}
+
 /// The `[section]` each line of Cargo.toml belongs to, with the line.
 fn sections(toml: &str) -> Vec<(String, String)> {
     let mut section = String::new();

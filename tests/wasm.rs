@@ -88,7 +88,7 @@ fn run_returns_output_status_and_events() {
             "",
             "",
             0,
-            &["copy-up", "whiteout", "mkdir", "opaque"],
+            &["copy-up", "whiteout", "whiteout", "mkdir", "opaque"],
         ),
         ("cd /app && pwd", "/app\n", "", 0, &[]),
     ];
@@ -164,7 +164,11 @@ fn values_are_plain_objects_and_arrays() {
         .explain("/usr/share/doc/base/changelog", None)
         .expect("explain"));
     assert_eq!(why["winner"], Value::Null);
-    assert_eq!(why["cells"][1]["state"], json!("opaque"));
+    // Layer 0's changelog is hidden by layer 2's opaque /usr/share/doc/base.
+    assert_eq!(why["cells"][3]["role"], json!("masked"));
+    assert!(why["cells"][3]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("opaque directory")));
 }
 
 #[wasm_bindgen_test]
@@ -371,13 +375,9 @@ fn every_event_is_a_step_of_the_timeline() {
     );
     // (step, the container layer's tree, what /etc/hosts holds)
     let table: &[(u32, &[&str], &str)] = &[
-        (0, &[], "127.0.0.1\tlocalhost\n"),
-        (1, &["/etc dir"], "127.0.0.1\tlocalhost\n"),
-        (
-            2,
-            &["/etc dir", "/etc/hosts file"],
-            "127.0.0.1\tlocalhost\n",
-        ),
+        (0, &[], "ip6-loopback\n"),
+        (1, &["/etc dir"], "ip6-loopback\n"),
+        (2, &["/etc dir", "/etc/hosts file"], "ip6-loopback\n"),
         (3, &["/etc dir", "/etc/hosts file"], "more\n"),
         (4, &["/app dir", "/etc dir", "/etc/hosts file"], "more\n"),
         (
