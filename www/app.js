@@ -187,7 +187,7 @@ let sizesTimer = 0;
 /** Fetches the layers' sizes after a command was drawn with the previous ones. */
 function scheduleLayerSizes() {
   clearTimeout(sizesTimer);
-  sizesTimer = setTimeout(() => {
+  sizesTimer = whenIdle(() => {
     if (!state.snap || state.step !== state.total) return;
     const fresh = state.lab.layers();
     if (fresh.length !== state.snap.layers.length) return;
@@ -197,6 +197,22 @@ function scheduleLayerSizes() {
     }
     matrix.render(state);
   }, 80);
+}
+
+/**
+ * Runs `f` once the page is idle: after `delay` ms, with no animation playing (a long engine
+ * call would drop its frames) and in an idle period. Returns a timer id for clearTimeout.
+ */
+function whenIdle(f, delay) {
+  const attempt = () => {
+    if (animator.busy()) {
+      timer = setTimeout(attempt, 200);
+      return;
+    }
+    requestIdleCallback(() => f(), { timeout: 1000 });
+  };
+  let timer = setTimeout(attempt, delay);
+  return timer;
 }
 
 /** Loads the matrix for state.step and everything that depends on it. */
@@ -300,9 +316,13 @@ function setNotice(text, tone = 'info') {
 }
 
 let saveTimer = 0;
+let savePending = false;
 function scheduleSave() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => {
+  savePending = true;
+  saveTimer = whenIdle(() => {
+    if (!savePending) return;
+    savePending = false;
     if (!saveSession(state.lab.save())) setNotice('This browser would not store the session (storage is full or switched off); use Export to keep it.', 'warn');
     renderNotice();
   }, 250);
@@ -327,8 +347,10 @@ function dispatch(action) {
       // Anything that changes the engine: a command line, a commit, containers, toggles.
       const before = state.snap;
       let entry;
+      performance.mark('ll-dispatch');
       try {
         entry = perform(lab, action.action, state.nextId);
+        performance.measure('ll-perform', 'll-dispatch');
       } catch (e) {
         note(`${action.action.action}: ${errorText(e)}`, 'error');
         refresh();
@@ -349,9 +371,11 @@ function dispatch(action) {
       refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events), fast: runOnly } : {});
       performance.measure('ll-refresh', 'll-engine');
       if (state.selection && entry.events.length) matrix.reveal(state.cursor.col);
+      performance.measure('ll-reveal', 'll-engine');
       scheduleSave();
       render();
       performance.measure('ll-refresh+render', 'll-engine');
+      performance.measure('ll-dispatch-all', 'll-dispatch');
       const kind = action.action.action;
       if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: reducedMotion(), quiet: kind !== 'run' });
       else {
@@ -520,7 +544,8 @@ function renderToolbar() {
   $('#btn-redo').disabled = !state.canRedo;
   $('#theme').value = state.prefs.theme;
   $('#opt-motion').checked = state.prefs.motion !== 'off';
-  document.documentElement.dataset.theme = state.prefs.theme;
+  // Only on a change: rewriting the attribute would restyle the whole document.
+  if (document.documentElement.dataset.theme !== state.prefs.theme) document.documentElement.dataset.theme = state.prefs.theme;
   const past = state.step < state.total;
   for (const id of ['#btn-commit', '#btn-new', '#btn-remove']) $(id).disabled = false;
   $('#btn-remove').disabled = state.containers.length === 0;
@@ -733,6 +758,13 @@ function wire() {
     }
   });
   reducedMotionQuery.addEventListener('change', () => render());
+  // A reload or a closed tab right after a command still keeps it.
+  window.addEventListener('pagehide', () => {
+    if (savePending && state.lab) {
+      savePending = false;
+      saveSession(state.lab.save());
+    }
+  });
 }
 
 async function boot() {

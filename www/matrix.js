@@ -91,7 +91,10 @@ export class Matrix {
     this.pending = false;
     this.state = null;
     root.addEventListener('scroll', () => this.schedule());
-    window.addEventListener('resize', () => this.schedule());
+    window.addEventListener('resize', () => {
+      this.labelW = 0;
+      this.schedule();
+    });
     root.addEventListener('keydown', (e) => this.onKey(e));
     root.addEventListener('click', (e) => this.onClick(e));
   }
@@ -174,8 +177,10 @@ export class Matrix {
     else if (x + CELL_W > this.root.scrollLeft + visible) this.root.scrollLeft = x + CELL_W - visible;
   }
 
+  /** The row labels' width, read once: reading layout while drawing would force one. */
   labelWidth() {
-    return this.corner.offsetWidth || 260;
+    if (!this.labelW) this.labelW = this.corner.offsetWidth;
+    return this.labelW || 300;
   }
 
   /** Where a cell is on screen, even if it is not rendered (for animations). */

@@ -102,10 +102,63 @@ export function snapshot(lab, step, total, cache, hint = {}) {
   // Rows top-down: the merged view, the container layer, then the image layers.
   const top = rows.slice().reverse();
   const redirected = top.some((r) => r.key === 'container' && [...r.map.values()].some((e) => e.redirect));
-  const merged = hint.engineMerged || redirected ? toMap(lab.tree('merged', at)) : mergeLayers(top, columns);
+  let merged;
+  if (hint.engineMerged || redirected) merged = toMap(lab.tree('merged', at));
+  else {
+    // The image layers' merged view is the same for every command until a commit; only the
+    // container layer is laid over it each time.
+    if (cache.imageMergedKey !== `${cache.columnsVersion}|${imageKeys}`) {
+      cache.imageMerged = mergeLayers(top.slice(1), columns);
+      cache.imageMergedKey = `${cache.columnsVersion}|${imageKeys}`;
+      cache.columnIndex = new Map(columns.map((p, i) => [p, i]));
+    }
+    merged = overlay(cache.imageMerged, top[0], columns, cache.columnIndex);
+  }
   performance.measure('ll-snap-merged', 'll-snap');
   const ordered = [{ key: 'merged', info: null, map: merged }, ...top];
   return { step, total, layers, imageCount, rows: ordered, merged, columns, columnsVersion: cache.columnsVersion };
+}
+
+/**
+ * The merged view with the container layer (`row`) laid over the image's merged view, by
+ * the same rule as mergeLayers: a whiteout deletes the path and everything under it, a file
+ * or symlink replaces it and hides what was under it, an opaque directory keeps none of the
+ * image's children, and a plain directory merges with the image's directory. The container's
+ * entries come in tree order, so a directory is laid before its children.
+ */
+export function overlay(base, row, columns, columnIndex) {
+  const merged = new Map(base);
+  const layer = row.info.index;
+  const dropUnder = (p) => {
+    const i = columnIndex.get(p);
+    if (i === undefined) return;
+    for (let j = i + 1; j < columns.length && within(columns[j], p); j += 1) merged.delete(columns[j]);
+  };
+  for (const [p, e] of row.map) {
+    const cut = p.lastIndexOf('/');
+    if (cut > 0 && merged.get(p.slice(0, cut))?.type !== 'dir') continue;
+    const below = merged.get(p);
+    if (e.type === 'whiteout') {
+      merged.delete(p);
+      dropUnder(p);
+      continue;
+    }
+    if (e.type === 'dir' && below?.type === 'dir') {
+      merged.set(p, { ...below, mode: e.mode, layer });
+      continue;
+    }
+    if (below) dropUnder(p);
+    let size = e.type === 'dir' || e.type === 'opaque' ? 0 : e.size;
+    if (e.metacopy && below?.type === 'file') size = below.size;
+    const entry = { path: p, type: e.type === 'opaque' ? 'dir' : e.type, size, mode: e.mode, layer };
+    if (e.target !== undefined) entry.target = e.target;
+    merged.set(p, entry);
+  }
+  return merged;
+}
+
+function within(path, dir) {
+  return path.startsWith(dir) && path.charCodeAt(dir.length) === 47;
 }
 
 /**

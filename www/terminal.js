@@ -131,7 +131,7 @@ export class Terminal {
     }
     const related = state.related;
     for (const [id, node] of this.nodes) node.classList.toggle('related', !!related && related.commands.has(id));
-    if (added) this.out.scrollTop = this.out.scrollHeight;
+    if (added) requestAnimationFrame(() => { this.out.scrollTop = this.out.scrollHeight; });
     const intro = this.out.querySelector('.t-intro');
     if (intro) intro.hidden = state.cleared > 0;
     this.prompt.textContent = `root@c${state.current}:${state.cwd}#`;

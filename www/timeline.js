@@ -120,7 +120,8 @@ export class Timeline {
       while (this.log.childElementCount > 20) this.log.firstElementChild.remove();
     }
     // A new command scrolls into view, as in a terminal.
-    if (appended && state.step === state.total) list.scrollTop = list.scrollHeight;
+    // Scrolling after the frame's layout, so that drawing the command forces no extra layout.
+    if (appended && state.step === state.total) requestAnimationFrame(() => { list.scrollTop = list.scrollHeight; });
     list.removeAttribute('aria-busy');
     this.mark(state);
   }
