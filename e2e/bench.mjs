@@ -120,31 +120,37 @@ try {
 
   // 4. Frames per second while a copy-up animates over the 20 000-file matrix.
   await page.check('#opt-motion');
+  await page.waitForTimeout(400);
+  await page.evaluate(() => new Promise((r) => requestIdleCallback(r, { timeout: 2000 })));
   const fps = await page.evaluate(async () => {
     const input = document.querySelector('[aria-label="command"]');
     input.value = 'echo anim >> /srv/d150/f099.txt';
+    const t0 = performance.now();
     input.form.requestSubmit();
-    const start = performance.now();
+    // The first frame shows the command's result (style, layout and paint of the new
+    // state); the animation's frames are counted from there, for 900 ms.
+    const first = await new Promise((r) => requestAnimationFrame(r));
+    const commitFrame = first - t0;
     let frames = 0;
     let worst = 0;
-    let last = start;
+    let last = first;
     await new Promise((resolve) => {
       const tick = (now) => {
         frames += 1;
         worst = Math.max(worst, now - last);
         last = now;
-        if (now - start < 900) requestAnimationFrame(tick);
+        if (now - first < 900) requestAnimationFrame(tick);
         else resolve();
       };
       requestAnimationFrame(tick);
     });
-    const seconds = (performance.now() - start) / 1000;
-    return { fps: frames / seconds, worstFrameMs: worst, animations: Number(document.body.dataset.animations ?? 0) };
+    const seconds = (last - first) / 1000;
+    return { fps: frames / seconds, worstFrameMs: worst, commitFrame, animations: Number(document.body.dataset.animations ?? 0) };
   });
   await page.waitForTimeout(1500);
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}12-20000-files.png` });
-  results.copyUpAnimation = { fps: +fps.fps.toFixed(1), worstFrameMs: +fps.worstFrameMs.toFixed(1), animationsRun: fps.animations };
+  results.copyUpAnimation = { fps: +fps.fps.toFixed(1), worstFrameMs: +fps.worstFrameMs.toFixed(1), commandFrameMs: +fps.commitFrame.toFixed(1), animationsRun: fps.animations };
   results.consoleProblems = problems;
   await context.close();
 } finally {
@@ -160,6 +166,6 @@ console.log(`
 | wasm + JS transferred (gzip) | ${t.transfer.wasmPlusJsKB} KB (wasm ${t.transfer.wasmGzipKB} KB, JS ${t.transfer.jsGzipKB} KB) | < 150 KB |
 | navigation to usable (default scenario) | ${t.usableMs.median} ms | < 500 ms |
 | Enter to updated matrix, ${t.bigImage.files} files | median ${t.enterToMatrixMs.median} ms, best ${t.enterToMatrixMs.min} ms (next frame ${t.enterToMatrixMs.toNextFrameMedian} ms) | < 50 ms |
-| copy-up animation, ${t.bigImage.files} files | ${t.copyUpAnimation.fps} fps (worst frame ${t.copyUpAnimation.worstFrameMs} ms) | 60 fps |
+| copy-up animation, ${t.bigImage.files} files | ${t.copyUpAnimation.fps} fps (worst frame ${t.copyUpAnimation.worstFrameMs} ms; the command's own frame ${t.copyUpAnimation.commandFrameMs} ms) | 60 fps |
 | opening the ${t.bigImage.files}-file image from a ${t.bigImage.linkKB} KB share link | ${t.bigImage.openMs} ms | |
 `);
