@@ -347,6 +347,10 @@ function dispatch(action) {
       // Anything that changes the engine: a command line, a commit, containers, toggles.
       const before = state.snap;
       let entry;
+      // The phases of the last command stay in the performance timeline (the benchmark reads
+      // them); older ones go, so a long session does not pile them up.
+      performance.clearMarks();
+      performance.clearMeasures();
       performance.mark('ll-dispatch');
       try {
         entry = perform(lab, action.action, state.nextId);
