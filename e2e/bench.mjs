@@ -48,6 +48,7 @@ const results = {};
 try {
   // 1. Transfer size and time to usable, default scenario, cold context each time.
   const usable = [];
+  const phases = [];
   for (let i = 0; i < 5; i += 1) {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -55,6 +56,11 @@ try {
     await page.goto(server.url);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     usable.push(await page.evaluate(() => performance.getEntriesByName('layerlab-ready')[0].startTime));
+    phases.push(await page.evaluate(() => {
+      const at = (n) => Math.round(performance.getEntriesByName(n)[0]?.startTime ?? -1);
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { responseEnd: Math.round(nav.responseEnd), domInteractive: Math.round(nav.domInteractive), wasmReady: at('layerlab-wasm'), engineBuilt: at('layerlab-engine'), drawn: at('layerlab-ready') };
+    }));
     await context.close();
   }
   let wasm = 0;
@@ -66,7 +72,7 @@ try {
     else other += n;
   }
   results.transfer = { wasmGzipKB: +(wasm / 1024).toFixed(1), jsGzipKB: +(js / 1024).toFixed(1), wasmPlusJsKB: +((wasm + js) / 1024).toFixed(1), htmlCssSvgKB: +(other / 1024).toFixed(1) };
-  results.usableMs = { median: Math.round(median(usable)), runs: usable.map(Math.round) };
+  results.usableMs = { median: Math.round(median(usable)), runs: usable.map(Math.round), phasesOfLastRun: phases[phases.length - 1] };
 
   // 2. An image of 20 000 files, opened from a share link.
   const frag = `#s=1.${deflateRawSync(Buffer.from(bigState())).toString('base64url')}`;

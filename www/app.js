@@ -775,6 +775,7 @@ async function boot() {
   wire();
   document.documentElement.dataset.theme = state.prefs.theme;
   await init();
+  performance.mark('layerlab-wasm');
   let built = null;
   if (isShareHash(location.hash)) {
     const hash = location.hash;
@@ -799,6 +800,7 @@ async function boot() {
     }
   }
   install(built ?? defaultLab());
+  performance.mark('layerlab-engine');
   refresh();
   if (built) scheduleSave();
   render();
