@@ -319,6 +319,11 @@ test('the matrix is one keyboard stop moved with arrows, Home and End', async ()
   assert.equal(await page.locator('[data-col-path="/app/VERSION"]').count(), 0);
   await page.keyboard.press('Enter');
   assert.equal(await page.locator('[data-col-path="/app/VERSION"]').count(), 1);
+  // Finding a path moves the cursor there, unfolding what hides it.
+  await page.keyboard.press('Enter');
+  await page.fill('[aria-label="find a path"]', 'seed');
+  await page.press('[aria-label="find a path"]', 'Enter');
+  assert.equal(await active(), '2 /app/data/seed.csv');
   // Only the matrix itself is a tab stop, not its cells.
   assert.equal(await page.locator('#matrix [tabindex="0"]').count(), 0);
 });

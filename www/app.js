@@ -381,11 +381,10 @@ function dispatch(action) {
       performance.measure('ll-refresh+render', 'll-engine');
       performance.measure('ll-dispatch-all', 'll-dispatch');
       const kind = action.action.action;
+      // A new command ends the last one's animations: each animates against the state it made.
+      animator.skip();
       if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: reducedMotion(), quiet: kind !== 'run' });
-      else {
-        animator.skip();
-        animator.play([], { state, quiet: true });
-      }
+      else animator.play([], { state, quiet: true });
       return;
     }
     case 'undo': {
@@ -451,7 +450,10 @@ function dispatch(action) {
       timeline.announce(state);
       if (action.animate && to > 0) {
         const ev = state.events[to - 1];
-        if (ev && to === (before?.step ?? 0) + 1) animator.play([ev], { state, before, reduced: reducedMotion() });
+        if (ev && to === (before?.step ?? 0) + 1) {
+          animator.skip();
+          animator.play([ev], { state, before, reduced: reducedMotion() });
+        }
       }
       return;
     }
@@ -489,6 +491,32 @@ function dispatch(action) {
         }
       }
       explainSelection();
+      break;
+    }
+    case 'find': {
+      // The next path (after the cursor, wrapping) whose name contains the text; a match
+      // inside a folded directory unfolds it.
+      const q = action.text.toLowerCase();
+      if (!q) return;
+      const all = state.snap.columns;
+      const here = state.view.cols[state.cursor.col];
+      const start = here === undefined ? 0 : all.indexOf(here) + 1;
+      let found = null;
+      for (let k = 0; k < all.length && found === null; k += 1) {
+        const p = all[(start + k) % all.length];
+        if (p.toLowerCase().includes(q)) found = p;
+      }
+      if (found === null) {
+        setNotice(`No path contains “${action.text}”.`, 'warn');
+        break;
+      }
+      for (const dir of [...state.collapsed]) if (found.startsWith(`${dir}/`)) state.collapsed.delete(dir);
+      const row = state.snap.rows[state.cursor.row]?.key ?? 'merged';
+      state.selection = { row, path: found };
+      state.focus = null;
+      if (state.notice?.text.startsWith('No path contains')) state.notice = null;
+      loadStep();
+      matrix.reveal(state.cursor.col);
       break;
     }
     case 'toggle-dir': {
@@ -678,6 +706,10 @@ function timelineKey(e) {
 
 function wire() {
   $('#timeline').addEventListener('keydown', timelineKey);
+  $('#find-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    dispatch({ type: 'find', text: $('#find').value.trim() });
+  });
   document.querySelector('.t-intro').addEventListener('click', (e) => {
     const b = e.target instanceof Element ? e.target.closest('button[data-line]') : null;
     if (!b) return;
