@@ -353,6 +353,9 @@ test('commit, containers and toggles from the toolbar', async () => {
 test('tab completes paths and the arrows walk the history', async () => {
   const { page } = await fresh();
   const input = page.locator('[aria-label="command"]');
+  await input.fill('ec');
+  await input.press('Tab');
+  assert.equal(await input.inputValue(), 'echo ');
   await input.fill('cat /etc/hostn');
   await input.press('Tab');
   assert.equal(await input.inputValue(), 'cat /etc/hostname ');

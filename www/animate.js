@@ -110,6 +110,9 @@ export class Animator {
   }
 
   async one(e, ctx) {
+    // A replay at 2x or 4x plays its animations faster too.
+    const rate = ctx.rate ?? 1;
+    const ms = (n) => n / rate;
     const col = this.column(ctx, e.path);
     if (col === null) return;
     this.matrix.reveal(col);
@@ -129,21 +132,21 @@ export class Animator {
       const entry = ctx.before?.rows.find((r) => r.key === String(e.layers[0]))?.map.get(e.path);
       const what = entry?.type === 'file' ? `▤ ${e.metadataOnly ? 'meta' : 'copy'}` : entry?.type === 'dir' || entry?.type === 'opaque' ? '▸ dir' : 'copy-up';
       const ghost = this.ghost(src, 'ghost-copy', what);
-      if (destCell) destCell.animate([{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: 900, easing: 'ease-out' });
+      if (destCell) destCell.animate([{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: ms(900), easing: 'ease-out' });
       await ghost.animate([
         { transform: 'translate(0, 0) scale(1)', opacity: 0.95 },
         { transform: `translate(0, ${(dest.top - src.top) * 0.5}px) scale(1.12)`, opacity: 1, offset: 0.5 },
         { transform: `translate(0, ${dest.top - src.top}px) scale(1)`, opacity: 0.2 },
-      ], { duration: 900, easing: 'ease-in-out', fill: 'forwards' }).finished;
+      ], { duration: ms(900), easing: 'ease-in-out', fill: 'forwards' }).finished;
       ghost.remove();
     } else if (e.kind === 'whiteout') {
       const anims = [];
-      if (destCell) anims.push(destCell.animate([{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: 600, easing: 'ease-out' }).finished);
+      if (destCell) anims.push(destCell.animate([{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(600), easing: 'ease-out' }).finished);
       const merged = mergedRow >= 0 ? m.cellRect(mergedRow, col) : null;
       if (merged) {
         const before = ctx.before?.merged.get(e.path);
         const ghost = this.ghost(merged, 'ghost-fade', before ? 'deleted' : '');
-        anims.push(ghost.animate([{ opacity: 1 }, { opacity: 1, offset: 0.3 }, { opacity: 0 }], { duration: 900, fill: 'forwards' }).finished.then(() => ghost.remove()));
+        anims.push(ghost.animate([{ opacity: 1 }, { opacity: 1, offset: 0.3 }, { opacity: 0 }], { duration: ms(900), fill: 'forwards' }).finished.then(() => ghost.remove()));
       }
       await Promise.all(anims);
     } else if (e.kind === 'opaque') {
@@ -161,12 +164,12 @@ export class Animator {
       const rect = { left: a.left, top: a.top, width: b.left + b.width - a.left, height: b.top + b.height - a.top };
       const ghost = this.ghost(rect, 'ghost-opaque', 'hidden by the opaque directory');
       ghost.style.transformOrigin = 'left center';
-      if (destCell) destCell.animate([{ transform: 'scale(1.5)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: 500, easing: 'ease-out' });
+      if (destCell) destCell.animate([{ transform: 'scale(1.5)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(500), easing: 'ease-out' });
       await ghost.animate([
         { transform: 'scaleX(0)', opacity: 0.9 },
         { transform: 'scaleX(1)', opacity: 0.9, offset: 0.45 },
         { transform: 'scaleX(1)', opacity: 0 },
-      ], { duration: 1200, easing: 'ease-in-out', fill: 'forwards' }).finished;
+      ], { duration: ms(1200), easing: 'ease-in-out', fill: 'forwards' }).finished;
       ghost.remove();
     }
   }

@@ -452,7 +452,7 @@ function dispatch(action) {
         const ev = state.events[to - 1];
         if (ev && to === (before?.step ?? 0) + 1) {
           animator.skip();
-          animator.play([ev], { state, before, reduced: reducedMotion() });
+          animator.play([ev], { state, before, reduced: reducedMotion(), rate: state.playing ? state.prefs.speed : 1 });
         }
       }
       return;
@@ -816,7 +816,7 @@ async function boot() {
     try {
       const saved = validateSaved(await decodeFragment(hash));
       built = rebuild(saved);
-      setNotice(`Opened a shared session: ${saved.actions.length} actions replayed.`);
+      setNotice(`Opened a shared session: ${saved.actions.length} actions replayed. Press ▶ replay in the timeline to watch it event by event.`);
     } catch (e) {
       setNotice(`This share link could not be opened: ${errorText(e)}. Starting from the default scenario instead.`, 'error');
     }

@@ -22,6 +22,9 @@ export function commonPrefix(list) {
   return p;
 }
 
+/** The commands the engine's shell offers, for completing the first word. */
+export const COMMANDS = ['cat', 'cd', 'chmod', 'chown', 'cp', 'echo', 'exit', 'false', 'head', 'ln', 'ls', 'mkdir', 'mv', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'stat', 'tail', 'test', 'touch', 'true', 'truncate', 'umask', 'wc'];
+
 export class Terminal {
   constructor(root, callbacks) {
     this.cb = callbacks;
@@ -70,10 +73,12 @@ export class Terminal {
       const line = this.input.value;
       const cursor = this.input.selectionStart ?? line.length;
       const { start, word } = wordAt(line, cursor);
-      // The first word is a command name; only paths are completed.
-      if (line.slice(0, start).trim() === '' && !word.includes('/')) return;
+      // The first word of a command is a command name (after ; && || too), as in bash.
+      const before = line.slice(0, start).trimEnd();
+      const first = (before === '' || /(;|&&|\|\|)$/.test(before)) && !word.includes('/');
+      if (first && word === '') return;
       e.preventDefault();
-      const options = this.cb.complete(word);
+      const options = first ? COMMANDS.filter((c) => c.startsWith(word)) : this.cb.complete(word);
       if (options.length === 0) return;
       let replacement = options.length === 1 ? options[0] : commonPrefix(options);
       if (options.length === 1 && !replacement.endsWith('/')) replacement += ' ';
