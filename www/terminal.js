@@ -25,6 +25,13 @@ export function commonPrefix(list) {
 /** The commands the engine's shell offers, for completing the first word. */
 export const COMMANDS = ['cat', 'cd', 'chmod', 'chown', 'cp', 'echo', 'exit', 'false', 'head', 'ln', 'ls', 'mkdir', 'mv', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'stat', 'tail', 'test', 'touch', 'true', 'truncate', 'umask', 'wc'];
 
+/** Output as the terminal shows it: without its last newline, and at most 32 000 characters
+ * (a `cat` of a large file would otherwise make the page crawl). */
+export function clip(text) {
+  const t = text.replace(/\n$/, '');
+  return t.length > 32000 ? `${t.slice(0, 32000)}\n… ${t.length - 32000} more characters not shown` : t;
+}
+
 export class Terminal {
   constructor(root, callbacks) {
     this.cb = callbacks;
@@ -110,8 +117,8 @@ export class Terminal {
         h('span', { class: 't-prompt', text: '◎ ' }),
         h('span', { class: 't-cmd', text: entry.line })));
     }
-    if (entry.stdout) node.append(h('pre', { class: 't-out', text: entry.stdout.replace(/\n$/, '') }));
-    if (entry.stderr) node.append(h('pre', { class: 't-err', text: entry.stderr.replace(/\n$/, '') }));
+    if (entry.stdout) node.append(h('pre', { class: 't-out', text: clip(entry.stdout) }));
+    if (entry.stderr) node.append(h('pre', { class: 't-err', text: clip(entry.stderr) }));
     return node;
   }
 
