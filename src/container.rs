@@ -162,6 +162,8 @@ enum Quick<'a> {
     Upper(Found<'a>),
     /// A whiteout on the way.
     NotFound,
+    /// A directory of the container layer (merged with whatever the image has there).
+    UpperDir,
     /// Needs the full walk.
     Slow,
 }
@@ -404,7 +406,30 @@ impl Container {
                 Some(_) => return Quick::Slow,
             }
         }
-        Quick::Slow
+        Quick::UpperDir
+    }
+
+    /// The image's entry at `path` as the lower side of its parent sees it, when the container
+    /// layer holds only plain directories (or nothing) on the way to that parent: what
+    /// `lower_at` answers, by one probe of the image's path index. `None` when the container
+    /// layer has a say.
+    fn image_below(&self, path: &VPath) -> Option<Option<&Flat>> {
+        if path.is_root() || self.upper.root.opaque {
+            return None;
+        }
+        let mut up = Some(&self.upper.root);
+        let mut comps = path.components().peekable();
+        while let Some(comp) = comps.next() {
+            if comps.peek().is_none() {
+                break;
+            }
+            match up.and_then(|d| d.children.get(comp)) {
+                None => up = None,
+                Some(Node::Dir(d)) if !d.opaque && d.redirect.is_none() => up = Some(d),
+                Some(_) => return None,
+            }
+        }
+        Some(self.image.flat(path.as_str()))
     }
 
     /// The image's regular file at `path`, when only the image decides what shows there.
@@ -434,7 +459,7 @@ impl Container {
                 }
             }
             Quick::Upper(f) => return Ok(f),
-            Quick::Image(..) | Quick::Slow => {}
+            Quick::Image(..) | Quick::UpperDir | Quick::Slow => {}
         }
         let root_lower = if self.upper.root.opaque {
             None
@@ -501,6 +526,11 @@ impl Container {
     /// name: what decides whether removing the name needs a whiteout (the kernel's
     /// `ovl_lower_positive`).
     pub(crate) fn lower_at(&self, path: &VPath) -> Option<Low<'_>> {
+        match self.image_below(path) {
+            Some(Some(Flat::File(f))) => return Some(Low::File(f.layer, f.ino)),
+            Some(None) => return None,
+            _ => {}
+        }
         let parent = path.parent()?;
         let name = path.name()?;
         match self.find(&parent).ok()?.lower? {
@@ -850,8 +880,14 @@ impl Container {
         let parent = path
             .parent()
             .ok_or_else(|| Error::new(ErrorKind::Busy, op, path.as_str()))?;
-        let f = self.found(op, &parent)?;
-        if !f.is_dir() {
+        // Whether the parent is a directory is known from the container layer or the image's
+        // path index in the common cases, without the full walk.
+        let is_dir = match self.quick(&parent) {
+            Quick::UpperDir | Quick::Image(Some(Flat::Dir), _) => true,
+            Quick::Image(Some(_), _) | Quick::Upper(_) => false,
+            _ => self.found(op, &parent)?.is_dir(),
+        };
+        if !is_dir {
             return Err(Error::new(ErrorKind::NotADirectory, op, path.as_str()));
         }
         Ok(parent)

@@ -159,12 +159,25 @@ pub fn import_layer_and_diff_id(bytes: &[u8], limits: &ImportLimits) -> Result<(
 /// with `/` or NUL, beginning with `.wh.`) and symlinks with an empty or NUL-holding target
 /// cannot be written as a tar and are left out, with everything under them.
 pub fn export_layer(layer: &Layer) -> Vec<u8> {
-    let mut w = TarWriter::default();
+    let mut w = TarWriter { out: Vec::new() };
+    write_layer(layer, &mut w);
+    w.finish()
+}
+
+/// The DiffID of `layer`: the sha256 of [`export_layer`]'s bytes, computed by streaming the
+/// tar through the hash without building it in memory (a commit needs only the digest, and a
+/// 100 MB copy costs more than hashing it).
+pub fn layer_diff_id(layer: &Layer) -> Digest {
+    let mut w = TarWriter { out: Sha256::new() };
+    write_layer(layer, &mut w);
+    Digest(w.finish().finalize().into())
+}
+
+fn write_layer<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
     if layer.root.opaque {
         w.marker(OPAQUE_MARKER);
     }
-    export_tree(layer, &mut w);
-    w.finish()
+    export_tree(layer, w);
 }
 
 /// The DiffID of a layer: the sha256 of its uncompressed tar. Pass the tar itself, not its
@@ -706,7 +719,7 @@ fn type_name(kind: EntryType) -> String {
 /// Writes the entries below the root in tree order, with an explicit stack rather than
 /// recursion: a layer may be 2048 directories deep (PATH_MAX), which a recursive walk turns
 /// into a stack overflow in debug builds and on wasm's small stack.
-fn export_tree(layer: &Layer, w: &mut TarWriter) {
+fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
     // Each inode already written, with the name it was written under.
     let mut first_names: BTreeMap<Ino, String> = BTreeMap::new();
     let mut stack = vec![(String::new(), layer.root.children.iter())];
@@ -758,12 +771,31 @@ fn export_tree(layer: &Layer, w: &mut TarWriter) {
 /// Builds the tar bytes. Writes straight into a vector with the tar crate's `Header` for the
 /// field encodings: the crate's `Builder` goes through `std::path::Path`, which rewrites `\` on
 /// wasm and drops `.` components of link targets, and can fail; this cannot.
-#[derive(Default)]
-struct TarWriter {
-    out: Vec<u8>,
+struct TarWriter<S> {
+    out: S,
 }
 
-impl TarWriter {
+/// Where tar bytes go: a buffer, or straight into a hash.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Zeros for padding and the end marker.
+static ZEROS: [u8; 2 * BLOCK] = [0; 2 * BLOCK];
+
+impl<S: Sink> TarWriter<S> {
     /// An empty marker file (a whiteout or the opaque marker): mode 0, owner 0:0, time 0.
     fn marker(&mut self, path: &str) {
         let zero = Meta {
@@ -864,15 +896,15 @@ impl TarWriter {
 
     /// Appends a header and its data, padded to whole blocks.
     fn block(&mut self, header: &[u8; BLOCK], data: &[u8]) {
-        self.out.extend_from_slice(header);
-        self.out.extend_from_slice(data);
+        self.out.put(header);
+        self.out.put(data);
         let pad = (BLOCK - data.len() % BLOCK) % BLOCK;
-        self.out.resize(self.out.len() + pad, 0);
+        self.out.put(&ZEROS[..pad]);
     }
 
     /// The archive with its two zero blocks of end marker.
-    fn finish(mut self) -> Vec<u8> {
-        self.out.resize(self.out.len() + 2 * BLOCK, 0);
+    fn finish(mut self) -> S {
+        self.out.put(&ZEROS);
         self.out
     }
 }

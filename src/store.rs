@@ -28,7 +28,7 @@ impl LayerStore {
     /// Stores `layer` under its DiffID, or returns the copy already stored under that DiffID.
     /// The second value is true when the layer was new.
     pub fn add(&mut self, layer: Layer) -> (Digest, Arc<Layer>, bool) {
-        let diff_id = oci::diff_id(&oci::export_layer(&layer));
+        let diff_id = oci::layer_diff_id(&layer);
         if let Some(existing) = self.layers.get(&diff_id) {
             return (diff_id, existing.clone(), false);
         }

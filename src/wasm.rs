@@ -198,14 +198,18 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 
 /// A value in from JavaScript; anything malformed is an `invalid-input` error naming `op`.
 ///
-/// It goes through `serde_json::Value` because serde_wasm_bindgen reads only the fields a
-/// struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass unnoticed;
-/// serde_json honours `deny_unknown_fields`.
+/// It goes through JSON text rather than serde_wasm_bindgen: serde_wasm_bindgen reads only the
+/// fields a struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass
+/// unnoticed, while serde_json honours `deny_unknown_fields`; and the module already carries
+/// serde_json's parser for saved states, so this adds no second deserialiser to its size.
 fn from_js<T: for<'de> Deserialize<'de>>(op: &'static str, value: JsValue) -> Result<T, JsValue> {
     let bad = |e: String| js_error(&invalid(op, e));
-    let json: serde_json::Value =
-        serde_wasm_bindgen::from_value(value).map_err(|e| bad(e.to_string()))?;
-    serde_json::from_value(json).map_err(|e| bad(e.to_string()))
+    // JSON.stringify throws on cycles and BigInts, and gives undefined for functions.
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| bad("not a JSON-like value".to_string()))?;
+    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
 }
 
 fn ok<T>(r: Result<T>) -> Result<T, JsValue> {
@@ -392,10 +396,13 @@ impl LayerLab {
         })
     }
 
-    /// Every event of the current container so far, in order (the timeline).
+    /// Every event of the current container so far, in order (the timeline); with `from`, only
+    /// the events after the first `from` (so a page can append what is new).
     #[wasm_bindgen(unchecked_return_type = "LayerEvent[]")]
-    pub fn events(&self) -> Result<JsValue, JsValue> {
-        to_js(ok(self.host.container())?.events())
+    pub fn events(&self, from: Option<u32>) -> Result<JsValue, JsValue> {
+        let all = ok(self.host.container())?.events();
+        let from = from.map_or(0, |n| n as usize);
+        to_js(all.get(from..).unwrap_or(&[]))
     }
 
     /// The number of events of the current container: the last step of the timeline.

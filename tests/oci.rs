@@ -1446,6 +1446,8 @@ mod property {
         fn random_layers_round_trip_and_export_byte_identically(layer in layer()) {
             let tar = export_layer(&layer);
             prop_assert_eq!(&tar, &export_layer(&layer));
+            // The streamed DiffID is the digest of exactly these bytes.
+            prop_assert_eq!(layerlab::oci::layer_diff_id(&layer), layerlab::oci::diff_id(&tar));
             // Inode numbers, implicit flags and metacopy are not part of the bytes.
             prop_assert_eq!(&tar, &export_layer(&canonical(&layer)));
             let back = import_layer(&tar).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -106,7 +106,14 @@ fn run_returns_output_status_and_events() {
             .collect();
         assert_eq!(&got, events, "{line}");
     }
-    let all = v(lab.events().expect("events"));
+    let all = v(lab.events(None).expect("events"));
+    let count = all.as_array().map_or(0, Vec::len);
+    let tail = v(lab.events(Some(count as u32 - 2)).expect("events"));
+    assert_eq!(
+        tail.as_array().map(Vec::as_slice),
+        all.as_array().map(|a| &a[count - 2..])
+    );
+    assert_eq!(v(lab.events(Some(9999)).expect("events")), json!([]));
     let first = &all[0];
     assert_eq!(first["seq"], json!(1));
     assert_eq!(first["kind"], json!("copy-up"));
@@ -332,8 +339,8 @@ fn save_and_load_round_trip() {
         v(lab.tree(JsValue::from("merged"), None).expect("tree"))
     );
     assert_eq!(
-        v(again.events().expect("events")),
-        v(lab.events().expect("events"))
+        v(again.events(None).expect("events")),
+        v(lab.events(None).expect("events"))
     );
 }
 
@@ -368,7 +375,7 @@ fn every_event_is_a_step_of_the_timeline() {
     let mut lab = lab();
     lab.run("echo more >> /etc/hosts; rm /app/VERSION")
         .expect("run");
-    let events = v(lab.events().expect("events"));
+    let events = v(lab.events(None).expect("events"));
     assert_eq!(
         kinds(&events),
         ["copy-up", "copy-up", "write", "copy-up", "whiteout"]

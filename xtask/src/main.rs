@@ -271,17 +271,41 @@ fn wasm_pack_build(section: &str) -> Result<PathBuf, String> {
     let wasm = dir.join(format!("{out_name}_bg.wasm"));
     let wasm = wasm.display().to_string();
     let flags = cfg.list("wasm-opt", "flags")?;
-    let mut args: Vec<&str> = vec![&wasm];
-    args.extend(flags.iter().map(String::as_str));
-    args.extend(["-o", &wasm]);
-    run(
-        &root()
-            .join("node_modules/.bin/wasm-opt")
-            .display()
-            .to_string(),
-        &args,
-    )?;
+    wasm_opt(Path::new(&wasm), &flags)?;
     Ok(dir)
+}
+
+/// Runs binaryen's wasm-opt on `wasm` in place. wasm-opt -Oz takes half a minute on a busy
+/// machine, so its output is kept in target/wasm-opt-cache/ under a hash of its input and
+/// flags, and a warm build with nothing changed copies it back instead.
+fn wasm_opt(wasm: &Path, flags: &[String]) -> Result<(), String> {
+    let input = std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    // FNV-1a: no dependency, and a cache key needs no cryptography.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in input.iter().chain(flags.join(" ").as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let cache = root().join("target/wasm-opt-cache");
+    let cached = cache.join(format!("{h:016x}.wasm"));
+    if cached.exists() {
+        eprintln!(
+            "xtask: wasm-opt output for this input is cached: {}",
+            cached.display()
+        );
+        return std::fs::copy(&cached, wasm)
+            .map(drop)
+            .map_err(|e| format!("cannot copy {}: {e}", cached.display()));
+    }
+    let wasm_s = wasm.display().to_string();
+    let mut args: Vec<&str> = vec![&wasm_s];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend(["-o", &wasm_s]);
+    let program = root().join("node_modules/.bin/wasm-opt");
+    run(&program.display().to_string(), &args)?;
+    // The cache is only a speed-up: failing to fill it is not an error.
+    let _ = std::fs::create_dir_all(&cache).and_then(|()| std::fs::copy(wasm, &cached));
+    Ok(())
 }
 
 /// The gzip size of a file (gzip -9, as a static server or CDN would send it).
