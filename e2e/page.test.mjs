@@ -223,6 +223,11 @@ test('a share link replays the whole session in a fresh page', async () => {
   assert.match(await p2.locator('.term-out').innerText(), /chmod 600 \/app\/VERSION/);
   assert.equal(await p2.evaluate(() => location.hash), '');
   await shot(p2, '08-share-opened');
+  // The same link pasted into a tab that is already open (only the fragment changes).
+  const third = await fresh();
+  await third.page.evaluate((h) => { location.hash = h; }, url.slice(url.indexOf('#')));
+  await third.page.waitForFunction(() => /Opened a shared session/.test(document.querySelector('#notice').textContent));
+  assert.equal(await state(third.page, '3', '/usr/share/doc'), 'whiteout');
 });
 
 test('a reload restores the session', async () => {

@@ -794,6 +794,18 @@ function wire() {
     }
   });
   reducedMotionQuery.addEventListener('change', () => render());
+  // A share link pasted into this tab's address bar changes only the fragment.
+  window.addEventListener('hashchange', async () => {
+    if (!isShareHash(location.hash)) return;
+    const hash = location.hash;
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const json = await decodeFragment(hash);
+      dispatch({ type: 'load', json, what: 'This share link', message: 'Opened a shared session. Press ▶ replay in the timeline to watch it event by event.' });
+    } catch (e) {
+      dispatch({ type: 'notice', text: `This share link could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
+    }
+  });
   // A reload or a closed tab right after a command still keeps it.
   window.addEventListener('pagehide', () => {
     if (savePending && state.lab) {
