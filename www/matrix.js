@@ -80,10 +80,12 @@ export class Matrix {
   constructor(root, callbacks) {
     this.root = root;
     this.cb = callbacks;
-    this.canvas = h('div', { class: 'mx-canvas' });
+    // The wrappers between grid, rows and cells are only for layout; to assistive technology
+    // the grid owns its rows and the rows their cells.
+    this.canvas = h('div', { class: 'mx-canvas', role: 'presentation' });
     this.head = h('div', { class: 'mx-row mx-head', role: 'row', 'aria-rowindex': 1 });
     this.corner = h('div', { class: 'mx-label mx-corner', role: 'columnheader' });
-    this.heads = h('div', { class: 'mx-cells' });
+    this.heads = h('div', { class: 'mx-cells', role: 'presentation' });
     this.head.append(this.corner, this.heads);
     this.body = h('div', { class: 'mx-body', role: 'rowgroup' });
     this.canvas.append(this.head, this.body);
@@ -263,7 +265,7 @@ export class Matrix {
         'aria-rowindex': r + 2,
       });
       rowEl.append(this.label(row, snap));
-      const cellsEl = h('div', { class: 'mx-cells' });
+      const cellsEl = h('div', { class: 'mx-cells', role: 'presentation' });
       cellsEl.style.width = `${width}px`;
       const layerIndex = row.info ? row.info.index : -1;
       for (let c = first; c < last; c += 1) {
