@@ -254,8 +254,19 @@ test('a corrupt fragment or saved state gets a clear message and a clean start',
     assert.equal(await state(page, 'container', '/etc/hosts'), 'whiteout');
     if (hash === '#s=1.AAAAAAAA') await shot(page, '09-corrupt-link');
   }
-  // A hostile saved state in storage: valid JSON, impossible history.
+  // A broken link leaves the session saved in this browser as it was, and brings it back.
   const { page } = await fresh();
+  await run(page, 'echo mine > /root/mine');
+  await page.waitForFunction(() => (localStorage.getItem('layerlab.session.v1') ?? '').includes('/root/mine'));
+  // (Pasted into the open tab, only the fragment changes and the page says nothing changed.)
+  await page.goto(`${env.server.url}#s=1.AAAAAAAA`);
+  await page.waitForFunction(() => /could not be opened.*Nothing was changed/.test(document.querySelector('#notice').textContent));
+  await page.goto('about:blank');
+  await page.goto(`${env.server.url}#s=1.AAAAAAAA`);
+  await ready(page);
+  assert.match(await page.locator('#notice').innerText(), /could not be opened.*Your saved session is back/);
+  assert.equal(await state(page, 'container', '/root/mine'), 'file');
+  // A hostile saved state in storage: valid JSON, impossible history.
   for (const bad of ['{not json', '{"version":1,"base":[],"actions":[{"action":"switch","id":99}]}', '{"version":1,"base":"x","actions":[]}', '[]']) {
     await page.evaluate((s) => localStorage.setItem('layerlab.session.v1', s), bad);
     await page.reload();

@@ -821,6 +821,7 @@ async function boot() {
   await init();
   performance.mark('layerlab-wasm');
   let built = null;
+  let linkError = null;
   if (isShareHash(location.hash)) {
     const hash = location.hash;
     // The link has done its job once read; a reload then restores the saved session.
@@ -830,17 +831,23 @@ async function boot() {
       built = rebuild(saved);
       setNotice(`Opened a shared session: ${saved.actions.length} actions replayed. Press ▶ replay in the timeline to watch it event by event.`);
     } catch (e) {
-      setNotice(`This share link could not be opened: ${errorText(e)}. Starting from the default scenario instead.`, 'error');
+      linkError = `This share link could not be opened: ${errorText(e)}.`;
     }
-  } else {
+  }
+  if (!built) {
+    // No link, or a broken one: the session saved in this browser comes back (a broken link
+    // must not cost anyone their own work), else the default scenario.
     const stored = loadSession();
     if (stored !== null) {
       try {
         built = rebuild(validateSaved(stored));
+        if (linkError) setNotice(`${linkError} Your saved session is back instead.`, 'error');
       } catch (e) {
         clearSession();
-        setNotice(`The saved session could not be restored: ${errorText(e)}. Starting fresh.`, 'error');
+        setNotice(`${linkError ? `${linkError} ` : ''}The saved session could not be restored: ${errorText(e)}. Starting fresh.`, 'error');
       }
+    } else if (linkError) {
+      setNotice(`${linkError} Starting from the default scenario instead.`, 'error');
     }
   }
   install(built ?? defaultLab());
