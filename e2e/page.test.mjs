@@ -267,6 +267,9 @@ test('a corrupt fragment or saved state gets a clear message and a clean start',
   assert.match(await page.locator('#notice').innerText(), /could not be opened.*Your saved session is back/);
   assert.equal(await state(page, 'container', '/root/mine'), 'file');
   // A hostile saved state in storage: valid JSON, impossible history.
+  // Let the page finish saving what it restored, so that it does not save over the bad state.
+  await page.waitForTimeout(500);
+  await page.evaluate(() => new Promise((r) => requestIdleCallback(r, { timeout: 2000 })));
   for (const bad of ['{not json', '{"version":1,"base":[],"actions":[{"action":"switch","id":99}]}', '{"version":1,"base":"x","actions":[]}', '[]']) {
     await page.evaluate((s) => localStorage.setItem('layerlab.session.v1', s), bad);
     await page.reload();
