@@ -226,7 +226,12 @@ function loadStep(hint = {}) {
     cols.forEach((p, i) => index.set(p, i));
     state.view = { cols, hidden, index, key };
   }
-  // The cursor stays on the same path and layer where it can.
+  placeCursor();
+  return prev;
+}
+
+/** Puts the cursor on the selected path and layer where it can, and explains the selection. */
+function placeCursor() {
   const rows = state.snap.rows;
   if (state.selection) {
     const col = state.view.index.get(state.selection.path);
@@ -239,7 +244,6 @@ function loadStep(hint = {}) {
     state.selection = null;
   }
   explainSelection();
-  return prev;
 }
 
 function stepArg() {
@@ -471,10 +475,13 @@ function dispatch(action) {
       const e = state.events[action.seq - 1];
       if (!e) return;
       state.step = e.seq;
-      const dest = e.layers[e.layers.length - 1];
-      state.selection = { row: dest === undefined ? 'merged' : rowKeyOf(dest), path: e.path };
       state.focus = null;
       loadStep();
+      // The event's layers are numbered as they were then, which is how the snapshot of its
+      // step numbers them (a later commit would shift "the container layer").
+      const dest = e.layers[e.layers.length - 1];
+      state.selection = { row: dest === undefined ? 'merged' : rowKeyOf(dest), path: e.path };
+      placeCursor();
       if (state.selection) matrix.reveal(state.cursor.col);
       break;
     }
