@@ -3,9 +3,9 @@
 // error and every dialog, so each test can assert there were none.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serve } from './server.mjs';
+import { serve, WWW } from './server.mjs';
 
 export const ARGS = [
   '--no-sandbox',
@@ -20,6 +20,9 @@ export const ARGS = [
 export const SHOTS = fileURLToPath(new URL('../target/screenshots/', import.meta.url));
 
 export async function launch() {
+  if (!existsSync(`${WWW}/pkg/layerlab_bg.wasm`)) {
+    throw new Error('www/pkg/ has no wasm: build it first with `cargo xtask build`');
+  }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
   const server = await serve();
   return {
