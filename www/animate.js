@@ -45,9 +45,9 @@ export class Animator {
       this.caption.replaceChildren(...(ctx.quiet ? [] : [h('div', { text: 'No layer changed: reading, listing and failed commands never copy anything up.' })]));
       return;
     }
-    const lines = events.slice(0, 3).map((e) => e.message);
-    if (events.length > 3) lines.push(`… and ${events.length - 3} more events in the timeline.`);
-    this.caption.replaceChildren(...lines.map((l) => h('div', { text: l })));
+    const lines = events.slice(0, 3).map((e) => h('div', { 'data-seq': e.seq, text: e.message }));
+    if (events.length > 3) lines.push(h('div', { text: `… and ${events.length - 3} more events in the timeline.` }));
+    this.caption.replaceChildren(...lines);
     if (ctx.reduced) return;
     let n = 0;
     for (const e of events) {
@@ -65,10 +65,15 @@ export class Animator {
     document.body.classList.add('animating');
     while (this.queue.length) {
       const job = this.queue.shift();
+      // The sentence of the event that is moving is marked, in the caption and the timeline.
+      const marks = document.querySelectorAll(`#caption [data-seq="${job.event.seq}"], #timeline [data-seq="${job.event.seq}"]`);
+      for (const m of marks) m.classList.add('playing');
       try {
         await this.one(job.event, job.ctx);
       } catch {
         // A skipped or cancelled animation rejects its promise; the state is already final.
+      } finally {
+        for (const m of marks) m.classList.remove('playing');
       }
     }
     this.overlay.replaceChildren();
