@@ -160,53 +160,88 @@ pub fn layer_tree(layer: &Layer) -> Vec<TreeEntry> {
     layer
         .walk()
         .into_iter()
-        .map(|(path, node)| {
-            let (entry_type, size, mode, target, redirect, metacopy) = match node {
-                Node::File(_) => {
-                    let inode = layer.inode(node);
-                    (
-                        EntryType::File,
-                        inode.map_or(0, |i| i.data.len()),
-                        inode.map_or(0, |i| i.meta.mode),
-                        None,
-                        None,
-                        inode.is_some_and(|i| i.metacopy),
-                    )
-                }
-                Node::Dir(d) => (
-                    if d.opaque {
-                        EntryType::Opaque
-                    } else {
-                        EntryType::Dir
-                    },
-                    0,
-                    d.meta.mode,
-                    None,
-                    d.redirect.as_ref().map(VPath::to_string),
-                    false,
-                ),
-                Node::Symlink(s) => (
-                    EntryType::Symlink,
-                    s.target.len() as u64,
-                    0o777,
-                    Some(s.target.clone()),
-                    None,
-                    false,
-                ),
-                Node::Whiteout => (EntryType::Whiteout, 0, 0, None, None, false),
-            };
-            TreeEntry {
-                path: path.to_string(),
-                entry_type,
-                size,
-                mode,
-                target,
-                layer: None,
-                redirect,
-                metacopy,
-            }
-        })
+        .map(|(path, node)| layer_entry(layer, path, node))
         .collect()
+}
+
+/// One layer's entry at `path` as the page shows it.
+fn layer_entry(layer: &Layer, path: VPath, node: &Node) -> TreeEntry {
+    let (entry_type, size, mode, target, redirect, metacopy) = match node {
+        Node::File(_) => {
+            let inode = layer.inode(node);
+            (
+                EntryType::File,
+                inode.map_or(0, |i| i.data.len()),
+                inode.map_or(0, |i| i.meta.mode),
+                None,
+                None,
+                inode.is_some_and(|i| i.metacopy),
+            )
+        }
+        Node::Dir(d) => (
+            if d.opaque {
+                EntryType::Opaque
+            } else {
+                EntryType::Dir
+            },
+            0,
+            d.meta.mode,
+            None,
+            d.redirect.as_ref().map(VPath::to_string),
+            false,
+        ),
+        Node::Symlink(s) => (
+            EntryType::Symlink,
+            s.target.len() as u64,
+            0o777,
+            Some(s.target.clone()),
+            None,
+            false,
+        ),
+        Node::Whiteout => (EntryType::Whiteout, 0, 0, None, None, false),
+    };
+    TreeEntry {
+        path: path.to_string(),
+        entry_type,
+        size,
+        mode,
+        target,
+        layer: None,
+        redirect,
+        metacopy,
+    }
+}
+
+impl Container {
+    /// The entries directly under the directory `dir` of a tree, sorted by name: one level, so
+    /// that a page can list a large tree lazily, a directory when it is opened. A layer that
+    /// has no directory at `dir` lists nothing; the merged view fails as `readdir` would.
+    pub fn list(&self, which: Which, dir: &VPath) -> Result<Vec<TreeEntry>> {
+        let layer = match which {
+            Which::Merged => {
+                // `readdir` first, for its error on a missing path or a non-directory.
+                self.readdir(dir)?;
+                let mut out: Vec<TreeEntry> = self
+                    .merged_children(dir)
+                    .into_iter()
+                    .map(|(_, e)| e)
+                    .collect();
+                out.reverse();
+                return Ok(out);
+            }
+            Which::Container => self.upper(),
+            Which::Image(i) => self.image().layers().get(i).ok_or_else(|| {
+                Error::without_path(ErrorKind::NotFound, "list", format!("no layer {i}"))
+            })?,
+        };
+        let Some(d) = layer.dir(dir) else {
+            return Ok(Vec::new());
+        };
+        Ok(d.children
+            .iter()
+            .filter_map(|(name, node)| Some(layer_entry(layer, dir.join(name).ok()?, node)))
+            .collect())
+    }
 }
 
 /// The most completions one call returns.
@@ -419,5 +454,49 @@ mod tests {
         assert_eq!(sh.complete("/nope/x"), Vec::<String>::new());
         assert_eq!(sh.complete("/usr/bin/e"), ["/usr/bin/env"]);
         assert_eq!(sh.complete("../bi"), ["../bin/"]);
+    }
+
+    #[test]
+    fn a_listing_is_one_level_of_a_tree() {
+        let mut host = host();
+        host.run("rm /app/VERSION").unwrap();
+        let c = host.container().unwrap();
+        let app = VPath::parse("/app").unwrap();
+        let merged = c.list(Which::Merged, &app).unwrap();
+        assert_eq!(
+            paths(&merged),
+            ["/app/config Dir", "/app/data Dir", "/app/start.sh File"]
+        );
+        assert_eq!(merged[0].layer, Some(1));
+        let upper = c.list(Which::Container, &app).unwrap();
+        assert_eq!(paths(&upper), ["/app/VERSION Whiteout"]);
+        let l0 = c.list(Which::Image(0), &app).unwrap();
+        assert!(l0.is_empty(), "layer 0 has no /app");
+        let hosts = VPath::parse("/etc/hosts").unwrap();
+        assert_eq!(
+            c.list(Which::Merged, &hosts).unwrap_err().kind(),
+            ErrorKind::NotADirectory
+        );
+        // The listings of every directory, in tree order, are the tree.
+        let mut all = Vec::new();
+        let mut stack = vec![VPath::root()];
+        while let Some(d) = stack.pop() {
+            let entries = c.list(Which::Merged, &d).unwrap();
+            for e in entries.iter().rev() {
+                if e.entry_type == EntryType::Dir {
+                    stack.push(VPath::parse(&e.path).unwrap());
+                }
+            }
+            all.extend(entries.into_iter().map(|e| e.path));
+        }
+        all.sort();
+        let mut tree: Vec<String> = c
+            .tree(Which::Merged)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        tree.sort();
+        assert_eq!(all, tree);
     }
 }

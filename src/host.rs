@@ -155,6 +155,9 @@ pub struct Host {
     actions: Vec<Action>,
     undo: Vec<(State, Action)>,
     redo: Vec<Action>,
+    /// The states before the last actions of a loaded history (at most [`UNDO_DEPTH`]), which
+    /// undo may not return to but time travel may start from: see [`Host::view_at`].
+    loaded: Vec<(State, Action)>,
     clock: i64,
 }
 
@@ -207,6 +210,7 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
+            loaded: Vec::new(),
             clock: 0,
         };
         host.start_container(options)?;
@@ -250,7 +254,9 @@ impl Host {
             })?;
         }
         // A loaded history is where undo starts from, as after a reload.
-        host.undo.clear();
+        // Time travel may still start from them, so stepping through the last commands of a
+        // reloaded session stays cheap.
+        host.loaded = std::mem::take(&mut host.undo);
         host.redo.clear();
         Ok(host)
     }
@@ -541,8 +547,9 @@ impl Host {
     ///
     /// Cheap for the common case: the present is borrowed, and a step inside any action that
     /// undo still remembers replays just that one action, from the state undo kept before it,
-    /// with a capture point at event `n` ([`Container::capture_at`]). Steps older than that
-    /// (after a load, or past [`UNDO_DEPTH`]) replay the history from the start.
+    /// with a capture point at event `n` ([`Container::capture_at`]); after a load, the states
+    /// kept while replaying it serve the same way. Steps older than that (past
+    /// [`UNDO_DEPTH`]) replay the history from the start.
     pub fn view_at(&self, n: usize) -> Result<Cow<'_, Container>> {
         let id = self.state.current;
         let live = self.container()?;
@@ -559,7 +566,8 @@ impl Host {
         }
         // Newest first: the state after undo entry i is the state before entry i + 1 (or the
         // present), so the first state with at most `n` events is where event `n` was made.
-        for (before, action) in self.undo.iter().rev() {
+        // The states of a loaded history come before every state undo keeps.
+        for (before, action) in self.undo.iter().rev().chain(self.loaded.iter().rev()) {
             let Some(r) = before.containers.get(&id) else {
                 break;
             };
@@ -603,6 +611,7 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
+            loaded: Vec::new(),
             clock: self.clock,
         }
     }
@@ -849,12 +858,12 @@ mod tests {
     }
 
     #[test]
-    fn time_travel_after_a_load_replays_the_history_to_the_same_steps() {
+    fn time_travel_after_a_load_reaches_the_same_steps() {
         let host = timeline_host();
         let loaded = Host::load_json(&host.save_json()).unwrap();
         assert!(
             !loaded.can_undo(),
-            "the fast path has nothing to start from"
+            "undo stops at the load; time travel does not"
         );
         for n in 0..=host.container().unwrap().events().len() {
             let a = host.view_at(n).unwrap();
@@ -909,5 +918,19 @@ mod tests {
             upper_tree(&host.view_at(2).unwrap()),
             ["/etc Dir", "/etc/hosts Whiteout"]
         );
+    }
+
+    #[test]
+    fn steps_older_than_undo_remembers_replay_from_the_start() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        for i in 0..UNDO_DEPTH + 3 {
+            host.run(&format!("touch /f{i}")).unwrap();
+        }
+        // Each touch is one create event; the first three are older than undo reaches.
+        for n in [0, 1, 2, 3, UNDO_DEPTH + 2] {
+            let view = host.view_at(n).unwrap();
+            assert_eq!(view.events().len(), n);
+            assert_eq!(upper_tree(&view).len(), n, "step {n}");
+        }
     }
 }

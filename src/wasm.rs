@@ -344,13 +344,16 @@ impl LayerLab {
     /// container on its image. Throws if a layer's script fails.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+        // An Object only so that the parameter is optional in TypeScript; nothing is checked
+        // at the boundary, so any value arrives and from_js judges it.
+        #[wasm_bindgen(unchecked_optional_param_type = "Scenario")] scenario: Option<
+            js_sys::Object,
+        >,
     ) -> Result<LayerLab, JsValue> {
         console_error_panic_hook::set_once();
-        let scenario: ScenarioIn = if scenario.is_undefined() || scenario.is_null() {
-            ScenarioIn::default()
-        } else {
-            from_js("scenario", scenario)?
+        let scenario: ScenarioIn = match scenario {
+            Some(s) if !s.is_undefined() && !s.is_null() => from_js("scenario", s.into())?,
+            _ => ScenarioIn::default(),
         };
         let base = match scenario.layers {
             Some(layers) => layers
@@ -467,6 +470,21 @@ impl LayerLab {
         let which = ok(parse_which(&which))?;
         let tree = self.at(step, |_, c| c.tree(which))?;
         to_js(&tree)
+    }
+
+    /// The entries directly under the directory `dir` of a tree (one level, sorted), for
+    /// listing a large tree lazily; with `step`, as it was then. A layer without the directory
+    /// lists nothing.
+    #[wasm_bindgen(unchecked_return_type = "TreeEntry[]")]
+    pub fn list(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TreeName")] which: JsValue,
+        dir: &str,
+        step: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        let which = ok(parse_which(&which))?;
+        let entries = self.at(step, |_, c| c.list(which, &parse_path("list", dir)?))?;
+        to_js(&entries)
     }
 
     /// `lstat` of an absolute path in the merged view; with `step`, as it was then.

@@ -24,7 +24,7 @@ fn js(value: Value) -> JsValue {
 use serde::Serialize;
 
 fn lab() -> LayerLab {
-    LayerLab::new(JsValue::UNDEFINED).expect("the default scenario builds")
+    LayerLab::new(None).expect("the default scenario builds")
 }
 
 /// The `kind`, `errno` and `path` of a thrown value, after checking it is an `Error`.
@@ -164,6 +164,18 @@ fn values_are_plain_objects_and_arrays() {
         version,
         Some(json!({"path": "/app/VERSION", "type": "file", "size": 3, "mode": 0o644, "layer": 2}))
     );
+    let listed = v(lab
+        .list(JsValue::from("merged"), "/app", None)
+        .expect("list"));
+    assert_eq!(
+        paths_of(&listed),
+        [
+            "/app/VERSION file",
+            "/app/config dir",
+            "/app/data dir",
+            "/app/start.sh file"
+        ]
+    );
     let st = v(lab.stat("/bin/sh", None).expect("stat"));
     assert_eq!(st["type"], json!("symlink"));
     assert_eq!(st["target"], json!("busybox"));
@@ -281,7 +293,7 @@ fn every_failure_is_an_error_with_kind_errno_and_path() {
         (json!({"layers": [{"script": "true"}]}), "invalid-input"),
         (json!("a string"), "invalid-input"),
     ] {
-        let e = LayerLab::new(js(scenario.clone()))
+        let e = LayerLab::new(Some(js(scenario.clone()).unchecked_into()))
             .err()
             .expect("a bad scenario throws");
         assert_eq!(error_of(e).0, kind, "{scenario}");
@@ -294,7 +306,7 @@ fn a_custom_scenario_and_options() {
         "layers": [{"createdBy": "base", "script": "mkdir /d\necho a > /d/f"}],
         "options": {"metacopy": true}
     });
-    let mut lab = LayerLab::new(js(scenario)).expect("builds");
+    let mut lab = LayerLab::new(Some(js(scenario).unchecked_into())).expect("builds");
     assert_eq!(v(lab.options().expect("options"))["metacopy"], json!(true));
     let out = v(lab.run("chmod 600 /d/f").expect("run"));
     let copy = out["events"]

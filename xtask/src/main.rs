@@ -14,8 +14,8 @@
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
 //!   check, clippy (native and wasm32), every test (including the kernel differential test,
 //!   which needs root), the wasm-bindgen tests in Node and headless Chromium, the JavaScript API
-//!   tests in `tests/js/` and the browser tests in `e2e/` (when there are any), and a short run
-//!   of each fuzz target.
+//!   tests in `tests/js/` and the browser tests in `e2e/` (when there are any; they find the
+//!   served page at `LAYERLAB_URL`), and a short run of each fuzz target.
 //!
 //! Each step prints what it runs. Nothing here needs network access beyond the package
 //! registries; a warm re-run skips every install.
@@ -416,9 +416,19 @@ fn wasm_tests() -> Result<(), String> {
     wasm_pack_build("build.node")?;
     run("node", &["--test", "tests/js/"])?;
     if root().join("e2e").is_dir() {
-        // The page's end-to-end tests drive the built page.
+        // The page's end-to-end tests drive the built page, served here on a free port whose
+        // address they find in LAYERLAB_URL.
         build()?;
-        run("node", &["--test", "e2e/"])?;
+        let listener = serve::bind(0)?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let www = root().join("www");
+        std::thread::spawn(move || serve::serve_on(listener, &www));
+        let url = format!("http://127.0.0.1:{port}/");
+        run_env(
+            "node",
+            &["--test", "e2e/"],
+            &[("LAYERLAB_URL", url.as_str())],
+        )?;
     }
     Ok(())
 }

@@ -8,12 +8,23 @@ use std::path::{Component, Path, PathBuf};
 
 /// Serves `dir` on http://127.0.0.1:`port` until the process is stopped.
 pub fn serve(dir: &Path, port: u16) -> Result<(), String> {
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let listener = bind(port)?;
     println!(
         "Layer Lab: serving {} on http://127.0.0.1:{port}/ (Ctrl-C stops)",
         dir.display()
     );
+    serve_on(listener, dir);
+    Ok(())
+}
+
+/// A listener on 127.0.0.1:`port` (0 picks a free port).
+pub fn bind(port: u16) -> Result<TcpListener, String> {
+    TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
+}
+
+/// Answers requests on `listener` with the files under `dir`, forever.
+pub fn serve_on(listener: TcpListener, dir: &Path) {
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let dir = dir.to_path_buf();
@@ -22,7 +33,6 @@ pub fn serve(dir: &Path, port: u16) -> Result<(), String> {
             let _ = answer(stream, &dir);
         });
     }
-    Ok(())
 }
 
 fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
