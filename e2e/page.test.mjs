@@ -198,6 +198,17 @@ test('undo and redo', async () => {
   assert.equal(await state(page, 'container', '/etc/os-release'), 'whiteout');
   assert.equal(await page.locator('#timeline [data-kind="whiteout"]').count(), 1);
   assert.ok(await page.locator('#btn-redo').isDisabled());
+  // Two steps back and forward again, with Ctrl+Z and Ctrl+Shift+Z outside the terminal.
+  await run(page, 'echo x > /root/x');
+  await page.focus('#matrix');
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  assert.equal(await state(page, 'merged', '/etc/os-release'), 'file');
+  assert.match(await page.locator('.term-out').innerText(), /undone: echo x > \/root\/x[\s\S]*undone: rm \/etc\/os-release/);
+  await page.keyboard.press('Control+Shift+z');
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal(await state(page, 'container', '/root/x'), 'file');
+  assert.equal(await state(page, 'container', '/etc/os-release'), 'whiteout');
 });
 
 test('a share link replays the whole session in a fresh page', async () => {

@@ -393,9 +393,11 @@ function dispatch(action) {
     }
     case 'undo': {
       if (!lab.undo()) break;
-      // Notes typed after the last action go with it.
-      while (state.transcript.length && state.transcript[state.transcript.length - 1].kind === 'note') state.transcript.pop();
-      const t = state.transcript.pop();
+      // The last action leaves the transcript (notes after it, such as earlier "undone" lines,
+      // stay); redo brings it back with its output.
+      let i = state.transcript.length - 1;
+      while (i >= 0 && state.transcript[i].kind === 'note') i -= 1;
+      const t = i >= 0 ? state.transcript.splice(i, 1)[0] : null;
       if (t) state.redo.push(t);
       note(`undone: ${t ? t.line : 'the last action'}`);
       refresh();
@@ -795,9 +797,11 @@ function wire() {
   document.addEventListener('keydown', (e) => {
     const t = e.target;
     const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
-    if ((e.ctrlKey || e.metaKey) && !typing && e.key === 'z') {
+    if (!(e.ctrlKey || e.metaKey) || typing) return;
+    const key = e.key.toLowerCase();
+    if (key === 'z' || key === 'y') {
       e.preventDefault();
-      dispatch({ type: e.shiftKey ? 'redo' : 'undo' });
+      dispatch({ type: key === 'y' || e.shiftKey ? 'redo' : 'undo' });
     }
   });
   reducedMotionQuery.addEventListener('change', () => render());
