@@ -5,11 +5,18 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { serve } from "./server.mjs";
 
-const url = process.env.LAYERLAB_URL ?? "http://127.0.0.1:8080/";
+// Run on its own (`node --test e2e/`), it serves www/ itself, as the page's other tests do.
+let url = process.env.LAYERLAB_URL;
+let server;
 let browser;
 
 before(async () => {
+  if (!url) {
+    server = await serve();
+    url = server.url;
+  }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [
@@ -26,6 +33,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await server?.close();
 });
 
 test("the page loads, takes a command and logs no errors", async () => {
