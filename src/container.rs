@@ -14,10 +14,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The three overlayfs toggles. All off by default, as in the kernel module and in Docker.
+///
+/// Serialised with camelCase keys (`redirectDir`), the shape JavaScript uses; the snake_case
+/// spelling of early saved states is still read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Options {
     /// Renaming a lower or merged directory copies it up empty with a redirect to its old path,
     /// instead of failing with EXDEV.
+    #[serde(alias = "redirect_dir")]
     pub redirect_dir: bool,
     /// chmod, chown and utimes copy metadata only; the data follows on the first open for write.
     pub metacopy: bool,
@@ -46,7 +51,8 @@ impl Default for Limits {
 /// What `stat` tells about an entry of the merged view.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Stat {
-    /// The entry's type.
+    /// The entry's type (serialised as `type`, as in the trees of [`crate::browse`]).
+    #[serde(rename = "type")]
     pub file_type: FileType,
     /// Permission bits.
     pub mode: u32,
@@ -182,6 +188,17 @@ pub struct Container {
     clock: i64,
     upper_bytes: u64,
     upper_entries: usize,
+    /// A capture point for time travel: see [`Container::capture_at`].
+    capture: Option<Capture>,
+}
+
+/// Where to take a snapshot of a container while it replays an action, and the snapshot.
+#[derive(Clone, Debug)]
+struct Capture {
+    /// The number of events after which to take it.
+    at: usize,
+    /// The container as it was right after event `at`, once taken.
+    snapshot: Option<Box<Container>>,
 }
 
 impl Container {
@@ -201,7 +218,42 @@ impl Container {
             clock: 0,
             upper_bytes: 0,
             upper_entries: 0,
+            capture: None,
         }
+    }
+
+    /// Asks for a snapshot of this container right after its event stream reaches `events`
+    /// events, taken while the operations that follow run. Time travel uses it: replaying the
+    /// action that emitted event N with a capture point at N gives exactly the state after the
+    /// first N events, even when one command emitted many (every copy-up and whiteout is a step
+    /// of its own). Replaces any earlier capture point.
+    pub fn capture_at(&mut self, events: usize) {
+        self.capture = Some(Capture {
+            at: events,
+            snapshot: None,
+        });
+    }
+
+    /// The snapshot asked for by [`Container::capture_at`], if it was taken; clears the capture
+    /// point.
+    pub fn take_capture(&mut self) -> Option<Container> {
+        self.capture.take().and_then(|c| c.snapshot).map(|b| *b)
+    }
+
+    /// Takes the snapshot when the event stream has just reached the capture point. The engine
+    /// changes a layer first and emits the event after, so this runs right after an emit (and
+    /// again after a commit's rebase, which follows its event).
+    fn capture_point(&mut self) {
+        let at = match &self.capture {
+            Some(c) if c.at == self.events.len() => c.at,
+            _ => return,
+        };
+        let mut snapshot = self.clone();
+        snapshot.capture = None;
+        self.capture = Some(Capture {
+            at,
+            snapshot: Some(Box::new(snapshot)),
+        });
     }
 
     /// Replaces the limits.
@@ -266,6 +318,8 @@ impl Container {
         self.orphans.clear();
         self.upper_bytes = 0;
         self.upper_entries = 0;
+        // The commit event comes before the rebase; the state after it is the rebased one.
+        self.capture_point();
     }
 
     pub(crate) fn last_event_mut(&mut self) -> Option<&mut Event> {
@@ -304,6 +358,7 @@ impl Container {
             metadata_only,
             message,
         });
+        self.capture_point();
     }
 
     /// Records an event the shell caused on its own, such as GNU `mv` falling back to copying a

@@ -66,8 +66,9 @@ pub struct Event {
     pub layers: Vec<usize>,
     /// Bytes a real overlayfs would copy or write for this event.
     pub bytes: u64,
-    /// For copy-ups: true when only metadata was copied (`metacopy=on`).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    /// For copy-ups: true when only metadata was copied (`metacopy=on`). Serialised as
+    /// `metadataOnly`, the camelCase every other multi-word key of the JavaScript API uses.
+    #[serde(rename = "metadataOnly", skip_serializing_if = "std::ops::Not::not")]
     pub metadata_only: bool,
     /// One plain sentence that explains the event.
     pub message: String,

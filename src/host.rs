@@ -18,6 +18,7 @@ use crate::shell::{Output, Shell};
 use crate::store::LayerStore;
 use crate::union::Image;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -87,8 +88,9 @@ pub struct SavedState {
     pub actions: Vec<Action>,
 }
 
-/// A layer of the image, as the page lists it.
+/// A layer of the image, as the page lists it (camelCase keys: this is JavaScript's shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LayerInfo {
     /// Index from 0 at the bottom; the container layer is the number of image layers.
     pub index: usize,
@@ -104,8 +106,9 @@ pub struct LayerInfo {
     pub hidden_bytes: u64,
 }
 
-/// A container, as the page lists it.
+/// A container, as the page lists it (camelCase keys: this is JavaScript's shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContainerInfo {
     /// Its id.
     pub id: u32,
@@ -152,6 +155,9 @@ pub struct Host {
     actions: Vec<Action>,
     undo: Vec<(State, Action)>,
     redo: Vec<Action>,
+    /// The states before the last actions of a loaded history (at most [`UNDO_DEPTH`]), which
+    /// undo may not return to but time travel may start from: see [`Host::view_at`].
+    loaded: Vec<(State, Action)>,
     clock: i64,
 }
 
@@ -204,6 +210,7 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
+            loaded: Vec::new(),
             clock: 0,
         };
         host.start_container(options)?;
@@ -233,7 +240,10 @@ impl Host {
                 ),
             ));
         }
-        let mut host = Host::new(saved.base.clone(), saved.options)?;
+        // A base that does not build is as much a corrupt document as a bad action.
+        let mut host = Host::new(saved.base.clone(), saved.options).map_err(|e| {
+            Error::without_path(ErrorKind::Format, "load", format!("the base image: {e}"))
+        })?;
         for (i, action) in saved.actions.iter().enumerate() {
             host.apply(action.clone()).map_err(|e| {
                 Error::without_path(
@@ -244,7 +254,9 @@ impl Host {
             })?;
         }
         // A loaded history is where undo starts from, as after a reload.
-        host.undo.clear();
+        // Time travel may still start from them, so stepping through the last commands of a
+        // reloaded session stays cheap.
+        host.loaded = std::mem::take(&mut host.undo);
         host.redo.clear();
         Ok(host)
     }
@@ -496,13 +508,21 @@ impl Host {
 
     /// The current container's layers: its image layers bottom first, then its writable layer.
     pub fn layers(&self) -> Result<Vec<LayerInfo>> {
+        self.layers_of(self.container()?)
+    }
+
+    /// The layers of `container`, which is the current container or a view of it from
+    /// [`Host::view_at`] (whose image may have fewer layers, from before a commit).
+    pub fn layers_of(&self, container: &Container) -> Result<Vec<LayerInfo>> {
         let r = self.current()?;
-        let usage: Usage = r.shell.container().usage();
+        let usage: Usage = container.usage();
+        let n = container.image().layers().len();
+        let image = r.layers.get(..n).unwrap_or(&r.layers);
         let mut out = Vec::new();
         for (u, l) in usage
             .layers
             .iter()
-            .zip(r.layers.iter().map(Some).chain(std::iter::once(None)))
+            .zip(image.iter().map(Some).chain(std::iter::once(None)))
         {
             out.push(LayerInfo {
                 index: u.layer,
@@ -517,6 +537,105 @@ impl Host {
             });
         }
         Ok(out)
+    }
+
+    /// The current container as it was right after the first `n` events of its stream (see
+    /// [`Container::events`]); `n` equal to the number of events is the container as it is.
+    /// This is the timeline's time travel: every event, each copy-up and whiteout included, is
+    /// a step, and the state at step `n` is exactly the state after replaying the first `n`
+    /// events.
+    ///
+    /// Cheap for the common case: the present is borrowed, and a step inside any action that
+    /// undo still remembers replays just that one action, from the state undo kept before it,
+    /// with a capture point at event `n` ([`Container::capture_at`]); after a load, the states
+    /// kept while replaying it serve the same way. Steps older than that (past
+    /// [`UNDO_DEPTH`]) replay the history from the start.
+    pub fn view_at(&self, n: usize) -> Result<Cow<'_, Container>> {
+        let id = self.state.current;
+        let live = self.container()?;
+        let total = live.events().len();
+        if n > total {
+            return Err(Error::without_path(
+                ErrorKind::InvalidInput,
+                "view",
+                format!("step {n} is past the last event ({total})"),
+            ));
+        }
+        if n == total {
+            return Ok(Cow::Borrowed(live));
+        }
+        // Newest first: the state after undo entry i is the state before entry i + 1 (or the
+        // present), so the first state with at most `n` events is where event `n` was made.
+        // The states of a loaded history come before every state undo keeps.
+        for (before, action) in self.undo.iter().rev().chain(self.loaded.iter().rev()) {
+            let Some(r) = before.containers.get(&id) else {
+                break;
+            };
+            let k = r.shell.container().events().len();
+            if k == n {
+                return Ok(Cow::Owned(r.shell.container().clone()));
+            }
+            if k < n {
+                let mut host = self.scratch(before.clone());
+                if let Some(view) = host.replay_capturing(action, id, n)? {
+                    return Ok(Cow::Owned(view));
+                }
+                break;
+            }
+        }
+        let mut host = Host::new(self.base.clone(), self.options)?;
+        host.clock = self.clock;
+        for action in &self.actions {
+            if let Some(r) = host.state.containers.get(&id) {
+                if r.shell.container().events().len() == n {
+                    return Ok(Cow::Owned(r.shell.container().clone()));
+                }
+            }
+            if let Some(view) = host.replay_capturing(action, id, n)? {
+                return Ok(Cow::Owned(view));
+            }
+        }
+        Err(Error::without_path(
+            ErrorKind::NotFound,
+            "view",
+            format!("step {n} cannot be replayed"),
+        ))
+    }
+
+    /// A host with `state` and no history, to replay one action on.
+    fn scratch(&self, state: State) -> Host {
+        Host {
+            base: Vec::new(),
+            options: self.options,
+            state,
+            actions: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            loaded: Vec::new(),
+            clock: self.clock,
+        }
+    }
+
+    /// Performs `action` with a capture point at event `n` of container `id`; returns the
+    /// snapshot if the action reached it.
+    fn replay_capturing(
+        &mut self,
+        action: &Action,
+        id: u32,
+        n: usize,
+    ) -> Result<Option<Container>> {
+        if let Some(r) = self.state.containers.get_mut(&id) {
+            r.shell.container_mut().capture_at(n);
+        }
+        // A run never fails as a whole (its commands report their own errors), and the other
+        // actions succeeded when they were first performed, so an error here is an engine bug;
+        // it is passed on rather than hidden.
+        self.perform(action)?;
+        Ok(self
+            .state
+            .containers
+            .get_mut(&id)
+            .and_then(|r| r.shell.container_mut().take_capture()))
     }
 
     /// Which layer wins at `path` in the current container, and what it masks.
@@ -655,5 +774,163 @@ mod tests {
         let first = infos[0].id;
         host.apply(Action::RemoveContainer { id: first }).unwrap();
         assert_eq!(host.containers().len(), 1);
+    }
+
+    fn upper_tree(c: &Container) -> Vec<String> {
+        c.tree(crate::browse::Which::Container)
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {:?}", e.path, e.entry_type))
+            .collect()
+    }
+
+    fn timeline_host() -> Host {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo more >> /etc/hosts; rm /app/main").unwrap();
+        host.run("rm -rf /app; mkdir /app; echo new > /app/x")
+            .unwrap();
+        host
+    }
+
+    #[test]
+    fn every_event_is_a_step_and_each_step_shows_the_state_after_it() {
+        let host = timeline_host();
+        let events = host.container().unwrap().events().to_vec();
+        let kinds: Vec<_> = events
+            .iter()
+            .map(|e| format!("{:?} {}", e.kind, e.path))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "CopyUp /etc",
+                "CopyUp /etc/hosts",
+                "Write /etc/hosts",
+                "CopyUp /app",
+                "Whiteout /app/main",
+                "Whiteout /app",
+                "Mkdir /app",
+                "Opaque /app",
+                "Create /app/x",
+                "Write /app/x",
+            ]
+        );
+        let at = |n: usize| upper_tree(&host.view_at(n).unwrap());
+        assert!(at(0).is_empty());
+        assert_eq!(at(1), ["/etc Dir"]);
+        assert_eq!(at(2), ["/etc Dir", "/etc/hosts File"]);
+        assert_eq!(
+            at(5),
+            [
+                "/app Dir",
+                "/app/main Whiteout",
+                "/etc Dir",
+                "/etc/hosts File"
+            ]
+        );
+        assert_eq!(at(6), ["/app Whiteout", "/etc Dir", "/etc/hosts File"]);
+        // The kernel creates a directory over a whiteout already opaque; the opaque event that
+        // follows names the flag the mkdir step already shows.
+        assert_eq!(at(7), ["/app Opaque", "/etc Dir", "/etc/hosts File"]);
+        assert_eq!(at(8), ["/app Opaque", "/etc Dir", "/etc/hosts File"]);
+        for n in 0..=events.len() {
+            let view = host.view_at(n).unwrap();
+            assert_eq!(
+                view.events(),
+                &events[..n],
+                "a view's stream is the first {n} events"
+            );
+        }
+        // The content at a step is the content then: the append is not there before its write.
+        let hosts = VPath::parse("/etc/hosts").unwrap();
+        assert_eq!(
+            host.view_at(2).unwrap().read(&hosts).unwrap().bytes(),
+            b"127.0.0.1\n"
+        );
+        assert_eq!(
+            host.view_at(3).unwrap().read(&hosts).unwrap().bytes(),
+            b"127.0.0.1\nmore\n"
+        );
+        assert_eq!(
+            host.view_at(11).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn time_travel_after_a_load_reaches_the_same_steps() {
+        let host = timeline_host();
+        let loaded = Host::load_json(&host.save_json()).unwrap();
+        assert!(
+            !loaded.can_undo(),
+            "undo stops at the load; time travel does not"
+        );
+        for n in 0..=host.container().unwrap().events().len() {
+            let a = host.view_at(n).unwrap();
+            let b = loaded.view_at(n).unwrap();
+            assert_eq!(upper_tree(&a), upper_tree(&b), "step {n}");
+            assert_eq!(a.events(), b.events(), "step {n}");
+        }
+    }
+
+    #[test]
+    fn the_step_of_a_commit_shows_the_committed_image() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo a > /a").unwrap();
+        host.apply(Action::Commit {
+            message: "add /a".into(),
+        })
+        .unwrap();
+        host.run("rm /a").unwrap();
+        let n = host.container().unwrap().events().len();
+        let kinds: Vec<_> = host
+            .container()
+            .unwrap()
+            .events()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds[2], crate::event::EventKind::Commit);
+        let before = host.view_at(2).unwrap();
+        assert_eq!(before.image().layers().len(), 2);
+        assert_eq!(upper_tree(&before), ["/a File"]);
+        let after = host.view_at(3).unwrap();
+        assert_eq!(after.image().layers().len(), 3);
+        assert!(upper_tree(&after).is_empty());
+        assert_eq!(host.layers_of(&after).unwrap().len(), 4);
+        assert_eq!(host.layers_of(&before).unwrap().len(), 3);
+        assert_eq!(upper_tree(&host.view_at(n).unwrap()), ["/a Whiteout"]);
+    }
+
+    #[test]
+    fn each_container_has_its_own_timeline() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("rm /etc/hosts").unwrap();
+        host.apply(Action::NewContainer).unwrap();
+        host.run("touch /n").unwrap();
+        host.run("rm /app/main").unwrap();
+        assert_eq!(upper_tree(&host.view_at(0).unwrap()), Vec::<String>::new());
+        assert_eq!(upper_tree(&host.view_at(1).unwrap()), ["/n File"]);
+        let first = host.containers()[0].id;
+        host.apply(Action::Switch { id: first }).unwrap();
+        assert_eq!(upper_tree(&host.view_at(0).unwrap()), Vec::<String>::new());
+        assert_eq!(
+            upper_tree(&host.view_at(2).unwrap()),
+            ["/etc Dir", "/etc/hosts Whiteout"]
+        );
+    }
+
+    #[test]
+    fn steps_older_than_undo_remembers_replay_from_the_start() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        for i in 0..UNDO_DEPTH + 3 {
+            host.run(&format!("touch /f{i}")).unwrap();
+        }
+        // Each touch is one create event; the first three are older than undo reaches.
+        for n in [0, 1, 2, 3, UNDO_DEPTH + 2] {
+            let view = host.view_at(n).unwrap();
+            assert_eq!(view.events().len(), n);
+            assert_eq!(upper_tree(&view).len(), n, "step {n}");
+        }
     }
 }

@@ -17,6 +17,7 @@
 //! assert_eq!(events.last().unwrap().kind, layerlab::EventKind::Whiteout);
 //! ```
 
+pub mod browse;
 pub mod container;
 pub mod error;
 pub mod event;
@@ -29,10 +30,15 @@ pub mod shell;
 pub mod store;
 pub mod union;
 
+// The only module that touches JavaScript; native builds never compile it.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use browse::{default_scenario, EntryType, TreeEntry, Which};
 pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
-pub use host::{Action, BaseLayer, Host, SavedState};
+pub use host::{Action, BaseLayer, ContainerInfo, Host, LayerInfo, SavedState};
 pub use inspect::{Cell, CellState, Change, Explanation, LayerUsage, Role, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;

@@ -1,5 +1,7 @@
 //! The `layerlab` binary as a user meets it: good runs, and bad input that gets one clear line
 //! on stderr and exit status 2.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::process::{Command, Output};
 

@@ -1,4 +1,6 @@
 //! Size accounting and the `docker diff` listing.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod fixture;
 

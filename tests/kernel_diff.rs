@@ -35,6 +35,8 @@
 //!   names).
 //! - The engine refuses to create names that begin with `.wh.` (DESIGN.md), the kernel does
 //!   not; scripts never use such names.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod kernel_support;
 

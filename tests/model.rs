@@ -4,6 +4,8 @@
 //! - stacking the container layer on the image as one more layer shows the same merged view
 //!   (so whiteouts and opaque directories in the container layer are exactly right);
 //! - image layers never change.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod fixture;
 

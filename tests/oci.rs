@@ -1,6 +1,8 @@
 //! OCI layer tars: one test per rule of the import and export, then interop with umoci and a
 //! property test. Test tars are made with the `tar` crate's `Builder` (or raw headers where a
 //! hostile archive needs bytes the builder refuses to write), never with our exporter.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 use expect_test::{expect, Expect};
 use layerlab::layer::{Blob, Dir, FileInode, Layer, Meta, Node, Symlink};

@@ -2,6 +2,8 @@
 //! small image, runs engine operations and checks the container layer, the merged view and the
 //! events through `expect` snapshots. Every expectation here was checked against a real
 //! overlay mount (kernel 6.18, default options unless a test says otherwise).
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod fixture;
 

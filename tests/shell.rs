@@ -1,6 +1,8 @@
 //! The shell, scenario by scenario: a script runs in a container on a small two-layer image,
 //! and the test shows what it printed, its status, the events and the container layer after it.
 //! Messages and statuses were checked against bash 5.2 and GNU coreutils 9.1 with `LC_ALL=C`.
+// Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 use expect_test::{expect, Expect};
 use layerlab::{Container, Image, Node, Options, Shell, VPath};

@@ -4,12 +4,24 @@
 //!   `layerlab run --upper-tar` (the way `docker build` makes a layer per step), then deletes,
 //!   changes and replaces files in a container on top of them, printing every event, and finally
 //!   inspects the sizes of all three layers.
+//! - `setup`: installs what building and testing the web face needs, skipping what is there:
+//!   the wasm32 target, the wasm-bindgen CLI and wasm-pack (versions from `wasm-pack.toml`),
+//!   the npm packages of `package.json` (binaryen for wasm-opt, playwright-core), and, as root,
+//!   Debian's chromium and chromium-driver.
+//! - `build`: builds the wasm package for the page with wasm-pack, as `wasm-pack.toml` says,
+//!   optimises it with binaryen's wasm-opt and prints its size (raw and gzip).
+//! - `serve`: setup, build, then serves `www/` on http://127.0.0.1:8080 (`--port N` to change).
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
-//!   check, clippy, every test (including the kernel differential test, which needs root), and a
-//!   short run of each fuzz target.
+//!   check, clippy (native and wasm32), every test (including the kernel differential test,
+//!   which needs root), the wasm-bindgen tests in Node and headless Chromium, the JavaScript API
+//!   tests in `tests/js/` and the browser tests in `e2e/` (when there are any; they find the
+//!   served page at `LAYERLAB_URL`), and a short run of each fuzz target.
 //!
 //! Each step prints what it runs. Nothing here needs network access beyond the package
-//! registries.
+//! registries; a warm re-run skips every install.
+
+mod serve;
+mod toml;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,9 +30,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(),
+        Some("setup") => setup(Needs::All),
+        Some("build") => setup(Needs::Build).and_then(|()| build()),
+        Some("serve") => serve(&args[1..]),
         Some("test") => test(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask demo | test [--quick]");
+            eprintln!(
+                "usage: cargo xtask demo | setup | build | serve [--port N] | test [--quick]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -34,7 +51,10 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
 }
 
 /// Runs a command in the project root, echoing it first; fails on a non-zero exit.
@@ -47,18 +67,34 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), Str
     let status = Command::new(program)
         .args(args)
         .envs(env.iter().copied())
+        .env("PATH", search_path())
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` failed with {status}", args.join(" ")))
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
     }
+}
+
+/// PATH with cargo's bin directory in front, where `cargo install` puts wasm-pack and the
+/// wasm-bindgen CLI even when the caller's PATH lacks it.
+fn search_path() -> String {
+    let cargo_home = std::env::var("CARGO_HOME")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))
+        .unwrap_or_default();
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{cargo_home}/bin:{path}")
 }
 
 fn have(program: &str) -> bool {
     Command::new("sh")
+        .env("PATH", search_path())
         .args(["-c", &format!("command -v {program}")])
         .output()
         .map(|o| o.status.success())
@@ -66,37 +102,334 @@ fn have(program: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
 }
 
 /// Installs Debian packages that are missing, when we may (root); otherwise says what is missing.
 fn apt_install(packages: &[(&str, &str)]) -> Result<(), String> {
-    let missing: Vec<&str> = packages.iter().filter(|(bin, _)| !have(bin)).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(bin, _)| !have(bin))
+        .map(|(_, pkg)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() || !have("apt-get") {
-        eprintln!("note: not installing {} (needs root and apt-get); tests that need them skip", missing.join(" "));
+        eprintln!(
+            "note: not installing {} (needs root and apt-get); tests that need them skip",
+            missing.join(" ")
+        );
         return Ok(());
     }
-    run_env("apt-get", &["update", "-qq"], &[("DEBIAN_FRONTEND", "noninteractive")])?;
+    run_env(
+        "apt-get",
+        &["update", "-qq"],
+        &[("DEBIAN_FRONTEND", "noninteractive")],
+    )?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(&missing);
     run_env("apt-get", &args, &[("DEBIAN_FRONTEND", "noninteractive")])
 }
 
+/// The first line a program prints for `--version`, or nothing when it cannot run.
+fn version_of(program: &str) -> String {
+    Command::new(program)
+        .arg("--version")
+        .env("PATH", search_path())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// What a task needs installed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// The wasm toolchain and the npm packages.
+    Build,
+    /// That, and Chromium with its driver for the browser tests.
+    All,
+}
+
+fn config() -> Result<toml::Doc, String> {
+    toml::Doc::read(&root().join("wasm-pack.toml"))
+}
+
+/// Installs what is missing and skips what is present, so that a warm run takes no time.
+fn setup(needs: Needs) -> Result<(), String> {
+    let cfg = config()?;
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    for (tool, krate, program) in [
+        ("wasm-bindgen-cli", "wasm-bindgen-cli", "wasm-bindgen"),
+        ("wasm-pack", "wasm-pack", "wasm-pack"),
+    ] {
+        let want = cfg.str("tools", tool)?;
+        // `wasm-bindgen 0.2.129` or `wasm-pack 0.15.1`: the second word is the version.
+        if version_of(program).split_whitespace().nth(1) != Some(want.as_str()) {
+            run("cargo", &["install", "--locked", krate, "--version", &want])?;
+        }
+    }
+    npm_install()?;
+    if needs == Needs::All {
+        apt_install(&[
+            ("chromium", "chromium"),
+            ("chromedriver", "chromium-driver"),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Runs `npm ci` (or `npm install` without a lock file) when node_modules is missing or older
+/// than package.json or package-lock.json; npm records what it installed in
+/// node_modules/.package-lock.json.
+fn npm_install() -> Result<(), String> {
+    let r = root();
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = mtime(&r.join("node_modules/.package-lock.json"));
+    let lock = r.join("package-lock.json");
+    let fresh = match installed {
+        Some(i) => [r.join("package.json"), lock.clone()]
+            .iter()
+            .all(|p| mtime(p).is_none_or(|m| m <= i)),
+        None => false,
+    };
+    if fresh && r.join("node_modules/.bin/wasm-opt").exists() {
+        return Ok(());
+    }
+    if !have("npm") {
+        return Err("npm is missing: install Node.js (Debian: apt-get install nodejs npm)".into());
+    }
+    if lock.exists() {
+        run("npm", &["ci", "--no-audit", "--no-fund"])
+    } else {
+        run("npm", &["install", "--no-audit", "--no-fund"])
+    }
+}
+
+/// `wasm-pack build` for one target, as a section of wasm-pack.toml describes it, then
+/// wasm-opt. Returns the output directory.
+fn wasm_pack_build(section: &str) -> Result<PathBuf, String> {
+    let cfg = config()?;
+    let target = cfg.str(section, "target")?;
+    let out_dir = cfg.str(section, "out-dir")?;
+    let out_name = cfg.str(section, "out-name")?;
+    let profile: Vec<(String, String)> = cfg
+        .keys("profile")
+        .into_iter()
+        .map(|(k, v)| {
+            let var = format!(
+                "CARGO_PROFILE_RELEASE_{}",
+                k.to_uppercase().replace('-', "_")
+            );
+            (var, v)
+        })
+        .collect();
+    let env: Vec<(&str, &str)> = profile
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    run_env(
+        "wasm-pack",
+        &[
+            "build",
+            "--mode",
+            "no-install",
+            "--release",
+            "--no-pack",
+            "--target",
+            &target,
+            "--out-dir",
+            &out_dir,
+            "--out-name",
+            &out_name,
+        ],
+        &env,
+    )?;
+    let dir = root().join(&out_dir);
+    let wasm = dir.join(format!("{out_name}_bg.wasm"));
+    let wasm = wasm.display().to_string();
+    let flags = cfg.list("wasm-opt", "flags")?;
+    wasm_opt(Path::new(&wasm), &flags)?;
+    Ok(dir)
+}
+
+/// Runs binaryen's wasm-opt on `wasm` in place. wasm-opt -Oz takes half a minute on a busy
+/// machine, so its output is kept in target/wasm-opt-cache/ under a hash of its input and
+/// flags, and a warm build with nothing changed copies it back instead.
+fn wasm_opt(wasm: &Path, flags: &[String]) -> Result<(), String> {
+    let input = std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    // FNV-1a: no dependency, and a cache key needs no cryptography.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in input.iter().chain(flags.join(" ").as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let cache = root().join("target/wasm-opt-cache");
+    let cached = cache.join(format!("{h:016x}.wasm"));
+    if cached.exists() {
+        eprintln!(
+            "xtask: wasm-opt output for this input is cached: {}",
+            cached.display()
+        );
+        return std::fs::copy(&cached, wasm)
+            .map(drop)
+            .map_err(|e| format!("cannot copy {}: {e}", cached.display()));
+    }
+    let wasm_s = wasm.display().to_string();
+    let mut args: Vec<&str> = vec![&wasm_s];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend(["-o", &wasm_s]);
+    let program = root().join("node_modules/.bin/wasm-opt");
+    run(&program.display().to_string(), &args)?;
+    // The cache is only a speed-up: failing to fill it is not an error.
+    let _ = std::fs::create_dir_all(&cache).and_then(|()| std::fs::copy(wasm, &cached));
+    Ok(())
+}
+
+/// The gzip size of a file (gzip -9, as a static server or CDN would send it).
+fn gzip_size(path: &Path) -> u64 {
+    Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map(|o| o.stdout.len() as u64)
+        .unwrap_or(0)
+}
+
+fn build() -> Result<(), String> {
+    let dir = wasm_pack_build("build")?;
+    let name = config()?.str("build", "out-name")?;
+    let mut raw = 0;
+    let mut gz = 0;
+    for file in [format!("{name}_bg.wasm"), format!("{name}.js")] {
+        let p = dir.join(&file);
+        let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        let g = gzip_size(&p);
+        eprintln!("xtask: {file}: {size} bytes, {g} bytes gzip");
+        raw += size;
+        gz += g;
+    }
+    eprintln!(
+        "xtask: wasm + JS: {raw} bytes, {} KiB gzip",
+        gz.div_ceil(1024)
+    );
+    Ok(())
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let port = match args.iter().position(|a| a == "--port") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|p| p.parse::<u16>().ok())
+            .ok_or("--port needs a number")?,
+        None => 8080,
+    };
+    setup(Needs::Build)?;
+    build()?;
+    serve::serve(&root().join("www"), port)
+}
+
 fn test(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
+    setup(Needs::All)?;
     // Real OCI tools are the oracles of the image-format tests.
     apt_install(&[("umoci", "umoci"), ("skopeo", "skopeo")])?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
-    run("cargo", &["clippy", "--all-targets", "--", "-D", "warnings"])?;
+    run(
+        "cargo",
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run("cargo", &["test", "--all-targets"])?;
     run("cargo", &["test", "--doc"])?;
+    wasm_tests()?;
     if !quick {
         fuzz_smoke()?;
     }
     eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+/// The wasm-bindgen tests of the API boundary (tests/wasm.rs) in Node and in headless Chromium,
+/// then the JavaScript API tests on the package built for Node, then the browser tests.
+fn wasm_tests() -> Result<(), String> {
+    let cfg = config()?;
+    // wasm-pack builds every target for wasm32: the native test files compile to nothing
+    // there (`#![cfg(not(target_arch = "wasm32"))]`), and the CLI is left out with its feature.
+    let only = ["--no-default-features"];
+    if cfg.str("test", "node")? == "true" {
+        let mut a = vec!["test", "--mode", "no-install", "--node"];
+        a.extend(only);
+        run("wasm-pack", &a)?;
+    }
+    let driver = cfg.str("test", "chromedriver")?;
+    for browser in cfg.list("test", "browsers")? {
+        if browser != "chrome" {
+            return Err(format!(
+                "wasm-pack.toml: browser {browser:?} is not supported (only chrome)"
+            ));
+        }
+        if !Path::new(&driver).exists() {
+            eprintln!("note: {driver} is missing (it needs root to install); skipping Chromium");
+            continue;
+        }
+        let mut a = vec!["test", "--mode", "no-install", "--headless", "--chrome"];
+        a.extend(["--chromedriver", driver.as_str()]);
+        a.extend(only);
+        // The tests need no browser-only APIs, so they are not marked run_in_browser; this
+        // makes the runner use the browser anyway.
+        run_env("wasm-pack", &a, &[("WASM_BINDGEN_USE_BROWSER", "1")])?;
+    }
+    wasm_pack_build("build.node")?;
+    run("node", &["--test", "tests/js/"])?;
+    if root().join("e2e").is_dir() {
+        // The page's end-to-end tests drive the built page, served here on a free port whose
+        // address they find in LAYERLAB_URL.
+        build()?;
+        let listener = serve::bind(0)?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let www = root().join("www");
+        std::thread::spawn(move || serve::serve_on(listener, &www));
+        let url = format!("http://127.0.0.1:{port}/");
+        run_env(
+            "node",
+            &["--test", "e2e/"],
+            &[("LAYERLAB_URL", url.as_str())],
+        )?;
+    }
     Ok(())
 }
 
@@ -111,7 +444,15 @@ fn fuzz_smoke() -> Result<(), String> {
     for target in ["shell", "tar_import"] {
         run_env(
             "cargo",
-            &["fuzz", "run", "--sanitizer", "none", target, "--", "-max_total_time=20"],
+            &[
+                "fuzz",
+                "run",
+                "--sanitizer",
+                "none",
+                target,
+                "--",
+                "-max_total_time=20",
+            ],
             &[("RUSTC_BOOTSTRAP", "1")],
         )?;
     }
@@ -153,7 +494,15 @@ fn demo() -> Result<(), String> {
     )?;
     layerlab(
         "Layer 1 (like `RUN`): changes on top of layer 0 become a second layer",
-        &["run", "--layer", &base, "-c", "echo 'v1' > /app/main; rm /var/log/boot.log", "--upper-tar", &app],
+        &[
+            "run",
+            "--layer",
+            &base,
+            "-c",
+            "echo 'v1' > /app/main; rm /var/log/boot.log",
+            "--upper-tar",
+            &app,
+        ],
     )?;
     layerlab(
         "A container on top: every copy-up, whiteout and opaque directory, as events",
@@ -172,9 +521,14 @@ fn demo() -> Result<(), String> {
     )?;
     layerlab(
         "Sizes: deleting files never made the image smaller",
-        &["inspect", "--layer", &base, "--layer", &app, "--layer", &upper],
+        &[
+            "inspect", "--layer", &base, "--layer", &app, "--layer", &upper,
+        ],
     )?;
-    println!("\nThe layer tars are in {}; try `tar tvf {upper}`.", dir.display());
+    println!(
+        "\nThe layer tars are in {}; try `tar tvf {upper}`.",
+        dir.display()
+    );
     Ok(())
 }
 

@@ -1,0 +1,601 @@
+//! The wasm face: one JavaScript class, `LayerLab`, over one simulated [`Host`].
+//!
+//! This is the only module that names `wasm_bindgen` or `js_sys`, and it is compiled only for
+//! `wasm32`. It stays thin: every method parses its arguments, calls the engine and hands the
+//! engine's values out through `serde_wasm_bindgen` as plain JavaScript objects. Engine errors
+//! become JavaScript `Error`s with `kind`, `errno`, `path` and `op` properties ([`js_error`]).
+//! Nothing here indexes, unwraps or expects on input, so no Rust panic reaches the page; the
+//! panic hook is there only to make an engine bug readable in the console.
+
+use crate::browse::{default_scenario, Which};
+use crate::container::{Container, Options};
+use crate::error::{Error, ErrorKind, Result};
+use crate::host::{Action, BaseLayer, Host};
+use crate::path::VPath;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** What happened, in the engine's closed set of event kinds. */
+export type EventKind =
+  | "create" | "mkdir" | "symlink" | "link" | "write" | "truncate" | "chmod" | "chown"
+  | "utimes" | "copy-up" | "whiteout" | "opaque" | "remove" | "rename" | "exdev-fallback"
+  | "redirect" | "hardlink-break" | "commit" | "volume-write";
+
+/** One event of a container's stream. Layers count from 0 at the bottom; the container layer
+ * is the number of image layers. */
+export interface LayerEvent {
+  /** Position in the container's stream, from 1: the timeline step it ends. */
+  seq: number;
+  kind: EventKind;
+  path: string;
+  /** The second path of a rename, link or redirect. */
+  to?: string;
+  /** The layers involved, source first. */
+  layers: number[];
+  /** Bytes a real overlayfs would copy or write. */
+  bytes: number;
+  /** Copy-ups with metacopy=on: only metadata moved. */
+  metadataOnly?: boolean;
+  /** One plain sentence that explains the event. */
+  message: string;
+}
+
+/** What a command line printed, its exit status and the events it caused. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  status: number;
+  events: LayerEvent[];
+}
+
+/** The three overlayfs toggles (all off by default, as in the kernel and Docker). */
+export interface OverlayOptions {
+  redirectDir: boolean;
+  metacopy: boolean;
+  index: boolean;
+}
+
+/** One layer of the current container, bottom first; the last is the writable layer. */
+export interface LayerInfo {
+  index: number;
+  /** "sha256:..." for image layers; null for the writable container layer. */
+  diffId: string | null;
+  createdBy: string;
+  /** Bytes at rest in the layer. */
+  bytes: number;
+  /** Entries, whiteouts included. */
+  entries: number;
+  /** Bytes of this layer that the layers above hide (wasted). */
+  hiddenBytes: number;
+}
+
+export interface ContainerInfo {
+  id: number;
+  current: boolean;
+  /** How many image layers it runs on. */
+  imageLayers: number;
+  options: OverlayOptions;
+  /** Bytes in its writable layer. */
+  bytes: number;
+}
+
+/** Which tree to list: the merged view, the container's writable layer, or an image layer
+ * by index (0 is the bottom layer). */
+export type TreeName = "merged" | "container" | number;
+
+export type EntryType = "file" | "dir" | "opaque" | "symlink" | "whiteout";
+
+/** One entry of a tree, in tree order (a directory right before its children). */
+export interface TreeEntry {
+  path: string;
+  type: EntryType;
+  /** Bytes for files, the target's length for symlinks, 0 otherwise. */
+  size: number;
+  mode: number;
+  target?: string;
+  /** Merged view only: the layer the entry comes from. */
+  layer?: number;
+  /** A directory renamed with redirectDir: the lower path it merges with. */
+  redirect?: string;
+  /** A file copied up with metacopy whose data is still below. */
+  metacopy?: boolean;
+}
+
+/** lstat of a merged-view path. */
+export interface Stat {
+  type: "file" | "dir" | "symlink";
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  size: number;
+  nlink: number;
+  /** The layer the entry comes from. */
+  layer: number;
+  ino: number;
+  target?: string;
+}
+
+/** One layer's part at a path, for "why". */
+export interface ExplainCell {
+  layer: number;
+  state: "file" | "dir" | "opaque" | "symlink" | "whiteout" | "none";
+  size: number;
+  role: "wins" | "merged" | "deletes" | "masked" | "absent";
+  /** One sentence: why. */
+  reason: string;
+}
+
+/** Which layer wins at a path and what it masks; cells run from the container layer down. */
+export interface Explanation {
+  path: string;
+  winner: number | null;
+  cells: ExplainCell[];
+}
+
+/** One line of `docker diff`. */
+export interface Change {
+  path: string;
+  kind: "A" | "C" | "D";
+}
+
+export interface CommitResult {
+  /** The new image layer's DiffID. */
+  diffId: string;
+  events: LayerEvent[];
+}
+
+/** A base image, one shell script per layer (bottom first), and the first container's
+ * toggles. Every field is optional; the default is a small Linux-like image. */
+export interface Scenario {
+  layers?: { createdBy: string; script: string }[];
+  options?: Partial<OverlayOptions>;
+}
+
+/** What every method throws: a JavaScript Error with the engine's classification. */
+export interface LayerLabError extends Error {
+  /** "not-found", "already-exists", "invalid-input", "format", ... */
+  kind: string;
+  /** The errno name: "ENOENT", "EEXIST", "EXDEV", "EINVAL", ... */
+  errno: string;
+  /** The path concerned, or null. */
+  path: string | null;
+  /** The operation that failed, such as "stat", "tree" or "load". */
+  op: string;
+}
+"#;
+
+/// Turns an engine error into a JavaScript `Error` carrying `kind`, `errno`, `path` and `op`.
+/// The one place errors cross the boundary.
+pub fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    let path = e.path().map_or(JsValue::NULL, JsValue::from);
+    for (key, value) in [
+        ("kind", JsValue::from(e.kind().name())),
+        ("errno", JsValue::from(e.errno())),
+        ("path", path),
+        ("op", JsValue::from(e.op())),
+    ] {
+        // Setting a property on a fresh Error cannot fail; if it somehow did, the message
+        // still says what went wrong.
+        let _ = js_sys::Reflect::set(&err, &JsValue::from(key), &value);
+    }
+    err.into()
+}
+
+fn invalid(op: &'static str, detail: impl Into<String>) -> Error {
+    Error::without_path(ErrorKind::InvalidInput, op, detail)
+}
+
+/// A value out to JavaScript as plain objects and numbers (not `Map`s or `BigInt`s).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(&invalid("serialize", e.to_string())))
+}
+
+/// A value in from JavaScript; anything malformed is an `invalid-input` error naming `op`.
+///
+/// It goes through JSON text rather than serde_wasm_bindgen: serde_wasm_bindgen reads only the
+/// fields a struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass
+/// unnoticed, while serde_json honours `deny_unknown_fields`; and the module already carries
+/// serde_json's parser for saved states, so this adds no second deserialiser to its size.
+fn from_js<T: for<'de> Deserialize<'de>>(op: &'static str, value: JsValue) -> Result<T, JsValue> {
+    let bad = |e: String| js_error(&invalid(op, e));
+    // JSON.stringify throws on cycles and BigInts, and gives undefined for functions.
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| bad("not a JSON-like value".to_string()))?;
+    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+}
+
+fn ok<T>(r: Result<T>) -> Result<T, JsValue> {
+    r.map_err(|e| js_error(&e))
+}
+
+/// The scenario object of the constructor.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScenarioIn {
+    #[serde(default)]
+    layers: Option<Vec<LayerIn>>,
+    #[serde(default)]
+    options: Option<OptionsIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LayerIn {
+    created_by: String,
+    script: String,
+}
+
+/// Toggles to change; the ones left out keep their value.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OptionsIn {
+    redirect_dir: Option<bool>,
+    metacopy: Option<bool>,
+    index: Option<bool>,
+}
+
+impl OptionsIn {
+    fn over(&self, o: Options) -> Options {
+        Options {
+            redirect_dir: self.redirect_dir.unwrap_or(o.redirect_dir),
+            metacopy: self.metacopy.unwrap_or(o.metacopy),
+            index: self.index.unwrap_or(o.index),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunOut<'a> {
+    stdout: String,
+    stderr: String,
+    status: i32,
+    events: &'a [crate::event::Event],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CommitOut<'a> {
+    diff_id: String,
+    events: &'a [crate::event::Event],
+}
+
+/// A simulated host: an image built from a scenario, containers on it, a shell in each, and a
+/// history with undo, redo, save and load. See the README section "The JavaScript API".
+#[wasm_bindgen]
+pub struct LayerLab {
+    host: Host,
+    /// Bumped by every change, so a cached view of an earlier step is never stale.
+    generation: u64,
+    /// The last view of an earlier step (step, generation, container): the timeline asks for
+    /// several trees of one step in a row, and each would otherwise replay.
+    view: Option<(usize, u64, Container)>,
+}
+
+impl LayerLab {
+    fn from_host(host: Host) -> LayerLab {
+        LayerLab {
+            host,
+            generation: 0,
+            view: None,
+        }
+    }
+
+    fn changed(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.view = None;
+    }
+
+    /// Calls `f` with the current container, or with its view at `step` events.
+    fn at<T>(
+        &mut self,
+        step: Option<u32>,
+        f: impl FnOnce(&Host, &Container) -> Result<T>,
+    ) -> Result<T, JsValue> {
+        let live = ok(self.host.container())?;
+        let n = match step {
+            Some(n) if n as usize != live.events().len() => n as usize,
+            _ => return ok(f(&self.host, live)),
+        };
+        let hit = matches!(&self.view, Some((k, g, _)) if *k == n && *g == self.generation);
+        if !hit {
+            let view = ok(self.host.view_at(n))?.into_owned();
+            self.view = Some((n, self.generation, view));
+        }
+        match &self.view {
+            Some((_, _, c)) => ok(f(&self.host, c)),
+            None => Err(js_error(&invalid("view", "no view"))),
+        }
+    }
+}
+
+fn parse_path(op: &'static str, path: &str) -> Result<VPath> {
+    VPath::parse(path).map_err(|e| {
+        Error::new(e.kind(), op, path).with_detail(format!(
+            "{e} (paths given to the API are absolute, such as /etc/hosts)"
+        ))
+    })
+}
+
+fn parse_which(which: &JsValue) -> Result<Which> {
+    if let Some(s) = which.as_string() {
+        return Which::parse(&s);
+    }
+    match which.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n < 1e9 => Ok(Which::Image(n as usize)),
+        _ => Err(invalid(
+            "tree",
+            "a tree is \"merged\", \"container\" or an image layer index",
+        )),
+    }
+}
+
+#[wasm_bindgen]
+impl LayerLab {
+    /// A host built from `scenario` (or the default scenario when it is left out), with one
+    /// container on its image. Throws if a layer's script fails.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        // An Object only so that the parameter is optional in TypeScript; nothing is checked
+        // at the boundary, so any value arrives and from_js judges it.
+        #[wasm_bindgen(unchecked_optional_param_type = "Scenario")] scenario: Option<
+            js_sys::Object,
+        >,
+    ) -> Result<LayerLab, JsValue> {
+        console_error_panic_hook::set_once();
+        let scenario: ScenarioIn = match scenario {
+            Some(s) if !s.is_undefined() && !s.is_null() => from_js("scenario", s.into())?,
+            _ => ScenarioIn::default(),
+        };
+        let base = match scenario.layers {
+            Some(layers) => layers
+                .into_iter()
+                .map(|l| BaseLayer {
+                    created_by: l.created_by,
+                    script: l.script,
+                })
+                .collect(),
+            None => default_scenario(),
+        };
+        let options = scenario
+            .options
+            .unwrap_or_default()
+            .over(Options::default());
+        Ok(LayerLab::from_host(ok(Host::new(base, options))?))
+    }
+
+    /// Rebuilds a host from the JSON of [`LayerLab::save`] by replaying its history. Throws an
+    /// error of kind `format` on anything corrupt or hostile.
+    pub fn load(json: &str) -> Result<LayerLab, JsValue> {
+        console_error_panic_hook::set_once();
+        Ok(LayerLab::from_host(ok(Host::load_json(json))?))
+    }
+
+    /// The whole state as JSON: the scenario and every action since (a history, replayed by
+    /// [`LayerLab::load`]).
+    pub fn save(&self) -> String {
+        self.host.save_json()
+    }
+
+    /// Runs a command line (or a script of several lines) in the current container.
+    #[wasm_bindgen(unchecked_return_type = "RunResult")]
+    pub fn run(&mut self, line: &str) -> Result<JsValue, JsValue> {
+        let out = ok(self.host.run(line));
+        self.changed();
+        let out = out?;
+        to_js(&RunOut {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            status: out.status,
+            events: &out.events,
+        })
+    }
+
+    /// Every event of the current container so far, in order (the timeline); with `from`, only
+    /// the events after the first `from` (so a page can append what is new).
+    #[wasm_bindgen(unchecked_return_type = "LayerEvent[]")]
+    pub fn events(&self, from: Option<u32>) -> Result<JsValue, JsValue> {
+        let all = ok(self.host.container())?.events();
+        let from = from.map_or(0, |n| n as usize);
+        to_js(all.get(from..).unwrap_or(&[]))
+    }
+
+    /// The number of events of the current container: the last step of the timeline.
+    #[wasm_bindgen(js_name = eventCount)]
+    pub fn event_count(&self) -> Result<u32, JsValue> {
+        Ok(ok(self.host.container())?.events().len() as u32)
+    }
+
+    /// The current container's layers, bottom first, its writable layer last; with `step`, as
+    /// they were after that many events.
+    #[wasm_bindgen(unchecked_return_type = "LayerInfo[]")]
+    pub fn layers(&mut self, step: Option<u32>) -> Result<JsValue, JsValue> {
+        let layers = self.at(step, |h, c| h.layers_of(c))?;
+        to_js(&layers)
+    }
+
+    /// Every container.
+    #[wasm_bindgen(unchecked_return_type = "ContainerInfo[]")]
+    pub fn containers(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.host.containers())
+    }
+
+    /// The id of the current container.
+    #[wasm_bindgen(js_name = currentContainer)]
+    pub fn current_container(&self) -> u32 {
+        self.host.current_id()
+    }
+
+    /// Starts a new container on the current image and switches to it; returns its id.
+    #[wasm_bindgen(js_name = newContainer)]
+    pub fn new_container(&mut self) -> Result<u32, JsValue> {
+        let r = ok(self.host.apply(Action::NewContainer));
+        self.changed();
+        r?;
+        Ok(self.host.current_id())
+    }
+
+    /// Removes a container and its writable layer.
+    #[wasm_bindgen(js_name = removeContainer)]
+    pub fn remove_container(&mut self, id: u32) -> Result<(), JsValue> {
+        let r = ok(self.host.apply(Action::RemoveContainer { id }));
+        self.changed();
+        r.map(drop)
+    }
+
+    /// Makes another container the current one.
+    #[wasm_bindgen(js_name = switchContainer)]
+    pub fn switch_container(&mut self, id: u32) -> Result<(), JsValue> {
+        let r = ok(self.host.apply(Action::Switch { id }));
+        self.changed();
+        r.map(drop)
+    }
+
+    /// The entries of a tree in tree order: `"merged"`, `"container"` or an image layer index;
+    /// with `step`, as it was after that many events.
+    #[wasm_bindgen(unchecked_return_type = "TreeEntry[]")]
+    pub fn tree(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TreeName")] which: JsValue,
+        step: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        let which = ok(parse_which(&which))?;
+        let tree = self.at(step, |_, c| c.tree(which))?;
+        to_js(&tree)
+    }
+
+    /// The entries directly under the directory `dir` of a tree (one level, sorted), for
+    /// listing a large tree lazily; with `step`, as it was then. A layer without the directory
+    /// lists nothing.
+    #[wasm_bindgen(unchecked_return_type = "TreeEntry[]")]
+    pub fn list(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TreeName")] which: JsValue,
+        dir: &str,
+        step: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        let which = ok(parse_which(&which))?;
+        let entries = self.at(step, |_, c| c.list(which, &parse_path("list", dir)?))?;
+        to_js(&entries)
+    }
+
+    /// `lstat` of an absolute path in the merged view; with `step`, as it was then.
+    #[wasm_bindgen(unchecked_return_type = "Stat")]
+    pub fn stat(&mut self, path: &str, step: Option<u32>) -> Result<JsValue, JsValue> {
+        let mut st = self.at(step, |_, c| c.stat(&parse_path("stat", path)?))?;
+        // JavaScript numbers hold 53 bits; display inode numbers need no more.
+        st.ino &= (1 << 53) - 1;
+        to_js(&st)
+    }
+
+    /// The content of the file at an absolute path, as text (invalid UTF-8 replaced).
+    #[wasm_bindgen(js_name = readFile)]
+    pub fn read_file(&mut self, path: &str, step: Option<u32>) -> Result<String, JsValue> {
+        self.at(step, |_, c| {
+            let blob = c.read(&parse_path("read", path)?)?;
+            Ok(String::from_utf8_lossy(blob.bytes()).into_owned())
+        })
+    }
+
+    /// Which layer wins at an absolute path and what it masks, by what ("why").
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(&mut self, path: &str, step: Option<u32>) -> Result<JsValue, JsValue> {
+        let e = self.at(step, |_, c| Ok(c.explain(&parse_path("explain", path)?)))?;
+        to_js(&e)
+    }
+
+    /// The `docker diff` of the current container against its image.
+    #[wasm_bindgen(unchecked_return_type = "Change[]")]
+    pub fn diff(&mut self, step: Option<u32>) -> Result<JsValue, JsValue> {
+        let d = self.at(step, |_, c| Ok(c.diff()))?;
+        to_js(&d)
+    }
+
+    /// Commits the current container's writable layer as a new image layer; the container
+    /// continues on the new image with an empty writable layer.
+    #[wasm_bindgen(unchecked_return_type = "CommitResult")]
+    pub fn commit(&mut self, message: &str) -> Result<JsValue, JsValue> {
+        let r = ok(self.host.apply(Action::Commit {
+            message: message.to_string(),
+        }));
+        self.changed();
+        let out = r?;
+        let layers = ok(self.host.layers())?;
+        let diff_id = layers
+            .iter()
+            .rev()
+            .find_map(|l| l.diff_id)
+            .map(|d| d.oci())
+            .unwrap_or_default();
+        to_js(&CommitOut {
+            diff_id,
+            events: &out.events,
+        })
+    }
+
+    /// Changes the current container's toggles (the ones left out keep their value); returns
+    /// them all.
+    #[wasm_bindgen(js_name = setOptions, unchecked_return_type = "OverlayOptions")]
+    pub fn set_options(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Partial<OverlayOptions>")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let change: OptionsIn = from_js("options", options)?;
+        let options = change.over(ok(self.host.container())?.options());
+        let r = ok(self.host.apply(Action::SetOptions { options }));
+        self.changed();
+        r?;
+        to_js(&options)
+    }
+
+    /// The current container's toggles.
+    #[wasm_bindgen(unchecked_return_type = "OverlayOptions")]
+    pub fn options(&self) -> Result<JsValue, JsValue> {
+        to_js(&ok(self.host.container())?.options())
+    }
+
+    /// Undoes the last action; false when there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        let done = self.host.undo();
+        self.changed();
+        done
+    }
+
+    /// Redoes the last undone action; false when there is nothing to redo.
+    pub fn redo(&mut self) -> Result<bool, JsValue> {
+        let r = ok(self.host.redo());
+        self.changed();
+        r
+    }
+
+    /// True when undo would do something.
+    #[wasm_bindgen(js_name = canUndo)]
+    pub fn can_undo(&self) -> bool {
+        self.host.can_undo()
+    }
+
+    /// True when redo would do something.
+    #[wasm_bindgen(js_name = canRedo)]
+    pub fn can_redo(&self) -> bool {
+        self.host.can_redo()
+    }
+
+    /// Tab completion of the path `word`, relative to the shell's working directory:
+    /// the full words that could replace it, a `/` after directories.
+    pub fn completions(&self, word: &str) -> Result<Vec<String>, JsValue> {
+        Ok(ok(self.host.shell())?.complete(word))
+    }
+
+    /// The shell's working directory, for a prompt.
+    pub fn cwd(&self) -> Result<String, JsValue> {
+        Ok(ok(self.host.shell())?.cwd().to_string())
+    }
+}

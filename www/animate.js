@@ -1,0 +1,181 @@
+// The animation queue. Events go in as the engine returns them; each copy-up, whiteout and
+// opaque directory becomes a short animation over the matrix, which is already rendered in
+// its new state: a copy-up carries a copy of the entry from its lower layer up into the
+// container layer, a whiteout drops into the container layer while the merged cell fades, an
+// opaque directory wipes a blank over everything it hides. Escape or the Skip button ends
+// them. With reduced motion (the system setting or the page's toggle) nothing moves and the
+// caption says in words what changed.
+
+import { h } from './dom.js';
+
+const ANIMATED = new Set(['copy-up', 'whiteout', 'opaque']);
+/** Beyond this many events in one command, the rest change instantly. */
+const MAX_ANIMATED = 6;
+
+export class Animator {
+  constructor({ overlay, caption, skip, matrix }) {
+    this.overlay = overlay;
+    this.caption = caption;
+    this.skipButton = skip;
+    this.matrix = matrix;
+    this.queue = [];
+    this.running = null;
+    this.playing = false;
+    this.count = 0;
+    this.skipButton.addEventListener('click', () => this.skip());
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.busy()) this.skip();
+    });
+  }
+
+  busy() {
+    return this.playing || this.queue.length > 0;
+  }
+
+  /** Ends every animation now; the matrix already shows the final state. */
+  skip() {
+    this.queue = [];
+    for (const a of this.overlay.getAnimations({ subtree: true })) a.finish();
+    for (const a of this.matrix.root.getAnimations({ subtree: true })) a.finish();
+  }
+
+  /** Says in words what changed (always), and animates it unless motion is reduced. */
+  play(events, ctx) {
+    if (events.length === 0) {
+      this.caption.replaceChildren(...(ctx.quiet ? [] : [h('div', { text: 'No layer changed: reading, listing and failed commands never copy anything up.' })]));
+      return;
+    }
+    const lines = events.slice(0, 3).map((e) => h('div', { 'data-seq': e.seq, text: e.message }));
+    if (events.length > 3) lines.push(h('div', { text: `… and ${events.length - 3} more events in the timeline.` }));
+    this.caption.replaceChildren(...lines);
+    if (ctx.reduced) return;
+    let n = 0;
+    for (const e of events) {
+      if (!ANIMATED.has(e.kind)) continue;
+      if (n >= MAX_ANIMATED) break;
+      this.queue.push({ event: e, ctx });
+      n += 1;
+    }
+    if (!this.playing) this.drain();
+  }
+
+  async drain() {
+    this.playing = true;
+    this.skipButton.hidden = false;
+    document.body.classList.add('animating');
+    while (this.queue.length) {
+      const job = this.queue.shift();
+      // The sentence of the event that is moving is marked, in the caption and the timeline.
+      const marks = document.querySelectorAll(`#caption [data-seq="${job.event.seq}"], #timeline [data-seq="${job.event.seq}"]`);
+      for (const m of marks) m.classList.add('playing');
+      try {
+        await this.one(job.event, job.ctx);
+      } catch {
+        // A skipped or cancelled animation rejects its promise; the state is already final.
+      } finally {
+        for (const m of marks) m.classList.remove('playing');
+      }
+    }
+    this.overlay.replaceChildren();
+    this.playing = false;
+    this.skipButton.hidden = true;
+    document.body.classList.remove('animating');
+  }
+
+  counted() {
+    this.count += 1;
+    document.body.dataset.animations = String(this.count);
+  }
+
+  column(ctx, path) {
+    const cols = ctx.state.view.cols;
+    let col = ctx.state.view.index.get(path);
+    // A path inside a folded directory animates on the folded directory's column.
+    let p = path;
+    while (col === undefined && p.lastIndexOf('/') > 0) {
+      p = p.slice(0, p.lastIndexOf('/'));
+      col = ctx.state.view.index.get(p);
+    }
+    return col === undefined || col >= cols.length ? null : col;
+  }
+
+  rowIndex(ctx, key) {
+    return ctx.state.snap.rows.findIndex((r) => r.key === key);
+  }
+
+  ghost(rect, cls, text) {
+    const g = h('div', { class: `ghost ${cls}`, 'aria-hidden': 'true' });
+    if (text) g.append(h('span', { text }));
+    g.style.left = `${rect.left}px`;
+    g.style.top = `${rect.top}px`;
+    g.style.width = `${rect.width}px`;
+    g.style.height = `${rect.height}px`;
+    this.overlay.append(g);
+    return g;
+  }
+
+  async one(e, ctx) {
+    // A replay at 2x or 4x plays its animations faster too.
+    const rate = ctx.rate ?? 1;
+    const ms = (n) => n / rate;
+    const col = this.column(ctx, e.path);
+    if (col === null) return;
+    this.matrix.reveal(col);
+    this.matrix.render(ctx.state);
+    const m = this.matrix;
+    const top = this.rowIndex(ctx, 'container');
+    const mergedRow = this.rowIndex(ctx, 'merged');
+    if (top < 0) return;
+    const dest = m.cellRect(top, col);
+    if (!dest) return;
+    this.counted();
+    const destCell = m.cellElement(top, col);
+    if (e.kind === 'copy-up') {
+      const from = this.rowIndex(ctx, String(e.layers[0]));
+      const src = from >= 0 ? m.cellRect(from, col) : null;
+      if (!src) return;
+      const entry = ctx.before?.rows.find((r) => r.key === String(e.layers[0]))?.map.get(e.path);
+      const what = entry?.type === 'file' ? `▤ ${e.metadataOnly ? 'meta' : 'copy'}` : entry?.type === 'dir' || entry?.type === 'opaque' ? '▸ dir' : 'copy-up';
+      const ghost = this.ghost(src, 'ghost-copy', what);
+      if (destCell) destCell.animate([{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: ms(900), easing: 'ease-out' });
+      await ghost.animate([
+        { transform: 'translate(0, 0) scale(1)', opacity: 0.95 },
+        { transform: `translate(0, ${(dest.top - src.top) * 0.5}px) scale(1.12)`, opacity: 1, offset: 0.5 },
+        { transform: `translate(0, ${dest.top - src.top}px) scale(1)`, opacity: 0.2 },
+      ], { duration: ms(900), easing: 'ease-in-out', fill: 'forwards' }).finished;
+      ghost.remove();
+    } else if (e.kind === 'whiteout') {
+      const anims = [];
+      if (destCell) anims.push(destCell.animate([{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(600), easing: 'ease-out' }).finished);
+      const merged = mergedRow >= 0 ? m.cellRect(mergedRow, col) : null;
+      if (merged) {
+        const before = ctx.before?.merged.get(e.path);
+        const ghost = this.ghost(merged, 'ghost-fade', before ? 'deleted' : '');
+        anims.push(ghost.animate([{ opacity: 1 }, { opacity: 1, offset: 0.3 }, { opacity: 0 }], { duration: ms(900), fill: 'forwards' }).finished.then(() => ghost.remove()));
+      }
+      await Promise.all(anims);
+    } else if (e.kind === 'opaque') {
+      // Blank every image-layer cell under the directory, from its column to its last
+      // visible descendant.
+      const cols = ctx.state.view.cols;
+      let end = col;
+      while (end + 1 < cols.length && cols[end + 1].startsWith(`${e.path}/`)) end += 1;
+      const rows = ctx.state.snap.rows;
+      const firstImage = rows.findIndex((r) => r.key !== 'merged' && r.key !== 'container');
+      if (firstImage < 0) return;
+      const a = m.cellRect(firstImage, col);
+      const b = m.cellRect(rows.length - 1, end);
+      if (!a || !b) return;
+      const rect = { left: a.left, top: a.top, width: b.left + b.width - a.left, height: b.top + b.height - a.top };
+      const ghost = this.ghost(rect, 'ghost-opaque', 'hidden by the opaque directory');
+      ghost.style.transformOrigin = 'left center';
+      if (destCell) destCell.animate([{ transform: 'scale(1.5)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(500), easing: 'ease-out' });
+      await ghost.animate([
+        { transform: 'scaleX(0)', opacity: 0.9 },
+        { transform: 'scaleX(1)', opacity: 0.9, offset: 0.45 },
+        { transform: 'scaleX(1)', opacity: 0 },
+      ], { duration: ms(1200), easing: 'ease-in-out', fill: 'forwards' }).finished;
+      ghost.remove();
+    }
+  }
+}

@@ -1,0 +1,880 @@
+// Layer Lab's page: one state object, one dispatch(action) that calls the engine and appends
+// the events it returns, a render(state) that draws the state and nothing else, and an
+// animation queue fed by the events. No framework and no bundler: the browser loads these
+// ES modules and the wasm-bindgen module in pkg/ as they are.
+
+import init, { LayerLab } from './pkg/layerlab.js';
+import { h } from './dom.js';
+import { snapshot, newCache, validateSaved } from './model.js';
+import { Matrix, visibleColumns } from './matrix.js';
+import { Timeline } from './timeline.js';
+import { Terminal } from './terminal.js';
+import { renderWhy } from './why.js';
+import { Animator } from './animate.js';
+import { encodeFragment, decodeFragment, isShareHash } from './share.js';
+import { loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile } from './storage.js';
+
+const $ = (sel) => document.querySelector(sel);
+
+/** Everything the page shows is derived from this object. */
+const state = {
+  lab: null,
+  cache: newCache(),
+  snap: null,
+  view: { cols: [], hidden: new Map(), index: new Map(), key: '' },
+  step: 0,
+  total: 0,
+  events: [],
+  transcript: [],
+  redo: [],
+  nextId: 1,
+  cleared: 0,
+  containers: [],
+  current: 1,
+  options: { redirectDir: false, metacopy: false, index: false },
+  canUndo: false,
+  canRedo: false,
+  cwd: '/',
+  cursor: { row: 0, col: 0 },
+  selection: null,
+  focus: null,
+  related: null,
+  explain: null,
+  preview: null,
+  collapsed: new Set(),
+  prefs: loadPrefs(),
+  playing: false,
+  notice: null,
+  share: null,
+};
+
+const reducedMotionQuery = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+function reducedMotion() {
+  return reducedMotionQuery.matches || state.prefs.motion === 'off';
+}
+
+function errorText(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/**
+ * Performs one action of the engine's history on `lab` and returns its transcript entry: what
+ * was typed or clicked, what it printed, and the range of the container's events it caused.
+ * Used both for what people do and for replaying a saved history.
+ */
+function perform(lab, action, id) {
+  const container = lab.currentContainer();
+  const entry = {
+    id,
+    kind: action.action,
+    container,
+    cwd: lab.cwd(),
+    line: '',
+    stdout: '',
+    stderr: '',
+    status: 0,
+    from: lab.eventCount(),
+    to: 0,
+    events: [],
+    action,
+  };
+  switch (action.action) {
+    case 'run': {
+      const r = lab.run(action.line);
+      Object.assign(entry, { line: action.line, stdout: r.stdout, stderr: r.stderr, status: r.status, events: r.events });
+      break;
+    }
+    case 'commit': {
+      const r = lab.commit(action.message);
+      entry.line = `commit → new image layer (${action.message})`;
+      entry.stdout = r.diffId;
+      entry.events = r.events;
+      break;
+    }
+    case 'new-container': {
+      const id2 = lab.newContainer();
+      entry.line = `new container c${id2}`;
+      entry.stdout = `started c${id2} on the image; switched to it`;
+      break;
+    }
+    case 'remove-container':
+      lab.removeContainer(action.id);
+      entry.line = `remove container c${action.id}`;
+      entry.stdout = `c${action.id} and its writable layer are gone`;
+      break;
+    case 'switch':
+      lab.switchContainer(action.id);
+      entry.line = `switch to container c${action.id}`;
+      break;
+    case 'set-options': {
+      const o = lab.setOptions(action.options);
+      entry.line = `overlay options: redirect_dir=${o.redirectDir ? 'on' : 'off'} metacopy=${o.metacopy ? 'on' : 'off'} index=${o.index ? 'on' : 'off'}`;
+      break;
+    }
+    default:
+      throw new Error(`unknown action ${action.action}`);
+  }
+  entry.to = lab.eventCount();
+  return entry;
+}
+
+/** A fresh engine for a saved state (already validated), its history replayed. */
+function rebuild(saved) {
+  const lab = new LayerLab({ layers: saved.base, options: saved.options });
+  const transcript = [];
+  let id = 1;
+  try {
+    saved.actions.forEach((action, i) => {
+      try {
+        transcript.push(perform(lab, action, id));
+        id += 1;
+      } catch (e) {
+        throw new Error(`action ${i + 1} cannot be replayed: ${errorText(e)}`);
+      }
+    });
+  } catch (e) {
+    lab.free();
+    throw e;
+  }
+  return { lab, transcript, nextId: id };
+}
+
+function install(built) {
+  if (state.lab) state.lab.free();
+  state.lab = built.lab;
+  state.transcript = built.transcript;
+  state.nextId = built.nextId;
+  state.redo = [];
+  state.cleared = 0;
+  state.cache = newCache();
+  state.collapsed = new Set();
+  state.selection = null;
+  state.focus = null;
+  state.cursor = { row: 0, col: 0 };
+  terminal.setHistory(built.transcript.filter((t) => t.kind === 'run').map((t) => t.line));
+}
+
+function defaultLab() {
+  return { lab: new LayerLab(undefined), transcript: [], nextId: 1 };
+}
+
+/** Re-reads what the engine knows after a change and returns to the present. */
+function refresh({ events, fast = false } = {}) {
+  const lab = state.lab;
+  const prev = state.snap;
+  const prevContainer = state.current;
+  state.total = lab.eventCount();
+  state.events = events ?? lab.events();
+  state.step = state.total;
+  state.containers = lab.containers();
+  state.current = lab.currentContainer();
+  state.options = lab.options();
+  state.canUndo = lab.canUndo();
+  state.canRedo = lab.canRedo();
+  state.cwd = lab.cwd();
+  let hint = {};
+  if (fast && prev && prev.step === prev.total && prevContainer === state.current) {
+    const bytes = state.containers.find((c) => c.current)?.bytes;
+    hint = { layers: prev.layers.map((l) => (l.index === prev.imageCount && bytes !== undefined ? { ...l, bytes } : l)) };
+    scheduleLayerSizes();
+  }
+  loadStep(hint);
+}
+
+let sizesTimer = 0;
+/** Fetches the layers' sizes after a command was drawn with the previous ones. */
+function scheduleLayerSizes() {
+  clearTimeout(sizesTimer);
+  sizesTimer = whenIdle(() => {
+    if (!state.snap || state.step !== state.total) return;
+    const fresh = state.lab.layers();
+    if (fresh.length !== state.snap.layers.length) return;
+    state.snap.layers = fresh;
+    for (const row of state.snap.rows) {
+      if (row.info) row.info = fresh.find((l) => l.index === row.info.index) ?? row.info;
+    }
+    matrix.render(state);
+  }, 80);
+}
+
+/**
+ * Runs `f` once the page is idle: after `delay` ms, with no animation playing (a long engine
+ * call would drop its frames) and in an idle period. Returns a timer id for clearTimeout.
+ */
+function whenIdle(f, delay) {
+  const attempt = () => {
+    if (animator.busy()) {
+      timer = setTimeout(attempt, 200);
+      return;
+    }
+    requestIdleCallback(() => f(), { timeout: 1000 });
+  };
+  let timer = setTimeout(attempt, delay);
+  return timer;
+}
+
+/** Loads the matrix for state.step and everything that depends on it. */
+function loadStep(hint = {}) {
+  const prev = state.snap;
+  state.snap = snapshot(state.lab, state.step, state.total, state.cache, hint);
+  const key = `${state.snap.columnsVersion}|${[...state.collapsed].join('\n')}`;
+  if (key !== state.view.key) {
+    const { cols, hidden } = visibleColumns(state.snap.columns, state.collapsed);
+    const index = new Map();
+    cols.forEach((p, i) => index.set(p, i));
+    state.view = { cols, hidden, index, key };
+  }
+  placeCursor();
+  return prev;
+}
+
+/** Puts the cursor on the selected path and layer where it can, and explains the selection. */
+function placeCursor() {
+  const rows = state.snap.rows;
+  if (state.selection) {
+    const col = state.view.index.get(state.selection.path);
+    const row = rows.findIndex((r) => r.key === state.selection.row);
+    if (col !== undefined) state.cursor = { row: row >= 0 ? row : Math.min(state.cursor.row, rows.length - 1), col };
+  }
+  state.cursor.row = Math.max(0, Math.min(rows.length - 1, state.cursor.row));
+  state.cursor.col = Math.max(0, Math.min(state.view.cols.length - 1, state.cursor.col));
+  if (state.selection && state.view.index.get(state.selection.path) === undefined) {
+    state.selection = null;
+  }
+  explainSelection();
+}
+
+function stepArg() {
+  return state.step === state.total ? undefined : state.step;
+}
+
+function explainSelection() {
+  const sel = state.selection;
+  state.explain = null;
+  state.preview = null;
+  if (!sel) {
+    state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : null;
+    return;
+  }
+  try {
+    state.explain = state.lab.explain(sel.path, stepArg());
+    const m = state.snap.merged.get(sel.path);
+    if (m && m.type === 'file') {
+      const text = state.lab.readFile(sel.path, stepArg());
+      state.preview = text.length > 4000 ? `${text.slice(0, 4000)}\n…` : text;
+    }
+  } catch (e) {
+    state.explain = null;
+  }
+  state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : relatedToPath(sel.path);
+}
+
+function rowKeyOf(layer) {
+  return layer === state.snap.imageCount ? 'container' : String(layer);
+}
+
+function relatedFromEvents(evs) {
+  const seqs = new Set();
+  const cells = new Set();
+  const commands = new Set();
+  for (const e of evs) {
+    seqs.add(e.seq);
+    for (const l of e.layers) {
+      cells.add(`${rowKeyOf(l)}|${e.path}`);
+      if (e.to) cells.add(`${rowKeyOf(l)}|${e.to}`);
+    }
+  }
+  for (const t of state.transcript) {
+    if (t.kind === 'note' || t.container !== state.current) continue;
+    for (const s of seqs) {
+      if (s > t.from && s <= t.to) {
+        commands.add(t.id);
+        break;
+      }
+    }
+  }
+  return { seqs, cells, commands };
+}
+
+function relatedToPath(path) {
+  return relatedFromEvents(state.events.filter((e) => e.path === path || e.to === path));
+}
+
+function relatedToCommand(id) {
+  const t = state.transcript.find((x) => x.id === id);
+  if (!t) return null;
+  const r = relatedFromEvents(t.container === state.current ? state.events.slice(t.from, t.to) : []);
+  r.commands.add(id);
+  return r;
+}
+
+function note(text, tone = 'info') {
+  state.transcript.push({ id: state.nextId, kind: 'note', text, tone, container: state.current });
+  state.nextId += 1;
+}
+
+function setNotice(text, tone = 'info') {
+  state.notice = text ? { text, tone } : null;
+}
+
+let saveTimer = 0;
+let savePending = false;
+function scheduleSave() {
+  clearTimeout(saveTimer);
+  savePending = true;
+  saveTimer = whenIdle(() => {
+    if (!savePending) return;
+    savePending = false;
+    if (!saveSession(state.lab.save())) setNotice('This browser would not store the session (storage is full or switched off); use Export to keep it.', 'warn');
+    renderNotice();
+  }, 250);
+}
+
+function commitMessage() {
+  const runs = [];
+  for (let i = state.transcript.length - 1; i >= 0; i -= 1) {
+    const t = state.transcript[i];
+    if (t.kind === 'commit' && t.container === state.current) break;
+    if (t.kind === 'run' && t.container === state.current && t.events.length) runs.unshift(t.line);
+  }
+  const msg = runs.length ? `RUN ${runs.join(' && ')}` : `commit of container c${state.current}`;
+  return msg.length > 120 ? `${msg.slice(0, 117)}…` : msg;
+}
+
+/** Does one thing the user asked for, then renders. The only place state changes. */
+function dispatch(action) {
+  const lab = state.lab;
+  switch (action.type) {
+    case 'engine': {
+      // Anything that changes the engine: a command line, a commit, containers, toggles.
+      const before = state.snap;
+      let entry;
+      // The phases of the last command stay in the performance timeline (the benchmark reads
+      // them); older ones go, so a long session does not pile them up.
+      performance.clearMarks();
+      performance.clearMeasures();
+      performance.mark('ll-dispatch');
+      try {
+        entry = perform(lab, action.action, state.nextId);
+        performance.measure('ll-perform', 'll-dispatch');
+      } catch (e) {
+        note(`${action.action.action}: ${errorText(e)}`, 'error');
+        refresh();
+        break;
+      }
+      state.nextId += 1;
+      state.transcript.push(entry);
+      state.redo = [];
+      const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
+      const runOnly = action.action.action === 'run';
+      if (entry.events.length) {
+        // The last change is selected, so "why" explains it and its command and events light up.
+        const last = entry.events[entry.events.length - 1];
+        state.selection = { row: 'merged', path: last.to ?? last.path };
+        state.focus = { kind: 'command', id: entry.id };
+      }
+      performance.mark('ll-engine');
+      refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events), fast: runOnly } : {});
+      performance.measure('ll-refresh', 'll-engine');
+      if (state.selection && entry.events.length) matrix.reveal(state.cursor.col);
+      performance.measure('ll-reveal', 'll-engine');
+      scheduleSave();
+      render();
+      performance.measure('ll-refresh+render', 'll-engine');
+      performance.measure('ll-dispatch-all', 'll-dispatch');
+      const kind = action.action.action;
+      // A new command ends the last one's animations: each animates against the state it made.
+      animator.skip();
+      if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: reducedMotion(), quiet: kind !== 'run' });
+      else animator.play([], { state, quiet: true });
+      return;
+    }
+    case 'undo': {
+      if (!lab.undo()) break;
+      // The last action leaves the transcript (notes after it, such as earlier "undone" lines,
+      // stay); redo brings it back with its output.
+      let i = state.transcript.length - 1;
+      while (i >= 0 && state.transcript[i].kind === 'note') i -= 1;
+      const t = i >= 0 ? state.transcript.splice(i, 1)[0] : null;
+      if (t) state.redo.push(t);
+      note(`undone: ${t ? t.line : 'the last action'}`);
+      refresh();
+      scheduleSave();
+      break;
+    }
+    case 'redo': {
+      let ok = false;
+      try {
+        ok = lab.redo();
+      } catch (e) {
+        note(`redo: ${errorText(e)}`, 'error');
+      }
+      if (!ok) {
+        refresh();
+        break;
+      }
+      const t = state.redo.pop();
+      if (t) {
+        t.id = state.nextId;
+        state.nextId += 1;
+        state.transcript.push(t);
+      }
+      refresh();
+      scheduleSave();
+      break;
+    }
+    case 'reset':
+      install(defaultLab());
+      clearSession();
+      setNotice('Started over from the default scenario.');
+      refresh();
+      break;
+    case 'load': {
+      // A saved state from a file (or a share link): replayed into a fresh engine; on failure
+      // the current session stays as it was.
+      try {
+        const saved = validateSaved(action.json);
+        install(rebuild(saved));
+        setNotice(action.message ?? `Loaded a session: ${saved.actions.length} actions replayed.`);
+        refresh();
+        scheduleSave();
+      } catch (e) {
+        setNotice(`${action.what ?? 'That session file'} could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');
+      }
+      break;
+    }
+    case 'step': {
+      const to = Math.max(0, Math.min(state.total, action.to));
+      if (to === state.step && !action.force) return;
+      const before = state.snap;
+      state.step = to;
+      loadStep();
+      render();
+      timeline.reveal(to);
+      timeline.announce(state);
+      if (action.animate && to > 0) {
+        const ev = state.events[to - 1];
+        if (ev && to === (before?.step ?? 0) + 1) {
+          animator.skip();
+          animator.play([ev], { state, before, reduced: reducedMotion(), rate: state.playing ? state.prefs.speed : 1 });
+        }
+      }
+      return;
+    }
+    case 'cursor': {
+      const row = state.snap.rows[action.row];
+      const path = state.view.cols[action.col];
+      state.cursor = { row: action.row, col: action.col };
+      if (row && path !== undefined) state.selection = { row: row.key, path };
+      state.focus = null;
+      explainSelection();
+      matrix.reveal(action.col);
+      break;
+    }
+    case 'select-event': {
+      const e = state.events[action.seq - 1];
+      if (!e) return;
+      state.step = e.seq;
+      state.focus = null;
+      loadStep();
+      // The event's layers are numbered as they were then, which is how the snapshot of its
+      // step numbers them (a later commit would shift "the container layer").
+      const dest = e.layers[e.layers.length - 1];
+      state.selection = { row: dest === undefined ? 'merged' : rowKeyOf(dest), path: e.path };
+      placeCursor();
+      if (state.selection) matrix.reveal(state.cursor.col);
+      break;
+    }
+    case 'select-command': {
+      const t = state.transcript.find((x) => x.id === action.id);
+      if (!t || t.kind === 'note') return;
+      state.focus = { kind: 'command', id: t.id };
+      if (t.container === state.current && t.to > t.from) {
+        const e = state.events[t.from];
+        if (e) {
+          state.selection = { row: rowKeyOf(e.layers[e.layers.length - 1] ?? state.snap.imageCount), path: e.path };
+          loadStep();
+          matrix.reveal(state.cursor.col);
+        }
+      }
+      explainSelection();
+      break;
+    }
+    case 'find': {
+      // The next path (after the cursor, wrapping) whose name contains the text; a match
+      // inside a folded directory unfolds it.
+      const q = action.text.toLowerCase();
+      if (!q) return;
+      const all = state.snap.columns;
+      const here = state.view.cols[state.cursor.col];
+      const start = here === undefined ? 0 : all.indexOf(here) + 1;
+      let found = null;
+      for (let k = 0; k < all.length && found === null; k += 1) {
+        const p = all[(start + k) % all.length];
+        if (p.toLowerCase().includes(q)) found = p;
+      }
+      if (found === null) {
+        setNotice(`No path contains “${action.text}”.`, 'warn');
+        break;
+      }
+      for (const dir of [...state.collapsed]) if (found.startsWith(`${dir}/`)) state.collapsed.delete(dir);
+      const row = state.snap.rows[state.cursor.row]?.key ?? 'merged';
+      state.selection = { row, path: found };
+      state.focus = null;
+      if (state.notice?.text.startsWith('No path contains')) state.notice = null;
+      loadStep();
+      matrix.reveal(state.cursor.col);
+      break;
+    }
+    case 'toggle-dir': {
+      if (state.collapsed.has(action.path)) state.collapsed.delete(action.path);
+      else state.collapsed.add(action.path);
+      loadStep();
+      break;
+    }
+    case 'prefs':
+      Object.assign(state.prefs, action.prefs);
+      savePrefs(state.prefs);
+      break;
+    case 'note':
+      note(action.text, action.tone);
+      break;
+    case 'clear':
+      state.cleared = state.nextId - 1;
+      break;
+    case 'notice':
+      setNotice(action.text, action.tone);
+      break;
+    case 'share':
+      state.share = action.url;
+      break;
+    default:
+      return;
+  }
+  render();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering. Each part draws from `state` alone.
+
+function renderNotice() {
+  const el = $('#notice');
+  if (!state.notice) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.className = `notice notice-${state.notice.tone}`;
+  el.replaceChildren(
+    h('span', { text: state.notice.text }),
+    h('button', { type: 'button', class: 'notice-close', 'aria-label': 'dismiss', text: '×', onclick: () => dispatch({ type: 'notice', text: null }) }),
+  );
+}
+
+function renderToolbar() {
+  const sel = $('#container');
+  const opts = state.containers.map((c) => h('option', { value: c.id, text: `c${c.id}${c.current ? ' (current)' : ''} · ${c.imageLayers} image layers` }));
+  sel.replaceChildren(...opts);
+  sel.value = String(state.current);
+  $('#opt-redirect').checked = state.options.redirectDir;
+  $('#opt-metacopy').checked = state.options.metacopy;
+  $('#opt-index').checked = state.options.index;
+  $('#btn-undo').disabled = !state.canUndo;
+  $('#btn-redo').disabled = !state.canRedo;
+  $('#theme').value = state.prefs.theme;
+  $('#opt-motion').checked = state.prefs.motion !== 'off';
+  // Only on a change: rewriting the attribute would restyle the whole document.
+  if (document.documentElement.dataset.theme !== state.prefs.theme) document.documentElement.dataset.theme = state.prefs.theme;
+  const past = state.step < state.total;
+  for (const id of ['#btn-commit', '#btn-new', '#btn-remove']) $(id).disabled = false;
+  $('#btn-remove').disabled = state.containers.length === 0;
+  document.body.classList.toggle('in-past', past);
+  const share = $('#share-out');
+  share.hidden = !state.share;
+  if (state.share) $('#share-url').value = state.share;
+}
+
+function renderTimelineControls() {
+  $('#step-label').textContent = state.total === 0 ? 'no events yet' : `step ${state.step} of ${state.total}`;
+  $('#tl-start').disabled = state.step === 0;
+  $('#tl-back').disabled = state.step === 0;
+  $('#tl-fwd').disabled = state.step === state.total;
+  $('#tl-end').disabled = state.step === state.total;
+  $('#tl-play').textContent = state.playing ? '❚❚ pause' : '▶ replay';
+  $('#tl-play').setAttribute('aria-pressed', state.playing ? 'true' : 'false');
+  $('#tl-play').disabled = state.total === 0;
+  $('#speed').value = String(state.prefs.speed);
+  const banner = $('#past-banner');
+  banner.hidden = state.step === state.total;
+  if (!banner.hidden) $('#past-text').textContent = `Showing the layers after event ${state.step} of ${state.total}.`;
+}
+
+function renderPathBar() {
+  const path = state.view.cols[state.cursor.col];
+  const row = state.snap.rows[state.cursor.row];
+  const bar = $('#pathbar');
+  if (path === undefined) {
+    bar.textContent = 'The image is empty.';
+    return;
+  }
+  const entry = row?.map.get(path);
+  bar.replaceChildren(
+    h('code', { text: path }),
+    h('span', { class: 'pb-sep', text: ' · ' }),
+    h('span', { text: row ? (row.key === 'merged' ? 'merged view' : row.key === 'container' ? 'container layer' : `layer ${row.key}`) : '' }),
+    h('span', { class: 'pb-sep', text: ' · ' }),
+    h('span', { text: entry ? entry.type + (entry.type === 'file' ? ` (${entry.size} B)` : '') + (entry.target ? ` → ${entry.target}` : '') : 'nothing here' }),
+  );
+}
+
+function render() {
+  if (!state.snap) return;
+  performance.mark('ll-render');
+  renderNotice();
+  renderToolbar();
+  renderTimelineControls();
+  renderPathBar();
+  performance.measure('ll-render-top', 'll-render');
+  matrix.render(state);
+  performance.measure('ll-render-matrix', 'll-render');
+  timeline.render(state);
+  performance.measure('ll-render-timeline', 'll-render');
+  terminal.render(state);
+  renderWhy($('#why'), state);
+  performance.measure('ll-render-all', 'll-render');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring: the DOM events that become actions.
+
+const matrix = new Matrix($('#matrix'), {
+  moveCursor: (c) => dispatch({ type: 'cursor', row: c.row, col: c.col }),
+  toggleDir: (path) => dispatch({ type: 'toggle-dir', path }),
+});
+const timeline = new Timeline($('#timeline'), $('#tl-log'), $('#tl-status'), {
+  selectEvent: (seq) => dispatch({ type: 'select-event', seq }),
+  selectCommand: (id) => dispatch({ type: 'select-command', id }),
+});
+const terminal = new Terminal($('#terminal'), {
+  run: (line) => {
+    if (line.trim() === '') {
+      dispatch({ type: 'note', text: `root@c${state.current}:${state.cwd}#` });
+      return;
+    }
+    stopPlaying();
+    dispatch({ type: 'engine', action: { action: 'run', line } });
+  },
+  complete: (word) => {
+    try {
+      return state.lab.completions(word);
+    } catch {
+      return [];
+    }
+  },
+  note: (text) => dispatch({ type: 'note', text }),
+  clear: () => dispatch({ type: 'clear' }),
+  selectCommand: (id) => dispatch({ type: 'select-command', id }),
+});
+const animator = new Animator({ overlay: $('#overlay'), caption: $('#caption'), skip: $('#btn-skip'), matrix });
+
+let playTimer = 0;
+function stopPlaying() {
+  if (!state.playing) return;
+  state.playing = false;
+  clearTimeout(playTimer);
+  renderTimelineControls();
+}
+function playNext() {
+  if (!state.playing) return;
+  if (state.step >= state.total) {
+    stopPlaying();
+    return;
+  }
+  dispatch({ type: 'step', to: state.step + 1, animate: true });
+  playTimer = setTimeout(playNext, 1200 / state.prefs.speed);
+}
+
+function timelineKey(e) {
+  const keys = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
+  if (e.key in keys) {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: state.step + keys[e.key], animate: true });
+  } else if (e.key === 'Home') {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: 0 });
+  } else if (e.key === 'End') {
+    e.preventDefault();
+    stopPlaying();
+    dispatch({ type: 'step', to: state.total });
+  }
+}
+
+function wire() {
+  $('#timeline').addEventListener('keydown', timelineKey);
+  $('#find-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    dispatch({ type: 'find', text: $('#find').value.trim() });
+  });
+  document.querySelector('.t-intro').addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('button[data-line]') : null;
+    if (!b) return;
+    const input = $('#cmd');
+    input.value = b.getAttribute('data-line');
+    input.focus();
+  });
+  $('#tl-start').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: 0 }); });
+  $('#tl-back').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step - 1 }); });
+  $('#tl-fwd').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.step + 1, animate: true }); });
+  $('#tl-end').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.total }); });
+  $('#past-return').addEventListener('click', () => { stopPlaying(); dispatch({ type: 'step', to: state.total }); });
+  $('#tl-play').addEventListener('click', () => {
+    if (state.playing) {
+      stopPlaying();
+      return;
+    }
+    state.playing = true;
+    if (state.step >= state.total) dispatch({ type: 'step', to: 0, force: true });
+    renderTimelineControls();
+    playTimer = setTimeout(playNext, 400 / state.prefs.speed);
+  });
+  $('#speed').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { speed: Number(e.target.value) } }));
+  $('#why').addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('button[data-seq]') : null;
+    if (b) dispatch({ type: 'select-event', seq: Number(b.getAttribute('data-seq')) });
+  });
+
+  $('#btn-commit').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'commit', message: commitMessage() } }));
+  $('#btn-new').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'new-container' } }));
+  $('#btn-remove').addEventListener('click', () => dispatch({ type: 'engine', action: { action: 'remove-container', id: state.current } }));
+  $('#container').addEventListener('change', (e) => {
+    const id = Number(e.target.value);
+    if (id !== state.current) dispatch({ type: 'engine', action: { action: 'switch', id } });
+  });
+  const toggle = (sel, name) => $(sel).addEventListener('change', (e) => dispatch({ type: 'engine', action: { action: 'set-options', options: { ...state.options, [name]: e.target.checked } } }));
+  toggle('#opt-redirect', 'redirectDir');
+  toggle('#opt-metacopy', 'metacopy');
+  toggle('#opt-index', 'index');
+  $('#btn-undo').addEventListener('click', () => dispatch({ type: 'undo' }));
+  $('#btn-redo').addEventListener('click', () => dispatch({ type: 'redo' }));
+  $('#btn-reset').addEventListener('click', () => dispatch({ type: 'reset' }));
+  $('#theme').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { theme: e.target.value } }));
+  $('#opt-motion').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { motion: e.target.checked ? 'auto' : 'off' } }));
+  $('#btn-share').addEventListener('click', async () => {
+    try {
+      const frag = await encodeFragment(state.lab.save());
+      const url = `${location.origin}${location.pathname}#${frag}`;
+      dispatch({ type: 'share', url });
+      $('#share-url').select();
+    } catch (e) {
+      dispatch({ type: 'notice', text: `A share link could not be made: ${errorText(e)}`, tone: 'error' });
+    }
+  });
+  $('#share-copy').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(state.share ?? '');
+      $('#share-copy').textContent = 'copied';
+    } catch {
+      $('#share-url').select();
+      $('#share-copy').textContent = 'press Ctrl+C';
+    }
+  });
+  $('#share-close').addEventListener('click', () => dispatch({ type: 'share', url: null }));
+  $('#btn-export').addEventListener('click', () => exportFile(state.lab.save()));
+  $('#import').addEventListener('change', async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    if (file.size > 8 * 1024 * 1024) {
+      dispatch({ type: 'notice', text: 'That file is too large to be a session.', tone: 'error' });
+      return;
+    }
+    dispatch({ type: 'load', json: await file.text(), what: `The file ${file.name}` });
+  });
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+    if (!(e.ctrlKey || e.metaKey) || typing) return;
+    const key = e.key.toLowerCase();
+    if (key === 'z' || key === 'y') {
+      e.preventDefault();
+      dispatch({ type: key === 'y' || e.shiftKey ? 'redo' : 'undo' });
+    }
+  });
+  reducedMotionQuery.addEventListener('change', () => render());
+  // A share link pasted into this tab's address bar changes only the fragment.
+  window.addEventListener('hashchange', async () => {
+    if (!isShareHash(location.hash)) return;
+    const hash = location.hash;
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const json = await decodeFragment(hash);
+      dispatch({ type: 'load', json, what: 'This share link', message: 'Opened a shared session. Press ▶ replay in the timeline to watch it event by event.' });
+    } catch (e) {
+      dispatch({ type: 'notice', text: `This share link could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
+    }
+  });
+  // A reload or a closed tab right after a command still keeps it.
+  window.addEventListener('pagehide', () => {
+    if (savePending && state.lab) {
+      savePending = false;
+      saveSession(state.lab.save());
+    }
+  });
+}
+
+async function boot() {
+  wire();
+  document.documentElement.dataset.theme = state.prefs.theme;
+  await init();
+  performance.mark('layerlab-wasm');
+  let built = null;
+  let linkError = null;
+  if (isShareHash(location.hash)) {
+    const hash = location.hash;
+    // The link has done its job once read; a reload then restores the saved session.
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const saved = validateSaved(await decodeFragment(hash));
+      built = rebuild(saved);
+      setNotice(`Opened a shared session: ${saved.actions.length} actions replayed. Press ▶ replay in the timeline to watch it event by event.`);
+    } catch (e) {
+      linkError = `This share link could not be opened: ${errorText(e)}.`;
+    }
+  }
+  if (!built) {
+    // No link, or a broken one: the session saved in this browser comes back (a broken link
+    // must not cost anyone their own work), else the default scenario.
+    const stored = loadSession();
+    if (stored !== null) {
+      try {
+        built = rebuild(validateSaved(stored));
+        if (linkError) setNotice(`${linkError} Your saved session is back instead.`, 'error');
+      } catch (e) {
+        clearSession();
+        setNotice(`${linkError ? `${linkError} ` : ''}The saved session could not be restored: ${errorText(e)}. Starting fresh.`, 'error');
+      }
+    } else if (linkError) {
+      setNotice(`${linkError} Starting from the default scenario instead.`, 'error');
+    }
+  }
+  install(built ?? defaultLab());
+  performance.mark('layerlab-engine');
+  refresh();
+  if (built) scheduleSave();
+  render();
+  document.body.dataset.ready = 'true';
+  performance.mark('layerlab-ready');
+}
+
+boot().catch((e) => {
+  // The engine could not start at all (an old browser, a missing pkg/): say so in the page.
+  const el = $('#notice');
+  el.hidden = false;
+  el.className = 'notice notice-error';
+  el.textContent = `Layer Lab could not start: ${errorText(e)}`;
+  document.body.dataset.ready = 'failed';
+});

@@ -1,0 +1,310 @@
+// The page's view of the engine: snapshots of every layer's tree at a timeline step, the
+// matrix columns, and the replay of a saved history. Nothing here touches the DOM.
+
+/** Limits on a saved state from storage, a file or a share link, checked before the engine
+ * sees it. The engine checks again; these keep a hostile document from even starting. */
+export const LIMITS = {
+  json: 8 * 1024 * 1024,
+  layers: 64,
+  actions: 10000,
+  line: 64 * 1024,
+  script: 4 * 1024 * 1024,
+};
+
+/**
+ * Tree order, as the engine lists trees: depth first, a directory right before its children,
+ * names sorted. Comparing with `/` as the lowest character gives exactly that order.
+ */
+export function treeKey(path) {
+  return path.replaceAll('/', '\u0000');
+}
+
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toMap(entries) {
+  const m = new Map();
+  for (const e of entries) m.set(e.path, e);
+  return m;
+}
+
+/**
+ * Everything the matrix needs at one step: the layers (bottom first, the container layer
+ * last), each layer's entries by path, the merged view's entries by path, and the columns
+ * (every path any layer holds, in tree order).
+ *
+ * `cache` keeps image layer trees by index and DiffID (image layers never change) and the
+ * last column list, so that a command on a 20 000-file image asks the engine only for the
+ * trees that can have changed.
+ */
+let columnsVersion = 0;
+
+export function snapshot(lab, step, total, cache, hint = {}) {
+  const at = step === total ? undefined : step;
+  // Layer sizes cost the engine a walk of every layer; after a command line the image layers
+  // are the same ones, so the labels can show the previous figures for a moment (hint.layers)
+  // while the page asks for fresh ones after the frame.
+  performance.mark('ll-snap');
+  const layers = hint.layers ?? lab.layers(at);
+  performance.measure('ll-snap-layers', 'll-snap');
+  const rows = [];
+  const imageCount = layers.length - 1;
+  let changedPaths = false;
+  for (const info of layers) {
+    if (info.index === imageCount) {
+      const tree = lab.tree('container', at);
+      rows.push({ info, key: 'container', map: toMap(tree) });
+      continue;
+    }
+    const k = `${info.index}:${info.diffId}`;
+    let map = cache.images.get(k);
+    if (!map) {
+      map = toMap(lab.tree(info.index, at));
+      cache.images.set(k, map);
+      changedPaths = true;
+    }
+    rows.push({ info, key: String(info.index), map });
+  }
+  const imageKeys = rows.filter((r) => r.key !== 'container').map((r) => `${r.info.index}:${r.info.diffId}`).join(',');
+  let columns = cache.columns;
+  if (!columns || changedPaths || cache.imageKeys !== imageKeys) {
+    columns = null;
+  } else {
+    // The column set changes only when the container layer holds a path no image layer has,
+    // or stops holding one.
+    const extra = [];
+    const container = rows[rows.length - 1].map;
+    for (const p of container.keys()) if (!cache.imagePaths.has(p)) extra.push(p);
+    extra.sort();
+    if (extra.join('\n') !== cache.extraKey) columns = null;
+  }
+  if (!columns) {
+    const imagePaths = new Set();
+    for (const r of rows) if (r.key !== 'container') for (const p of r.map.keys()) imagePaths.add(p);
+    const all = new Set(imagePaths);
+    const extra = [];
+    for (const p of rows[rows.length - 1].map.keys()) {
+      if (!imagePaths.has(p)) extra.push(p);
+      all.add(p);
+    }
+    extra.sort();
+    columns = [...all].map((p) => [treeKey(p), p]).sort((a, b) => cmp(a[0], b[0])).map((x) => x[1]);
+    cache.columns = columns;
+    cache.imagePaths = imagePaths;
+    cache.imageKeys = imageKeys;
+    cache.extraKey = extra.join('\n');
+    // Versions count across caches, so that a new session's columns never pass for the old.
+    columnsVersion += 1;
+    cache.columnsVersion = columnsVersion;
+  }
+  performance.measure('ll-snap-columns', 'll-snap');
+  // Rows top-down: the merged view, the container layer, then the image layers.
+  const top = rows.slice().reverse();
+  const redirected = top.some((r) => r.key === 'container' && [...r.map.values()].some((e) => e.redirect));
+  let merged;
+  if (hint.engineMerged || redirected) merged = toMap(lab.tree('merged', at));
+  else {
+    // The image layers' merged view is the same for every command until a commit; only the
+    // container layer is laid over it each time.
+    if (cache.imageMergedKey !== `${cache.columnsVersion}|${imageKeys}`) {
+      cache.imageMerged = mergeLayers(top.slice(1), columns);
+      cache.imageMergedKey = `${cache.columnsVersion}|${imageKeys}`;
+      cache.columnIndex = new Map(columns.map((p, i) => [p, i]));
+    }
+    merged = overlay(cache.imageMerged, top[0], columns, cache.columnIndex);
+  }
+  performance.measure('ll-snap-merged', 'll-snap');
+  const ordered = [{ key: 'merged', info: null, map: merged }, ...top];
+  return { step, total, layers, imageCount, rows: ordered, merged, columns, columnsVersion: cache.columnsVersion };
+}
+
+/**
+ * The merged view with the container layer (`row`) laid over the image's merged view, by
+ * the same rule as mergeLayers: a whiteout deletes the path and everything under it, a file
+ * or symlink replaces it and hides what was under it, an opaque directory keeps none of the
+ * image's children, and a plain directory merges with the image's directory. The container's
+ * entries come in tree order, so a directory is laid before its children.
+ */
+export function overlay(base, row, columns, columnIndex) {
+  const merged = new Map(base);
+  const layer = row.info.index;
+  const dropUnder = (p) => {
+    const i = columnIndex.get(p);
+    if (i === undefined) return;
+    for (let j = i + 1; j < columns.length && within(columns[j], p); j += 1) merged.delete(columns[j]);
+  };
+  for (const [p, e] of row.map) {
+    const cut = p.lastIndexOf('/');
+    if (cut > 0 && merged.get(p.slice(0, cut))?.type !== 'dir') continue;
+    const below = merged.get(p);
+    if (e.type === 'whiteout') {
+      merged.delete(p);
+      dropUnder(p);
+      continue;
+    }
+    if (e.type === 'dir' && below?.type === 'dir') {
+      merged.set(p, { ...below, mode: e.mode, layer });
+      continue;
+    }
+    if (below) dropUnder(p);
+    let size = e.type === 'dir' || e.type === 'opaque' ? 0 : e.size;
+    if (e.metacopy && below?.type === 'file') size = below.size;
+    const entry = { path: p, type: e.type === 'opaque' ? 'dir' : e.type, size, mode: e.mode, layer };
+    if (e.target !== undefined) entry.target = e.target;
+    merged.set(p, entry);
+  }
+  return merged;
+}
+
+function within(path, dir) {
+  return path.startsWith(dir) && path.charCodeAt(dir.length) === 47;
+}
+
+/**
+ * The merged view of layers (top first), by the overlayfs lookup rule: layers are searched
+ * top-down; a whiteout ends the search; a file or symlink hides everything below; directories
+ * of the same name merge until an opaque one, and a merged directory shows the topmost
+ * layer's entry. The engine's own merged tree says the same (an end-to-end test compares
+ * them); computing it here from layer trees the page already holds keeps a command on a
+ * 20 000-file image from re-listing the whole merged view. Directories renamed with
+ * redirect_dir are left to the engine (the caller asks it instead).
+ */
+export function mergeLayers(top, columns) {
+  const merged = new Map();
+  const through = new Map();
+  const all = top.map((_, i) => i);
+  for (const p of columns) {
+    const cut = p.lastIndexOf('/');
+    const from = cut <= 0 ? all : through.get(p.slice(0, cut));
+    if (!from) continue;
+    let win = -1;
+    let dirs = null;
+    for (const i of from) {
+      const e = top[i].map.get(p);
+      if (!e) continue;
+      if (e.type === 'whiteout') break;
+      if (e.type === 'dir' || e.type === 'opaque') {
+        if (win < 0) {
+          win = i;
+          dirs = [];
+        }
+        dirs.push(i);
+        if (e.type === 'opaque') break;
+      } else {
+        if (win < 0) win = i;
+        break;
+      }
+    }
+    if (win < 0) continue;
+    const e = top[win].map.get(p);
+    let size = e.size;
+    if (e.metacopy) {
+      // A metadata-only copy-up: the data, and so the size, is still in a lower layer.
+      for (const i of from) {
+        const lower = i > win ? top[i].map.get(p) : null;
+        if (lower && lower.type === 'file') {
+          size = lower.size;
+          break;
+        }
+      }
+    }
+    if (dirs) through.set(p, dirs);
+    const entry = { path: p, type: dirs ? 'dir' : e.type, size: dirs ? 0 : size, mode: e.mode, layer: top[win].info.index };
+    if (e.target !== undefined) entry.target = e.target;
+    merged.set(p, entry);
+  }
+  return merged;
+}
+
+export function newCache() {
+  return { images: new Map(), columns: null, imagePaths: new Set(), imageKeys: '', extraKey: '', columnsVersion: 0 };
+}
+
+/** The state a cell shows: the entry's type, or `none`. */
+export function cellState(entry) {
+  return entry ? entry.type : 'none';
+}
+
+/**
+ * Whether a layer's entry at a path is masked: something above it decides the merged view
+ * instead. Only a visual hint; the "why" panel asks the engine.
+ */
+export function masked(entry, layerIndex, mergedEntry) {
+  if (!entry || entry.type === 'whiteout') return false;
+  if (!mergedEntry) return true;
+  if (mergedEntry.layer === layerIndex) return false;
+  if (mergedEntry.type === 'dir' && (entry.type === 'dir' || entry.type === 'opaque')) return false;
+  return mergedEntry.layer > layerIndex;
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function str(v, max, what) {
+  if (typeof v !== 'string') throw new Error(`${what} is not text`);
+  if (v.length > max) throw new Error(`${what} is too long`);
+  return v;
+}
+
+function uint(v, what) {
+  if (!Number.isInteger(v) || v < 0 || v > 1e9) throw new Error(`${what} is not a container id`);
+  return v;
+}
+
+function bool(v, what) {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new Error(`${what} is not true or false`);
+  return v;
+}
+
+function options(o, what) {
+  if (o === undefined) return { redirectDir: false, metacopy: false, index: false };
+  if (!isObject(o)) throw new Error(`${what} are not an object`);
+  return {
+    redirectDir: bool(o.redirectDir ?? o.redirect_dir, `${what}.redirectDir`),
+    metacopy: bool(o.metacopy, `${what}.metacopy`),
+    index: bool(o.index, `${what}.index`),
+  };
+}
+
+/**
+ * Checks the shape of a saved state (the JSON of `LayerLab.save()`) and returns a clean copy
+ * holding only what the page replays. Throws an Error with a plain message on anything else.
+ */
+export function validateSaved(json) {
+  if (typeof json !== 'string') throw new Error('the saved state is not text');
+  if (json.length > LIMITS.json) throw new Error('the saved state is too large');
+  let doc;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    throw new Error('the saved state is not valid JSON');
+  }
+  if (!isObject(doc)) throw new Error('the saved state is not an object');
+  if (doc.version !== 1) throw new Error(`saved state version ${String(doc.version).slice(0, 20)} is not supported (this page reads version 1)`);
+  if (!Array.isArray(doc.base) || doc.base.length > LIMITS.layers) throw new Error('the base image is missing or has too many layers');
+  const base = doc.base.map((l, i) => {
+    if (!isObject(l)) throw new Error(`base layer ${i} is not an object`);
+    return {
+      createdBy: str(l.created_by ?? l.createdBy, 4096, `base layer ${i}'s created_by`),
+      script: str(l.script, LIMITS.script, `base layer ${i}'s script`),
+    };
+  });
+  if (!Array.isArray(doc.actions) || doc.actions.length > LIMITS.actions) throw new Error('the history is missing or too long');
+  const actions = doc.actions.map((a, i) => {
+    const what = `action ${i + 1}`;
+    if (!isObject(a)) throw new Error(`${what} is not an object`);
+    switch (a.action) {
+      case 'run': return { action: 'run', line: str(a.line, LIMITS.line, `${what}'s line`) };
+      case 'commit': return { action: 'commit', message: str(a.message, 4096, `${what}'s message`) };
+      case 'new-container': return { action: 'new-container' };
+      case 'remove-container': return { action: 'remove-container', id: uint(a.id, what) };
+      case 'switch': return { action: 'switch', id: uint(a.id, what) };
+      case 'set-options': return { action: 'set-options', options: options(a.options, `${what}'s options`) };
+      default: throw new Error(`${what} is of an unknown kind`);
+    }
+  });
+  return { base, options: options(doc.options, 'the options'), actions };
+}
