@@ -182,3 +182,24 @@ fn inspect_reports_diff_ids_and_wasted_bytes() {
     );
     assert_eq!(doc["layers"][0]["chain_id"], doc["layers"][0]["diff_id"]);
 }
+
+#[test]
+fn verbose_shows_each_line_then_its_output_and_events() {
+    let out = layerlab(&["run", "-c", "echo hi > /f\nrm /nope\nmkdir /d", "--verbose"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "+ echo hi > /f");
+    assert!(lines[1].starts_with("  [1] create: /f"), "{err}");
+    assert!(
+        lines[2].starts_with("  [2] write: 3 B written to /f"),
+        "{err}"
+    );
+    assert_eq!(lines[3], "+ rm /nope");
+    assert_eq!(
+        lines[4],
+        "rm: cannot remove '/nope': No such file or directory"
+    );
+    assert_eq!(lines[5], "+ mkdir /d");
+    assert!(lines[6].starts_with("  [3] mkdir: directory /d"), "{err}");
+}

@@ -159,19 +159,28 @@ fn run(a: RunArgs) -> Result<ExitCode, Fatal> {
     let mut container = Container::new(Arc::new(image), a.opts);
     container.set_clock(now());
     let mut shell = Shell::new(container);
-    let out = shell.run_script(&script);
-
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&out.stdout)?;
-    stdout.flush()?;
-    drop(stdout);
-    std::io::stderr().write_all(&out.stderr)?;
-    if a.verbose {
-        let mut err = std::io::stderr().lock();
-        for e in &out.events {
-            writeln!(err, "[{}] {}", e.seq, e.message)?;
+    let out = if a.verbose {
+        // Each line as `bash -x` shows it, then what it printed, then the sentences of the
+        // events it caused, so the effects stand under their cause.
+        let mut failed: Option<std::io::Error> = None;
+        let out = shell.run_script_each(&script, &mut |line, piece| {
+            if let Err(e) = print_line(line, piece) {
+                failed.get_or_insert(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
         }
-    }
+        out
+    } else {
+        let out = shell.run_script(&script);
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&out.stdout)?;
+        stdout.flush()?;
+        drop(stdout);
+        std::io::stderr().write_all(&out.stderr)?;
+        out
+    };
     if let Some(w) = events_out.as_mut() {
         for e in &out.events {
             serde_json::to_writer(&mut *w, e)?;
@@ -189,6 +198,26 @@ fn run(a: RunArgs) -> Result<ExitCode, Fatal> {
             .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(ExitCode::from(out.status.clamp(0, 255) as u8))
+}
+
+/// Prints one script line, its output and its events, for `--verbose`.
+fn print_line(line: &str, piece: &layerlab::Output) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for (i, l) in line.lines().enumerate() {
+        writeln!(err, "{} {l}", if i == 0 { "+" } else { ">" })?;
+    }
+    err.flush()?;
+    drop(err);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&piece.stdout)?;
+    stdout.flush()?;
+    drop(stdout);
+    let mut err = std::io::stderr().lock();
+    err.write_all(&piece.stderr)?;
+    for e in &piece.events {
+        writeln!(err, "  [{}] {}", e.seq, e.message)?;
+    }
+    err.flush()
 }
 
 fn create(path: &PathBuf) -> Result<(std::fs::File, PathBuf), Fatal> {

@@ -109,6 +109,9 @@ impl Io {
     }
 }
 
+/// Called after each command line of a script with its text and what it alone did.
+type LineHook<'a> = &'a mut dyn FnMut(&str, &Output);
+
 /// Where a script line's messages name it: `bash: line N:`.
 fn line_prefix(line: usize) -> String {
     format!("bash: line {line}: ")
@@ -168,39 +171,64 @@ impl Shell {
     /// a quote left open (or a line ending in `&&`, `||`, `|` or a backslash) continues on the
     /// next line; the status is the last command's. As in bash, a syntax error ends the script.
     pub fn run_script(&mut self, script: &str) -> Output {
+        self.script(script, None)
+    }
+
+    /// [`Shell::run_script`] that also calls `each` after every command line of the script
+    /// (a line, or several joined by an open quote or a trailing operator) with the line's
+    /// text and what that line alone printed, its status and its events. The CLI's
+    /// `--verbose` uses it to show each line with its effects.
+    pub fn run_script_each(&mut self, script: &str, each: &mut dyn FnMut(&str, &Output)) -> Output {
+        self.script(script, Some(each))
+    }
+
+    fn script(&mut self, script: &str, mut each: Option<LineHook<'_>>) -> Output {
         self.exiting = false;
         let before = self.container.events().len();
         let mut out = Output::default();
         let mut buf = String::new();
         let mut first = 1;
         let mut last = 0;
+        // Where the current line's output and events begin.
+        let mut mark = (0, 0, before);
         for (n, line) in script.lines().enumerate() {
             if self.exiting {
                 break;
             }
             if buf.is_empty() {
                 first = n + 1;
+                mark = (
+                    out.stdout.len(),
+                    out.stderr.len(),
+                    self.container.events().len(),
+                );
             } else {
                 buf.push('\n');
             }
             buf.push_str(line);
             last = n + 1;
-            match lex::scan(&buf, false).and_then(lex::parse) {
+            let stop = match lex::scan(&buf, false).and_then(lex::parse) {
                 Ok(list) => {
                     self.run_list(&list, first, &mut out);
-                    buf.clear();
+                    false
                 }
-                Err(ScanError::Quote(..) | ScanError::Backslash | ScanError::Operator) => {}
+                Err(ScanError::Quote(..) | ScanError::Backslash | ScanError::Operator) => continue,
                 // Something bash would run but this shell cannot fails alone; the script goes on.
                 Err(e @ ScanError::Unsupported(_)) => {
                     self.report(e, &buf, first, last, &mut out);
-                    buf.clear();
+                    false
                 }
                 Err(e) => {
                     self.report(e, &buf, first, last, &mut out);
-                    buf.clear();
-                    break;
+                    true
                 }
+            };
+            if let Some(f) = each.as_mut() {
+                f(&buf, &self.piece(&out, mark));
+            }
+            buf.clear();
+            if stop {
+                break;
             }
         }
         if !buf.is_empty() && !self.exiting {
@@ -212,10 +240,23 @@ impl Shell {
                 Ok(list) => self.run_list(&list, first, &mut out),
                 Err(e) => self.report(e, &buf, first, last + 1, &mut out),
             }
+            if let Some(f) = each.as_mut() {
+                f(&buf, &self.piece(&out, mark));
+            }
         }
         out.status = self.status;
         out.events = self.events_since(before);
         out
+    }
+
+    /// What one line of a script added to `out`, from `mark` (stdout, stderr, event) on.
+    fn piece(&self, out: &Output, mark: (usize, usize, usize)) -> Output {
+        Output {
+            stdout: out.stdout.get(mark.0..).unwrap_or_default().to_vec(),
+            stderr: out.stderr.get(mark.1..).unwrap_or_default().to_vec(),
+            status: self.status,
+            events: self.events_since(mark.2),
+        }
     }
 
     fn events_since(&self, before: usize) -> Vec<Event> {
