@@ -2181,3 +2181,30 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn cp_of_a_file_onto_a_symlink_to_a_directory_cannot_overwrite_the_directory() {
+    // coreutils stats a regular file's target through symlinks: a link to a directory is one.
+    check(
+        "mkdir -p /tmp/d/sub; ln -s sub /tmp/d/b; echo x > /tmp/b; cp /tmp/b /tmp/d; cp -r /tmp/b /tmp/d",
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot overwrite directory '/tmp/d/b' with non-directory
+            cp: cannot overwrite directory '/tmp/d/b' with non-directory
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/sub
+              symlink /tmp/d/b
+              create /tmp/b
+              write /tmp/b
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "x\n"
+              /tmp/d dir 0755
+              /tmp/d/b symlink -> sub
+              /tmp/d/sub dir 0755
+        "#]],
+    );
+}

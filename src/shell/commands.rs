@@ -1818,9 +1818,20 @@ fn copy_tree(
                     )
                 }
             };
-            if existing
+            // For a regular file, coreutils stats the target through symlinks (its use_lstat
+            // is false), so a symlink to a directory is a directory here.
+            let through_link = existing
                 .as_ref()
-                .is_some_and(|e| e.file_type == FileType::Dir)
+                .is_some_and(|e| e.file_type == FileType::Symlink)
+                && ctx
+                    .c
+                    .resolve(&VPath::root(), dst.as_str(), true)
+                    .and_then(|p| ctx.c.stat(&p))
+                    .is_ok_and(|t| t.file_type == FileType::Dir);
+            if through_link
+                || existing
+                    .as_ref()
+                    .is_some_and(|e| e.file_type == FileType::Dir)
             {
                 ctx.io.err(format!(
                     "{cmd}: cannot overwrite directory {} with non-directory\n",
