@@ -105,7 +105,7 @@ if (nat) {
   console.log("|---|---|---|");
   console.log(`| stat warm at ${last.layers} layers: kernel time / wasm time | ${nLast?.kWarmNs ? (nLast.kWarmNs / last.warmNs).toFixed(2) : "-"} | >= 7 |`);
   if (nat.readdirKernelNs) console.log(`| big readdir: kernel time / wasm time | ${(nat.readdirKernelNs / w.readdirNs).toFixed(2)} | >= 7 |`);
-  if (nat.scriptKernelOpsPerS) console.log(`| script: wasm ops/s / kernel ops/s | ${(w.scriptOpsPerS / nat.scriptKernelOpsPerS).toFixed(2)} |  >= 20 |`);
+  if (nat.scriptKernelOpsPerS) console.log(`| script: wasm ops/s / kernel ops/s | ${(w.scriptOpsPerS / nat.scriptKernelOpsPerS).toFixed(2)} | >= 20 |`);
 }
 console.log();
 console.log(`total wasm bench time ${total.toFixed(1)} s`);
