@@ -599,3 +599,180 @@ impl LayerLab {
         Ok(ok(self.host.shell())?.cwd().to_string())
     }
 }
+
+// The Layer Lab side of the engine benchmarks, shared with `benches/engine.rs`.
+#[cfg(feature = "wasm-bench")]
+#[allow(dead_code)]
+#[path = "../benches/workloads.rs"]
+mod workloads;
+
+/// The engine benchmarks of `benches/engine.rs`, Layer Lab column only, under wasm: the same
+/// image, operations and sizes (`benches/workloads.rs`), timed the way the native bench times
+/// them, with `performance.now()` in place of `Instant` (the engine itself has no clock). Only
+/// with the `wasm-bench` feature; `node benches/wasm-node.mjs` builds and runs it.
+#[cfg(feature = "wasm-bench")]
+mod bench {
+
+    use super::workloads::*;
+    use crate::container::{Container, Options};
+    use crate::path::VPath;
+    use crate::Image;
+    use std::hint::black_box;
+    use std::sync::Arc;
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        fn performance_now() -> f64;
+    }
+
+    /// Milliseconds since `t0`.
+    fn since(t0: f64) -> f64 {
+        performance_now() - t0
+    }
+
+    /// `best` of the native bench: the best time (ms) of one run of `f`, repeated for about
+    /// `budget` (at least `min` times, at most 1000).
+    fn best(cfg: &Cfg, min: usize, mut f: impl FnMut()) -> f64 {
+        let budget = cfg.budget.as_secs_f64() * 1e3;
+        let start = performance_now();
+        let (mut n, mut best) = (0usize, f64::MAX);
+        while n < min || (since(start) < budget && n < 1000) {
+            let t = performance_now();
+            f();
+            best = best.min(since(t));
+            n += 1;
+        }
+        best
+    }
+
+    fn image(specs: &[LayerSpec]) -> (Arc<Image>, f64) {
+        let layers = specs.iter().map(|s| Arc::new(ll_layer(s))).collect();
+        let t = performance_now();
+        let image = Image::new(layers).expect("image");
+        (Arc::new(image), since(t))
+    }
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct StatRow {
+        layers: usize,
+        build_ms: f64,
+        cold_ns: f64,
+        warm_ns: f64,
+    }
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Report {
+        quick: bool,
+        stat: Vec<StatRow>,
+        stats: usize,
+        script_ops: usize,
+        script_layers: usize,
+        script_ops_per_s: f64,
+        big_entries: usize,
+        big_layers: usize,
+        big_whiteouts: usize,
+        readdir_ns: f64,
+        commit_bytes: usize,
+        commit_bytes_per_s: f64,
+        raw_sha256_bytes_per_s: f64,
+    }
+
+    /// Runs the four workloads and returns their figures as JSON (see `Report`).
+    #[wasm_bindgen(js_name = runEngineBenchmarks)]
+    pub fn run_engine_benchmarks(quick: bool) -> String {
+        console_error_panic_hook::set_once();
+        let cfg = Cfg::new(quick);
+        let tree = Tree::new(&cfg);
+
+        // stat: cold is the first pass on a fresh container; warm the best pass after the first
+        // of blocks of four.
+        let paths = stat_paths(&cfg, &tree);
+        let n = paths.len() as f64;
+        let mut stat = Vec::new();
+        for &layers in &cfg.layer_counts {
+            let (image, build_ms) = image(&tree.layers(layers));
+            let c = Container::new(image, Options::default());
+            let t = performance_now();
+            ll_stat_pass(&c, &paths);
+            let cold = since(t);
+            let budget = cfg.budget.as_secs_f64() * 1e3;
+            let (start, mut rounds, mut warm) = (performance_now(), 0, f64::MAX);
+            while rounds < 3 || since(start) < budget {
+                for i in 0..4 {
+                    let t = performance_now();
+                    ll_stat_pass(&c, &paths);
+                    if i > 0 {
+                        warm = warm.min(since(t));
+                    }
+                }
+                rounds += 1;
+            }
+            stat.push(StatRow {
+                layers,
+                build_ms,
+                cold_ns: cold * 1e6 / n,
+                warm_ns: warm * 1e6 / n,
+            });
+        }
+
+        // script: the best of five runs, each on a fresh container.
+        let (image_s, _) = image(&tree.layers(cfg.script_layers));
+        let ops = script(&cfg, &tree);
+        let mut script_best = f64::MAX;
+        for _ in 0..5 {
+            let mut c = Container::new(image_s.clone(), Options::default());
+            let t = performance_now();
+            ll_script(&mut c, &ops);
+            script_best = script_best.min(since(t));
+        }
+        drop(image_s);
+
+        // readdir of the big merged directory.
+        let expect = cfg.big_entries - cfg.big_whiteouts;
+        let (image_r, _) = image(&big_dir_layers(&cfg));
+        let c = Container::new(image_r, Options::default());
+        let big = VPath::parse("/big").expect("path");
+        let readdir = best(&cfg, 3, || {
+            let list = c.readdir(&big).expect("readdir");
+            assert_eq!(list.len(), expect);
+            black_box(list);
+        });
+        drop(c);
+
+        // commit: export + DiffID against raw sha256 over the same bytes.
+        let layer = commit_layer(&cfg);
+        let total = cfg.commit_files * cfg.commit_file_bytes;
+        let commit = best(&cfg, 3, || {
+            black_box(crate::oci::layer_diff_id(&layer));
+        });
+        let raw = best(&cfg, 3, || {
+            use sha2::{Digest as _, Sha256};
+            let mut h = Sha256::new();
+            for inode in layer.inodes.values() {
+                h.update(inode.data.bytes());
+            }
+            black_box(h.finalize());
+        });
+
+        let report = Report {
+            quick,
+            stat,
+            stats: paths.len(),
+            script_ops: ops.len(),
+            script_layers: cfg.script_layers,
+            script_ops_per_s: ops.len() as f64 / (script_best / 1e3),
+            big_entries: cfg.big_entries,
+            big_layers: cfg.big_layers,
+            big_whiteouts: cfg.big_whiteouts,
+            readdir_ns: readdir * 1e6,
+            commit_bytes: total,
+            commit_bytes_per_s: total as f64 / (commit / 1e3),
+            raw_sha256_bytes_per_s: total as f64 / (raw / 1e3),
+        };
+        serde_json::to_string(&report).expect("json")
+    }
+}
