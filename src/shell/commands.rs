@@ -1280,12 +1280,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     .out(format!("rmdir: removing directory, {}\n", q(&shown)));
             }
             if let Err(k) = r {
-                ctx.io.err(format!(
-                    "rmdir: failed to remove {}: {}\n",
-                    q(&shown),
-                    k.strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "rmdir", format!("failed to remove {}", q(&shown)), k);
                 break;
             }
             if !o.has('p') {
@@ -1324,24 +1319,19 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
             ctx.io.out(format!("removed {}\n", q(&child_shown)));
         }
         if let Err(e) = r {
-            ctx.io.err(format!(
-                "rm: cannot remove {}: {}\n",
-                q(&child_shown),
-                e.kind().strerror()
-            ));
-            status = 1;
+            status = complain(
+                ctx,
+                "rm",
+                format!("cannot remove {}", q(&child_shown)),
+                e.kind(),
+            );
         }
     }
     match ctx.c.rmdir(path) {
         Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
         Ok(_) => {}
         Err(e) => {
-            ctx.io.err(format!(
-                "rm: cannot remove {}: {}\n",
-                q(shown),
-                e.kind().strerror()
-            ));
-            status = 1;
+            status = complain(ctx, "rm", format!("cannot remove {}", q(shown)), e.kind());
         }
     }
     status
@@ -1425,12 +1415,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
             Ok(_) => {}
             Err(e) => {
-                ctx.io.err(format!(
-                    "rm: cannot remove {}: {}\n",
-                    q(raw),
-                    e.kind().strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "rm", format!("cannot remove {}", q(raw)), e.kind());
             }
         }
     }
@@ -1462,12 +1447,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let r = stat_of(ctx, raw, true)
                 .and_then(|(p, _)| ctx.c.utimes(&p, now).map_err(|e| e.kind()));
             if let Err(k) = r {
-                ctx.io.err(format!(
-                    "touch: setting times of {}: {}\n",
-                    q(raw),
-                    k.strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "touch", format!("setting times of {}", q(raw)), k);
             }
             continue;
         }
@@ -1491,12 +1471,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         });
         if let Err(k) = r {
-            ctx.io.err(format!(
-                "touch: cannot touch {}: {}\n",
-                q(raw),
-                k.strerror()
-            ));
-            status = 1;
+            status = complain(ctx, "touch", format!("cannot touch {}", q(raw)), k);
         }
     }
     status
@@ -1644,10 +1619,7 @@ fn copy_tree(
         return 0;
     }
     let umask = *ctx.umask;
-    let fail = |ctx: &mut Ctx<'_>, what: String, k: ErrorKind| {
-        ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
-        1
-    };
+    let fail = |ctx: &mut Ctx<'_>, what: String, k: ErrorKind| complain(ctx, cmd, what, k);
     let mut status = 0;
     // Where -p puts the metadata: the file written, through a symlink at the target.
     let mut meta_dst = dst.clone();
@@ -2099,12 +2071,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                ctx.io.err(format!(
-                    "cp: cannot stat {}: {}\n",
-                    q(&shown_dst),
-                    k.strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "cp", format!("cannot stat {}", q(&shown_dst)), k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2170,12 +2137,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                ctx.io.err(format!(
-                    "mv: cannot stat {}: {}\n",
-                    q(&shown_dst),
-                    k.strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "mv", format!("cannot stat {}", q(&shown_dst)), k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2400,12 +2362,12 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let new =
                 apply_mode(&mode, s.mode, s.file_type == FileType::Dir, umask).unwrap_or(s.mode);
             if let Err(e) = ctx.c.chmod(&path, new) {
-                ctx.io.err(format!(
-                    "chmod: changing permissions of {}: {}\n",
-                    q(&shown),
-                    e.kind().strerror()
-                ));
-                status = 1;
+                status = complain(
+                    ctx,
+                    "chmod",
+                    format!("changing permissions of {}", q(&shown)),
+                    e.kind(),
+                );
                 continue;
             }
             // -v tells every file, -c only those that changed.
@@ -2486,12 +2448,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let p = match stat_of(ctx, raw, !o.has('h')) {
             Ok((p, _)) => p,
             Err(k) => {
-                ctx.io.err(format!(
-                    "chown: cannot access {}: {}\n",
-                    q(raw),
-                    k.strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "chown", format!("cannot access {}", q(raw)), k);
                 continue;
             }
         };
@@ -2499,12 +2456,12 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         walk(ctx, &p, raw, o.has('R'), &mut list);
         for (path, shown) in list {
             if let Err(e) = ctx.c.chown(&path, uid, gid) {
-                ctx.io.err(format!(
-                    "chown: changing ownership of {}: {}\n",
-                    q(&shown),
-                    e.kind().strerror()
-                ));
-                status = 1;
+                status = complain(
+                    ctx,
+                    "chown",
+                    format!("changing ownership of {}", q(&shown)),
+                    e.kind(),
+                );
             }
         }
     }
@@ -2580,12 +2537,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 Ok((p, _)) => Some(p),
                 Err(k) => {
-                    ctx.io.err(format!(
-                        "ln: failed to access {}: {}\n",
-                        q(src),
-                        k.strerror()
-                    ));
-                    status = 1;
+                    status = complain(ctx, "ln", format!("failed to access {}", q(src)), k);
                     continue;
                 }
             }
@@ -2618,12 +2570,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if let Err(e) = ctx.c.unlink(&dst) {
-                ctx.io.err(format!(
-                    "ln: cannot remove {}: {}\n",
-                    q(&shown),
-                    e.kind().strerror()
-                ));
-                status = 1;
+                status = complain(ctx, "ln", format!("cannot remove {}", q(&shown)), e.kind());
                 continue;
             }
         }
@@ -3056,4 +3003,10 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ctx.io.out(line);
     }
     status
+}
+
+/// Prints coreutils' usual failure line, `CMD: WHAT: strerror`, and returns status 1.
+fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: impl std::fmt::Display, k: ErrorKind) -> i32 {
+    ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+    1
 }
