@@ -151,7 +151,9 @@ function perform(lab, action, id) {
 function rebuild(saved) {
   const lab = new LayerLab({ layers: saved.base, options: saved.options });
   const transcript = [];
-  let id = 1;
+  // Transcript ids go on from the page's last one, so the terminal never mistakes an entry of
+  // the new history for one it already shows.
+  let id = state.nextId;
   try {
     saved.actions.forEach((action, i) => {
       try {
@@ -774,6 +776,11 @@ function lessonHelp(step) {
 
 /** Opens a lesson from the list by id. */
 async function openLessonById(id, message) {
+  const index = state.lessons.index;
+  if (index && !index.some((l) => l.id === id)) {
+    dispatch({ type: 'notice', text: `There is no lesson “${String(id).slice(0, 64)}” in the list. Nothing was changed.`, tone: 'error' });
+    return;
+  }
   try {
     const lesson = await loadLesson(id);
     dispatch({ type: 'lesson-open', lesson, source: 'index', message });
@@ -1054,6 +1061,7 @@ const lessonHandlers = {
   confirm: (yes) => dispatch({ type: 'lesson-confirm', yes }),
   restart: () => dispatch({ type: 'lesson-restart' }),
   leave: () => dispatch({ type: 'lesson-leave' }),
+  open: (id) => openLessonById(id),
   download: () => {
     const l = state.lessons.lesson;
     if (l) downloadFile(lessonJson(l), `${l.id}.json`);
@@ -1334,7 +1342,9 @@ async function boot() {
   if (progressError) setNotice(`Your lesson progress could not be read (${progressError}); it starts afresh.`, 'warn');
   if (lessonHash?.kind === 'lesson') {
     const same = state.lessons.lesson?.id === lessonHash.id && state.lessons.source === 'index';
-    if (!same) {
+    if (state.lessons.index && !state.lessons.index.some((l) => l.id === lessonHash.id)) {
+      setNotice(`There is no lesson “${lessonHash.id.slice(0, 64)}” in the list.`, 'error');
+    } else if (!same) {
       try {
         openLesson(await loadLesson(lessonHash.id), 'index');
       } catch (e) {

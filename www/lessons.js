@@ -17,6 +17,13 @@ export function nextHelp(ls) {
   return null;
 }
 
+/** The lesson after the open one in the list, if it is from the list. */
+function nextLesson(ls) {
+  if (ls.source !== 'index' || !ls.index) return null;
+  const i = ls.index.findIndex((l) => l.id === ls.lesson.id);
+  return i >= 0 && i + 1 < ls.index.length ? ls.index[i + 1] : null;
+}
+
 const HELP_LABEL = {
   hint: 'Give me a hint',
   'next-hint': 'Another hint',
@@ -32,7 +39,7 @@ function entryText(path, e) {
   if (e.metacopy) bits.push('metadata only');
   if (e.target) bits.push(`→ ${e.target}`);
   if (e.redirect) bits.push(`redirect → ${e.redirect}`);
-  return `${path}  (${bits.join(', ')})`;
+  return `${path} (${bits.join(', ')})`;
 }
 
 function goalDetails(lesson, differences) {
@@ -139,9 +146,10 @@ export function renderLessons(state, on) {
     } else {
       children.push(h('div', { class: 'goal' }, h('div', { class: 'goal-label', text: 'No goal' }), h('p', { class: 'goal-text', text: 'This one is a sandbox: nothing to reach, nothing to check. Explore.' })));
     }
-    const next = nextHelp(ls);
+    const next = ls.met ? null : nextHelp(ls);
     const tools = h('div', { class: 'lesson-actions' },
       next ? h('button', { type: 'button', id: 'lesson-help', class: 'primary', text: HELP_LABEL[next], onclick: () => on.help(next) }) : null,
+      ls.met && nextLesson(ls) ? h('button', { type: 'button', id: 'lesson-next', class: 'primary', text: `next: ${nextLesson(ls).title}`, onclick: () => on.open(nextLesson(ls).id) }) : null,
       h('button', { type: 'button', id: 'lesson-restart', text: 'restart lesson', onclick: on.restart }),
       h('button', { type: 'button', id: 'lesson-leave', text: 'leave lesson', onclick: on.leave }),
       ls.source !== 'index' ? h('button', { type: 'button', id: 'lesson-download', text: 'download JSON', onclick: on.download }) : null);
