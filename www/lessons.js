@@ -149,7 +149,7 @@ export function renderLessons(state, on) {
     const next = ls.met ? null : nextHelp(ls);
     const tools = h('div', { class: 'lesson-actions' },
       next ? h('button', { type: 'button', id: 'lesson-help', class: 'primary', text: HELP_LABEL[next], onclick: () => on.help(next) }) : null,
-      ls.met && nextLesson(ls) ? h('button', { type: 'button', id: 'lesson-next', class: 'primary', text: `next: ${nextLesson(ls).title}`, onclick: () => on.open(nextLesson(ls).id) }) : null,
+      ls.met && nextLesson(ls) ? h('button', { type: 'button', id: 'lesson-next', class: 'primary', text: 'next lesson →', title: nextLesson(ls).title, onclick: () => on.open(nextLesson(ls).id) }) : null,
       h('button', { type: 'button', id: 'lesson-restart', text: 'restart lesson', onclick: on.restart }),
       h('button', { type: 'button', id: 'lesson-leave', text: 'leave lesson', onclick: on.leave }),
       ls.source !== 'index' ? h('button', { type: 'button', id: 'lesson-download', text: 'download JSON', onclick: on.download }) : null);
