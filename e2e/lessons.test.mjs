@@ -291,4 +291,17 @@ test('the lessons panel in the dark theme', async () => {
   await shot(page, 'lesson-dark');
   const bg = await page.locator('.goal').evaluate((e) => getComputedStyle(e).backgroundColor);
   assert.notEqual(bg, 'rgb(255, 255, 255)');
+  // The panel folds away, and stays folded after a reload; the lesson goes on underneath.
+  await page.click('#btn-lessons');
+  assert.equal(await page.getAttribute('#btn-lessons', 'aria-expanded'), 'false');
+  assert.equal(await page.locator('#lesson-body').isVisible(), false);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.locator('#lesson-body').isVisible(), false);
+  await page.setChecked('#opt-metacopy', true);
+  await run(page, 'chmod 444 /opt/models/large.bin');
+  await page.waitForFunction(() => document.querySelector('#lesson-count')?.textContent.includes('goal met'));
+  assert.match(await page.locator('#lesson-live').textContent(), /Goal met/);
+  await page.click('#btn-lessons');
+  assert.equal(await page.locator('#lesson-body').isVisible(), true);
 });

@@ -53,6 +53,7 @@ const state = {
   share: null,
   lessons: {
     open: true,
+    opened: 0,
     index: null,
     indexError: null,
     progress: { version: 1, solved: {}, active: null },
@@ -612,6 +613,8 @@ function dispatch(action) {
     }
     case 'lessons-toggle':
       state.lessons.open = !state.lessons.open;
+      state.prefs.lessons = state.lessons.open ? 'open' : 'closed';
+      savePrefs(state.prefs);
       break;
     case 'progress-import': {
       try {
@@ -712,6 +715,7 @@ function openLesson(lesson, source, message, { restart = false, resume = null } 
   if (!ls.lesson && state.lab) stashFreeSession(state.lab.save());
   install(built);
   ls.lesson = lesson;
+  ls.opened += 1;
   ls.source = source;
   ls.open = true;
   ls.authoring = false;
@@ -732,6 +736,7 @@ function openLesson(lesson, source, message, { restart = false, resume = null } 
 function endLesson() {
   const ls = state.lessons;
   ls.lesson = null;
+  ls.opened += 1;
   ls.source = null;
   resetAttempt();
   saveLessonState();
@@ -919,6 +924,7 @@ async function resumeLesson(active, sessionRestored) {
   }
   const ls = state.lessons;
   ls.lesson = lesson;
+  ls.opened += 1;
   ls.source = active.source;
   resetAttempt();
   Object.assign(ls, { peeked: active.peeked, hints: Math.min(active.hints, lesson.hints.length), goalShown: active.goalShown });
@@ -1286,6 +1292,7 @@ function wireLessons() {
 async function boot() {
   wire();
   document.documentElement.dataset.theme = state.prefs.theme;
+  state.lessons.open = state.prefs.lessons !== 'closed';
   const loaded = loadProgress();
   state.lessons.progress = loaded.progress;
   const progressError = loaded.error;

@@ -78,8 +78,16 @@ function solutionBox(lesson) {
 }
 
 /** Draws the lessons panel from `state.lessons` (and the author form's status). */
+let drawn = '';
+
 export function renderLessons(state, on) {
   const ls = state.lessons;
+  // The panel changes only with the lesson state: a command that changes nothing of it (most
+  // timeline steps, every animation frame's render) leaves the DOM alone.
+  const key = JSON.stringify([ls.open, ls.authoring, ls.index?.length ?? -1, ls.indexError, Object.keys(ls.progress.solved),
+    ls.opened, ls.source, ls.met, ls.differences, ls.hints, ls.goalShown, ls.peeked, ls.confirming, ls.solvedBefore, ls.announce]);
+  if (key === drawn) return;
+  drawn = key;
   const panel = $('#lessons');
   const focused = document.activeElement?.id;
   panel.classList.toggle('collapsed', !ls.open);
@@ -91,7 +99,7 @@ export function renderLessons(state, on) {
   const solvedCount = ls.index ? ls.index.filter((l) => ls.progress.solved[l.id]).length : 0;
   const goalLessons = ls.index ? ls.index.length : 0;
   $('#lesson-count').textContent = ls.lesson
-    ? `in lesson: ${ls.lesson.title}`
+    ? `in lesson: ${ls.lesson.title}${ls.met ? ' · goal met ✓' : ''}`
     : ls.index ? `${solvedCount} of ${goalLessons} solved` : '';
 
   // The list.

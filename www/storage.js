@@ -33,13 +33,14 @@ export function clearSession() {
 }
 
 export function loadPrefs() {
-  const defaults = { theme: 'auto', motion: 'auto', speed: 1 };
+  const defaults = { theme: 'auto', motion: 'auto', speed: 1, lessons: 'open' };
   try {
     const p = JSON.parse(localStorage.getItem(PREFS) ?? '{}');
     return {
       theme: ['auto', 'light', 'dark'].includes(p.theme) ? p.theme : defaults.theme,
       motion: ['auto', 'off'].includes(p.motion) ? p.motion : defaults.motion,
       speed: [0.5, 1, 2, 4].includes(p.speed) ? p.speed : defaults.speed,
+      lessons: ['open', 'closed'].includes(p.lessons) ? p.lessons : defaults.lessons,
     };
   } catch {
     return defaults;
