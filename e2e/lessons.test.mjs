@@ -7,7 +7,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
-import { launch, open, run, shot, ready } from './browser.mjs';
+import { launch, open, run, shot, ready, SHOTS } from './browser.mjs';
 import { WWW } from './server.mjs';
 import { parseScript, validateLesson } from '../www/lesson-core.js';
 
@@ -230,7 +230,7 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await page.click('#btn-author');
   await run(page, 'mkdir /notes');
   await page.click('#au-start');
-  assert.match(await page.locator('#au-start-status').innerText(), /3 image layers and 1 earlier actions/);
+  assert.match(await page.locator('#au-start-status').innerText(), /3 image layers and 1 earlier action\. Recording/);
   await run(page, 'echo remember > /notes/todo');
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 600 /etc/hosts');
@@ -242,7 +242,20 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await page.fill('#au-summary', 'Write a note, then change a mode with metacopy on.');
   await page.fill('#au-goal-text', 'Create /notes/todo and make /etc/hosts private with a metadata-only copy-up.');
   await page.fill('#au-hints', 'Tick metacopy first.\nchmod 600 /etc/hosts');
+  // A lesson is shared only when its solution reaches its goal and its wrong solution does not.
+  const recorded = await page.inputValue('#au-solution');
+  await page.fill('#au-solution', 'echo remember > /notes/todo\nchmod 600 /etc/hosts');
   await page.click('#au-share');
+  assert.match(await page.locator('#au-error').innerText(), /not ready: the solution does not reach the goal \(container layer: \/etc\/hosts should be a file \(metadata only\), it is a file\)/);
+  assert.equal(await page.locator('#au-link').isVisible(), false);
+  await page.fill('#au-solution', recorded);
+  await page.fill('#au-wrong', recorded);
+  await page.click('#au-share');
+  assert.match(await page.locator('#au-error').innerText(), /the wrong solution reaches the goal too/);
+  await page.fill('#au-wrong', 'echo remember > /notes/todo\nchmod 600 /etc/hosts');
+  await page.click('#au-share');
+  assert.equal(await page.locator('#au-error').innerText(), '');
+  await page.locator('#lessons').screenshot({ path: `${SHOTS}lesson-author.png` });
   const link = await page.inputValue('#au-link');
   assert.match(link, /#lesson-data=1\.[A-Za-z0-9_-]+$/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#au-download')]);

@@ -16,7 +16,7 @@ import {
   loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile,
   loadProgress, saveProgress, validateProgress, stashFreeSession, loadFreeSession, downloadFile,
 } from './storage.js';
-import { validateLesson, parseLesson, parseScript, actionLine, checkGoal, snapshot as lessonSnapshot, scenarioOf, loadLessonIndex, loadLesson, IGNORABLE } from './lesson-core.js';
+import { validateLesson, parseLesson, parseScript, actionLine, checkGoal, snapshot as lessonSnapshot, scenarioOf, loadLessonIndex, loadLesson, IGNORABLE, verifyLesson } from './lesson-core.js';
 import { renderLessons } from './lessons.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -851,7 +851,7 @@ function authorStart() {
   state.author.goal = null;
   $('#au-solution').value = '';
   $('#au-error').textContent = '';
-  $('#au-start-status').textContent = `Start set: ${saved.base.length} image layers and ${saved.actions.length} earlier actions. Recording what you do now…`;
+  $('#au-start-status').textContent = `Start set: ${saved.base.length} image layer${saved.base.length === 1 ? '' : 's'} and ${saved.actions.length} earlier action${saved.actions.length === 1 ? '' : 's'}. Recording what you do now…`;
   $('#au-goal-status').textContent = 'No goal yet: a lesson without one is a sandbox.';
 }
 
@@ -1242,9 +1242,13 @@ function wireLessons() {
   $('#au-close').addEventListener('click', () => dispatch({ type: 'author-open', open: false }));
   $('#au-start').addEventListener('click', () => dispatch({ type: 'author-start' }));
   $('#au-goal').addEventListener('click', () => dispatch({ type: 'author-goal' }));
-  const authored = () => {
+  // A lesson leaves the page only once its solution is shown to reach its goal (and its wrong
+  // solution not to) on a fresh lab, so no one shares a lesson that cannot be solved.
+  const authored = ({ verify = true } = {}) => {
     try {
       const lesson = authoredLesson();
+      const problems = verify ? verifyLesson(LayerLab, lesson) : [];
+      if (problems.length) throw new Error(problems.join('; '));
       $('#au-error').textContent = '';
       return lesson;
     } catch (e) {
@@ -1253,7 +1257,7 @@ function wireLessons() {
     }
   };
   $('#au-try').addEventListener('click', () => {
-    const lesson = authored();
+    const lesson = authored({ verify: false });
     if (lesson) dispatch({ type: 'lesson-open', lesson, source: 'author', message: `Trying your lesson “${lesson.title}”. Leave it to come back to your session.` });
   });
   $('#au-download').addEventListener('click', () => {

@@ -513,6 +513,41 @@ export function checkGoal(lab, lesson) {
   return { met: differences.length === 0, differences };
 }
 
+/**
+ * Runs a lesson's solution and wrong solution on fresh labs and returns what is wrong with the
+ * lesson, in sentences (empty when it is sound): the start already meets the goal, a solution
+ * step fails, the solution misses the goal, or the wrong solution reaches it.
+ */
+export function verifyLesson(LayerLab, lesson) {
+  if (!lesson.goal) return [];
+  const problems = [];
+  const attempt = (script, what) => {
+    const lab = startLab(LayerLab, lesson);
+    try {
+      const results = runScript(lab, script);
+      return { results, ...checkGoal(lab, lesson) };
+    } catch (e) {
+      problems.push(`${what} cannot run: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    } finally {
+      lab.free();
+    }
+  };
+  const start = attempt('', 'the start');
+  if (start?.met) problems.push('the start already meets the goal');
+  const right = attempt(lesson.solution, 'the solution');
+  if (right) {
+    const failed = right.results.findIndex((r) => r.status !== 0);
+    if (failed >= 0) problems.push(`solution step ${failed + 1} fails: ${right.results[failed].stderr.trim().slice(0, 200)}`);
+    if (!right.met) problems.push(`the solution does not reach the goal (${right.differences[0]})`);
+  }
+  if (lesson.wrong.trim() !== '') {
+    const wrong = attempt(lesson.wrong, 'the wrong solution');
+    if (wrong?.met) problems.push('the wrong solution reaches the goal too');
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loading from www/lessons/.
 

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
   validateLesson, parseLesson, parseScript, actionLine, startLab, runScript, snapshot, checkGoal,
-  compareStates, loadLessonIndex, loadLesson, contentHash,
+  compareStates, loadLessonIndex, loadLesson, contentHash, verifyLesson,
 } from '../../www/lesson-core.js';
 
 const require = createRequire(import.meta.url);
@@ -88,6 +88,18 @@ for (const lesson of lessons.filter((l) => l.goal)) {
     for (const d of wrong.differences) assert.equal(typeof d, 'string');
   });
 }
+
+test('verifyLesson finds every lesson sound, and says what is wrong with broken ones', () => {
+  for (const lesson of lessons) assert.deepEqual(verifyLesson(LayerLab, lesson), [], lesson.id);
+  const l = byId.get('opaque-dirs');
+  assert.deepEqual(verifyLesson(LayerLab, { ...l, solution: l.wrong, wrong: l.solution }), [
+    'the solution does not reach the goal (container layer: /etc/app/conf.d should be an opaque directory, it is a directory)',
+    'the wrong solution reaches the goal too',
+  ]);
+  assert.deepEqual(verifyLesson(LayerLab, { ...l, solution: `cat /nope\n${l.solution}` }), ['solution step 1 fails: cat: /nope: No such file or directory']);
+  assert.deepEqual(verifyLesson(LayerLab, { ...l, start: { ...l.start, setup: l.solution } }), ['the start already meets the goal', 'the wrong solution reaches the goal too']);
+  assert.match(verifyLesson(LayerLab, { ...l, solution: '@switch 5' }).join(), /the solution cannot run: .*container/);
+});
 
 test('the sandbox has no goal and is never met', () => {
   const sandbox = byId.get('sandbox');
