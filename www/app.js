@@ -760,6 +760,7 @@ function leaveLesson() {
   }
   install(built ?? defaultLab());
   if (built) setNotice(`Left “${title}”: your session from before is back.`);
+  else if (free === null) setNotice(`Left “${title}”. There was no earlier session to bring back, so this is the default scenario.`);
   refresh();
   scheduleSave();
 }
@@ -1350,7 +1351,6 @@ async function boot() {
     else await resumeLesson(active, built !== null);
   }
   await lessonIndex;
-  if (progressError) setNotice(`Your lesson progress could not be read (${progressError}); it starts afresh.`, 'warn');
   if (lessonHash?.kind === 'lesson') {
     const same = state.lessons.lesson?.id === lessonHash.id && state.lessons.source === 'index';
     if (state.lessons.index && !state.lessons.index.some((l) => l.id === lessonHash.id)) {
@@ -1370,6 +1370,8 @@ async function boot() {
       setNotice(`This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');
     }
   }
+  // Said last, so that opening a lesson does not replace the message.
+  if (progressError) setNotice(`Your lesson progress could not be read (${progressError}); it starts afresh.`, 'warn');
   refresh();
   if (built) scheduleSave();
   render();
