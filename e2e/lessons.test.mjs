@@ -297,6 +297,20 @@ test('corrupt or hostile lesson links get a clear message and change nothing', a
   }
 });
 
+test('a lesson link pasted into the address bar of an open page opens it; a broken one changes nothing', async () => {
+  const { page } = await fresh();
+  await run(page, 'echo mine > /mine.txt');
+  await page.evaluate(() => { location.hash = '#lesson=hard-links'; });
+  await page.waitForFunction(() => document.querySelector('#lesson-main .lesson-title')?.textContent.startsWith('Hard links'));
+  assert.equal(await page.evaluate(() => location.hash), '');
+  await page.evaluate((h) => { location.hash = h; }, fragment('lesson-data', '{"version":1,"id":"x","title":"t","hints":"no"}'));
+  await page.waitForFunction(() => document.querySelector('#notice')?.textContent.includes('This lesson link could not be opened'));
+  assert.match(await page.locator('#notice').innerText(), /the hints are not a list/);
+  assert.match(await page.locator('#lesson-main .lesson-title').innerText(), /^Hard links/, 'the open lesson stays');
+  await page.click('#lesson-leave');
+  assert.match(await page.locator('.term-out').innerText(), /echo mine > \/mine.txt/);
+});
+
 test('the lessons panel in the dark theme', async () => {
   const { page } = await fresh({ colorScheme: 'dark' }, '#lesson=chmod-metacopy');
   await run(page, 'chmod 444 /opt/models/small.bin');
