@@ -120,6 +120,8 @@ test('every lesson of the list completes in the browser by typing its solution',
   }
   assert.deepEqual((await solvedIds(page)).sort(), lessons.filter((l) => l.goal).map((l) => l.id).sort());
   assert.match(await page.locator('#lesson-count').innerText(), /in lesson/);
+  await page.click('#lesson-leave');
+  assert.equal(await page.locator('#lesson-count').innerText(), `${lessons.filter((l) => l.goal).length} of ${lessons.filter((l) => l.goal).length} solved`);
 });
 
 test('a wrong attempt leaves the goal unmet, and help comes in steps: hints, the goal, then the solution after a confirmation', async () => {
@@ -234,7 +236,7 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await run(page, 'echo remember > /notes/todo');
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 600 /etc/hosts');
-  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set redirect_dir=off metacopy=on index=off\nchmod 600 /etc/hosts\n');
+  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set metacopy=on\nchmod 600 /etc/hosts\n');
   await page.selectOption('#au-compare', 'both');
   await page.click('#au-goal');
   assert.match(await page.locator('#au-goal-status').innerText(), /Goal set from the current state/);

@@ -397,7 +397,7 @@ function dispatch(action) {
       state.nextId += 1;
       state.transcript.push(entry);
       state.redo = [];
-      if (state.author.recording) recordStep(entry.action);
+      if (state.author.recording) recordStep(changedOnly(entry.action, state.options));
       const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
       const runOnly = action.action.action === 'run';
       if (entry.events.length) {
@@ -807,6 +807,14 @@ async function openLessonLink(hash) {
 
 // ---------------------------------------------------------------------------------------------
 // Author mode: start from the current state, record a solution, set the goal from the result.
+
+/** A toolbar toggle sends every option; a recorded step keeps only the ones it changed. */
+function changedOnly(action, previous) {
+  if (action.action !== 'set-options') return action;
+  const options = {};
+  for (const [k, v] of Object.entries(action.options)) if (previous[k] !== v) options[k] = v;
+  return Object.keys(options).length ? { action: 'set-options', options } : action;
+}
 
 function recordStep(action) {
   const box = $('#au-solution');

@@ -63,6 +63,8 @@ test('the index lists at least eight lessons, one file each, covering the topics
   // The loaders read the same thing the page fetches.
   const loaded = await loadLessonIndex(WWW, fileFetch);
   assert.deepEqual(loaded.lessons.map((l) => l.id), index.lessons.map((l) => l.id));
+  // The list says which lessons have a goal, and it says so truly.
+  assert.deepEqual(loaded.lessons.map((l) => l.goal), lessons.map((l) => l.goal !== null));
   assert.deepEqual(await loadLesson('opaque-dirs', WWW, fileFetch), byId.get('opaque-dirs'));
 });
 
