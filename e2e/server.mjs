@@ -22,16 +22,16 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Starts the server; resolves to { url, close, transferred } once it listens. */
-export function serve({ gzip = false } = {}) {
+/** Starts the server (of www/, or of `root`); resolves to { url, close, transferred } once it listens. */
+export function serve({ gzip = false, root = WWW } = {}) {
   const transferred = new Map();
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       let path = decodeURIComponent(url.pathname);
       if (path.endsWith('/')) path += 'index.html';
-      const file = normalize(join(WWW, path));
-      if (file !== WWW && !file.startsWith(WWW + sep)) {
+      const file = normalize(join(root, path));
+      if (file !== root && !file.startsWith(root + sep)) {
         res.writeHead(403).end();
         return;
       }
