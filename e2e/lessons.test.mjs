@@ -247,6 +247,13 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 600 /etc/hosts');
   assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set metacopy=on\nchmod 600 /etc/hosts\n');
+  // Undo takes the last step off the recording; redo puts it back.
+  await page.click('#btn-undo');
+  await page.click('#btn-undo');
+  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n');
+  await page.click('#btn-redo');
+  await page.click('#btn-redo');
+  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set metacopy=on\nchmod 600 /etc/hosts\n');
   await page.selectOption('#au-compare', 'both');
   await page.click('#au-goal');
   assert.match(await page.locator('#au-goal-status').innerText(), /Goal set from the current state/);

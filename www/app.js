@@ -417,7 +417,7 @@ function dispatch(action) {
       state.nextId += 1;
       state.transcript.push(entry);
       state.redo = [];
-      if (state.author.recording) recordStep(changedOnly(entry.action, state.options));
+      if (state.author.recording) entry.recorded = recordStep(changedOnly(entry.action, state.options));
       const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
       const runOnly = action.action.action === 'run';
       if (entry.events.length) {
@@ -451,7 +451,7 @@ function dispatch(action) {
       while (i >= 0 && state.transcript[i].kind === 'note') i -= 1;
       const t = i >= 0 ? state.transcript.splice(i, 1)[0] : null;
       if (t) state.redo.push(t);
-      if (t && state.author.recording) unrecordStep(t.action);
+      if (t && state.author.recording) unrecordStep(t.recorded);
       note(`undone: ${t ? t.line : 'the last action'}`);
       checkLesson();
       refresh();
@@ -474,7 +474,7 @@ function dispatch(action) {
         t.id = state.nextId;
         state.nextId += 1;
         state.transcript.push(t);
-        if (state.author.recording) recordStep(t.action);
+        if (state.author.recording && t.recorded !== undefined) recordLine(t.recorded);
       }
       checkLesson();
       refresh();
@@ -838,25 +838,27 @@ function changedOnly(action, previous) {
   return Object.keys(options).length ? { action: 'set-options', options } : action;
 }
 
+/** Appends a step to the recorded solution; returns its line (kept on the transcript entry). */
 function recordStep(action) {
-  const box = $('#au-solution');
   let line;
   try {
     line = L.actionLine(action);
   } catch {
-    return;
+    return undefined;
   }
+  recordLine(line);
+  return line;
+}
+
+function recordLine(line) {
+  const box = $('#au-solution');
   box.value = `${box.value}${box.value === '' || box.value.endsWith('\n') ? '' : '\n'}${line}\n`;
 }
 
-function unrecordStep(action) {
+/** Takes an undone step off the end of the recorded solution, if it is still there. */
+function unrecordStep(line) {
   const box = $('#au-solution');
-  let line;
-  try {
-    line = L.actionLine(action);
-  } catch {
-    return;
-  }
+  if (line === undefined) return;
   const lines = box.value.replace(/\n$/, '').split('\n');
   if (lines[lines.length - 1] === line) {
     lines.pop();
