@@ -296,6 +296,7 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await solve(p, json.solution);
   await p.waitForFunction(() => document.querySelector('.goal')?.classList.contains('met'));
   assert.match(await goalStatus(p), /Goal met/);
+  assert.deepEqual(await p.evaluate(() => JSON.parse(localStorage.getItem('layerlab.lessons.v1')).solved), {}, 'a linked lesson never counts in the progress');
 });
 
 test('corrupt or hostile lesson links get a clear message and change nothing', async () => {

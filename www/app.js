@@ -704,7 +704,10 @@ function checkLesson() {
         ? 'Goal met (with the solution shown; the lesson was already solved before).'
         : 'Goal met, but with the solution shown, so the lesson is not marked solved. Restart it to solve it on your own.';
     } else {
-      Object.defineProperty(ls.progress.solved, id, { value: { title: ls.lesson.title, at: new Date().toISOString() }, enumerable: true, writable: true, configurable: true });
+      // Only lessons of the list count in the progress: a lesson from a link could carry any id.
+      if (ls.source === 'index') {
+        Object.defineProperty(ls.progress.solved, id, { value: { title: ls.lesson.title, at: new Date().toISOString() }, enumerable: true, writable: true, configurable: true });
+      }
       ls.announce = `Goal met: “${ls.lesson.title}” is solved.`;
       saveLessonState();
     }
