@@ -485,6 +485,7 @@ function dispatch(action) {
       install(defaultLab());
       clearSession();
       endLesson();
+      freeSession = null;
       stashFreeSession(null);
       setNotice('Started over from the default scenario.');
       refresh();
@@ -671,6 +672,9 @@ function dispatch(action) {
 // ---------------------------------------------------------------------------------------------
 // Lessons: opening one, checking the goal after every change, help in steps, progress.
 
+/** The session put aside while a lesson runs (also in storage, for a reload). */
+let freeSession = null;
+
 /** Stores progress and the lesson in progress (so a reload comes back to it). */
 function saveLessonState() {
   const ls = state.lessons;
@@ -724,7 +728,7 @@ function resetAttempt() {
  * Starts a lesson: a fresh engine at its start (the setup replayed as actions, so undo and the
  * transcript see them). The free session is put aside the first time, to come back on leave.
  */
-function openLesson(lesson, source, message, { restart = false, resume = null } = {}) {
+function openLesson(lesson, source, message, { restart = false } = {}) {
   let built;
   try {
     const scenario = L.scenarioOf(lesson);
@@ -735,7 +739,12 @@ function openLesson(lesson, source, message, { restart = false, resume = null } 
     return false;
   }
   const ls = state.lessons;
-  if (!ls.lesson && state.lab) stashFreeSession(state.lab.save());
+  let stashed = true;
+  if (!ls.lesson && state.lab) {
+    // Kept in this tab and in storage: leaving the lesson brings it back, even after a reload.
+    freeSession = state.lab.save();
+    stashed = stashFreeSession(freeSession);
+  }
   install(built);
   ls.lesson = lesson;
   ls.opened += 1;
@@ -743,7 +752,6 @@ function openLesson(lesson, source, message, { restart = false, resume = null } 
   ls.open = true;
   ls.authoring = false;
   resetAttempt();
-  if (resume) Object.assign(ls, { peeked: resume.peeked, hints: Math.min(resume.hints, lesson.hints.length), goalShown: resume.goalShown });
   note(`Lesson: ${lesson.title}.${lesson.start.setup ? ' The lines above set it up.' : ''}${lesson.goal ? ` Goal: ${lesson.goal.text}` : ''}`);
   // A goal met at the start (a careless authored lesson) is shown, but nothing is solved by it.
   if (lesson.goal) Object.assign(ls, evalGoal());
@@ -752,7 +760,7 @@ function openLesson(lesson, source, message, { restart = false, resume = null } 
   saveLessonState();
   clearSession();
   scheduleSave();
-  setNotice(message ?? null);
+  setNotice(stashed ? message ?? null : 'This browser would not store your session while the lesson runs (storage is full or switched off): leaving the lesson brings it back, but a reload before that loses it.', stashed ? 'info' : 'warn');
   return true;
 }
 
@@ -771,7 +779,8 @@ function leaveLesson() {
   if (!ls.lesson) return;
   const title = ls.lesson.title;
   endLesson();
-  const free = loadFreeSession();
+  const free = freeSession ?? loadFreeSession();
+  freeSession = null;
   stashFreeSession(null);
   let built = null;
   if (free !== null) {
