@@ -965,6 +965,8 @@ async function resumeLesson(active, sessionRestored) {
     return;
   }
   if (!sessionRestored) {
+    // Still in the lesson: the session put aside when it began stays put aside.
+    state.lessons.lesson = lesson;
     openLesson(lesson, active.source, `Your work in “${lesson.title}” could not be restored, so the lesson starts again.`);
     return;
   }
