@@ -237,6 +237,20 @@ test('progress survives a reload, leaving a lesson brings the session back, and 
   assert.ok(context);
 });
 
+test('a lesson whose saved work is corrupt starts again after a reload, and the session from before still comes back', async () => {
+  const { page } = await fresh();
+  await run(page, 'echo mine > /mine.txt');
+  await openFromList(page, 'hard-links');
+  await run(page, 'stat /usr/bin/python3');
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+  await page.evaluate(() => localStorage.setItem('layerlab.session.v1', '{"version":1,"base":"broken"'));
+  await reload(page);
+  assert.match(await page.locator('#notice').innerText(), /Your work in “Hard links and the index option” could not be restored, so the lesson starts again/);
+  assert.match(await page.locator('#lesson-main .lesson-title').innerText(), /^Hard links/);
+  await page.click('#lesson-leave');
+  assert.match(await page.locator('.term-out').innerText(), /echo mine > \/mine.txt/);
+});
+
 test('an authored lesson, shared as a link, opens in another browser and can be solved', async () => {
   const { page } = await fresh();
   await page.click('#btn-author');
