@@ -230,6 +230,18 @@ pub struct Explanation {
 }
 
 impl Container {
+    /// Whether the container layer's file at `path` is a metadata-only copy of the file at
+    /// `path` in image layer `layer`, whose data it still reads.
+    fn metacopy_of(&self, path: &VPath, layer: usize) -> bool {
+        let Some(Node::File(ino)) = self.upper().get(path) else {
+            return false;
+        };
+        let meta = self.upper().inodes.get(ino).is_some_and(|i| i.metacopy);
+        meta && self
+            .origin_of(*ino)
+            .is_some_and(|(l, from)| l as usize == layer && from == path)
+    }
+
     /// Explains `path`: for every layer, what it holds there, whether it wins, merges, deletes or
     /// is masked, and by what.
     pub fn explain(&self, path: &VPath) -> Explanation {
@@ -304,6 +316,13 @@ impl Container {
                 (_, CellState::None) => {
                     (Role::Absent, format!("{} has nothing at {path}", name(i)))
                 }
+                (Some(_), CellState::File) if self.metacopy_of(path, i) => (
+                    Role::Masked,
+                    format!(
+                        "its metadata is hidden by the metadata-only copy in the container layer (metacopy=on), which still reads its {} of data from here",
+                        crate::event::human_bytes(size)
+                    ),
+                ),
                 (Some(b), _) => (Role::Masked, format!("hidden by {b}")),
                 (None, CellState::Whiteout) => (
                     Role::Deletes,

@@ -169,6 +169,36 @@ fn explain_names_the_winner_and_what_it_masks() {
 }
 
 #[test]
+fn explain_says_a_metadata_only_copy_still_reads_the_lower_data() {
+    let opts = Options {
+        metacopy: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["m=0123456789"]], opts);
+    c.chmod(&p("m"), 0o600).unwrap();
+    check_explain(
+        &c,
+        "m",
+        expect![[r#"
+            winner Some(1)
+            1 File Wins: the container layer is the topmost layer with /m
+            0 File Masked: its metadata is hidden by the metadata-only copy in the container layer (metacopy=on), which still reads its 10 B of data from here
+        "#]],
+    );
+    // Once written, the data is the container layer's own.
+    c.append(&p("m"), b"!").unwrap();
+    check_explain(
+        &c,
+        "m",
+        expect![[r#"
+            winner Some(1)
+            1 File Wins: the container layer is the topmost layer with /m
+            0 File Masked: hidden by the file in the container layer
+        "#]],
+    );
+}
+
+#[test]
 fn explain_shows_a_whiteout_deleting_lower_entries() {
     let mut c = container(&[&["etc/", "etc/hosts=h"]], Options::default());
     c.unlink(&p("etc/hosts")).unwrap();
