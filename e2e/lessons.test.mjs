@@ -361,6 +361,8 @@ test('the lessons panel in the dark theme', async () => {
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 444 /opt/models/large.bin');
   await page.waitForFunction(() => document.querySelector('#lesson-count')?.textContent.includes('goal met'));
+  // "Why" tells what metacopy changed: layer 0 still holds the data the container reads.
+  assert.match(await page.locator('#why').innerText(), /metadata-only copy in the container layer \(metacopy=on\), which still reads its 28\.5 KiB of data from here/);
   assert.match(await page.locator('#lesson-live').textContent(), /Goal met/);
   await page.click('#btn-lessons');
   assert.equal(await page.locator('#lesson-body').isVisible(), true);
