@@ -45,7 +45,9 @@ function main() {
     const raw = JSON.parse(readFileSync(path, 'utf8'));
     if (!raw.goal) continue;
     // The structure is checked with the goal it will hold, so a half-written file fails here.
-    const computed = goalOf(validateLesson({ ...raw, goal: { ...raw.goal, state: { merged: {}, layers: [], container: {} } } }));
+    const compare = raw.goal.compare ?? 'both';
+    const placeholder = { ...(compare !== 'layers' ? { merged: {} } : {}), ...(compare !== 'merged' ? { layers: [], container: {} } : {}) };
+    const computed = goalOf(validateLesson({ ...raw, goal: { ...raw.goal, state: placeholder } }));
     const fresh = JSON.parse(JSON.stringify(computed));
     if (JSON.stringify(raw.goal.state) === JSON.stringify(fresh)) continue;
     if (write) {
