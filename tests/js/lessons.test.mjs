@@ -50,7 +50,7 @@ function goal(id) {
 
 test('the index lists at least eight lessons, one file each, covering the topics of the issue', async () => {
   assert.ok(lessons.length >= 8, `${lessons.length} lessons`);
-  for (const topic of ['copy-on-write', 'delete-does-not-shrink', 'opaque-dirs', 'chmod-metacopy', 'rename-dirs', 'hard-links', 'containers', 'sandbox']) {
+  for (const topic of ['copy-on-write', 'delete-does-not-shrink', 'opaque-dirs', 'remove-dirs', 'chmod-metacopy', 'rename-dirs', 'hard-links', 'containers', 'sandbox']) {
     assert.ok(byId.has(topic), topic);
   }
   index.lessons.forEach((entry, i) => {
@@ -126,6 +126,10 @@ test('each goal holds the state its lesson teaches', () => {
   g = goal('opaque-dirs');
   assert.equal(g.container['/etc/app/conf.d'].type, 'opaque');
   assert.ok(!Object.values(g.container).some((e) => e.type === 'whiteout'));
+  // Removing a lower directory: one whiteout for it, none for its files; the image keeps them.
+  g = goal('remove-dirs');
+  assert.deepEqual(Object.entries(g.container).filter(([, e]) => e.type === 'whiteout').map(([p]) => p), ['/var/cache/apt/lists']);
+  assert.equal(g.layers[0]['/var/cache/apt/lists/main_Packages'].type, 'file');
   // chmod: a full copy without metacopy, metadata only with it.
   g = goal('chmod-metacopy');
   assert.equal(g.container['/opt/models/small.bin'].metacopy, undefined);
@@ -156,6 +160,7 @@ test('the wrong solutions fail for the reason the lesson is about', () => {
   assert.match(why('rename-dirs'), /\/srv\/records should carry a redirect to \/srv\/data/);
   assert.match(why('hard-links'), /merged view: \/usr\/bin\/python3.12 should be 30 bytes, it is 22/);
   assert.match(why('containers'), /the containers should be c2 \(current\); they are c1 \(current\)/);
+  assert.match(why('remove-dirs'), /container layer: \/var\/cache\/apt\/lists should be a whiteout, it is a directory/);
   assert.match(why('delete-does-not-shrink'), /layer 1: \/var\/log\/build.log should be a whiteout, it is a file/);
   assert.match(why('copy-on-write'), /merged view: \/app\/config.ini should be 31 bytes, it is 11/);
 });
@@ -191,6 +196,15 @@ test('the byte counts the lessons point at: copies, hidden (wasted) bytes, metad
   // Hard links with index: one copy-up of the data for two names.
   r = layersAfter('hard-links', 'solution');
   assert.deepEqual(r.copied.filter((b) => b > 0), [size('hard-links', '/usr/bin/python3')]);
+});
+
+test('remove-dirs: rmdir of a directory whose lower files are visible fails with ENOTEMPTY and changes nothing', () => {
+  const r = attempt(byId.get('remove-dirs'), 'rmdir /var/cache/apt/lists');
+  assert.equal(r.results[0].status, 1);
+  assert.match(r.results[0].stderr, /Directory not empty/);
+  assert.equal(r.met, false);
+  assert.ok(r.differences.every((d) => !d.startsWith('layer 0')), 'the image is untouched');
+  assert.ok(attempt(byId.get('remove-dirs'), 'rm -r /var/cache/apt/lists').met, 'rm -r gets there too');
 });
 
 test('reads change nothing: extra ls, cat and stat do not move a solved lesson away from its goal', () => {
