@@ -569,6 +569,12 @@ impl Container {
         }
     }
 
+    /// For an inode of the container layer that was copied up, the lower layer and path it
+    /// came from.
+    pub(crate) fn origin_of(&self, ino: Ino) -> Option<(u32, &VPath)> {
+        self.origins.get(&ino).map(|(layer, p)| (*layer, p))
+    }
+
     /// True when something is visible at `path`.
     pub fn exists(&self, path: &VPath) -> bool {
         self.find(path).is_ok()

@@ -64,6 +64,20 @@ impl Container {
                     }
                 }
             }
+            // A metadata-only copy-up (metacopy=on) still reads its data from the lower file it
+            // came from: those bytes are in use, not wasted.
+            for (uino, inode) in &self.upper().inodes {
+                if !inode.metacopy {
+                    continue;
+                }
+                if let Some((l, from)) = self.origin_of(*uino) {
+                    if l as usize == i {
+                        if let Some(Node::File(vino)) = layer.get(from) {
+                            visible.insert(*vino);
+                        }
+                    }
+                }
+            }
             layers.push(usage_of(i, layer, &visible));
         }
         let upper = self.upper();

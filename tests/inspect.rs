@@ -53,6 +53,24 @@ fn hard_links_count_once_and_an_opaque_directory_hides_its_lower_bytes() {
 }
 
 #[test]
+fn a_metadata_only_copy_up_leaves_its_lower_data_in_use_not_wasted() {
+    let opts = Options {
+        metacopy: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["m=0123456789", "f=abcde"]], opts);
+    c.chmod(&p("m"), 0o600).unwrap();
+    c.chmod(&p("f"), 0o600).unwrap();
+    let u = c.usage();
+    // Both are metadata-only copies: every byte of layer 0 is still read through them.
+    assert_eq!((u.layers[0].hidden_bytes, u.layers[1].bytes), (0, 0));
+    // The first write brings the data up; only then is the lower copy wasted.
+    c.append(&p("m"), b"!").unwrap();
+    let u = c.usage();
+    assert_eq!((u.layers[0].hidden_bytes, u.layers[1].bytes), (10, 11));
+}
+
+#[test]
 fn docker_diff_lists_added_changed_and_deleted_with_changed_parents() {
     let mut c = container(
         &[&[

@@ -11,8 +11,13 @@ import { Timeline } from './timeline.js';
 import { Terminal } from './terminal.js';
 import { renderWhy } from './why.js';
 import { Animator } from './animate.js';
-import { encodeFragment, decodeFragment, isShareHash } from './share.js';
-import { loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile } from './storage.js';
+import { encodeFragment, decodeFragment, isShareHash, hashKind, encodeLessonFragment, decodeLessonFragment } from './share.js';
+import {
+  loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile,
+  loadProgress, saveProgress, validateProgress, stashFreeSession, loadFreeSession, downloadFile,
+} from './storage.js';
+import { validateLesson, parseLesson, parseScript, actionLine, checkGoal, snapshot as lessonSnapshot, scenarioOf, loadLessonIndex, loadLesson, IGNORABLE, verifyLesson } from './lesson-core.js';
+import { renderLessons } from './lessons.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -46,6 +51,25 @@ const state = {
   playing: false,
   notice: null,
   share: null,
+  lessons: {
+    open: true,
+    opened: 0,
+    index: null,
+    indexError: null,
+    progress: { version: 1, solved: {}, active: null },
+    lesson: null,
+    source: null,
+    met: false,
+    differences: [],
+    hints: 0,
+    goalShown: false,
+    peeked: false,
+    confirming: false,
+    solvedBefore: false,
+    announce: '',
+    authoring: false,
+  },
+  author: { start: null, goal: null, recording: false },
 };
 
 const reducedMotionQuery = window.matchMedia('(prefers-reduced-motion: reduce)');
@@ -99,11 +123,15 @@ function perform(lab, action, id) {
       entry.stdout = `started c${id2} on the image; switched to it`;
       break;
     }
-    case 'remove-container':
-      lab.removeContainer(action.id);
-      entry.line = `remove container c${action.id}`;
-      entry.stdout = `c${action.id} and its writable layer are gone`;
+    case 'remove-container': {
+      // A lesson's "@remove-container" names no id: the current container goes.
+      const gone = action.id ?? container;
+      lab.removeContainer(gone);
+      entry.line = `remove container c${gone}`;
+      entry.stdout = `c${gone} and its writable layer are gone`;
+      entry.action = { action: 'remove-container', id: gone };
       break;
+    }
     case 'switch':
       lab.switchContainer(action.id);
       entry.line = `switch to container c${action.id}`;
@@ -124,7 +152,9 @@ function perform(lab, action, id) {
 function rebuild(saved) {
   const lab = new LayerLab({ layers: saved.base, options: saved.options });
   const transcript = [];
-  let id = 1;
+  // Transcript ids go on from the page's last one, so the terminal never mistakes an entry of
+  // the new history for one it already shows.
+  let id = state.nextId;
   try {
     saved.actions.forEach((action, i) => {
       try {
@@ -367,6 +397,7 @@ function dispatch(action) {
       state.nextId += 1;
       state.transcript.push(entry);
       state.redo = [];
+      if (state.author.recording) recordStep(entry.action);
       const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
       const runOnly = action.action.action === 'run';
       if (entry.events.length) {
@@ -376,6 +407,7 @@ function dispatch(action) {
         state.focus = { kind: 'command', id: entry.id };
       }
       performance.mark('ll-engine');
+      checkLesson();
       refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events), fast: runOnly } : {});
       performance.measure('ll-refresh', 'll-engine');
       if (state.selection && entry.events.length) matrix.reveal(state.cursor.col);
@@ -399,7 +431,9 @@ function dispatch(action) {
       while (i >= 0 && state.transcript[i].kind === 'note') i -= 1;
       const t = i >= 0 ? state.transcript.splice(i, 1)[0] : null;
       if (t) state.redo.push(t);
+      if (t && state.author.recording) unrecordStep(t.action);
       note(`undone: ${t ? t.line : 'the last action'}`);
+      checkLesson();
       refresh();
       scheduleSave();
       break;
@@ -420,7 +454,9 @@ function dispatch(action) {
         t.id = state.nextId;
         state.nextId += 1;
         state.transcript.push(t);
+        if (state.author.recording) recordStep(t.action);
       }
+      checkLesson();
       refresh();
       scheduleSave();
       break;
@@ -428,6 +464,8 @@ function dispatch(action) {
     case 'reset':
       install(defaultLab());
       clearSession();
+      endLesson();
+      stashFreeSession(null);
       setNotice('Started over from the default scenario.');
       refresh();
       break;
@@ -438,6 +476,7 @@ function dispatch(action) {
         const saved = validateSaved(action.json);
         install(rebuild(saved));
         setNotice(action.message ?? `Loaded a session: ${saved.actions.length} actions replayed.`);
+        checkLesson();
         refresh();
         scheduleSave();
       } catch (e) {
@@ -550,11 +589,354 @@ function dispatch(action) {
     case 'share':
       state.share = action.url;
       break;
+    case 'lesson-open':
+      openLesson(action.lesson, action.source, action.message);
+      break;
+    case 'lesson-restart':
+      if (state.lessons.lesson) openLesson(state.lessons.lesson, state.lessons.source, 'Restarted the lesson from its start.', { restart: true });
+      break;
+    case 'lesson-leave':
+      leaveLesson();
+      break;
+    case 'lesson-help':
+      lessonHelp(action.step);
+      break;
+    case 'lesson-confirm': {
+      const ls = state.lessons;
+      ls.confirming = false;
+      if (action.yes) {
+        ls.peeked = true;
+        ls.announce = 'The solution is shown below. Reaching the goal now will not mark the lesson solved.';
+      }
+      saveLessonState();
+      break;
+    }
+    case 'lessons-toggle':
+      state.lessons.open = !state.lessons.open;
+      state.prefs.lessons = state.lessons.open ? 'open' : 'closed';
+      savePrefs(state.prefs);
+      break;
+    case 'progress-import': {
+      try {
+        const incoming = validateProgress(action.json);
+        const solved = state.lessons.progress.solved;
+        let added = 0;
+        for (const [id, v] of Object.entries(incoming.solved)) {
+          if (!Object.hasOwn(solved, id)) added += 1;
+          Object.defineProperty(solved, id, { value: v, enumerable: true, writable: true, configurable: true });
+        }
+        saveLessonState();
+        setNotice(`Imported lesson progress: ${Object.keys(incoming.solved).length} solved lessons (${added} new here).`);
+      } catch (e) {
+        setNotice(`${action.what} could not be imported: ${errorText(e)}. Your progress was not changed.`, 'error');
+      }
+      break;
+    }
+    case 'author-open':
+      state.lessons.authoring = action.open;
+      state.lessons.open = true;
+      break;
+    case 'author-start':
+      authorStart();
+      break;
+    case 'author-goal':
+      authorGoal();
+      break;
     default:
       return;
   }
   render();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lessons: opening one, checking the goal after every change, help in steps, progress.
+
+/** Stores progress and the lesson in progress (so a reload comes back to it). */
+function saveLessonState() {
+  const ls = state.lessons;
+  ls.progress.active = ls.lesson
+    ? { id: ls.lesson.id, source: ls.source, lesson: ls.source === 'index' ? null : ls.lesson, peeked: ls.peeked, hints: ls.hints, goalShown: ls.goalShown }
+    : null;
+  saveProgress(ls.progress);
+}
+
+function evalGoal() {
+  try {
+    return checkGoal(state.lab, state.lessons.lesson);
+  } catch (e) {
+    return { met: false, differences: [`the state could not be read: ${errorText(e)}`] };
+  }
+}
+
+/** Checks the learner's state against the open lesson's goal; announces a goal newly met. */
+function checkLesson() {
+  const ls = state.lessons;
+  if (!ls.lesson || !ls.lesson.goal || !state.lab) return;
+  const r = evalGoal();
+  const was = ls.met;
+  ls.met = r.met;
+  ls.differences = r.differences;
+  if (r.met && !was) {
+    const id = ls.lesson.id;
+    ls.solvedBefore = Object.hasOwn(ls.progress.solved, id);
+    if (ls.peeked) {
+      ls.announce = ls.solvedBefore
+        ? 'Goal met (with the solution shown; the lesson was already solved before).'
+        : 'Goal met, but with the solution shown, so the lesson is not marked solved. Restart it to solve it on your own.';
+    } else {
+      Object.defineProperty(ls.progress.solved, id, { value: { title: ls.lesson.title, at: new Date().toISOString() }, enumerable: true, writable: true, configurable: true });
+      ls.announce = `Goal met: “${ls.lesson.title}” is solved.`;
+      saveLessonState();
+    }
+  } else if (!r.met && was) {
+    ls.announce = 'The goal is no longer met.';
+  }
+}
+
+function resetAttempt() {
+  Object.assign(state.lessons, { met: false, differences: [], hints: 0, goalShown: false, peeked: false, confirming: false, solvedBefore: false, announce: '' });
+}
+
+/**
+ * Starts a lesson: a fresh engine at its start (the setup replayed as actions, so undo and the
+ * transcript see them). The free session is put aside the first time, to come back on leave.
+ */
+function openLesson(lesson, source, message, { restart = false, resume = null } = {}) {
+  let built;
+  try {
+    const scenario = scenarioOf(lesson);
+    const actions = parseScript(lesson.start.setup ?? '', 'the setup').map((s) => s.action);
+    built = rebuild({ base: scenario.layers, options: scenario.options, actions });
+  } catch (e) {
+    setNotice(`The lesson “${lesson.title}” could not be started: ${errorText(e)}. Nothing was changed.`, 'error');
+    return false;
+  }
+  const ls = state.lessons;
+  if (!ls.lesson && state.lab) stashFreeSession(state.lab.save());
+  install(built);
+  ls.lesson = lesson;
+  ls.opened += 1;
+  ls.source = source;
+  ls.open = true;
+  ls.authoring = false;
+  resetAttempt();
+  if (resume) Object.assign(ls, { peeked: resume.peeked, hints: Math.min(resume.hints, lesson.hints.length), goalShown: resume.goalShown });
+  note(`Lesson: ${lesson.title}.${lesson.start.setup ? ' The lines above set it up.' : ''}${lesson.goal ? ` Goal: ${lesson.goal.text}` : ''}`);
+  // A goal met at the start (a careless authored lesson) is shown, but nothing is solved by it.
+  if (lesson.goal) Object.assign(ls, evalGoal());
+  ls.announce = restart ? 'Restarted the lesson.' : `Started the lesson “${lesson.title}”.`;
+  refresh();
+  saveLessonState();
+  clearSession();
+  scheduleSave();
+  setNotice(message ?? null);
+  return true;
+}
+
+function endLesson() {
+  const ls = state.lessons;
+  ls.lesson = null;
+  ls.opened += 1;
+  ls.source = null;
+  resetAttempt();
+  saveLessonState();
+}
+
+/** Leaves the lesson: the session put aside when it started comes back. */
+function leaveLesson() {
+  const ls = state.lessons;
+  if (!ls.lesson) return;
+  const title = ls.lesson.title;
+  endLesson();
+  const free = loadFreeSession();
+  stashFreeSession(null);
+  let built = null;
+  if (free !== null) {
+    try {
+      built = rebuild(validateSaved(free));
+    } catch (e) {
+      setNotice(`Left “${title}”. The session from before could not be restored (${errorText(e)}); starting from the default scenario.`, 'warn');
+    }
+  }
+  install(built ?? defaultLab());
+  if (built) setNotice(`Left “${title}”: your session from before is back.`);
+  else if (free === null) setNotice(`Left “${title}”. There was no earlier session to bring back, so this is the default scenario.`);
+  refresh();
+  scheduleSave();
+}
+
+function lessonHelp(step) {
+  const ls = state.lessons;
+  if (!ls.lesson) return;
+  if (step === 'hint' || step === 'next-hint') {
+    ls.hints = Math.min(ls.hints + 1, ls.lesson.hints.length);
+    ls.announce = `Hint ${ls.hints}: ${ls.lesson.hints[ls.hints - 1]}`;
+  } else if (step === 'goal') {
+    ls.goalShown = true;
+    ls.announce = 'The goal is shown below, with what still differs.';
+  } else if (step === 'solution') {
+    ls.confirming = true;
+  }
+  saveLessonState();
+}
+
+/** Opens a lesson from the list by id. */
+async function openLessonById(id, message) {
+  const index = state.lessons.index;
+  if (index && !index.some((l) => l.id === id)) {
+    dispatch({ type: 'notice', text: `There is no lesson “${String(id).slice(0, 64)}” in the list. Nothing was changed.`, tone: 'error' });
+    return;
+  }
+  try {
+    const lesson = await loadLesson(id);
+    dispatch({ type: 'lesson-open', lesson, source: 'index', message });
+  } catch (e) {
+    dispatch({ type: 'notice', text: `The lesson “${id}” could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
+  }
+}
+
+/** Opens a lesson carried whole in a `#lesson-data=` link; validated like any hostile input. */
+async function openLessonLink(hash) {
+  try {
+    const lesson = parseLesson(await decodeLessonFragment(hash));
+    dispatch({ type: 'lesson-open', lesson, source: 'link', message: `Opened the lesson “${lesson.title}” from a link.` });
+  } catch (e) {
+    dispatch({ type: 'notice', text: `This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Author mode: start from the current state, record a solution, set the goal from the result.
+
+function recordStep(action) {
+  const box = $('#au-solution');
+  let line;
+  try {
+    line = actionLine(action);
+  } catch {
+    return;
+  }
+  box.value = `${box.value}${box.value === '' || box.value.endsWith('\n') ? '' : '\n'}${line}\n`;
+}
+
+function unrecordStep(action) {
+  const box = $('#au-solution');
+  let line;
+  try {
+    line = actionLine(action);
+  } catch {
+    return;
+  }
+  const lines = box.value.replace(/\n$/, '').split('\n');
+  if (lines[lines.length - 1] === line) {
+    lines.pop();
+    box.value = lines.length ? `${lines.join('\n')}\n` : '';
+  }
+}
+
+function authorStart() {
+  let saved;
+  try {
+    saved = validateSaved(state.lab.save());
+  } catch (e) {
+    $('#au-error').textContent = `The current state cannot be a start: ${errorText(e)}`;
+    return;
+  }
+  const opts = saved.options ?? {};
+  state.author.start = {
+    layers: saved.base.map((l) => ({ created_by: l.createdBy, script: l.script })),
+    options: { redirect_dir: !!opts.redirectDir, metacopy: !!opts.metacopy, index: !!opts.index },
+    setup: saved.actions.map((a) => actionLine(a)).join('\n'),
+  };
+  state.author.recording = true;
+  state.author.goal = null;
+  $('#au-solution').value = '';
+  $('#au-error').textContent = '';
+  $('#au-start-status').textContent = `Start set: ${saved.base.length} image layer${saved.base.length === 1 ? '' : 's'} and ${saved.actions.length} earlier action${saved.actions.length === 1 ? '' : 's'}. Recording what you do now…`;
+  $('#au-goal-status').textContent = 'No goal yet: a lesson without one is a sandbox.';
+}
+
+function parseIgnore(text) {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+function authorGoal() {
+  const err = $('#au-error');
+  if (!state.author.start) {
+    err.textContent = 'Press “Start from the current state” first: a goal needs a start.';
+    return;
+  }
+  const compare = $('#au-compare').value;
+  const ignore = parseIgnore($('#au-ignore').value);
+  for (const x of ignore) {
+    if (!IGNORABLE.includes(x) && !x.startsWith('/')) {
+      err.textContent = `“${x}” cannot be ignored: name a field (${IGNORABLE.join(', ')}) or a path.`;
+      return;
+    }
+  }
+  try {
+    state.author.goal = { compare, ignore, state: JSON.parse(JSON.stringify(lessonSnapshot(state.lab, compare, ignore))) };
+  } catch (e) {
+    err.textContent = `The goal could not be taken: ${errorText(e)}`;
+    return;
+  }
+  state.author.recording = false;
+  err.textContent = '';
+  const n = (t) => (t ? Object.keys(t).length : 0);
+  const g = state.author.goal.state;
+  $('#au-goal-status').textContent = `Goal set from the current state (${compare}): ${g.merged ? `${n(g.merged)} merged paths` : ''}${g.merged && g.container ? ', ' : ''}${g.container ? `${n(g.container)} container-layer entries, ${g.layers.length} image layers` : ''}. Recording stopped.`;
+}
+
+/** The lesson the author's form describes, validated; throws with a plain message. */
+function authoredLesson() {
+  const a = state.author;
+  if (!a.start) throw new Error('press “Start from the current state” first');
+  const title = $('#au-title').value.trim();
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+  const id = $('#au-id').value.trim() || slug || 'my-lesson';
+  const goalText = $('#au-goal-text').value.trim();
+  if (a.goal && !goalText) throw new Error('write what the goal is, in plain words');
+  return validateLesson({
+    version: 1,
+    id,
+    title: title || 'My lesson',
+    summary: $('#au-summary').value.trim(),
+    start: a.start,
+    goal: a.goal ? { text: goalText, compare: a.goal.compare, ignore: a.goal.ignore, state: a.goal.state } : null,
+    solution: $('#au-solution').value,
+    wrong: $('#au-wrong').value,
+    hints: $('#au-hints').value.split('\n').map((x) => x.trim()).filter(Boolean),
+  });
+}
+
+/** Brings back the lesson that was open before a reload, on the restored session. */
+async function resumeLesson(active, sessionRestored) {
+  let lesson;
+  try {
+    lesson = active.source === 'index' ? await loadLesson(active.id) : validateLesson(active.lesson);
+  } catch (e) {
+    endLesson();
+    setNotice(`The lesson you were in could not be reopened: ${errorText(e)}.`, 'warn');
+    return;
+  }
+  if (!sessionRestored) {
+    openLesson(lesson, active.source, `Your work in “${lesson.title}” could not be restored, so the lesson starts again.`);
+    return;
+  }
+  const ls = state.lessons;
+  ls.lesson = lesson;
+  ls.opened += 1;
+  ls.source = active.source;
+  resetAttempt();
+  Object.assign(ls, { peeked: active.peeked, hints: Math.min(active.hints, lesson.hints.length), goalShown: active.goalShown });
+  if (lesson.goal) Object.assign(ls, evalGoal());
+  ls.solvedBefore = Object.hasOwn(ls.progress.solved, lesson.id);
+}
+
+function lessonJson(lesson) {
+  return `${JSON.stringify(lesson, null, 2)}\n`;
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Rendering. Each part draws from `state` alone.
@@ -643,6 +1025,10 @@ function render() {
   performance.measure('ll-render-timeline', 'll-render');
   terminal.render(state);
   renderWhy($('#why'), state);
+  renderLessons(state, lessonHandlers);
+  // The intro's suggestions are for the default image; a lesson brings its own goal.
+  const intro = document.querySelector('.t-intro');
+  if (intro && state.lessons.lesson?.goal) intro.hidden = true;
   performance.measure('ll-render-all', 'll-render');
 }
 
@@ -677,6 +1063,17 @@ const terminal = new Terminal($('#terminal'), {
   clear: () => dispatch({ type: 'clear' }),
   selectCommand: (id) => dispatch({ type: 'select-command', id }),
 });
+const lessonHandlers = {
+  help: (step) => dispatch({ type: 'lesson-help', step }),
+  confirm: (yes) => dispatch({ type: 'lesson-confirm', yes }),
+  restart: () => dispatch({ type: 'lesson-restart' }),
+  leave: () => dispatch({ type: 'lesson-leave' }),
+  open: (id) => openLessonById(id),
+  download: () => {
+    const l = state.lessons.lesson;
+    if (l) downloadFile(lessonJson(l), `${l.id}.json`);
+  },
+};
 const animator = new Animator({ overlay: $('#overlay'), caption: $('#caption'), skip: $('#btn-skip'), matrix });
 
 let playTimer = 0;
@@ -805,11 +1202,21 @@ function wire() {
     }
   });
   reducedMotionQuery.addEventListener('change', () => render());
+  wireLessons();
   // A share link pasted into this tab's address bar changes only the fragment.
   window.addEventListener('hashchange', async () => {
-    if (!isShareHash(location.hash)) return;
+    const kind = hashKind(location.hash);
+    if (!kind) return;
     const hash = location.hash;
     history.replaceState(null, '', location.pathname + location.search);
+    if (kind.kind === 'lesson') {
+      await openLessonById(kind.id);
+      return;
+    }
+    if (kind.kind === 'lesson-data') {
+      await openLessonLink(hash);
+      return;
+    }
     try {
       const json = await decodeFragment(hash);
       dispatch({ type: 'load', json, what: 'This share link', message: 'Opened a shared session. Press ▶ replay in the timeline to watch it event by event.' });
@@ -826,14 +1233,88 @@ function wire() {
   });
 }
 
+function wireLessons() {
+  $('#btn-lessons').addEventListener('click', () => dispatch({ type: 'lessons-toggle' }));
+  $('#lesson-list').addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('button[data-lesson]') : null;
+    if (b) openLessonById(b.getAttribute('data-lesson'));
+  });
+  $('#btn-author').addEventListener('click', () => dispatch({ type: 'author-open', open: !state.lessons.authoring }));
+  $('#au-close').addEventListener('click', () => dispatch({ type: 'author-open', open: false }));
+  $('#au-start').addEventListener('click', () => dispatch({ type: 'author-start' }));
+  $('#au-goal').addEventListener('click', () => dispatch({ type: 'author-goal' }));
+  // A lesson leaves the page only once its solution is shown to reach its goal (and its wrong
+  // solution not to) on a fresh lab, so no one shares a lesson that cannot be solved.
+  const authored = ({ verify = true } = {}) => {
+    try {
+      const lesson = authoredLesson();
+      const problems = verify ? verifyLesson(LayerLab, lesson) : [];
+      if (problems.length) throw new Error(problems.join('; '));
+      $('#au-error').textContent = '';
+      return lesson;
+    } catch (e) {
+      $('#au-error').textContent = `The lesson is not ready: ${errorText(e)}.`;
+      return null;
+    }
+  };
+  $('#au-try').addEventListener('click', () => {
+    const lesson = authored({ verify: false });
+    if (lesson) dispatch({ type: 'lesson-open', lesson, source: 'author', message: `Trying your lesson “${lesson.title}”. Leave it to come back to your session.` });
+  });
+  $('#au-download').addEventListener('click', () => {
+    const lesson = authored();
+    if (lesson) downloadFile(lessonJson(lesson), `${lesson.id}.json`);
+  });
+  $('#au-share').addEventListener('click', async () => {
+    const lesson = authored();
+    if (!lesson) return;
+    try {
+      const frag = await encodeLessonFragment(JSON.stringify(lesson));
+      const out = $('#au-link');
+      out.hidden = false;
+      out.value = `${location.origin}${location.pathname}#${frag}`;
+      out.select();
+    } catch (e) {
+      $('#au-error').textContent = `A link could not be made: ${errorText(e)}.`;
+    }
+  });
+  $('#btn-progress-export').addEventListener('click', () => {
+    const { solved } = state.lessons.progress;
+    downloadFile(`${JSON.stringify({ version: 1, solved }, null, 2)}\n`, 'layerlab-progress.json');
+  });
+  $('#progress-import').addEventListener('change', async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    if (file.size > 4 * 1024 * 1024) {
+      dispatch({ type: 'notice', text: `The file ${file.name} is too large to be lesson progress.`, tone: 'error' });
+      return;
+    }
+    dispatch({ type: 'progress-import', json: await file.text(), what: `The file ${file.name}` });
+  });
+}
+
 async function boot() {
   wire();
   document.documentElement.dataset.theme = state.prefs.theme;
+  state.lessons.open = state.prefs.lessons !== 'closed';
+  const loaded = loadProgress();
+  state.lessons.progress = loaded.progress;
+  const progressError = loaded.error;
+  const lessonIndex = loadLessonIndex().then((doc) => {
+    state.lessons.index = doc.lessons;
+  }, (e) => {
+    state.lessons.indexError = errorText(e);
+  });
   await init();
   performance.mark('layerlab-wasm');
   let built = null;
   let linkError = null;
-  if (isShareHash(location.hash)) {
+  const kind = hashKind(location.hash);
+  const lessonHash = kind && kind.kind !== 'session' ? { ...kind, hash: location.hash } : null;
+  if (lessonHash) history.replaceState(null, '', location.pathname + location.search);
+  const isShare = isShareHash(location.hash);
+  if (isShare) {
     const hash = location.hash;
     // The link has done its job once read; a reload then restores the saved session.
     history.replaceState(null, '', location.pathname + location.search);
@@ -863,6 +1344,34 @@ async function boot() {
   }
   install(built ?? defaultLab());
   performance.mark('layerlab-engine');
+  const active = state.lessons.progress.active;
+  if (active) {
+    // A session from a share link is someone else's: the lesson in progress is left then.
+    if (isShare) endLesson();
+    else await resumeLesson(active, built !== null);
+  }
+  await lessonIndex;
+  if (lessonHash?.kind === 'lesson') {
+    const same = state.lessons.lesson?.id === lessonHash.id && state.lessons.source === 'index';
+    if (state.lessons.index && !state.lessons.index.some((l) => l.id === lessonHash.id)) {
+      setNotice(`There is no lesson “${lessonHash.id.slice(0, 64)}” in the list.`, 'error');
+    } else if (!same) {
+      try {
+        openLesson(await loadLesson(lessonHash.id), 'index');
+      } catch (e) {
+        setNotice(`The lesson “${lessonHash.id.slice(0, 64)}” could not be opened: ${errorText(e)}.`, 'error');
+      }
+    }
+  } else if (lessonHash?.kind === 'lesson-data') {
+    try {
+      const lesson = parseLesson(await decodeLessonFragment(lessonHash.hash));
+      openLesson(lesson, 'link', `Opened the lesson “${lesson.title}” from a link.`);
+    } catch (e) {
+      setNotice(`This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');
+    }
+  }
+  // Said last, so that opening a lesson does not replace the message.
+  if (progressError) setNotice(`Your lesson progress could not be read (${progressError}); it starts afresh.`, 'warn');
   refresh();
   if (built) scheduleSave();
   render();

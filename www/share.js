@@ -51,11 +51,46 @@ async function readAll(stream, limit) {
   return out;
 }
 
-/** The fragment (without `#`) for a saved state. */
-export async function encodeFragment(json) {
+/** `VERSION.base64url(deflate-raw(text))`: the body of a fragment. */
+async function pack(json) {
   const stream = new Blob([new TextEncoder().encode(json)]).stream().pipeThrough(new CompressionStream('deflate-raw'));
   const bytes = await readAll(stream, LIMITS.json * 2);
-  return `s=${FRAGMENT_VERSION}.${toBase64url(bytes)}`;
+  return `${FRAGMENT_VERSION}.${toBase64url(bytes)}`;
+}
+
+/** The fragment (without `#`) for a saved state. */
+export async function encodeFragment(json) {
+  return `s=${await pack(json)}`;
+}
+
+/** The fragment (without `#`) for a lesson's JSON: `lesson-data=1.<base64url>`. */
+export async function encodeLessonFragment(json) {
+  return `lesson-data=${await pack(json)}`;
+}
+
+/**
+ * What a location hash asks the page to open: `{kind: 'session'}` (`#s=`), `{kind: 'lesson',
+ * id}` (`#lesson=ID`, a lesson of www/lessons/), `{kind: 'lesson-data'}` (`#lesson-data=`, a
+ * whole lesson in the link), or null.
+ */
+export function hashKind(hash) {
+  if (hash.startsWith('#s=')) return { kind: 'session' };
+  if (hash.startsWith('#lesson-data=')) return { kind: 'lesson-data' };
+  if (hash.startsWith('#lesson=')) {
+    let id;
+    try {
+      id = decodeURIComponent(hash.slice('#lesson='.length)).slice(0, 100);
+    } catch {
+      id = '';
+    }
+    return { kind: 'lesson', id };
+  }
+  return null;
+}
+
+/** The lesson JSON of a `#lesson-data=` hash; throws like decodeFragment. */
+export async function decodeLessonFragment(hash) {
+  return unpack(hash.replace(/^#lesson-data=/, ''));
 }
 
 /** Whether a location hash holds a shared state. */
@@ -68,7 +103,10 @@ export function isShareHash(hash) {
  * is from another version, damaged, or would expand past the size limit (a deflate bomb).
  */
 export async function decodeFragment(hash) {
-  const body = hash.replace(/^#s=/, '');
+  return unpack(hash.replace(/^#s=/, ''));
+}
+
+async function unpack(body) {
   const dot = body.indexOf('.');
   if (dot < 0) throw new Error('the link has no version');
   const version = body.slice(0, dot);
