@@ -28,6 +28,18 @@ for (const name of FLAGS) {
 // offered here.
 document.body.append(lab);
 
+// The frame's colour scheme follows the embed's theme, so that it matches the host's and the
+// browser keeps the frame transparent (a frame whose scheme differs from its host's gets an
+// opaque backdrop, white corners around the rounded box).
+const wrap = lab.shadowRoot?.querySelector('.ll');
+if (wrap) {
+  const sync = () => {
+    if (wrap.dataset.theme) document.documentElement.style.colorScheme = wrap.dataset.theme;
+  };
+  new MutationObserver(sync).observe(wrap, { attributes: true, attributeFilter: ['data-theme'] });
+  sync();
+}
+
 /** The embedding page's origin, or null when it is not known. */
 export function parentOrigin() {
   if (window.parent === window) return null;

@@ -102,6 +102,7 @@ class EmbedView {
     this.notice = null;
     this.lesson = null;
     this.goal = null;
+    this.hintsShown = 0;
     this.destroyed = false;
     this.history = [];
     this.historyAt = 0;
@@ -141,6 +142,7 @@ class EmbedView {
       return;
     }
     this.restore();
+    this.check();
     this.render();
     if (this.config.autoplay && this.next < this.config.steps.length) this.play();
   }
@@ -251,14 +253,18 @@ class EmbedView {
     clearTimeout(this.timer);
   }
 
-  changed() {
-    if (this.lesson && this.lab) {
-      try {
-        this.goal = lessons.check(this.lab, this.lesson);
-      } catch (e) {
-        this.goal = { met: false, differences: [errorText(e)] };
-      }
+  /** A lesson's goal, checked against the present state. */
+  check() {
+    if (!this.lesson || !this.lab) return;
+    try {
+      this.goal = lessons.check(this.lab, this.lesson);
+    } catch (e) {
+      this.goal = { met: false, differences: [errorText(e)] };
     }
+  }
+
+  changed() {
+    this.check();
     this.persist();
     this.render();
   }
@@ -381,12 +387,20 @@ class EmbedView {
       return;
     }
     box.hidden = false;
+    const l = this.lesson;
     const met = Boolean(this.goal?.met);
     box.classList.toggle('met', met);
-    const title = this.lesson.title ? el('strong', { text: `${this.lesson.title}. ` }) : null;
-    const text = this.lesson.goal?.text ?? 'No goal: try anything.';
-    const state = this.lesson.goal ? el('div', { class: 'state', text: met ? '✓ goal met' : 'goal not met yet' }) : null;
-    box.replaceChildren(el('div', {}, title, text), state);
+    const kids = [el('div', {}, el('strong', { text: l.title }))];
+    if (l.summary) kids.push(el('p', { class: 'summary', text: l.summary }));
+    kids.push(el('p', { class: 'goal-text' }, el('b', { text: l.goal ? 'Goal: ' : 'No goal: ' }), l.goal?.text ?? 'a sandbox; try anything.'));
+    if (l.goal) {
+      const hints = l.hints ?? [];
+      kids.push(el('div', { class: 'goal-row' },
+        el('span', { class: 'state', text: met ? '✓ goal met' : 'goal not met yet' }),
+        this.hintsShown < hints.length ? el('button', { type: 'button', text: this.hintsShown ? 'another hint' : 'hint', onclick: () => { this.hintsShown += 1; this.render(); } }) : null));
+      for (const h of hints.slice(0, this.hintsShown)) kids.push(el('p', { class: 'hint', text: `Hint: ${h}` }));
+    }
+    box.replaceChildren(...kids);
   }
 
   trees(layers) {
@@ -530,7 +544,10 @@ class EmbedView {
     } catch {
       return;
     }
-    encodeFragment(json).then((frag) => {
+    // A lesson not yet begun opens as the lesson itself on the full page; after that, the
+    // state the learner made.
+    const fragment = this.lesson && this.entries.length === 0 ? Promise.resolve(`lesson=${encodeURIComponent(this.lesson.id)}`) : encodeFragment(json);
+    fragment.then((frag) => {
       if (token === this.linkToken && !this.destroyed) this.link.href = `${this.env.href}#${frag}`;
     }, () => {
       if (token === this.linkToken) this.link.hidden = true;

@@ -142,8 +142,8 @@ export function readConfig(el) {
   let lesson = el.getAttribute('lesson');
   if (lesson !== null) {
     lesson = lesson.trim();
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(lesson)) {
-      problems.push(problem(`“${lesson.slice(0, 40)}” is not a lesson id (letters, digits, - and _).`, true));
+    if (!/^[a-z0-9-]{1,64}$/.test(lesson)) {
+      problems.push(problem(`“${lesson.slice(0, 40)}” is not a lesson id (a-z, 0-9 and -, as in lessons/index.json).`, true));
       lesson = null;
     }
   }
@@ -284,6 +284,10 @@ code, pre, .mono { font-family: var(--mono); font-size: 0.93em; }
 .msg.warn { border-left-color: #e69f00; }
 .goal { margin: 6px 0 8px; padding: 8px 10px; border-radius: 6px; background: var(--soft); border-left: 4px solid var(--accent); }
 .goal.met { border-left-color: var(--ok); }
+.goal p { margin: 4px 0; }
+.goal .summary { color: var(--muted); font-size: 0.93em; }
+.goal .goal-row { display: flex; align-items: center; gap: 10px; margin-top: 4px; }
+.goal .hint { font-size: 0.93em; }
 .goal .state { font-weight: 650; }
 .goal.met .state { color: var(--ok); }
 .view { overflow: auto; border: 1px solid var(--border); border-radius: 6px; }
@@ -451,7 +455,7 @@ export class LayerLabElement extends HTMLElement {
   #setStatus(s) {
     this.#status = s;
     this.#wrap.dataset.state = s;
-    this.dispatchEvent(new CustomEvent('layerlab-status', { detail: s }));
+    this.dispatchEvent(new CustomEvent('layerlab-status', { detail: s, bubbles: true }));
   }
 
   connectedCallback() {
