@@ -378,6 +378,14 @@ test('a client-side navigation that detaches and re-attaches an embed re-initial
   assert.equal(await page.locator('#a .pos').innerText(), '0 of 1 commands run', 'a fresh start');
   await page.locator('#a button[aria-label="next command"]').click();
   assert.equal(await embedCell(page, 'a', 'container', '/etc/hosts'), 'whiteout');
+  // height caps the matrix, which then scrolls; theme and height change without a restart.
+  await page.evaluate(() => document.getElementById('a').setAttribute('height', '100'));
+  const view = await page.evaluate(() => {
+    const v = document.getElementById('a').shadowRoot.querySelector('.view');
+    return { max: getComputedStyle(v).maxHeight, scrolls: v.scrollHeight > v.clientHeight };
+  });
+  assert.deepEqual(view, { max: '100px', scrolls: true });
+  assert.equal(await embedCell(page, 'a', 'container', '/etc/hosts'), 'whiteout', 'still the same lab');
   // Changing an attribute is a new embed too.
   await page.evaluate(() => document.getElementById('a').setAttribute('scenario', 'rm /etc/passwd'));
   await waitStatus(page, 'a', 'live');
