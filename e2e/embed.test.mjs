@@ -183,6 +183,18 @@ test('the terminal runs typed commands; read-only embeds have none', async () =>
   await input.press('Enter');
   await page.waitForFunction(() => /No such file or directory/.test(document.getElementById('embed-own').shadowRoot.querySelector('.log').textContent));
   assert.equal(await page.locator('#embed-cow input[aria-label="command"]').count(), 0);
+  // Tab completes paths; with nothing left to complete it moves the focus on.
+  await input.fill('cat /app/co');
+  await input.press('Tab');
+  assert.equal(await input.inputValue(), 'cat /app/conf/');
+  await input.press('Tab');
+  assert.equal(await input.inputValue(), 'cat /app/conf/server.conf ');
+  await input.press('Tab');
+  assert.equal(await page.evaluate(() => document.getElementById('embed-own').shadowRoot.activeElement?.getAttribute('aria-label') ?? null), null, 'focus moved on');
+  // Up recalls the history.
+  await input.fill('');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'cat /nope');
   // Text stays text: a file named like markup is shown, never parsed.
   await input.fill('touch "/<img src=x onerror=alert(1)>"');
   await input.press('Enter');

@@ -348,6 +348,12 @@ class EmbedView {
         this.run(line, false);
       });
       input.addEventListener('keydown', (e) => {
+        // Tab completes the path under the cursor, as in the full page's terminal; with
+        // nothing to complete it moves the focus on as usual (no keyboard trap).
+        if (e.key === 'Tab' && !e.shiftKey && this.complete(input)) {
+          e.preventDefault();
+          return;
+        }
         if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
         e.preventDefault();
         this.historyAt = Math.max(0, Math.min(this.history.length, this.historyAt + (e.key === 'ArrowUp' ? -1 : 1)));
@@ -355,6 +361,33 @@ class EmbedView {
       });
     }
     this.wrap.replaceChildren(this.head, this.msgs, this.goalBox, this.view, this.legend, this.controls, this.log, ...(this.term ? [this.term] : []), this.live);
+  }
+
+  /**
+   * Completes the word before the cursor to the longest common prefix of the engine's
+   * completions (whole words, directories ending in `/`); a single file gets a space after it.
+   * Returns whether it changed the input.
+   */
+  complete(input) {
+    if (!this.lab || input.value.trim() === '') return false;
+    const at = input.selectionStart ?? input.value.length;
+    const before = input.value.slice(0, at);
+    const word = before.match(/[^\s;&|<>'"]*$/)[0];
+    let names;
+    try {
+      names = this.lab.completions(word);
+    } catch {
+      return false;
+    }
+    if (!names.length) return false;
+    let common = names[0];
+    for (const n of names) while (!n.startsWith(common)) common = common.slice(0, -1);
+    const filled = common + (names.length === 1 && !common.endsWith('/') ? ' ' : '');
+    if (filled.length <= word.length) return false;
+    input.value = before.slice(0, at - word.length) + filled + input.value.slice(at);
+    const end = at - word.length + filled.length;
+    input.setSelectionRange(end, end);
+    return true;
   }
 
   render() {

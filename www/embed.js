@@ -549,6 +549,11 @@ export class LayerLabElement extends HTMLElement {
     this.#unobserve?.();
     this.#unobserve = null;
     this.#setStatus('loading');
+    const button = this.#wrap.querySelector('button.load');
+    if (button) {
+      button.textContent = 'Loading…';
+      button.disabled = true;
+    }
     const fail = (text) => {
       this.#wrap.replaceChildren(header(subtitle(this.#config)), ...messages([problem(text, true)]));
       this.#setStatus('error');
