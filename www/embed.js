@@ -295,7 +295,8 @@ table.mx { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 .mx th, .mx td { padding: 2px 6px; border-bottom: 1px solid var(--border); text-align: left; white-space: nowrap; }
 .mx thead th { position: sticky; top: 0; background: var(--bg); font-weight: 600; color: var(--muted); z-index: 1; }
 .mx thead th.m { color: var(--fg); }
-.mx tbody th { font-weight: normal; font-family: var(--mono); }
+.mx tbody th { font-weight: normal; font-family: var(--mono); position: sticky; left: 0; background: var(--bg); z-index: 1; }
+.mx thead th:first-child { left: 0; z-index: 2; }
 .mx .fold { border: 0; background: none; min-height: 0; padding: 0 4px 0 0; color: var(--muted); }
 .mx .leaf { display: inline-block; width: 1.1em; }
 .mx td { font-family: var(--mono); font-size: 0.92em; min-width: 5.5em; }
