@@ -22,10 +22,22 @@ after(async () => {
   await env?.close();
 });
 
+/** The list of lessons arrives after the page is usable; the tests wait for it. */
+async function listed(page) {
+  await page.waitForSelector('#lesson-list button[data-lesson]', { state: 'attached' });
+}
+
 async function fresh(options, hash) {
   const o = await open(env, { reducedMotion: 'reduce', ...options }, hash);
   pages.push(o);
+  await listed(o.page);
   return o;
+}
+
+async function reload(page) {
+  await page.reload();
+  await ready(page);
+  await listed(page);
 }
 
 afterEach(async () => {
@@ -120,6 +132,8 @@ test('every lesson of the list completes in the browser by typing its solution',
   }
   assert.deepEqual((await solvedIds(page)).sort(), lessons.filter((l) => l.goal).map((l) => l.id).sort());
   assert.match(await page.locator('#lesson-count').innerText(), /in lesson/);
+  await page.click('#lesson-leave');
+  assert.equal(await page.locator('#lesson-count').innerText(), `${lessons.filter((l) => l.goal).length} of ${lessons.filter((l) => l.goal).length} solved`);
 });
 
 test('a wrong attempt leaves the goal unmet, and help comes in steps: hints, the goal, then the solution after a confirmation', async () => {
@@ -189,8 +203,7 @@ test('progress survives a reload, leaving a lesson brings the session back, and 
   await openFromList(page, 'copy-on-write');
   await solve(page, lessons[0].solution);
   await page.waitForFunction(() => document.querySelector('.goal')?.classList.contains('met'));
-  await page.reload();
-  await ready(page);
+  await reload(page);
   assert.deepEqual(await solvedIds(page), ['copy-on-write']);
   assert.equal(await page.locator('#lesson-main .lesson-title').innerText(), lessons[0].title, 'the lesson in progress comes back');
   assert.match(await goalStatus(page), /Goal met/);
@@ -218,8 +231,7 @@ test('progress survives a reload, leaving a lesson brings the session back, and 
 
   // Corrupt progress in storage: a clear message and a clean start.
   await page.evaluate(() => localStorage.setItem('layerlab.lessons.v1', '{"version":1,"solved":[1,2'));
-  await page.reload();
-  await ready(page);
+  await reload(page);
   assert.match(await page.locator('#notice').innerText(), /lesson progress could not be read \(it is not valid JSON\); it starts afresh/);
   assert.deepEqual(await solvedIds(page), []);
   assert.ok(context);
@@ -234,7 +246,7 @@ test('an authored lesson, shared as a link, opens in another browser and can be 
   await run(page, 'echo remember > /notes/todo');
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 600 /etc/hosts');
-  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set redirect_dir=off metacopy=on index=off\nchmod 600 /etc/hosts\n');
+  assert.equal(await page.inputValue('#au-solution'), 'echo remember > /notes/todo\n@set metacopy=on\nchmod 600 /etc/hosts\n');
   await page.selectOption('#au-compare', 'both');
   await page.click('#au-goal');
   assert.match(await page.locator('#au-goal-status').innerText(), /Goal set from the current state/);
@@ -322,8 +334,7 @@ test('the lessons panel in the dark theme', async () => {
   await page.click('#btn-lessons');
   assert.equal(await page.getAttribute('#btn-lessons', 'aria-expanded'), 'false');
   assert.equal(await page.locator('#lesson-body').isVisible(), false);
-  await page.reload();
-  await ready(page);
+  await reload(page);
   assert.equal(await page.locator('#lesson-body').isVisible(), false);
   await page.setChecked('#opt-metacopy', true);
   await run(page, 'chmod 444 /opt/models/large.bin');

@@ -16,8 +16,28 @@ import {
   loadSession, saveSession, clearSession, loadPrefs, savePrefs, exportFile,
   loadProgress, saveProgress, validateProgress, stashFreeSession, loadFreeSession, downloadFile,
 } from './storage.js';
-import { validateLesson, parseLesson, parseScript, actionLine, checkGoal, snapshot as lessonSnapshot, scenarioOf, loadLessonIndex, loadLesson, IGNORABLE, verifyLesson } from './lesson-core.js';
-import { renderLessons } from './lessons.js';
+
+// The lesson modules are not on the path to a usable page: they load alongside the wasm and the
+// page draws the lessons panel once they are there (or waits for them when a lesson is asked for
+// at once). `L` is lesson-core.js; until it is loaded no lesson can be open.
+let L = null;
+let lessonsError = null;
+let renderLessons = () => {
+  if (lessonsError) $('#lesson-list').replaceChildren(h('li', { class: 'lesson-error', text: `The lessons could not be loaded: ${lessonsError}` }));
+};
+const lessonModules = Promise.all([import('./lesson-core.js'), import('./lessons.js')]).then(([core, panel]) => {
+  L = core;
+  renderLessons = panel.renderLessons;
+}, (e) => {
+  lessonsError = errorText(e);
+});
+
+/** Waits for the lesson modules; throws when they could not be loaded. */
+async function lessonCore() {
+  await lessonModules;
+  if (!L) throw new Error(`the lessons could not be loaded (${lessonsError})`);
+  return L;
+}
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -397,7 +417,7 @@ function dispatch(action) {
       state.nextId += 1;
       state.transcript.push(entry);
       state.redo = [];
-      if (state.author.recording) recordStep(entry.action);
+      if (state.author.recording) recordStep(changedOnly(entry.action, state.options));
       const sameContainer = entry.container === lab.currentContainer() && (action.action.action === 'run' || action.action.action === 'commit');
       const runOnly = action.action.action === 'run';
       if (entry.events.length) {
@@ -662,7 +682,7 @@ function saveLessonState() {
 
 function evalGoal() {
   try {
-    return checkGoal(state.lab, state.lessons.lesson);
+    return L.checkGoal(state.lab, state.lessons.lesson);
   } catch (e) {
     return { met: false, differences: [`the state could not be read: ${errorText(e)}`] };
   }
@@ -704,8 +724,8 @@ function resetAttempt() {
 function openLesson(lesson, source, message, { restart = false, resume = null } = {}) {
   let built;
   try {
-    const scenario = scenarioOf(lesson);
-    const actions = parseScript(lesson.start.setup ?? '', 'the setup').map((s) => s.action);
+    const scenario = L.scenarioOf(lesson);
+    const actions = L.parseScript(lesson.start.setup ?? '', 'the setup').map((s) => s.action);
     built = rebuild({ base: scenario.layers, options: scenario.options, actions });
   } catch (e) {
     setNotice(`The lesson “${lesson.title}” could not be started: ${errorText(e)}. Nothing was changed.`, 'error');
@@ -788,7 +808,8 @@ async function openLessonById(id, message) {
     return;
   }
   try {
-    const lesson = await loadLesson(id);
+    await lessonCore();
+    const lesson = await L.loadLesson(id);
     dispatch({ type: 'lesson-open', lesson, source: 'index', message });
   } catch (e) {
     dispatch({ type: 'notice', text: `The lesson “${id}” could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
@@ -798,7 +819,8 @@ async function openLessonById(id, message) {
 /** Opens a lesson carried whole in a `#lesson-data=` link; validated like any hostile input. */
 async function openLessonLink(hash) {
   try {
-    const lesson = parseLesson(await decodeLessonFragment(hash));
+    await lessonCore();
+    const lesson = L.parseLesson(await decodeLessonFragment(hash));
     dispatch({ type: 'lesson-open', lesson, source: 'link', message: `Opened the lesson “${lesson.title}” from a link.` });
   } catch (e) {
     dispatch({ type: 'notice', text: `This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
@@ -808,11 +830,19 @@ async function openLessonLink(hash) {
 // ---------------------------------------------------------------------------------------------
 // Author mode: start from the current state, record a solution, set the goal from the result.
 
+/** A toolbar toggle sends every option; a recorded step keeps only the ones it changed. */
+function changedOnly(action, previous) {
+  if (action.action !== 'set-options') return action;
+  const options = {};
+  for (const [k, v] of Object.entries(action.options)) if (previous[k] !== v) options[k] = v;
+  return Object.keys(options).length ? { action: 'set-options', options } : action;
+}
+
 function recordStep(action) {
   const box = $('#au-solution');
   let line;
   try {
-    line = actionLine(action);
+    line = L.actionLine(action);
   } catch {
     return;
   }
@@ -823,7 +853,7 @@ function unrecordStep(action) {
   const box = $('#au-solution');
   let line;
   try {
-    line = actionLine(action);
+    line = L.actionLine(action);
   } catch {
     return;
   }
@@ -835,6 +865,7 @@ function unrecordStep(action) {
 }
 
 function authorStart() {
+  if (!L) return;
   let saved;
   try {
     saved = validateSaved(state.lab.save());
@@ -846,7 +877,7 @@ function authorStart() {
   state.author.start = {
     layers: saved.base.map((l) => ({ created_by: l.createdBy, script: l.script })),
     options: { redirect_dir: !!opts.redirectDir, metacopy: !!opts.metacopy, index: !!opts.index },
-    setup: saved.actions.map((a) => actionLine(a)).join('\n'),
+    setup: saved.actions.map((a) => L.actionLine(a)).join('\n'),
   };
   state.author.recording = true;
   state.author.goal = null;
@@ -869,13 +900,13 @@ function authorGoal() {
   const compare = $('#au-compare').value;
   const ignore = parseIgnore($('#au-ignore').value);
   for (const x of ignore) {
-    if (!IGNORABLE.includes(x) && !x.startsWith('/')) {
-      err.textContent = `“${x}” cannot be ignored: name a field (${IGNORABLE.join(', ')}) or a path.`;
+    if (!L.IGNORABLE.includes(x) && !x.startsWith('/')) {
+      err.textContent = `“${x}” cannot be ignored: name a field (${L.IGNORABLE.join(', ')}) or a path.`;
       return;
     }
   }
   try {
-    state.author.goal = { compare, ignore, state: JSON.parse(JSON.stringify(lessonSnapshot(state.lab, compare, ignore))) };
+    state.author.goal = { compare, ignore, state: JSON.parse(JSON.stringify(L.snapshot(state.lab, compare, ignore))) };
   } catch (e) {
     err.textContent = `The goal could not be taken: ${errorText(e)}`;
     return;
@@ -896,7 +927,7 @@ function authoredLesson() {
   const id = $('#au-id').value.trim() || slug || 'my-lesson';
   const goalText = $('#au-goal-text').value.trim();
   if (a.goal && !goalText) throw new Error('write what the goal is, in plain words');
-  return validateLesson({
+  return L.validateLesson({
     version: 1,
     id,
     title: title || 'My lesson',
@@ -913,7 +944,7 @@ function authoredLesson() {
 async function resumeLesson(active, sessionRestored) {
   let lesson;
   try {
-    lesson = active.source === 'index' ? await loadLesson(active.id) : validateLesson(active.lesson);
+    lesson = active.source === 'index' ? await L.loadLesson(active.id) : L.validateLesson(active.lesson);
   } catch (e) {
     endLesson();
     setNotice(`The lesson you were in could not be reopened: ${errorText(e)}.`, 'warn');
@@ -1248,7 +1279,7 @@ function wireLessons() {
   const authored = ({ verify = true } = {}) => {
     try {
       const lesson = authoredLesson();
-      const problems = verify ? verifyLesson(LayerLab, lesson) : [];
+      const problems = verify ? L.verifyLesson(LayerLab, lesson) : [];
       if (problems.length) throw new Error(problems.join('; '));
       $('#au-error').textContent = '';
       return lesson;
@@ -1298,13 +1329,22 @@ async function boot() {
   wire();
   document.documentElement.dataset.theme = state.prefs.theme;
   state.lessons.open = state.prefs.lessons !== 'closed';
+  // Folded before the lessons' own module draws it, so a folded panel never flashes open.
+  $('#lesson-body').hidden = !state.lessons.open;
+  $('#lessons').classList.toggle('collapsed', !state.lessons.open);
+  $('#btn-lessons').textContent = state.lessons.open ? 'hide' : 'show';
+  $('#btn-lessons').setAttribute('aria-expanded', state.lessons.open ? 'true' : 'false');
   const loaded = loadProgress();
   state.lessons.progress = loaded.progress;
   const progressError = loaded.error;
-  const lessonIndex = loadLessonIndex().then((doc) => {
+  // The list arrives when it arrives: the page is usable without it (and draws it then), so
+  // its fetch stays off the path to a usable page unless a lesson is being opened.
+  const lessonIndex = lessonCore().then(() => L.loadLessonIndex()).then((doc) => {
     state.lessons.index = doc.lessons;
   }, (e) => {
     state.lessons.indexError = errorText(e);
+  }).then(() => {
+    if (document.body.dataset.ready === 'true') render();
   });
   await init();
   performance.mark('layerlab-wasm');
@@ -1344,27 +1384,32 @@ async function boot() {
   }
   install(built ?? defaultLab());
   performance.mark('layerlab-engine');
-  const active = state.lessons.progress.active;
+  let active = state.lessons.progress.active;
+  if (active || lessonHash) await lessonModules;
+  if ((active || lessonHash) && !L) {
+    setNotice(`The lessons could not be loaded (${lessonsError}); the page works without them.`, 'error');
+    active = null;
+  }
   if (active) {
     // A session from a share link is someone else's: the lesson in progress is left then.
     if (isShare) endLesson();
     else await resumeLesson(active, built !== null);
   }
-  await lessonIndex;
-  if (lessonHash?.kind === 'lesson') {
+  if (lessonHash) await lessonIndex;
+  if (L && lessonHash?.kind === 'lesson') {
     const same = state.lessons.lesson?.id === lessonHash.id && state.lessons.source === 'index';
     if (state.lessons.index && !state.lessons.index.some((l) => l.id === lessonHash.id)) {
       setNotice(`There is no lesson “${lessonHash.id.slice(0, 64)}” in the list.`, 'error');
     } else if (!same) {
       try {
-        openLesson(await loadLesson(lessonHash.id), 'index');
+        openLesson(await L.loadLesson(lessonHash.id), 'index');
       } catch (e) {
         setNotice(`The lesson “${lessonHash.id.slice(0, 64)}” could not be opened: ${errorText(e)}.`, 'error');
       }
     }
-  } else if (lessonHash?.kind === 'lesson-data') {
+  } else if (L && lessonHash?.kind === 'lesson-data') {
     try {
-      const lesson = parseLesson(await decodeLessonFragment(lessonHash.hash));
+      const lesson = L.parseLesson(await decodeLessonFragment(lessonHash.hash));
       openLesson(lesson, 'link', `Opened the lesson “${lesson.title}” from a link.`);
     } catch (e) {
       setNotice(`This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');

@@ -571,8 +571,9 @@ async function getJson(url, fetchFn, what) {
 }
 
 /**
- * The lesson list, `{version, lessons: [{id, title, file}]}`, from `lessons/index.json` under
- * `baseUrl` (by default the folder of this module, www/).
+ * The lesson list, `{version, lessons: [{id, title, file, goal}]}`, from `lessons/index.json`
+ * under `baseUrl` (by default the folder of this module, www/). `goal` is false for a sandbox
+ * (left out: true), so a list can count what there is to solve without loading every lesson.
  */
 export async function loadLessonIndex(baseUrl = HERE, fetchFn = globalThis.fetch) {
   const doc = await getJson(new URL('lessons/index.json', baseUrl), fetchFn, 'the lesson list');
@@ -587,7 +588,9 @@ export async function loadLessonIndex(baseUrl = HERE, fetchFn = globalThis.fetch
     seen.add(id);
     const file = own(l, 'file') ?? `${id}.json`;
     if (typeof file !== 'string' || !/^[a-z0-9-]{1,64}\.json$/.test(file)) throw new Error(`lesson ${id} has a bad file name`);
-    return { id, title: text(own(l, 'title'), LESSON_LIMITS.title, `lesson ${id}'s title`, { empty: false }), file };
+    const goal = own(l, 'goal') ?? true;
+    if (typeof goal !== 'boolean') throw new Error(`lesson ${id} of the list has a goal that is not true or false`);
+    return { id, title: text(own(l, 'title'), LESSON_LIMITS.title, `lesson ${id}'s title`, { empty: false }), file, goal };
   });
   return { version: 1, lessons };
 }

@@ -96,8 +96,8 @@ export function renderLessons(state, on) {
   toggle.textContent = ls.open ? 'hide' : 'show';
   $('#lesson-body').hidden = !ls.open;
   $('#lesson-body').classList.toggle('browsing', !ls.lesson && !ls.authoring);
-  const solvedCount = ls.index ? ls.index.filter((l) => ls.progress.solved[l.id]).length : 0;
-  const goalLessons = ls.index ? ls.index.length : 0;
+  const solvedCount = ls.index ? ls.index.filter((l) => l.goal && Object.hasOwn(ls.progress.solved, l.id)).length : 0;
+  const goalLessons = ls.index ? ls.index.filter((l) => l.goal).length : 0;
   $('#lesson-count').textContent = ls.lesson
     ? `in lesson: ${ls.lesson.title}${ls.met ? ' · goal met ✓' : ''}`
     : ls.index ? `${solvedCount} of ${goalLessons} solved` : '';
@@ -117,7 +117,7 @@ export function renderLessons(state, on) {
         'aria-current': current ? 'true' : null,
         title: solved ? 'solved' : 'not solved yet',
       },
-      h('span', { class: 'li-num', text: String(i + 1) }),
+      h('span', { class: `li-num${l.goal ? '' : ' li-free'}`, text: l.goal ? String(i + 1) : '∞', 'aria-hidden': l.goal ? null : 'true' }),
       h('span', { class: 'li-title', text: l.title }),
       h('span', { class: 'li-mark', 'aria-label': solved ? 'solved' : 'not solved', text: solved ? '✓' : '' })));
     }));

@@ -63,6 +63,8 @@ test('the index lists at least eight lessons, one file each, covering the topics
   // The loaders read the same thing the page fetches.
   const loaded = await loadLessonIndex(WWW, fileFetch);
   assert.deepEqual(loaded.lessons.map((l) => l.id), index.lessons.map((l) => l.id));
+  // The list says which lessons have a goal, and it says so truly.
+  assert.deepEqual(loaded.lessons.map((l) => l.goal), lessons.map((l) => l.goal !== null));
   assert.deepEqual(await loadLesson('opaque-dirs', WWW, fileFetch), byId.get('opaque-dirs'));
 });
 
@@ -156,6 +158,39 @@ test('the wrong solutions fail for the reason the lesson is about', () => {
   assert.match(why('containers'), /the containers should be c2 \(current\); they are c1 \(current\)/);
   assert.match(why('delete-does-not-shrink'), /layer 1: \/var\/log\/build.log should be a whiteout, it is a file/);
   assert.match(why('copy-on-write'), /merged view: \/app\/config.ini should be 31 bytes, it is 11/);
+});
+
+test('the byte counts the lessons point at: copies, hidden (wasted) bytes, metadata-only copy-ups', () => {
+  const layersAfter = (id, which) => {
+    const lesson = byId.get(id);
+    const lab = startLab(LayerLab, lesson);
+    try {
+      runScript(lab, lesson[which]);
+      return { layers: lab.layers(), copied: lab.events().filter((e) => e.kind === 'copy-up').map((e) => e.bytes) };
+    } finally {
+      lab.free();
+    }
+  };
+  const size = (id, path) => goal(id).layers[0][path].size;
+  // chmod: with metacopy off the whole file is copied and its lower copy is waste; with
+  // metacopy on nothing moves and nothing is wasted.
+  const small = size('chmod-metacopy', '/opt/models/small.bin');
+  const large = size('chmod-metacopy', '/opt/models/large.bin');
+  let r = layersAfter('chmod-metacopy', 'solution');
+  assert.deepEqual(r.copied, [0, 0, small, 0]);
+  assert.equal(r.layers[0].hiddenBytes, small);
+  r = layersAfter('chmod-metacopy', 'wrong');
+  assert.deepEqual(r.copied, [0, 0, small, large]);
+  assert.equal(r.layers[0].hiddenBytes, small + large);
+  // Deleting: the image keeps every byte of the log, all of it hidden.
+  const log = size('delete-does-not-shrink', '/var/log/build.log');
+  r = layersAfter('delete-does-not-shrink', 'solution');
+  assert.equal(r.layers.length, 3);
+  assert.equal(r.layers[0].hiddenBytes, log);
+  assert.ok(r.layers[0].bytes >= log);
+  // Hard links with index: one copy-up of the data for two names.
+  r = layersAfter('hard-links', 'solution');
+  assert.deepEqual(r.copied.filter((b) => b > 0), [size('hard-links', '/usr/bin/python3')]);
 });
 
 test('reads change nothing: extra ls, cat and stat do not move a solved lesson away from its goal', () => {
