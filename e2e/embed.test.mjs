@@ -442,12 +442,14 @@ test('reduced motion: autoplay shows the whole scenario at once', async () => {
 
 test('iframe mode: the embed on another origin reports its height and the host checks where it comes from', async () => {
   const other = await serve();
+  let page;
+  let context;
   try {
     const src = `${other.url}embed.html?autoplay&scenario=${encodeURIComponent('rm /etc/hosts\nls /etc')}`;
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>frame host</title><link rel="icon" href="favicon.svg"><script type="module" src="embed-host.js"></script></head>
       <body><p>above</p><iframe id="f" data-layerlab src="${src}" title="Layer Lab" style="width: 700px; height: 150px; border: 0"></iframe><p>below</p></body></html>`;
     env.server.pages.set('/frame-host.html', html);
-    const { page } = await openPage('frame-host.html');
+    ({ page, context } = await openPage('frame-host.html'));
     assert.notEqual(new URL(src).origin, new URL(page.url()).origin);
     const frame = page.frameLocator('#f');
     await frame.locator('layer-lab').waitFor({ state: 'attached' });
@@ -471,6 +473,8 @@ test('iframe mode: the embed on another origin reports its height and the host c
     await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
     await inner.waitForFunction(() => document.querySelector('layer-lab').shadowRoot.querySelector('.ll').dataset.theme === 'light');
   } finally {
+    // The frame's connections to the other server end with the context.
+    await context?.close();
     await other.close();
   }
 });

@@ -56,7 +56,11 @@ export function serve({ gzip = false } = {}) {
   return new Promise((ok) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      ok({ url: `http://127.0.0.1:${port}/`, transferred, pages, close: () => new Promise((done) => server.close(done)) });
+      ok({ url: `http://127.0.0.1:${port}/`, transferred, pages, close: () => new Promise((done) => {
+        // Keep-alive connections of a browser still open would hold close() up.
+        server.close(done);
+        server.closeAllConnections();
+      }) });
     });
   });
 }
