@@ -72,6 +72,9 @@ function embedCell(page, id, layer, path) {
 }
 
 async function playAll(page, id) {
+  // An autoplaying embed above grows as it plays and moves everything below it; a click
+  // aimed while that happens can land on the neighbouring button. Wait for playback to end.
+  await page.waitForFunction(() => [...document.querySelectorAll('layer-lab')].every((e) => !e.shadowRoot.querySelector('button[aria-pressed="true"]')), null, { timeout: 20000 });
   const n = await page.evaluate((i) => document.getElementById(i).shadowRoot.querySelectorAll('.log > li').length, id);
   await page.locator(`#${id} .controls button[aria-label="play"]`).click();
   await page.waitForFunction(([i, k]) => document.getElementById(i).shadowRoot.querySelector('.pos')?.textContent === `${k} of ${k} commands run`, [id, n], { timeout: 20000 });
