@@ -22,8 +22,14 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Starts the server (of www/, or of `root`); resolves to { url, close, transferred } once it listens. */
+/**
+ * Starts the server (of www/, or of `root`); resolves to { url, close, transferred, pages } once
+ * it listens. `pages` maps a path (such as `/host.html`) to HTML served there instead of a file:
+ * host pages that tests write, served from a real address (Chromium's local network access
+ * checks block a page that Playwright fulfils itself from framing a page on 127.0.0.1).
+ */
 export function serve({ gzip = false, root = WWW } = {}) {
+  const pages = new Map();
   const transferred = new Map();
   const server = createServer(async (req, res) => {
     try {
@@ -35,7 +41,7 @@ export function serve({ gzip = false, root = WWW } = {}) {
         res.writeHead(403).end();
         return;
       }
-      let body = await readFile(file);
+      let body = pages.has(path) ? Buffer.from(pages.get(path)) : await readFile(file);
       const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' };
       if (gzip && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
         body = gzipSync(body, { level: 9 });
@@ -50,7 +56,11 @@ export function serve({ gzip = false, root = WWW } = {}) {
   return new Promise((ok) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      ok({ url: `http://127.0.0.1:${port}/`, transferred, close: () => new Promise((done) => server.close(done)) });
+      ok({ url: `http://127.0.0.1:${port}/`, transferred, pages, close: () => new Promise((done) => {
+        // Keep-alive connections of a browser still open would hold close() up.
+        server.close(done);
+        server.closeAllConnections();
+      }) });
     });
   });
 }

@@ -18,14 +18,26 @@ test('the page never parses strings as HTML or code', () => {
   }
 });
 
-test('index.html has a strict Content-Security-Policy and nothing inline', () => {
-  const html = readFileSync(`${WWW}/index.html`, 'utf8');
+for (const page of ['index.html', 'embed.html', 'embed-example.html']) test(`${page} has a strict Content-Security-Policy and nothing inline`, () => {
+  const html = readFileSync(`${WWW}/${page}`, 'utf8');
   const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1] ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
-  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'an inline script');
+  // Data blocks (the embed's scenario scripts, type text/x-layerlab) never run.
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)(?![^>]*type="text\/x-layerlab")[^>]*>/, 'an inline script');
   assert.doesNotMatch(html, /\sstyle=/, 'a style attribute');
   assert.doesNotMatch(html, /<style/, 'a style element');
   assert.doesNotMatch(html, /\son[a-z]+=/, 'an inline event handler');
+});
+
+test('the embed\'s preview path imports nothing heavy: only the theme watcher, and the live view by import()', () => {
+  const src = readFileSync(`${WWW}/embed.js`, 'utf8');
+  const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+  assert.deepEqual(imports, ['./embed-theme.js']);
+  assert.match(src, /import\(new URL\('\.\/embed-live\.js', HERE\)\.href\)/);
+  for (const f of ['embed.js', 'embed-theme.js', 'embed-live.js', 'embed-frame.js', 'embed-host.js']) {
+    const s = readFileSync(`${WWW}/${f}`, 'utf8');
+    assert.doesNotMatch(s, /sessionStorage|document\.cookie|history\.(push|replace)State|location\.(assign|replace)\(|location\.href\s*=/, `${f} touches the host's URL or storage`);
+  }
 });
