@@ -11,6 +11,7 @@ use crate::container::{Container, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::inspect::{Explanation, Usage};
+use crate::json;
 use crate::layer::{Digest, Layer};
 use crate::oci;
 use crate::path::VPath;
@@ -19,7 +20,6 @@ use crate::store::LayerStore;
 use crate::union::Image;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The version of the saved-state format.
@@ -88,6 +88,182 @@ pub struct SavedState {
     pub actions: Vec<Action>,
 }
 
+impl SavedState {
+    /// Reads a saved state from JSON, as `serde_json` would read it with this type's serde
+    /// attributes: keys of objects are checked, unknown ones ignored, duplicates refused; the
+    /// options may be left out and accept `redirect_dir` for `redirectDir`. A hand-written
+    /// reader (see [`crate::json`]) keeps serde_json's parser out of the wasm module.
+    pub fn from_json(text: &str) -> std::result::Result<SavedState, String> {
+        let doc = json::parse(text)?;
+        let [version, base, options, actions] = doc.fields(
+            "the state",
+            ["version", "base", "options", "actions"],
+            false,
+        )?;
+        let version = json::required(version, "the state", "version")?.u32("version")?;
+        let base = json::required(base, "the state", "base")?
+            .array("base")?
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let what = format!("base[{i}]");
+                let [created_by, script] = l.fields(&what, ["created_by", "script"], false)?;
+                Ok(BaseLayer {
+                    created_by: json::required(created_by, &what, "created_by")?
+                        .str(&what)?
+                        .to_string(),
+                    script: json::required(script, &what, "script")?
+                        .str(&what)?
+                        .to_string(),
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        let options = match options {
+            Some(o) => options_from_json(o, "options")?,
+            None => Options::default(),
+        };
+        let actions = json::required(actions, "the state", "actions")?
+            .array("actions")?
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Action::from_json(a, &format!("actions[{i}]")))
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        Ok(SavedState {
+            version,
+            base,
+            options,
+            actions,
+        })
+    }
+
+    /// The state as JSON, byte for byte what `serde_json::to_string` writes for it.
+    pub fn to_json(&self) -> String {
+        let mut out = format!("{{\"version\":{},\"base\":[", self.version);
+        for (i, b) in self.base.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"created_by\":");
+            json::write_str(&mut out, &b.created_by);
+            out.push_str(",\"script\":");
+            json::write_str(&mut out, &b.script);
+            out.push('}');
+        }
+        out.push_str("],\"options\":");
+        options_to_json(&mut out, &self.options);
+        out.push_str(",\"actions\":[");
+        for (i, a) in self.actions.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            a.to_json(&mut out);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+impl Action {
+    /// The action's name, as saved states spell it (the `action` key).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Run { .. } => "run",
+            Action::Commit { .. } => "commit",
+            Action::NewContainer => "new-container",
+            Action::RemoveContainer { .. } => "remove-container",
+            Action::Switch { .. } => "switch",
+            Action::SetOptions { .. } => "set-options",
+        }
+    }
+
+    fn from_json(v: &json::Value, what: &str) -> std::result::Result<Action, String> {
+        let [tag, line, message, id, options] =
+            v.fields(what, ["action", "line", "message", "id", "options"], false)?;
+        fn need<'a>(
+            f: Option<&'a json::Value>,
+            what: &str,
+            name: &str,
+        ) -> std::result::Result<&'a json::Value, String> {
+            json::required(f, what, name)
+        }
+        Ok(match json::required(tag, what, "action")?.str(what)? {
+            "run" => Action::Run {
+                line: need(line, what, "line")?.str(what)?.to_string(),
+            },
+            "commit" => Action::Commit {
+                message: need(message, what, "message")?.str(what)?.to_string(),
+            },
+            "new-container" => Action::NewContainer,
+            "remove-container" => Action::RemoveContainer {
+                id: need(id, what, "id")?.u32(what)?,
+            },
+            "switch" => Action::Switch {
+                id: need(id, what, "id")?.u32(what)?,
+            },
+            "set-options" => Action::SetOptions {
+                options: options_from_json(need(options, what, "options")?, what)?,
+            },
+            other => {
+                return Err(format!(
+                    "{what}: unknown action `{other}`, expected one of `run`, `commit`, \
+                     `new-container`, `remove-container`, `switch`, `set-options`"
+                ))
+            }
+        })
+    }
+
+    fn to_json(&self, out: &mut String) {
+        out.push_str("{\"action\":\"");
+        out.push_str(self.name());
+        out.push('"');
+        match self {
+            Action::Run { line } => {
+                out.push_str(",\"line\":");
+                json::write_str(out, line);
+            }
+            Action::Commit { message } => {
+                out.push_str(",\"message\":");
+                json::write_str(out, message);
+            }
+            Action::NewContainer => {}
+            Action::RemoveContainer { id } | Action::Switch { id } => {
+                out.push_str(&format!(",\"id\":{id}"));
+            }
+            Action::SetOptions { options } => {
+                out.push_str(",\"options\":");
+                options_to_json(out, options);
+            }
+        }
+        out.push('}');
+    }
+}
+
+/// The three toggles from JSON: all three required, `redirect_dir` accepted for
+/// `redirectDir` (early saved states spelt it so), other keys ignored.
+fn options_from_json(v: &json::Value, what: &str) -> std::result::Result<Options, String> {
+    let [redirect, redirect_snake, metacopy, index] = v.fields(
+        what,
+        ["redirectDir", "redirect_dir", "metacopy", "index"],
+        false,
+    )?;
+    if redirect.is_some() && redirect_snake.is_some() {
+        return Err(format!("{what}: duplicate field `redirectDir`"));
+    }
+    Ok(Options {
+        redirect_dir: json::required(redirect.or(redirect_snake), what, "redirectDir")?
+            .bool(what)?,
+        metacopy: json::required(metacopy, what, "metacopy")?.bool(what)?,
+        index: json::required(index, what, "index")?.bool(what)?,
+    })
+}
+
+fn options_to_json(out: &mut String, o: &Options) {
+    out.push_str(&format!(
+        "{{\"redirectDir\":{},\"metacopy\":{},\"index\":{}}}",
+        o.redirect_dir, o.metacopy, o.index
+    ));
+}
+
 /// A layer of the image, as the page lists it (camelCase keys: this is JavaScript's shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,11 +312,58 @@ struct Running {
     layers: Vec<ImageLayer>,
 }
 
+/// The containers by id, in id order: what a `BTreeMap<u32, Running>` would give for the
+/// few ([`MAX_CONTAINERS`]) a host runs, as a sorted vector, which keeps one more B-tree
+/// instantiation (about 8 KB) out of the wasm module.
+#[derive(Clone, Debug, Default)]
+struct Containers(Vec<(u32, Running)>);
+
+impl Containers {
+    fn find(&self, id: &u32) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by_key(id, |(k, _)| *k)
+    }
+
+    fn get(&self, id: &u32) -> Option<&Running> {
+        self.find(id).ok().map(|i| &self.0[i].1)
+    }
+
+    fn get_mut(&mut self, id: &u32) -> Option<&mut Running> {
+        self.find(id).ok().map(|i| &mut self.0[i].1)
+    }
+
+    fn contains_key(&self, id: &u32) -> bool {
+        self.find(id).is_ok()
+    }
+
+    fn insert(&mut self, id: u32, r: Running) {
+        match self.find(&id) {
+            Ok(i) => self.0[i].1 = r,
+            Err(i) => self.0.insert(i, (id, r)),
+        }
+    }
+
+    fn remove(&mut self, id: &u32) -> Option<Running> {
+        self.find(id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn first_key(&self) -> Option<u32> {
+        self.0.first().map(|(k, _)| *k)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u32, &Running)> {
+        self.0.iter().map(|(k, r)| (k, r))
+    }
+}
+
 /// Everything undo restores.
 #[derive(Clone, Debug)]
 struct State {
     image: Vec<ImageLayer>,
-    containers: BTreeMap<u32, Running>,
+    containers: Containers,
     current: u32,
     next_id: u32,
     store: LayerStore,
@@ -202,7 +425,7 @@ impl Host {
             options,
             state: State {
                 image,
-                containers: BTreeMap::new(),
+                containers: Containers::default(),
                 current: 1,
                 next_id: 1,
                 store,
@@ -263,7 +486,7 @@ impl Host {
 
     /// Parses and loads a saved state from JSON.
     pub fn load_json(json: &str) -> Result<Host> {
-        let saved: SavedState = serde_json::from_str(json).map_err(|e| {
+        let saved = SavedState::from_json(json).map_err(|e| {
             Error::without_path(
                 ErrorKind::Format,
                 "load",
@@ -285,7 +508,7 @@ impl Host {
 
     /// The saved state as JSON.
     pub fn save_json(&self) -> String {
-        serde_json::to_string(&self.save()).unwrap_or_default()
+        self.save().to_json()
     }
 
     /// Sets the time stamped on entries from now on (the engine has no clock).
@@ -404,7 +627,7 @@ impl Host {
                     ));
                 }
                 if self.state.current == *id {
-                    match self.state.containers.keys().next().copied() {
+                    match self.state.containers.first_key() {
                         Some(next) => self.state.current = next,
                         None => {
                             // A host always has a container to type into.
@@ -755,6 +978,114 @@ mod tests {
         ] {
             let err = Host::load_json(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Format, "{bad:?}: {err}");
+        }
+    }
+
+    /// A random string over ASCII, control characters, quotes and backslashes, and a few
+    /// multi-byte characters.
+    fn random_text(rng: &mut fastrand::Rng) -> String {
+        const SPECIAL: [char; 9] = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '\u{2028}', '😀',
+        ];
+        (0..rng.usize(0..12))
+            .map(|_| {
+                if rng.bool() {
+                    char::from(rng.u8(0x20..0x7f))
+                } else {
+                    SPECIAL[rng.usize(..SPECIAL.len())]
+                }
+            })
+            .collect()
+    }
+
+    fn random_options(rng: &mut fastrand::Rng) -> Options {
+        Options {
+            redirect_dir: rng.bool(),
+            metacopy: rng.bool(),
+            index: rng.bool(),
+        }
+    }
+
+    /// The hand-written JSON of saved states (crate::json) against serde_json, which reads
+    /// and writes the same types through their serde attributes: the same bytes out, and each
+    /// reads the other's output back to the same state.
+    #[test]
+    fn saved_state_json_is_what_serde_json_writes_and_reads() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..2000 {
+            let state = SavedState {
+                version: rng.u32(..),
+                base: (0..rng.usize(0..3))
+                    .map(|_| BaseLayer {
+                        created_by: random_text(&mut rng),
+                        script: random_text(&mut rng),
+                    })
+                    .collect(),
+                options: random_options(&mut rng),
+                actions: (0..rng.usize(0..6))
+                    .map(|_| match rng.u8(0..6) {
+                        0 => Action::Run {
+                            line: random_text(&mut rng),
+                        },
+                        1 => Action::Commit {
+                            message: random_text(&mut rng),
+                        },
+                        2 => Action::NewContainer,
+                        3 => Action::RemoveContainer { id: rng.u32(..) },
+                        4 => Action::Switch { id: rng.u32(..) },
+                        _ => Action::SetOptions {
+                            options: random_options(&mut rng),
+                        },
+                    })
+                    .collect(),
+            };
+            let ours = state.to_json();
+            assert_eq!(ours, serde_json::to_string(&state).unwrap());
+            assert_eq!(SavedState::from_json(&ours).as_ref(), Ok(&state));
+            let theirs: SavedState = serde_json::from_str(&ours).unwrap();
+            assert_eq!(theirs, state);
+            let pretty = serde_json::to_string_pretty(&state).unwrap();
+            assert_eq!(SavedState::from_json(&pretty).as_ref(), Ok(&state));
+        }
+    }
+
+    /// Documents both readers accept or both refuse (the messages differ).
+    #[test]
+    fn saved_state_json_accepts_and_refuses_what_serde_json_does() {
+        for doc in [
+            r#"{"version":1,"base":[],"actions":[]}"#,
+            r#"{"actions":[],"version":1,"base":[],"extra":{"deep":[1,2.5,null]}}"#,
+            r#"{"version":1,"base":[],"options":{"redirect_dir":true,"metacopy":false,"index":true},"actions":[]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"switch","id":3,"line":"ignored"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"id":3,"action":"remove-container"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"set-options","options":{"redirectDir":false,"metacopy":true,"index":false}}]}"#,
+            "",
+            "null",
+            "[]",
+            r#"{"version":1,"base":[],"actions":[],"version":1}"#,
+            r#"{"version":"1","base":[],"actions":[]}"#,
+            r#"{"version":1.0,"base":[],"actions":[]}"#,
+            r#"{"version":-1,"base":[],"actions":[]}"#,
+            r#"{"version":4294967296,"base":[],"actions":[]}"#,
+            r#"{"version":1e400,"base":[],"actions":[]}"#,
+            r#"{"version":1,"actions":[]}"#,
+            r#"{"version":1,"base":[{"script":"x"}],"actions":[]}"#,
+            r#"{"version":1,"base":[],"options":{"metacopy":true,"index":true},"actions":[]}"#,
+            r#"{"version":1,"base":[],"options":null,"actions":[]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"explode"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"line":"ls"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"run"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"run","line":7}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"switch","id":null}]}"#,
+            r#"{"version":1,"base":[],"actions":[]} x"#,
+            r#"{"version":1,"base":[],"actions":[],}"#,
+        ] {
+            let ours = SavedState::from_json(doc);
+            let theirs = serde_json::from_str::<SavedState>(doc);
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{doc}: {ours:?} / {theirs:?}");
+            if let (Ok(a), Ok(b)) = (ours, theirs) {
+                assert_eq!(a, b, "{doc}");
+            }
         }
     }
 

@@ -23,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod host;
 pub mod inspect;
+pub mod json;
 pub mod layer;
 pub mod oci;
 pub mod path;

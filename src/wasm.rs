@@ -11,8 +11,9 @@ use crate::browse::{default_scenario, Which};
 use crate::container::{Container, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::{Action, BaseLayer, Host};
+use crate::json;
 use crate::path::VPath;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -196,46 +197,76 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error(&invalid("serialize", e.to_string())))
 }
 
-/// A value in from JavaScript; anything malformed is an `invalid-input` error naming `op`.
+/// A value in from JavaScript as a [`json::Value`]; anything that is not JSON-like data is an
+/// `invalid-input` error naming `op`.
 ///
-/// It goes through JSON text rather than serde_wasm_bindgen: serde_wasm_bindgen reads only the
-/// fields a struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass
-/// unnoticed, while serde_json honours `deny_unknown_fields`; and the module already carries
-/// serde_json's parser for saved states, so this adds no second deserialiser to its size.
-fn from_js<T: for<'de> Deserialize<'de>>(op: &'static str, value: JsValue) -> Result<T, JsValue> {
+/// It goes through JSON text (`JSON.stringify`, then the engine's small JSON reader) rather
+/// than serde_wasm_bindgen: serde_wasm_bindgen reads only the fields a struct names, so a
+/// misspelt key (`redirect_dir` for `redirectDir`) would pass unnoticed, while
+/// [`json::Value::fields`] refuses unknown keys; and the module already carries that reader
+/// for saved states.
+fn from_js<T>(
+    op: &'static str,
+    value: JsValue,
+    read: impl FnOnce(&json::Value) -> Result<T, String>,
+) -> Result<T, JsValue> {
     let bad = |e: String| js_error(&invalid(op, e));
     // JSON.stringify throws on cycles and BigInts, and gives undefined for functions.
     let text = js_sys::JSON::stringify(&value)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| bad("not a JSON-like value".to_string()))?;
-    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+    let doc = json::parse(&text).map_err(bad)?;
+    read(&doc).map_err(bad)
 }
 
 fn ok<T>(r: Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
-/// The scenario object of the constructor.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The scenario object of the constructor: `{layers?, options?}`, either of them null or left
+/// out; unknown keys are refused.
+#[derive(Default)]
 struct ScenarioIn {
-    #[serde(default)]
-    layers: Option<Vec<LayerIn>>,
-    #[serde(default)]
+    layers: Option<Vec<BaseLayer>>,
     options: Option<OptionsIn>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct LayerIn {
-    created_by: String,
-    script: String,
+impl ScenarioIn {
+    fn read(v: &json::Value) -> Result<ScenarioIn, String> {
+        let [layers, options] = v.fields("scenario", ["layers", "options"], true)?;
+        let layers = match layers {
+            None | Some(json::Value::Null) => None,
+            Some(l) => Some(
+                l.array("layers")?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let what = format!("layers[{i}]");
+                        let [created_by, script] =
+                            l.fields(&what, ["createdBy", "script"], true)?;
+                        Ok(BaseLayer {
+                            created_by: json::required(created_by, &what, "createdBy")?
+                                .str(&what)?
+                                .to_string(),
+                            script: json::required(script, &what, "script")?
+                                .str(&what)?
+                                .to_string(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()?,
+            ),
+        };
+        let options = match options {
+            None | Some(json::Value::Null) => None,
+            Some(o) => Some(OptionsIn::read(o)?),
+        };
+        Ok(ScenarioIn { layers, options })
+    }
 }
 
-/// Toggles to change; the ones left out keep their value.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Toggles to change; the ones left out (or null) keep their value. Unknown keys are refused.
+#[derive(Default)]
 struct OptionsIn {
     redirect_dir: Option<bool>,
     metacopy: Option<bool>,
@@ -243,6 +274,20 @@ struct OptionsIn {
 }
 
 impl OptionsIn {
+    fn read(v: &json::Value) -> Result<OptionsIn, String> {
+        let [redirect_dir, metacopy, index] =
+            v.fields("options", ["redirectDir", "metacopy", "index"], true)?;
+        let flag = |f: Option<&json::Value>| match f {
+            None | Some(json::Value::Null) => Ok(None),
+            Some(b) => b.bool("options").map(Some),
+        };
+        Ok(OptionsIn {
+            redirect_dir: flag(redirect_dir)?,
+            metacopy: flag(metacopy)?,
+            index: flag(index)?,
+        })
+    }
+
     fn over(&self, o: Options) -> Options {
         Options {
             redirect_dir: self.redirect_dir.unwrap_or(o.redirect_dir),
@@ -352,17 +397,13 @@ impl LayerLab {
     ) -> Result<LayerLab, JsValue> {
         console_error_panic_hook::set_once();
         let scenario: ScenarioIn = match scenario {
-            Some(s) if !s.is_undefined() && !s.is_null() => from_js("scenario", s.into())?,
+            Some(s) if !s.is_undefined() && !s.is_null() => {
+                from_js("scenario", s.into(), ScenarioIn::read)?
+            }
             _ => ScenarioIn::default(),
         };
         let base = match scenario.layers {
-            Some(layers) => layers
-                .into_iter()
-                .map(|l| BaseLayer {
-                    created_by: l.created_by,
-                    script: l.script,
-                })
-                .collect(),
+            Some(layers) => layers,
             None => default_scenario(),
         };
         let options = scenario
@@ -548,7 +589,7 @@ impl LayerLab {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Partial<OverlayOptions>")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let change: OptionsIn = from_js("options", options)?;
+        let change = from_js("options", options, OptionsIn::read)?;
         let options = change.over(ok(self.host.container())?.options());
         let r = ok(self.host.apply(Action::SetOptions { options }));
         self.changed();
