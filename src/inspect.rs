@@ -67,7 +67,11 @@ impl Container {
             layers.push(usage_of(i, layer, &visible));
         }
         let upper = self.upper();
-        let all: BTreeSet<_> = upper.inodes.keys().copied().collect();
+        // Inserted one by one: `collect` into a set would compile one more sort.
+        let mut all = BTreeSet::new();
+        for ino in upper.inodes.keys() {
+            all.insert(*ino);
+        }
         layers.push(usage_of(self.container_layer(), upper, &all));
         let total_bytes = layers.iter().map(|l| l.bytes).sum();
         let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
@@ -133,7 +137,7 @@ impl Container {
             }
         }
         let mut v: Vec<Change> = out.into_iter().collect();
-        v.sort_by(|a, b| a.path.cmp(&b.path));
+        crate::sort::sort_by(&mut v, |a, b| a.path.cmp(&b.path));
         // One line per path: a D found under an opaque directory may meet an entry made again.
         v.dedup_by(|a, b| a.path == b.path);
         v

@@ -28,6 +28,7 @@ pub mod layer;
 pub mod oci;
 pub mod path;
 pub mod shell;
+mod sort;
 pub mod store;
 pub mod union;
 
