@@ -378,9 +378,6 @@ pub struct Host {
     actions: Vec<Action>,
     undo: Vec<(State, Action)>,
     redo: Vec<Action>,
-    /// The states before the last actions of a loaded history (at most [`UNDO_DEPTH`]), which
-    /// undo may not return to but time travel may start from: see [`Host::view_at`].
-    loaded: Vec<(State, Action)>,
     clock: i64,
 }
 
@@ -433,7 +430,6 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
-            loaded: Vec::new(),
             clock: 0,
         };
         host.start_container(options)?;
@@ -476,11 +472,9 @@ impl Host {
                 )
             })?;
         }
-        // A loaded history is where undo starts from, as after a reload.
-        // Time travel may still start from them, so stepping through the last commands of a
-        // reloaded session stays cheap.
-        host.loaded = std::mem::take(&mut host.undo);
-        host.redo.clear();
+        // The replay kept the states before the last actions (at most UNDO_DEPTH), so undo
+        // works after a load as it did before the save, and time travel through the last
+        // commands stays cheap. A saved state holds no redo stack: there is nothing to redo.
         Ok(host)
     }
 
@@ -680,13 +674,19 @@ impl Host {
 
     /// Redoes the last undone action; false when there is nothing to redo.
     pub fn redo(&mut self) -> Result<bool> {
+        self.redo_output().map(|o| o.is_some())
+    }
+
+    /// Redoes the last undone action and returns what it printed and the events it caused,
+    /// as [`Host::apply`] does; `None` when there is nothing to redo.
+    pub fn redo_output(&mut self) -> Result<Option<Output>> {
         let Some(action) = self.redo.pop() else {
-            return Ok(false);
+            return Ok(None);
         };
         let rest = std::mem::take(&mut self.redo);
         let result = self.apply(action);
         self.redo = rest;
-        result.map(|_| true)
+        result.map(Some)
     }
 
     /// True when undo would do something.
@@ -789,8 +789,7 @@ impl Host {
         }
         // Newest first: the state after undo entry i is the state before entry i + 1 (or the
         // present), so the first state with at most `n` events is where event `n` was made.
-        // The states of a loaded history come before every state undo keeps.
-        for (before, action) in self.undo.iter().rev().chain(self.loaded.iter().rev()) {
+        for (before, action) in self.undo.iter().rev() {
             let Some(r) = before.containers.get(&id) else {
                 break;
             };
@@ -834,7 +833,6 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
-            loaded: Vec::new(),
             clock: self.clock,
         }
     }
@@ -983,6 +981,7 @@ mod tests {
 
     /// A random string over ASCII, control characters, quotes and backslashes, and a few
     /// multi-byte characters.
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
     fn random_text(rng: &mut fastrand::Rng) -> String {
         const SPECIAL: [char; 9] = [
             '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '\u{2028}', '😀',
@@ -998,6 +997,7 @@ mod tests {
             .collect()
     }
 
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
     fn random_options(rng: &mut fastrand::Rng) -> Options {
         Options {
             redirect_dir: rng.bool(),
@@ -1010,6 +1010,7 @@ mod tests {
     /// and writes the same types through their serde attributes: the same bytes out, and each
     /// reads the other's output back to the same state.
     #[test]
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
     fn saved_state_json_is_what_serde_json_writes_and_reads() {
         let mut rng = fastrand::Rng::with_seed(7);
         for _ in 0..2000 {
@@ -1087,6 +1088,45 @@ mod tests {
                 assert_eq!(a, b, "{doc}");
             }
         }
+    }
+
+    #[test]
+    fn undo_after_a_load_returns_to_the_states_before_the_save() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo one > /a").unwrap();
+        host.apply(Action::Commit {
+            message: "add /a".into(),
+        })
+        .unwrap();
+        host.run("echo two >> /a").unwrap();
+        let mut loaded = Host::load_json(&host.save_json()).unwrap();
+        assert_eq!(read(&loaded, "/a"), "one\ntwo\n");
+        assert!(loaded.undo());
+        assert_eq!(read(&loaded, "/a"), "one\n");
+        assert_eq!(loaded.layers().unwrap().len(), 4);
+        assert!(loaded.undo());
+        assert_eq!(loaded.layers().unwrap().len(), 3, "the commit is undone");
+        assert!(loaded.undo());
+        assert!(!loaded.undo(), "back at the base image");
+        assert!(loaded
+            .container()
+            .unwrap()
+            .read(&VPath::parse("/a").unwrap())
+            .is_err());
+        // Redo replays and says what the action printed and did.
+        let out = loaded.redo_output().unwrap().expect("something to redo");
+        assert_eq!(out.status, 0);
+        assert_eq!(
+            out.events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [
+                crate::event::EventKind::Create,
+                crate::event::EventKind::Write
+            ]
+        );
+        assert!(loaded.redo().unwrap());
+        assert!(loaded.redo().unwrap());
+        assert_eq!(loaded.save_json(), host.save_json());
+        assert!(loaded.redo_output().unwrap().is_none());
     }
 
     #[test]
@@ -1192,10 +1232,8 @@ mod tests {
     fn time_travel_after_a_load_reaches_the_same_steps() {
         let host = timeline_host();
         let loaded = Host::load_json(&host.save_json()).unwrap();
-        assert!(
-            !loaded.can_undo(),
-            "undo stops at the load; time travel does not"
-        );
+        assert_eq!(loaded.can_undo(), host.can_undo(), "a load keeps undo");
+        assert!(!loaded.can_redo());
         for n in 0..=host.container().unwrap().events().len() {
             let a = host.view_at(n).unwrap();
             let b = loaded.view_at(n).unwrap();

@@ -45,7 +45,8 @@ pub fn sort_by_cached_key<T, K: Ord>(v: &mut Vec<T>, key: impl FnMut(&T) -> K) {
     permute(v, &order);
 }
 
-#[cfg(test)]
+// fastrand is a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::host::{Action, BaseLayer, Host};
 use crate::json;
 use crate::path::VPath;
+use crate::shell::Output;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -147,6 +148,15 @@ export interface CommitResult {
   diffId: string;
   events: LayerEvent[];
 }
+
+/** Something a user did, as `history()` and saved states record it. */
+export type Action =
+  | { action: "run"; line: string }
+  | { action: "commit"; message: string }
+  | { action: "new-container" }
+  | { action: "remove-container"; id: number }
+  | { action: "switch"; id: number }
+  | { action: "set-options"; options: OverlayOptions };
 
 /** A base image, one shell script per layer (bottom first), and the first container's
  * toggles. Every field is optional; the default is a small Linux-like image. */
@@ -362,6 +372,16 @@ impl LayerLab {
     }
 }
 
+/// What `run` (and `redo`) return for a command's output.
+fn run_out(out: &Output) -> Result<JsValue, JsValue> {
+    to_js(&RunOut {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status,
+        events: &out.events,
+    })
+}
+
 fn parse_path(op: &'static str, path: &str) -> Result<VPath> {
     VPath::parse(path).map_err(|e| {
         Error::new(e.kind(), op, path).with_detail(format!(
@@ -431,13 +451,7 @@ impl LayerLab {
     pub fn run(&mut self, line: &str) -> Result<JsValue, JsValue> {
         let out = ok(self.host.run(line));
         self.changed();
-        let out = out?;
-        to_js(&RunOut {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            status: out.status,
-            events: &out.events,
-        })
+        run_out(&out?)
     }
 
     /// Every event of the current container so far, in order (the timeline); with `from`, only
@@ -537,11 +551,30 @@ impl LayerLab {
         to_js(&st)
     }
 
-    /// The content of the file at an absolute path, as text (invalid UTF-8 replaced).
+    /// The content of the file at an absolute path, as text (invalid UTF-8 replaced); with
+    /// `step`, as it was then. Without `layer` (or with `"merged"`) it reads the merged view;
+    /// with a layer (`"container"`, or an index, the container layer's included, as events
+    /// and `explain` number layers) it reads that layer's own file, even one that layers above
+    /// mask or delete.
     #[wasm_bindgen(js_name = readFile)]
-    pub fn read_file(&mut self, path: &str, step: Option<u32>) -> Result<String, JsValue> {
+    pub fn read_file(
+        &mut self,
+        path: &str,
+        step: Option<u32>,
+        #[wasm_bindgen(unchecked_optional_param_type = "TreeName")] layer: JsValue,
+    ) -> Result<String, JsValue> {
+        let which = if layer.is_undefined() || layer.is_null() {
+            Which::Merged
+        } else {
+            ok(parse_which(&layer))?
+        };
         self.at(step, |_, c| {
-            let blob = c.read(&parse_path("read", path)?)?;
+            // The container layer's number, as events and explain give it, names it too.
+            let which = match which {
+                Which::Image(i) if i == c.image().layers().len() => Which::Container,
+                w => w,
+            };
+            let blob = c.read_in(which, &parse_path("read", path)?)?;
             Ok(String::from_utf8_lossy(blob.bytes()).into_owned())
         })
     }
@@ -610,11 +643,26 @@ impl LayerLab {
         done
     }
 
-    /// Redoes the last undone action; false when there is nothing to redo.
-    pub fn redo(&mut self) -> Result<bool, JsValue> {
-        let r = ok(self.host.redo());
+    /// Redoes the last undone action and returns what [`LayerLab::run`] returns for it (the
+    /// output and events of the redone command, commit or container change); `null` when
+    /// there is nothing to redo.
+    #[wasm_bindgen(unchecked_return_type = "RunResult | null")]
+    pub fn redo(&mut self) -> Result<JsValue, JsValue> {
+        let r = ok(self.host.redo_output());
         self.changed();
-        r
+        match r? {
+            Some(out) => run_out(&out),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// The actions since the base image was built, oldest first, as `save()` records them
+    /// (undone actions are not part of it): `{action: "run", line}`, `{action: "commit",
+    /// message}`, `{action: "new-container"}`, `{action: "remove-container", id}`,
+    /// `{action: "switch", id}`, `{action: "set-options", options}`.
+    #[wasm_bindgen(unchecked_return_type = "Action[]")]
+    pub fn history(&self) -> Result<JsValue, JsValue> {
+        to_js(self.host.actions())
     }
 
     /// True when undo would do something.
