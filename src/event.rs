@@ -98,6 +98,8 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         q
     };
+    // At most n * 10 / 1024, so it fits a u64 (formatting a u128 would link its own code).
+    let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
     let (whole, frac) = (tenths / 10, tenths % 10);
     if frac == 0 {
         format!("{whole} {}", UNITS[unit])

@@ -10,7 +10,7 @@
 use crate::container::{Container, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::inspect::{Explanation, Usage};
+use crate::inspect::{Explanation, ImageUsage, Usage};
 use crate::json;
 use crate::layer::{Digest, Layer};
 use crate::oci;
@@ -20,7 +20,7 @@ use crate::store::LayerStore;
 use crate::union::Image;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The version of the saved-state format.
 pub const STATE_VERSION: u32 = 1;
@@ -379,7 +379,17 @@ pub struct Host {
     undo: Vec<(State, Action)>,
     redo: Vec<Action>,
     clock: i64,
+    /// The image part of the sizes ([`ImageUsage`]) of the last few images asked about,
+    /// shared by clones (undo states, scratch hosts): images never change, so it is computed
+    /// once per image and `layers()` costs what the container layer holds, not the image.
+    usage_cache: Arc<Mutex<UsageCache>>,
 }
+
+/// Images and their [`ImageUsage`], the most recently used last.
+type UsageCache = Vec<(Arc<Image>, Arc<ImageUsage>)>;
+
+/// How many images' [`ImageUsage`] a host keeps.
+const USAGE_CACHE: usize = 4;
 
 impl Host {
     /// A host whose base image is built from `base` (one script per layer, bottom first), with
@@ -431,6 +441,7 @@ impl Host {
             undo: Vec::new(),
             redo: Vec::new(),
             clock: 0,
+            usage_cache: Arc::default(),
         };
         host.start_container(options)?;
         Ok(host)
@@ -734,11 +745,32 @@ impl Host {
         self.layers_of(self.container()?)
     }
 
+    /// The image part of the sizes of `image`, from the cache or computed and kept.
+    fn image_usage(&self, image: &Arc<Image>) -> Arc<ImageUsage> {
+        // A poisoned lock (a panic while it was held) only means a lost cache entry.
+        let mut cache = self
+            .usage_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = cache.iter().position(|(img, _)| Arc::ptr_eq(img, image)) {
+            let hit = cache.remove(i);
+            let usage = hit.1.clone();
+            cache.push(hit);
+            return usage;
+        }
+        let usage = Arc::new(ImageUsage::of(image));
+        if cache.len() >= USAGE_CACHE {
+            cache.remove(0);
+        }
+        cache.push((image.clone(), usage.clone()));
+        usage
+    }
+
     /// The layers of `container`, which is the current container or a view of it from
     /// [`Host::view_at`] (whose image may have fewer layers, from before a commit).
     pub fn layers_of(&self, container: &Container) -> Result<Vec<LayerInfo>> {
         let r = self.current()?;
-        let usage: Usage = container.usage();
+        let usage: Usage = container.usage_with(&self.image_usage(container.image()));
         let n = container.image().layers().len();
         let image = r.layers.get(..n).unwrap_or(&r.layers);
         let mut out = Vec::new();
@@ -834,6 +866,7 @@ impl Host {
             undo: Vec::new(),
             redo: Vec::new(),
             clock: self.clock,
+            usage_cache: self.usage_cache.clone(),
         }
     }
 

@@ -45,7 +45,7 @@ pub use container::{Container, Limits, Options, Stat};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
 pub use host::{Action, BaseLayer, ContainerInfo, Host, LayerInfo, SavedState};
-pub use inspect::{Cell, CellState, Change, Explanation, LayerUsage, Role, Usage};
+pub use inspect::{Cell, CellState, Change, Explanation, ImageUsage, LayerUsage, Role, Usage};
 pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
 pub use path::VPath;
 pub use shell::{Output, Shell};
