@@ -158,7 +158,7 @@ try {
     window.llLoaf = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        window.llLoaf.push({ ms: Math.round(e.duration), scripts: e.scripts.map((s) => `${s.invoker} (${(s.sourceURL || '').split('/').pop()}) ${Math.round(s.duration)} ms`) });
+        window.llLoaf.push({ start: e.startTime, ms: Math.round(e.duration), scripts: e.scripts.map((s) => `${s.invoker} (${(s.sourceURL || '').split('/').pop()}) ${Math.round(s.duration)} ms`) });
       }
     }).observe({ type: 'long-animation-frame' });
   });
@@ -182,7 +182,9 @@ try {
       const commitFrame = first - t0;
       window.llLoaf = [];
       const r = await (${COUNT})(first);
-      return { ...r, commitFrame, loaf: window.llLoaf, animations: Number(document.body.dataset.animations ?? 0) };
+      // Entries arrive late: keep the frames that began inside the counted window.
+      const loaf = window.llLoaf.filter((e) => e.start >= first).map(({ ms, scripts }) => ({ ms, scripts }));
+      return { ...r, commitFrame, loaf, animations: Number(document.body.dataset.animations ?? 0) };
     })()`);
     anim.push(fps);
     longFrames.push(...fps.loaf);
