@@ -6,7 +6,7 @@
 use crate::container::{Container, Found, Low};
 use crate::layer::{Dir, Layer, Node};
 use crate::path::VPath;
-use crate::union::{Image, MNode};
+use crate::union::{Image, MDir, MNode};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -71,17 +71,25 @@ impl ImageUsage {
             .iter()
             .enumerate()
             .map(|(i, layer)| {
+                // The layer's tree and the merged view walked side by side, name by name: a
+                // file of the layer counts where the merged view has that very file (what
+                // `image.lookup` of its path would find).
                 let mut inos = Vec::new();
-                for (path, node) in layer.walk() {
-                    if let Node::File(ino) = node {
-                        if let Some(MNode::File {
-                            layer: l,
-                            ino: vino,
-                        }) = image.lookup(&path)
-                        {
-                            if *l as usize == i && vino == ino {
+                let mut stack: Vec<(&Dir, &MDir)> = vec![(&layer.root, image.root())];
+                while let Some((dir, merged)) = stack.pop() {
+                    for (name, node) in &dir.children {
+                        match (node, merged.children.get(name)) {
+                            (
+                                Node::File(ino),
+                                Some(MNode::File {
+                                    layer: l,
+                                    ino: vino,
+                                }),
+                            ) if *l as usize == i && vino == ino => {
                                 inos.push(*ino);
                             }
+                            (Node::Dir(sub), Some(MNode::Dir(m))) => stack.push((sub, m)),
+                            _ => {}
                         }
                     }
                 }
@@ -205,12 +213,13 @@ impl Container {
                 hidden_bytes,
             });
         }
-        let upper = self.upper();
-        let mut all = BTreeSet::new();
-        for ino in upper.inodes.keys() {
-            all.insert(*ino);
-        }
-        layers.push(usage_of(self.container_layer(), upper, &all));
+        // Nothing is above the container layer: it hides none of its own bytes.
+        layers.push(LayerUsage {
+            layer: self.container_layer(),
+            bytes: upper.bytes(),
+            entries: upper.entry_count(),
+            hidden_bytes: 0,
+        });
         let total_bytes = layers.iter().map(|l| l.bytes).sum();
         let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
         Usage {
