@@ -110,10 +110,10 @@ impl SavedState {
                 let [created_by, script] = l.fields(&what, ["created_by", "script"], false)?;
                 Ok(BaseLayer {
                     created_by: json::required(created_by, &what, "created_by")?
-                        .str(&what)?
+                        .str(&format!("{what}.created_by"))?
                         .to_string(),
                     script: json::required(script, &what, "script")?
-                        .str(&what)?
+                        .str(&format!("{what}.script"))?
                         .to_string(),
                 })
             })
@@ -186,30 +186,39 @@ impl Action {
         ) -> std::result::Result<&'a json::Value, String> {
             json::required(f, what, name)
         }
-        Ok(match json::required(tag, what, "action")?.str(what)? {
-            "run" => Action::Run {
-                line: need(line, what, "line")?.str(what)?.to_string(),
-            },
-            "commit" => Action::Commit {
-                message: need(message, what, "message")?.str(what)?.to_string(),
-            },
-            "new-container" => Action::NewContainer,
-            "remove-container" => Action::RemoveContainer {
-                id: need(id, what, "id")?.u32(what)?,
-            },
-            "switch" => Action::Switch {
-                id: need(id, what, "id")?.u32(what)?,
-            },
-            "set-options" => Action::SetOptions {
-                options: options_from_json(need(options, what, "options")?, what)?,
-            },
-            other => {
-                return Err(format!(
-                    "{what}: unknown action `{other}`, expected one of `run`, `commit`, \
+        Ok(
+            match json::required(tag, what, "action")?.str(&format!("{what}.action"))? {
+                "run" => Action::Run {
+                    line: need(line, what, "line")?
+                        .str(&format!("{what}.line"))?
+                        .to_string(),
+                },
+                "commit" => Action::Commit {
+                    message: need(message, what, "message")?
+                        .str(&format!("{what}.message"))?
+                        .to_string(),
+                },
+                "new-container" => Action::NewContainer,
+                "remove-container" => Action::RemoveContainer {
+                    id: need(id, what, "id")?.u32(&format!("{what}.id"))?,
+                },
+                "switch" => Action::Switch {
+                    id: need(id, what, "id")?.u32(&format!("{what}.id"))?,
+                },
+                "set-options" => Action::SetOptions {
+                    options: options_from_json(
+                        need(options, what, "options")?,
+                        &format!("{what}.options"),
+                    )?,
+                },
+                other => {
+                    return Err(format!(
+                        "{what}: unknown action `{other}`, expected one of `run`, `commit`, \
                      `new-container`, `remove-container`, `switch`, `set-options`"
-                ))
-            }
-        })
+                    ))
+                }
+            },
+        )
     }
 
     fn to_json(&self, out: &mut String) {
@@ -1080,6 +1089,36 @@ mod tests {
             assert_eq!(theirs, state);
             let pretty = serde_json::to_string_pretty(&state).unwrap();
             assert_eq!(SavedState::from_json(&pretty).as_ref(), Ok(&state));
+        }
+    }
+
+    #[test]
+    fn saved_state_errors_name_the_field() {
+        for (doc, message) in [
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"run","line":7}]}"#,
+                "actions[0].line: expected a string, found a number",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"switch","id":-1}]}"#,
+                "actions[0].id: -1 is not an unsigned 32-bit integer",
+            ),
+            (
+                r#"{"version":1,"base":[{"created_by":"x"}],"actions":[]}"#,
+                "base[0]: missing field `script`",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"set-options","options":{"metacopy":true}}]}"#,
+                "actions[0].options: missing field `redirectDir`",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"explode"}]}"#,
+                "actions[0]: unknown action `explode`, expected one of `run`, `commit`, \
+                 `new-container`, `remove-container`, `switch`, `set-options`",
+            ),
+            ("[1,", "EOF while parsing a value at line 1 column 4"),
+        ] {
+            assert_eq!(SavedState::from_json(doc).unwrap_err(), message, "{doc}");
         }
     }
 

@@ -257,10 +257,10 @@ impl ScenarioIn {
                             l.fields(&what, ["createdBy", "script"], true)?;
                         Ok(BaseLayer {
                             created_by: json::required(created_by, &what, "createdBy")?
-                                .str(&what)?
+                                .str(&format!("{what}.createdBy"))?
                                 .to_string(),
                             script: json::required(script, &what, "script")?
-                                .str(&what)?
+                                .str(&format!("{what}.script"))?
                                 .to_string(),
                         })
                     })
@@ -287,14 +287,14 @@ impl OptionsIn {
     fn read(v: &json::Value) -> Result<OptionsIn, String> {
         let [redirect_dir, metacopy, index] =
             v.fields("options", ["redirectDir", "metacopy", "index"], true)?;
-        let flag = |f: Option<&json::Value>| match f {
+        let flag = |f: Option<&json::Value>, name: &str| match f {
             None | Some(json::Value::Null) => Ok(None),
-            Some(b) => b.bool("options").map(Some),
+            Some(b) => b.bool(&format!("options.{name}")).map(Some),
         };
         Ok(OptionsIn {
-            redirect_dir: flag(redirect_dir)?,
-            metacopy: flag(metacopy)?,
-            index: flag(index)?,
+            redirect_dir: flag(redirect_dir, "redirectDir")?,
+            metacopy: flag(metacopy, "metacopy")?,
+            index: flag(index, "index")?,
         })
     }
 
@@ -560,8 +560,10 @@ impl LayerLab {
     pub fn read_file(
         &mut self,
         path: &str,
-        step: Option<u32>,
-        #[wasm_bindgen(unchecked_optional_param_type = "TreeName")] layer: JsValue,
+        // Declared optional by hand: wasm-bindgen marks only trailing `Option`s optional, and
+        // `readFile(path)` must stay valid TypeScript.
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] step: Option<u32>,
+        #[wasm_bindgen(unchecked_optional_param_type = "TreeName | null")] layer: JsValue,
     ) -> Result<String, JsValue> {
         let which = if layer.is_undefined() || layer.is_null() {
             Which::Merged
