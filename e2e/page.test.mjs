@@ -97,6 +97,11 @@ test('a copy-up: the matrix, why and the timeline agree, and the copy is animate
   assert.match(why, /The container layer wins/);
   assert.match(why, /L0/);
   assert.match(why, /masked/);
+  // The masked lower file's own content is shown beside the merged view's (readFile of a layer;
+  // the headings are upper-cased by CSS, hence /i).
+  assert.match(why, /Content \(merged view\)\s+127\.0\.0\.1\tlocalhost[^]*10\.0\.0\.2 db/i);
+  assert.match(why, /Content in layer 0 \(masked\)/i);
+  assert.match(await page.locator('#why .why-masked').innerText(), /^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n?$/);
   // The cell, its events and the command that caused them highlight each other.
   assert.equal(await page.locator('#timeline .tl-event.related').count(), 2);
   assert.equal(await page.locator('.t-entry.related').count(), 1);
@@ -113,6 +118,8 @@ test('a whiteout: the deleted file stays in its layer and disappears from the me
   assert.equal(await page.locator('#timeline [data-kind="whiteout"]').count(), 1);
   const why = await selectCell(page, 'merged', '/etc/passwd');
   assert.match(why, /Nothing is visible here: the container layer deletes it/);
+  // The deleted file still has its content in layer 0.
+  assert.match(why, /Content in layer 0 \(masked\)\s+root:x:0:0:root/i);
   await page.waitForFunction(() => !document.body.classList.contains('animating'));
   await shot(page, '04-whiteout');
 });

@@ -7,7 +7,7 @@
 use crate::container::Container;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::BaseLayer;
-use crate::layer::{FileType, Layer, Node};
+use crate::layer::{Blob, FileType, Layer, Node};
 use crate::path::VPath;
 use crate::shell::Shell;
 use serde::Serialize;
@@ -241,6 +241,44 @@ impl Container {
             .iter()
             .filter_map(|(name, node)| Some(layer_entry(layer, dir.join(name).ok()?, node)))
             .collect())
+    }
+}
+
+impl Container {
+    /// The content of the regular file at `path` in one tree, as that tree holds it: the
+    /// merged view reads as [`Container::read`] does; a layer (the container's or an image
+    /// layer) gives its own file even where layers above mask or delete it, so that "why" can
+    /// show what a masked file holds. A metadata-only copy-up (`metacopy=on`) in the container
+    /// layer has the lower file's data, which is what it returns. Fails with `ENOENT` where the
+    /// layer has no entry at `path`, `EISDIR` on a directory, `EINVAL` on a symlink or a
+    /// whiteout.
+    pub fn read_in(&self, which: Which, path: &VPath) -> Result<Blob> {
+        let layer = match which {
+            Which::Merged => return self.read(path),
+            Which::Container => self.upper(),
+            Which::Image(i) => self.image().layers().get(i).ok_or_else(|| {
+                Error::without_path(ErrorKind::NotFound, "read", format!("no layer {i}"))
+            })?,
+        };
+        let fail = |kind, what: &str| {
+            Err(Error::new(kind, "read", path.as_str()).with_detail(format!(
+                "{} holds {what} at {path}, not a file",
+                match which {
+                    Which::Image(i) => format!("layer {i}"),
+                    _ => "the container layer".to_string(),
+                }
+            )))
+        };
+        match layer.get(path) {
+            Some(node @ Node::File(_)) => layer
+                .inode(node)
+                .map(|i| i.data.clone())
+                .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "read", path.as_str())),
+            Some(Node::Dir(_)) => fail(ErrorKind::IsADirectory, "a directory"),
+            Some(Node::Symlink(_)) => fail(ErrorKind::InvalidInput, "a symlink"),
+            Some(Node::Whiteout) => fail(ErrorKind::InvalidInput, "a whiteout"),
+            None => fail(ErrorKind::NotFound, "nothing"),
+        }
     }
 }
 

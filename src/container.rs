@@ -1977,8 +1977,10 @@ impl Container {
             gid: s.gid,
             mtime: s.mtime,
         });
-        // Names that share an inode in the view share one in the flattened layer too.
-        let mut inodes: BTreeMap<(usize, Ino), Ino> = BTreeMap::new();
+        // Names that share an inode in the view share one in the flattened layer too. Keyed
+        // (layer, inode) with u32::MAX for the container layer: the key type of `index`, so
+        // the wasm module carries one B-tree for both.
+        let mut inodes: BTreeMap<(u32, Ino), Ino> = BTreeMap::new();
         let mut stack = vec![VPath::root()];
         while let Some(dir) = stack.pop() {
             let Ok(children) = self.readdir(&dir) else {
@@ -2000,14 +2002,14 @@ impl Container {
                         Node::Symlink(s.clone())
                     }
                     (Some(Up::File(ino)), _) => {
-                        let key = (usize::MAX, ino);
+                        let key = (u32::MAX, ino);
                         file_into(&mut out, &mut inodes, key, self.upper.inodes.get(&ino))
                     }
                     (None, Some(Low::File(l, ino))) => {
                         let (key, inode) =
                             match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                                Some(u) => ((usize::MAX, *u), self.indexed_inode(*u)),
-                                None => ((l as usize, ino), self.image.inode(l, ino)),
+                                Some(u) => ((u32::MAX, *u), self.indexed_inode(*u)),
+                                None => ((l, ino), self.image.inode(l, ino)),
                             };
                         file_into(&mut out, &mut inodes, key, inode)
                     }
@@ -2029,8 +2031,8 @@ impl Container {
 
 fn file_into(
     out: &mut Layer,
-    inodes: &mut BTreeMap<(usize, Ino), Ino>,
-    key: (usize, Ino),
+    inodes: &mut BTreeMap<(u32, Ino), Ino>,
+    key: (u32, Ino),
     inode: Option<&FileInode>,
 ) -> Node {
     if let Some(ino) = inodes.get(&key) {

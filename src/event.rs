@@ -75,20 +75,37 @@ pub struct Event {
 }
 
 /// Formats a byte count the way the page and messages show it: `20 B`, `1.5 KiB`, `1 MiB`.
+///
+/// Integer arithmetic only, rounding to one decimal as `format!("{:.1}")` of the quotient
+/// would (half to even on the exact value), so that no float formatting is linked into the
+/// wasm module; a test holds it to the float version.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
     }
-    let mut v = n as f64 / 1024.0;
     let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
+    let mut div: u128 = 1024;
+    while u128::from(n) >= div * 1024 && unit + 1 < UNITS.len() {
+        div *= 1024;
         unit += 1;
     }
-    let s = format!("{v:.1}");
-    let s = s.strip_suffix(".0").unwrap_or(&s);
-    format!("{s} {}", UNITS[unit])
+    // Tenths of the unit, rounded half to even.
+    let scaled = u128::from(n) * 10;
+    let (q, r) = (scaled / div, scaled % div);
+    let tenths = if r * 2 > div || (r * 2 == div && q % 2 == 1) {
+        q + 1
+    } else {
+        q
+    };
+    // At most n * 10 / 1024, so it fits a u64 (formatting a u128 would link its own code).
+    let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
+    let (whole, frac) = (tenths / 10, tenths % 10);
+    if frac == 0 {
+        format!("{whole} {}", UNITS[unit])
+    } else {
+        format!("{whole}.{frac} {}", UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +117,45 @@ mod tests {
         assert_eq!(human_bytes(20), "20 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(1 << 20), "1 MiB");
+    }
+
+    /// The float formatting `human_bytes` replaced, kept here as its reference.
+    fn by_float(n: u64) -> String {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        if n < 1024 {
+            return format!("{n} B");
+        }
+        let mut v = n as f64 / 1024.0;
+        let mut unit = 0;
+        while v >= 1024.0 && unit + 1 < UNITS.len() {
+            v /= 1024.0;
+            unit += 1;
+        }
+        let s = format!("{v:.1}");
+        let s = s.strip_suffix(".0").unwrap_or(&s);
+        format!("{s} {}", UNITS[unit])
+    }
+
+    #[test]
+    fn human_bytes_rounds_as_float_formatting_did() {
+        // Every count up to 4 MiB, the ties and edges of each unit, and a spread beyond (the
+        // float version is exact while n fits in 53 bits).
+        let mut ns: Vec<u64> = (0..4 << 20).collect();
+        for unit in 1..5u32 {
+            let d = 1u64 << (10 * unit);
+            for k in [1u64, 2, 3, 10, 1023, 1024, 1025] {
+                for delta in [0i64, -1, 1, (d / 20) as i64, -((d / 20) as i64)] {
+                    ns.push((k * d).saturating_add_signed(delta));
+                }
+            }
+        }
+        let mut x = 1u64;
+        while x < 1 << 53 {
+            ns.extend([x, x + x / 3, x * 7 / 5]);
+            x = x * 3 + 1;
+        }
+        for n in ns {
+            assert_eq!(human_bytes(n), by_float(n), "{n}");
+        }
     }
 }

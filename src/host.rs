@@ -10,7 +10,8 @@
 use crate::container::{Container, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::inspect::{Explanation, Usage};
+use crate::inspect::{Explanation, ImageUsage, Usage};
+use crate::json;
 use crate::layer::{Digest, Layer};
 use crate::oci;
 use crate::path::VPath;
@@ -19,8 +20,7 @@ use crate::store::LayerStore;
 use crate::union::Image;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The version of the saved-state format.
 pub const STATE_VERSION: u32 = 1;
@@ -88,6 +88,191 @@ pub struct SavedState {
     pub actions: Vec<Action>,
 }
 
+impl SavedState {
+    /// Reads a saved state from JSON, as `serde_json` would read it with this type's serde
+    /// attributes: keys of objects are checked, unknown ones ignored, duplicates refused; the
+    /// options may be left out and accept `redirect_dir` for `redirectDir`. A hand-written
+    /// reader (see [`crate::json`]) keeps serde_json's parser out of the wasm module.
+    pub fn from_json(text: &str) -> std::result::Result<SavedState, String> {
+        let doc = json::parse(text)?;
+        let [version, base, options, actions] = doc.fields(
+            "the state",
+            ["version", "base", "options", "actions"],
+            false,
+        )?;
+        let version = json::required(version, "the state", "version")?.u32("version")?;
+        let base = json::required(base, "the state", "base")?
+            .array("base")?
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let what = format!("base[{i}]");
+                let [created_by, script] = l.fields(&what, ["created_by", "script"], false)?;
+                Ok(BaseLayer {
+                    created_by: json::required(created_by, &what, "created_by")?
+                        .str(&format!("{what}.created_by"))?
+                        .to_string(),
+                    script: json::required(script, &what, "script")?
+                        .str(&format!("{what}.script"))?
+                        .to_string(),
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        let options = match options {
+            Some(o) => options_from_json(o, "options")?,
+            None => Options::default(),
+        };
+        let actions = json::required(actions, "the state", "actions")?
+            .array("actions")?
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Action::from_json(a, &format!("actions[{i}]")))
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        Ok(SavedState {
+            version,
+            base,
+            options,
+            actions,
+        })
+    }
+
+    /// The state as JSON, byte for byte what `serde_json::to_string` writes for it.
+    pub fn to_json(&self) -> String {
+        let mut out = format!("{{\"version\":{},\"base\":[", self.version);
+        for (i, b) in self.base.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"created_by\":");
+            json::write_str(&mut out, &b.created_by);
+            out.push_str(",\"script\":");
+            json::write_str(&mut out, &b.script);
+            out.push('}');
+        }
+        out.push_str("],\"options\":");
+        options_to_json(&mut out, &self.options);
+        out.push_str(",\"actions\":[");
+        for (i, a) in self.actions.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            a.to_json(&mut out);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+impl Action {
+    /// The action's name, as saved states spell it (the `action` key).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Run { .. } => "run",
+            Action::Commit { .. } => "commit",
+            Action::NewContainer => "new-container",
+            Action::RemoveContainer { .. } => "remove-container",
+            Action::Switch { .. } => "switch",
+            Action::SetOptions { .. } => "set-options",
+        }
+    }
+
+    fn from_json(v: &json::Value, what: &str) -> std::result::Result<Action, String> {
+        let [tag, line, message, id, options] =
+            v.fields(what, ["action", "line", "message", "id", "options"], false)?;
+        fn need<'a>(
+            f: Option<&'a json::Value>,
+            what: &str,
+            name: &str,
+        ) -> std::result::Result<&'a json::Value, String> {
+            json::required(f, what, name)
+        }
+        Ok(
+            match json::required(tag, what, "action")?.str(&format!("{what}.action"))? {
+                "run" => Action::Run {
+                    line: need(line, what, "line")?
+                        .str(&format!("{what}.line"))?
+                        .to_string(),
+                },
+                "commit" => Action::Commit {
+                    message: need(message, what, "message")?
+                        .str(&format!("{what}.message"))?
+                        .to_string(),
+                },
+                "new-container" => Action::NewContainer,
+                "remove-container" => Action::RemoveContainer {
+                    id: need(id, what, "id")?.u32(&format!("{what}.id"))?,
+                },
+                "switch" => Action::Switch {
+                    id: need(id, what, "id")?.u32(&format!("{what}.id"))?,
+                },
+                "set-options" => Action::SetOptions {
+                    options: options_from_json(
+                        need(options, what, "options")?,
+                        &format!("{what}.options"),
+                    )?,
+                },
+                other => {
+                    return Err(format!(
+                        "{what}: unknown action `{other}`, expected one of `run`, `commit`, \
+                     `new-container`, `remove-container`, `switch`, `set-options`"
+                    ))
+                }
+            },
+        )
+    }
+
+    fn to_json(&self, out: &mut String) {
+        out.push_str("{\"action\":\"");
+        out.push_str(self.name());
+        out.push('"');
+        match self {
+            Action::Run { line } => {
+                out.push_str(",\"line\":");
+                json::write_str(out, line);
+            }
+            Action::Commit { message } => {
+                out.push_str(",\"message\":");
+                json::write_str(out, message);
+            }
+            Action::NewContainer => {}
+            Action::RemoveContainer { id } | Action::Switch { id } => {
+                out.push_str(&format!(",\"id\":{id}"));
+            }
+            Action::SetOptions { options } => {
+                out.push_str(",\"options\":");
+                options_to_json(out, options);
+            }
+        }
+        out.push('}');
+    }
+}
+
+/// The three toggles from JSON: all three required, `redirect_dir` accepted for
+/// `redirectDir` (early saved states spelt it so), other keys ignored.
+fn options_from_json(v: &json::Value, what: &str) -> std::result::Result<Options, String> {
+    let [redirect, redirect_snake, metacopy, index] = v.fields(
+        what,
+        ["redirectDir", "redirect_dir", "metacopy", "index"],
+        false,
+    )?;
+    if redirect.is_some() && redirect_snake.is_some() {
+        return Err(format!("{what}: duplicate field `redirectDir`"));
+    }
+    Ok(Options {
+        redirect_dir: json::required(redirect.or(redirect_snake), what, "redirectDir")?
+            .bool(what)?,
+        metacopy: json::required(metacopy, what, "metacopy")?.bool(what)?,
+        index: json::required(index, what, "index")?.bool(what)?,
+    })
+}
+
+fn options_to_json(out: &mut String, o: &Options) {
+    out.push_str(&format!(
+        "{{\"redirectDir\":{},\"metacopy\":{},\"index\":{}}}",
+        o.redirect_dir, o.metacopy, o.index
+    ));
+}
+
 /// A layer of the image, as the page lists it (camelCase keys: this is JavaScript's shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,11 +321,58 @@ struct Running {
     layers: Vec<ImageLayer>,
 }
 
+/// The containers by id, in id order: what a `BTreeMap<u32, Running>` would give for the
+/// few ([`MAX_CONTAINERS`]) a host runs, as a sorted vector, which keeps one more B-tree
+/// instantiation (about 8 KB) out of the wasm module.
+#[derive(Clone, Debug, Default)]
+struct Containers(Vec<(u32, Running)>);
+
+impl Containers {
+    fn find(&self, id: &u32) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by_key(id, |(k, _)| *k)
+    }
+
+    fn get(&self, id: &u32) -> Option<&Running> {
+        self.find(id).ok().map(|i| &self.0[i].1)
+    }
+
+    fn get_mut(&mut self, id: &u32) -> Option<&mut Running> {
+        self.find(id).ok().map(|i| &mut self.0[i].1)
+    }
+
+    fn contains_key(&self, id: &u32) -> bool {
+        self.find(id).is_ok()
+    }
+
+    fn insert(&mut self, id: u32, r: Running) {
+        match self.find(&id) {
+            Ok(i) => self.0[i].1 = r,
+            Err(i) => self.0.insert(i, (id, r)),
+        }
+    }
+
+    fn remove(&mut self, id: &u32) -> Option<Running> {
+        self.find(id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn first_key(&self) -> Option<u32> {
+        self.0.first().map(|(k, _)| *k)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u32, &Running)> {
+        self.0.iter().map(|(k, r)| (k, r))
+    }
+}
+
 /// Everything undo restores.
 #[derive(Clone, Debug)]
 struct State {
     image: Vec<ImageLayer>,
-    containers: BTreeMap<u32, Running>,
+    containers: Containers,
     current: u32,
     next_id: u32,
     store: LayerStore,
@@ -155,11 +387,18 @@ pub struct Host {
     actions: Vec<Action>,
     undo: Vec<(State, Action)>,
     redo: Vec<Action>,
-    /// The states before the last actions of a loaded history (at most [`UNDO_DEPTH`]), which
-    /// undo may not return to but time travel may start from: see [`Host::view_at`].
-    loaded: Vec<(State, Action)>,
     clock: i64,
+    /// The image part of the sizes ([`ImageUsage`]) of the last few images asked about,
+    /// shared by clones (undo states, scratch hosts): images never change, so it is computed
+    /// once per image and `layers()` costs what the container layer holds, not the image.
+    usage_cache: Arc<Mutex<UsageCache>>,
 }
+
+/// Images and their [`ImageUsage`], the most recently used last.
+type UsageCache = Vec<(Arc<Image>, Arc<ImageUsage>)>;
+
+/// How many images' [`ImageUsage`] a host keeps.
+const USAGE_CACHE: usize = 4;
 
 impl Host {
     /// A host whose base image is built from `base` (one script per layer, bottom first), with
@@ -202,7 +441,7 @@ impl Host {
             options,
             state: State {
                 image,
-                containers: BTreeMap::new(),
+                containers: Containers::default(),
                 current: 1,
                 next_id: 1,
                 store,
@@ -210,8 +449,8 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
-            loaded: Vec::new(),
             clock: 0,
+            usage_cache: Arc::default(),
         };
         host.start_container(options)?;
         Ok(host)
@@ -253,17 +492,15 @@ impl Host {
                 )
             })?;
         }
-        // A loaded history is where undo starts from, as after a reload.
-        // Time travel may still start from them, so stepping through the last commands of a
-        // reloaded session stays cheap.
-        host.loaded = std::mem::take(&mut host.undo);
-        host.redo.clear();
+        // The replay kept the states before the last actions (at most UNDO_DEPTH), so undo
+        // works after a load as it did before the save, and time travel through the last
+        // commands stays cheap. A saved state holds no redo stack: there is nothing to redo.
         Ok(host)
     }
 
     /// Parses and loads a saved state from JSON.
     pub fn load_json(json: &str) -> Result<Host> {
-        let saved: SavedState = serde_json::from_str(json).map_err(|e| {
+        let saved = SavedState::from_json(json).map_err(|e| {
             Error::without_path(
                 ErrorKind::Format,
                 "load",
@@ -285,7 +522,7 @@ impl Host {
 
     /// The saved state as JSON.
     pub fn save_json(&self) -> String {
-        serde_json::to_string(&self.save()).unwrap_or_default()
+        self.save().to_json()
     }
 
     /// Sets the time stamped on entries from now on (the engine has no clock).
@@ -404,7 +641,7 @@ impl Host {
                     ));
                 }
                 if self.state.current == *id {
-                    match self.state.containers.keys().next().copied() {
+                    match self.state.containers.first_key() {
                         Some(next) => self.state.current = next,
                         None => {
                             // A host always has a container to type into.
@@ -457,13 +694,19 @@ impl Host {
 
     /// Redoes the last undone action; false when there is nothing to redo.
     pub fn redo(&mut self) -> Result<bool> {
+        self.redo_output().map(|o| o.is_some())
+    }
+
+    /// Redoes the last undone action and returns what it printed and the events it caused,
+    /// as [`Host::apply`] does; `None` when there is nothing to redo.
+    pub fn redo_output(&mut self) -> Result<Option<Output>> {
         let Some(action) = self.redo.pop() else {
-            return Ok(false);
+            return Ok(None);
         };
         let rest = std::mem::take(&mut self.redo);
         let result = self.apply(action);
         self.redo = rest;
-        result.map(|_| true)
+        result.map(Some)
     }
 
     /// True when undo would do something.
@@ -511,11 +754,32 @@ impl Host {
         self.layers_of(self.container()?)
     }
 
+    /// The image part of the sizes of `image`, from the cache or computed and kept.
+    fn image_usage(&self, image: &Arc<Image>) -> Arc<ImageUsage> {
+        // A poisoned lock (a panic while it was held) only means a lost cache entry.
+        let mut cache = self
+            .usage_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = cache.iter().position(|(img, _)| Arc::ptr_eq(img, image)) {
+            let hit = cache.remove(i);
+            let usage = hit.1.clone();
+            cache.push(hit);
+            return usage;
+        }
+        let usage = Arc::new(ImageUsage::of(image));
+        if cache.len() >= USAGE_CACHE {
+            cache.remove(0);
+        }
+        cache.push((image.clone(), usage.clone()));
+        usage
+    }
+
     /// The layers of `container`, which is the current container or a view of it from
     /// [`Host::view_at`] (whose image may have fewer layers, from before a commit).
     pub fn layers_of(&self, container: &Container) -> Result<Vec<LayerInfo>> {
         let r = self.current()?;
-        let usage: Usage = container.usage();
+        let usage: Usage = container.usage_with(&self.image_usage(container.image()));
         let n = container.image().layers().len();
         let image = r.layers.get(..n).unwrap_or(&r.layers);
         let mut out = Vec::new();
@@ -566,8 +830,7 @@ impl Host {
         }
         // Newest first: the state after undo entry i is the state before entry i + 1 (or the
         // present), so the first state with at most `n` events is where event `n` was made.
-        // The states of a loaded history come before every state undo keeps.
-        for (before, action) in self.undo.iter().rev().chain(self.loaded.iter().rev()) {
+        for (before, action) in self.undo.iter().rev() {
             let Some(r) = before.containers.get(&id) else {
                 break;
             };
@@ -611,8 +874,8 @@ impl Host {
             actions: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
-            loaded: Vec::new(),
             clock: self.clock,
+            usage_cache: self.usage_cache.clone(),
         }
     }
 
@@ -758,6 +1021,186 @@ mod tests {
         }
     }
 
+    /// A random string over ASCII, control characters, quotes and backslashes, and a few
+    /// multi-byte characters.
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
+    fn random_text(rng: &mut fastrand::Rng) -> String {
+        const SPECIAL: [char; 9] = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '\u{2028}', '😀',
+        ];
+        (0..rng.usize(0..12))
+            .map(|_| {
+                if rng.bool() {
+                    char::from(rng.u8(0x20..0x7f))
+                } else {
+                    SPECIAL[rng.usize(..SPECIAL.len())]
+                }
+            })
+            .collect()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
+    fn random_options(rng: &mut fastrand::Rng) -> Options {
+        Options {
+            redirect_dir: rng.bool(),
+            metacopy: rng.bool(),
+            index: rng.bool(),
+        }
+    }
+
+    /// The hand-written JSON of saved states (crate::json) against serde_json, which reads
+    /// and writes the same types through their serde attributes: the same bytes out, and each
+    /// reads the other's output back to the same state.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // fastrand is a native dev-dependency
+    fn saved_state_json_is_what_serde_json_writes_and_reads() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..2000 {
+            let state = SavedState {
+                version: rng.u32(..),
+                base: (0..rng.usize(0..3))
+                    .map(|_| BaseLayer {
+                        created_by: random_text(&mut rng),
+                        script: random_text(&mut rng),
+                    })
+                    .collect(),
+                options: random_options(&mut rng),
+                actions: (0..rng.usize(0..6))
+                    .map(|_| match rng.u8(0..6) {
+                        0 => Action::Run {
+                            line: random_text(&mut rng),
+                        },
+                        1 => Action::Commit {
+                            message: random_text(&mut rng),
+                        },
+                        2 => Action::NewContainer,
+                        3 => Action::RemoveContainer { id: rng.u32(..) },
+                        4 => Action::Switch { id: rng.u32(..) },
+                        _ => Action::SetOptions {
+                            options: random_options(&mut rng),
+                        },
+                    })
+                    .collect(),
+            };
+            let ours = state.to_json();
+            assert_eq!(ours, serde_json::to_string(&state).unwrap());
+            assert_eq!(SavedState::from_json(&ours).as_ref(), Ok(&state));
+            let theirs: SavedState = serde_json::from_str(&ours).unwrap();
+            assert_eq!(theirs, state);
+            let pretty = serde_json::to_string_pretty(&state).unwrap();
+            assert_eq!(SavedState::from_json(&pretty).as_ref(), Ok(&state));
+        }
+    }
+
+    #[test]
+    fn saved_state_errors_name_the_field() {
+        for (doc, message) in [
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"run","line":7}]}"#,
+                "actions[0].line: expected a string, found a number",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"switch","id":-1}]}"#,
+                "actions[0].id: -1 is not an unsigned 32-bit integer",
+            ),
+            (
+                r#"{"version":1,"base":[{"created_by":"x"}],"actions":[]}"#,
+                "base[0]: missing field `script`",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"set-options","options":{"metacopy":true}}]}"#,
+                "actions[0].options: missing field `redirectDir`",
+            ),
+            (
+                r#"{"version":1,"base":[],"actions":[{"action":"explode"}]}"#,
+                "actions[0]: unknown action `explode`, expected one of `run`, `commit`, \
+                 `new-container`, `remove-container`, `switch`, `set-options`",
+            ),
+            ("[1,", "EOF while parsing a value at line 1 column 4"),
+        ] {
+            assert_eq!(SavedState::from_json(doc).unwrap_err(), message, "{doc}");
+        }
+    }
+
+    /// Documents both readers accept or both refuse (the messages differ).
+    #[test]
+    fn saved_state_json_accepts_and_refuses_what_serde_json_does() {
+        for doc in [
+            r#"{"version":1,"base":[],"actions":[]}"#,
+            r#"{"actions":[],"version":1,"base":[],"extra":{"deep":[1,2.5,null]}}"#,
+            r#"{"version":1,"base":[],"options":{"redirect_dir":true,"metacopy":false,"index":true},"actions":[]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"switch","id":3,"line":"ignored"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"id":3,"action":"remove-container"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"set-options","options":{"redirectDir":false,"metacopy":true,"index":false}}]}"#,
+            "",
+            "null",
+            "[]",
+            r#"{"version":1,"base":[],"actions":[],"version":1}"#,
+            r#"{"version":"1","base":[],"actions":[]}"#,
+            r#"{"version":1.0,"base":[],"actions":[]}"#,
+            r#"{"version":-1,"base":[],"actions":[]}"#,
+            r#"{"version":4294967296,"base":[],"actions":[]}"#,
+            r#"{"version":1e400,"base":[],"actions":[]}"#,
+            r#"{"version":1,"actions":[]}"#,
+            r#"{"version":1,"base":[{"script":"x"}],"actions":[]}"#,
+            r#"{"version":1,"base":[],"options":{"metacopy":true,"index":true},"actions":[]}"#,
+            r#"{"version":1,"base":[],"options":null,"actions":[]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"explode"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"line":"ls"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"run"}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"run","line":7}]}"#,
+            r#"{"version":1,"base":[],"actions":[{"action":"switch","id":null}]}"#,
+            r#"{"version":1,"base":[],"actions":[]} x"#,
+            r#"{"version":1,"base":[],"actions":[],}"#,
+        ] {
+            let ours = SavedState::from_json(doc);
+            let theirs = serde_json::from_str::<SavedState>(doc);
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{doc}: {ours:?} / {theirs:?}");
+            if let (Ok(a), Ok(b)) = (ours, theirs) {
+                assert_eq!(a, b, "{doc}");
+            }
+        }
+    }
+
+    #[test]
+    fn undo_after_a_load_returns_to_the_states_before_the_save() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        host.run("echo one > /a").unwrap();
+        host.apply(Action::Commit {
+            message: "add /a".into(),
+        })
+        .unwrap();
+        host.run("echo two >> /a").unwrap();
+        let mut loaded = Host::load_json(&host.save_json()).unwrap();
+        assert_eq!(read(&loaded, "/a"), "one\ntwo\n");
+        assert!(loaded.undo());
+        assert_eq!(read(&loaded, "/a"), "one\n");
+        assert_eq!(loaded.layers().unwrap().len(), 4);
+        assert!(loaded.undo());
+        assert_eq!(loaded.layers().unwrap().len(), 3, "the commit is undone");
+        assert!(loaded.undo());
+        assert!(!loaded.undo(), "back at the base image");
+        assert!(loaded
+            .container()
+            .unwrap()
+            .read(&VPath::parse("/a").unwrap())
+            .is_err());
+        // Redo replays and says what the action printed and did.
+        let out = loaded.redo_output().unwrap().expect("something to redo");
+        assert_eq!(out.status, 0);
+        assert_eq!(
+            out.events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [
+                crate::event::EventKind::Create,
+                crate::event::EventKind::Write
+            ]
+        );
+        assert!(loaded.redo().unwrap());
+        assert!(loaded.redo().unwrap());
+        assert_eq!(loaded.save_json(), host.save_json());
+        assert!(loaded.redo_output().unwrap().is_none());
+    }
+
     #[test]
     fn commit_grows_the_image_and_new_containers_start_from_it() {
         let mut host = Host::new(base(), Options::default()).unwrap();
@@ -861,10 +1304,8 @@ mod tests {
     fn time_travel_after_a_load_reaches_the_same_steps() {
         let host = timeline_host();
         let loaded = Host::load_json(&host.save_json()).unwrap();
-        assert!(
-            !loaded.can_undo(),
-            "undo stops at the load; time travel does not"
-        );
+        assert_eq!(loaded.can_undo(), host.can_undo(), "a load keeps undo");
+        assert!(!loaded.can_redo());
         for n in 0..=host.container().unwrap().events().len() {
             let a = host.view_at(n).unwrap();
             let b = loaded.view_at(n).unwrap();

@@ -4,9 +4,9 @@
 //! a file present in several layers counts once per layer, all but the visible copy as wasted.
 
 use crate::container::{Container, Found, Low};
-use crate::layer::{Layer, Node};
+use crate::layer::{Dir, Layer, Node};
 use crate::path::VPath;
-use crate::union::MNode;
+use crate::union::{Image, MDir, MNode};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -44,9 +44,195 @@ pub struct Change {
     pub kind: char,
 }
 
+/// What an image alone shows of its layers' files, the part of [`Container::usage`] that does
+/// not depend on the container layer: per image layer, its size and entry count, and how many
+/// names of each of its inodes the image's merged view shows (as that layer's file, under the
+/// name the layer has it). Images never change, so a caller that asks for sizes often (the
+/// page, after every command) computes this once per image and passes it to
+/// [`Container::usage_with`], which then looks only at what the container layer overlays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageUsage {
+    layers: Vec<ImageLayerUsage>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ImageLayerUsage {
+    bytes: u64,
+    entries: usize,
+    /// (inode, visible names), sorted by inode; inodes with no visible name are left out.
+    names: Vec<(u64, u32)>,
+}
+
+impl ImageUsage {
+    /// Walks every layer of `image` once.
+    pub fn of(image: &Image) -> ImageUsage {
+        let layers = image
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(i, layer)| {
+                // The layer's tree and the merged view walked side by side, name by name: a
+                // file of the layer counts where the merged view has that very file (what
+                // `image.lookup` of its path would find).
+                let mut inos = Vec::new();
+                let mut stack: Vec<(&Dir, &MDir)> = vec![(&layer.root, image.root())];
+                while let Some((dir, merged)) = stack.pop() {
+                    for (name, node) in &dir.children {
+                        match (node, merged.children.get(name)) {
+                            (
+                                Node::File(ino),
+                                Some(MNode::File {
+                                    layer: l,
+                                    ino: vino,
+                                }),
+                            ) if *l as usize == i && vino == ino => {
+                                inos.push(*ino);
+                            }
+                            (Node::Dir(sub), Some(MNode::Dir(m))) => stack.push((sub, m)),
+                            _ => {}
+                        }
+                    }
+                }
+                crate::sort::sort(&mut inos);
+                let mut names: Vec<(u64, u32)> = Vec::new();
+                for ino in inos {
+                    match names.last_mut() {
+                        Some((last, n)) if *last == ino => *n += 1,
+                        _ => names.push((ino, 1)),
+                    }
+                }
+                ImageLayerUsage {
+                    bytes: layer.bytes(),
+                    entries: layer.entry_count(),
+                    names,
+                }
+            })
+            .collect();
+        ImageUsage { layers }
+    }
+}
+
 impl Container {
     /// Sizes of each layer and the bytes hidden in each.
     pub fn usage(&self) -> Usage {
+        self.usage_with(&ImageUsage::of(self.image()))
+    }
+
+    /// [`Container::usage`], with the image's part computed before (by
+    /// [`ImageUsage::of`] on this container's image; another image's gives wrong figures).
+    ///
+    /// A file of an image layer is visible when the container's view at one of its names is
+    /// that file. The container layer changes the view only under what it overlays: a
+    /// non-directory, an opaque directory, a directory with a redirect (or an opaque root).
+    /// So the image's counts hold everywhere else, and only the names under those entries are
+    /// looked up again: the cost follows the container layer, not the image.
+    pub fn usage_with(&self, base: &ImageUsage) -> Usage {
+        let image = self.image();
+        let mut names: Vec<Vec<(u64, u32)>> = base.layers.iter().map(|l| l.names.clone()).collect();
+        let upper = self.upper();
+        // The image paths under what the container layer overlays.
+        let mut overlaid: Vec<VPath> = Vec::new();
+        if upper.root.opaque {
+            overlaid.push(VPath::root());
+        } else {
+            let mut stack: Vec<(VPath, &Dir)> = vec![(VPath::root(), &upper.root)];
+            while let Some((at, dir)) = stack.pop() {
+                for (name, node) in &dir.children {
+                    let Ok(p) = at.join(name) else { continue };
+                    match node {
+                        Node::Dir(d) if !d.opaque && d.redirect.is_none() => stack.push((p, d)),
+                        _ => overlaid.push(p),
+                    }
+                }
+            }
+        }
+        for top in overlaid {
+            let Some(m) = image.lookup(&top) else {
+                continue;
+            };
+            let mut stack: Vec<(VPath, &MNode)> = vec![(top, m)];
+            while let Some((p, m)) = stack.pop() {
+                match m {
+                    MNode::File { layer: l, ino } => {
+                        // Counted in the image's part only where layer l has this inode under
+                        // this very name.
+                        let named = image
+                            .layers()
+                            .get(*l as usize)
+                            .and_then(|layer| layer.get(&p))
+                            == Some(&Node::File(*ino));
+                        let still = matches!(
+                            self.find(&p),
+                            Ok(Found { upper: None, lower: Some(Low::File(l2, v2)) })
+                                if l2 == *l && v2 == *ino
+                        );
+                        if named && !still {
+                            if let Some(counts) = names.get_mut(*l as usize) {
+                                if let Ok(k) = counts.binary_search_by_key(ino, |(i, _)| *i) {
+                                    counts[k].1 = counts[k].1.saturating_sub(1);
+                                }
+                            }
+                        }
+                    }
+                    MNode::Dir(d) => {
+                        for (name, child) in &d.children {
+                            if let Ok(c) = p.join(name) {
+                                stack.push((c, child));
+                            }
+                        }
+                    }
+                    MNode::Symlink { .. } => {}
+                }
+            }
+        }
+        let mut layers = Vec::new();
+        for (i, layer) in image.layers().iter().enumerate() {
+            let counts = names.get(i).map_or(&[][..], Vec::as_slice);
+            let (bytes, entries) = base
+                .layers
+                .get(i)
+                .map_or((layer.bytes(), layer.entry_count()), |b| {
+                    (b.bytes, b.entries)
+                });
+            let hidden_bytes = layer
+                .inodes
+                .iter()
+                .filter(|(ino, inode)| {
+                    let seen = counts
+                        .binary_search_by_key(*ino, |(k, _)| *k)
+                        .is_ok_and(|k| counts[k].1 > 0);
+                    let visible = seen && !self.indexed(i as u32, **ino);
+                    !inode.metacopy && !visible
+                })
+                .map(|(_, inode)| inode.data.len())
+                .sum();
+            layers.push(LayerUsage {
+                layer: i,
+                bytes,
+                entries,
+                hidden_bytes,
+            });
+        }
+        // Nothing is above the container layer: it hides none of its own bytes.
+        layers.push(LayerUsage {
+            layer: self.container_layer(),
+            bytes: upper.bytes(),
+            entries: upper.entry_count(),
+            hidden_bytes: 0,
+        });
+        let total_bytes = layers.iter().map(|l| l.bytes).sum();
+        let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
+        Usage {
+            layers,
+            total_bytes,
+            wasted_bytes,
+        }
+    }
+
+    /// [`Container::usage`] computed the direct way, every file of every layer looked up in
+    /// the container's view: the reference that [`Container::usage_with`] is tested against.
+    #[doc(hidden)]
+    pub fn usage_by_lookup(&self) -> Usage {
         let mut layers = Vec::new();
         for (i, layer) in self.image().layers().iter().enumerate() {
             let mut visible = BTreeSet::new();
@@ -81,7 +267,11 @@ impl Container {
             layers.push(usage_of(i, layer, &visible));
         }
         let upper = self.upper();
-        let all: BTreeSet<_> = upper.inodes.keys().copied().collect();
+        // Inserted one by one: `collect` into a set would compile one more sort.
+        let mut all = BTreeSet::new();
+        for ino in upper.inodes.keys() {
+            all.insert(*ino);
+        }
         layers.push(usage_of(self.container_layer(), upper, &all));
         let total_bytes = layers.iter().map(|l| l.bytes).sum();
         let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
@@ -102,8 +292,10 @@ impl Container {
     /// directories copied up only to reach a changed child are not listed.
     pub fn diff(&self) -> Vec<Change> {
         let image = self.image();
-        let mut out: BTreeSet<Change> = BTreeSet::new();
-        let mut parents: BTreeSet<VPath> = BTreeSet::new();
+        // Vectors sorted once at the end, rather than sets: two fewer B-tree instantiations in
+        // the wasm module, and the same result.
+        let mut out: Vec<Change> = Vec::new();
+        let mut parents: Vec<VPath> = Vec::new();
         for (path, node) in self.upper().walk() {
             // Docker compares the container layer against the image's merged view at the same
             // path, so a file re-created under an opaque directory is a change, not an addition.
@@ -116,7 +308,7 @@ impl Container {
                         // Everything the image had under it is gone, unless made again.
                         for name in m.children.keys().filter(|n| !d.children.contains_key(*n)) {
                             if let Ok(child) = path.join(name) {
-                                out.insert(Change {
+                                out.push(Change {
                                     path: child,
                                     kind: 'D',
                                 });
@@ -133,22 +325,23 @@ impl Container {
             };
             if kind != 'C' {
                 if let Some(parent) = path.parent() {
-                    parents.insert(parent);
+                    parents.push(parent);
                 }
             }
-            out.insert(Change { path, kind });
+            out.push(Change { path, kind });
         }
         for parent in parents {
             if !parent.is_root() && image.lookup(&parent).is_some() {
-                out.insert(Change {
+                out.push(Change {
                     path: parent,
                     kind: 'C',
                 });
             }
         }
-        let mut v: Vec<Change> = out.into_iter().collect();
-        v.sort_by(|a, b| a.path.cmp(&b.path));
-        // One line per path: a D found under an opaque directory may meet an entry made again.
+        // By path, then kind; one line per path, the first kind (a D found under an opaque
+        // directory may meet an entry made again, and a parent may be listed twice).
+        let mut v = out;
+        crate::sort::sort(&mut v);
         v.dedup_by(|a, b| a.path == b.path);
         v
     }

@@ -353,21 +353,26 @@ impl Layer {
     /// Recomputes every inode's link count from the tree and drops inodes no name points at.
     /// Importers call this once after building a layer.
     pub fn recount_links(&mut self) {
-        fn count(d: &Dir, counts: &mut BTreeMap<Ino, u32>) {
+        // Counted in the inode table itself, not in a map of its own: one B-tree type fewer
+        // in the wasm module.
+        fn count(d: &Dir, inodes: &mut BTreeMap<Ino, FileInode>) {
             for n in d.children.values() {
                 match n {
-                    Node::File(i) => *counts.entry(*i).or_default() += 1,
-                    Node::Dir(sub) => count(sub, counts),
+                    Node::File(i) => {
+                        if let Some(inode) = inodes.get_mut(i) {
+                            inode.nlink += 1;
+                        }
+                    }
+                    Node::Dir(sub) => count(sub, inodes),
                     _ => {}
                 }
             }
         }
-        let mut counts = BTreeMap::new();
-        count(&self.root, &mut counts);
-        self.inodes.retain(|i, _| counts.contains_key(i));
-        for (i, inode) in self.inodes.iter_mut() {
-            inode.nlink = counts.get(i).copied().unwrap_or(0);
+        for inode in self.inodes.values_mut() {
+            inode.nlink = 0;
         }
+        count(&self.root, &mut self.inodes);
+        self.inodes.retain(|_, inode| inode.nlink > 0);
     }
 
     /// Every entry in tree order (parents before children, siblings by name), with its path.

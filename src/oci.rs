@@ -860,7 +860,7 @@ impl<S: Sink> TarWriter<S> {
         if !pax.is_empty() {
             // PAX wants its records sorted by nothing in particular; sorting keeps the bytes
             // independent of the order the checks above happen to run in.
-            pax.sort();
+            crate::sort::sort(&mut pax);
             let mut records = Vec::new();
             for (key, value) in &pax {
                 records.extend_from_slice(&pax_record(key, value));

@@ -11,8 +11,10 @@ use crate::browse::{default_scenario, Which};
 use crate::container::{Container, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::{Action, BaseLayer, Host};
+use crate::json;
 use crate::path::VPath;
-use serde::{Deserialize, Serialize};
+use crate::shell::Output;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -147,6 +149,15 @@ export interface CommitResult {
   events: LayerEvent[];
 }
 
+/** Something a user did, as `history()` and saved states record it. */
+export type Action =
+  | { action: "run"; line: string }
+  | { action: "commit"; message: string }
+  | { action: "new-container" }
+  | { action: "remove-container"; id: number }
+  | { action: "switch"; id: number }
+  | { action: "set-options"; options: OverlayOptions };
+
 /** A base image, one shell script per layer (bottom first), and the first container's
  * toggles. Every field is optional; the default is a small Linux-like image. */
 export interface Scenario {
@@ -196,46 +207,76 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error(&invalid("serialize", e.to_string())))
 }
 
-/// A value in from JavaScript; anything malformed is an `invalid-input` error naming `op`.
+/// A value in from JavaScript as a [`json::Value`]; anything that is not JSON-like data is an
+/// `invalid-input` error naming `op`.
 ///
-/// It goes through JSON text rather than serde_wasm_bindgen: serde_wasm_bindgen reads only the
-/// fields a struct names, so a misspelt key (`redirect_dir` for `redirectDir`) would pass
-/// unnoticed, while serde_json honours `deny_unknown_fields`; and the module already carries
-/// serde_json's parser for saved states, so this adds no second deserialiser to its size.
-fn from_js<T: for<'de> Deserialize<'de>>(op: &'static str, value: JsValue) -> Result<T, JsValue> {
+/// It goes through JSON text (`JSON.stringify`, then the engine's small JSON reader) rather
+/// than serde_wasm_bindgen: serde_wasm_bindgen reads only the fields a struct names, so a
+/// misspelt key (`redirect_dir` for `redirectDir`) would pass unnoticed, while
+/// [`json::Value::fields`] refuses unknown keys; and the module already carries that reader
+/// for saved states.
+fn from_js<T>(
+    op: &'static str,
+    value: JsValue,
+    read: impl FnOnce(&json::Value) -> Result<T, String>,
+) -> Result<T, JsValue> {
     let bad = |e: String| js_error(&invalid(op, e));
     // JSON.stringify throws on cycles and BigInts, and gives undefined for functions.
     let text = js_sys::JSON::stringify(&value)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| bad("not a JSON-like value".to_string()))?;
-    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+    let doc = json::parse(&text).map_err(bad)?;
+    read(&doc).map_err(bad)
 }
 
 fn ok<T>(r: Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
-/// The scenario object of the constructor.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The scenario object of the constructor: `{layers?, options?}`, either of them null or left
+/// out; unknown keys are refused.
+#[derive(Default)]
 struct ScenarioIn {
-    #[serde(default)]
-    layers: Option<Vec<LayerIn>>,
-    #[serde(default)]
+    layers: Option<Vec<BaseLayer>>,
     options: Option<OptionsIn>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct LayerIn {
-    created_by: String,
-    script: String,
+impl ScenarioIn {
+    fn read(v: &json::Value) -> Result<ScenarioIn, String> {
+        let [layers, options] = v.fields("scenario", ["layers", "options"], true)?;
+        let layers = match layers {
+            None | Some(json::Value::Null) => None,
+            Some(l) => Some(
+                l.array("layers")?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let what = format!("layers[{i}]");
+                        let [created_by, script] =
+                            l.fields(&what, ["createdBy", "script"], true)?;
+                        Ok(BaseLayer {
+                            created_by: json::required(created_by, &what, "createdBy")?
+                                .str(&format!("{what}.createdBy"))?
+                                .to_string(),
+                            script: json::required(script, &what, "script")?
+                                .str(&format!("{what}.script"))?
+                                .to_string(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()?,
+            ),
+        };
+        let options = match options {
+            None | Some(json::Value::Null) => None,
+            Some(o) => Some(OptionsIn::read(o)?),
+        };
+        Ok(ScenarioIn { layers, options })
+    }
 }
 
-/// Toggles to change; the ones left out keep their value.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Toggles to change; the ones left out (or null) keep their value. Unknown keys are refused.
+#[derive(Default)]
 struct OptionsIn {
     redirect_dir: Option<bool>,
     metacopy: Option<bool>,
@@ -243,6 +284,20 @@ struct OptionsIn {
 }
 
 impl OptionsIn {
+    fn read(v: &json::Value) -> Result<OptionsIn, String> {
+        let [redirect_dir, metacopy, index] =
+            v.fields("options", ["redirectDir", "metacopy", "index"], true)?;
+        let flag = |f: Option<&json::Value>, name: &str| match f {
+            None | Some(json::Value::Null) => Ok(None),
+            Some(b) => b.bool(&format!("options.{name}")).map(Some),
+        };
+        Ok(OptionsIn {
+            redirect_dir: flag(redirect_dir, "redirectDir")?,
+            metacopy: flag(metacopy, "metacopy")?,
+            index: flag(index, "index")?,
+        })
+    }
+
     fn over(&self, o: Options) -> Options {
         Options {
             redirect_dir: self.redirect_dir.unwrap_or(o.redirect_dir),
@@ -317,6 +372,16 @@ impl LayerLab {
     }
 }
 
+/// What `run` (and `redo`) return for a command's output.
+fn run_out(out: &Output) -> Result<JsValue, JsValue> {
+    to_js(&RunOut {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status,
+        events: &out.events,
+    })
+}
+
 fn parse_path(op: &'static str, path: &str) -> Result<VPath> {
     VPath::parse(path).map_err(|e| {
         Error::new(e.kind(), op, path).with_detail(format!(
@@ -352,17 +417,13 @@ impl LayerLab {
     ) -> Result<LayerLab, JsValue> {
         console_error_panic_hook::set_once();
         let scenario: ScenarioIn = match scenario {
-            Some(s) if !s.is_undefined() && !s.is_null() => from_js("scenario", s.into())?,
+            Some(s) if !s.is_undefined() && !s.is_null() => {
+                from_js("scenario", s.into(), ScenarioIn::read)?
+            }
             _ => ScenarioIn::default(),
         };
         let base = match scenario.layers {
-            Some(layers) => layers
-                .into_iter()
-                .map(|l| BaseLayer {
-                    created_by: l.created_by,
-                    script: l.script,
-                })
-                .collect(),
+            Some(layers) => layers,
             None => default_scenario(),
         };
         let options = scenario
@@ -390,13 +451,7 @@ impl LayerLab {
     pub fn run(&mut self, line: &str) -> Result<JsValue, JsValue> {
         let out = ok(self.host.run(line));
         self.changed();
-        let out = out?;
-        to_js(&RunOut {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            status: out.status,
-            events: &out.events,
-        })
+        run_out(&out?)
     }
 
     /// Every event of the current container so far, in order (the timeline); with `from`, only
@@ -496,11 +551,32 @@ impl LayerLab {
         to_js(&st)
     }
 
-    /// The content of the file at an absolute path, as text (invalid UTF-8 replaced).
+    /// The content of the file at an absolute path, as text (invalid UTF-8 replaced); with
+    /// `step`, as it was then. Without `layer` (or with `"merged"`) it reads the merged view;
+    /// with a layer (`"container"`, or an index, the container layer's included, as events
+    /// and `explain` number layers) it reads that layer's own file, even one that layers above
+    /// mask or delete.
     #[wasm_bindgen(js_name = readFile)]
-    pub fn read_file(&mut self, path: &str, step: Option<u32>) -> Result<String, JsValue> {
+    pub fn read_file(
+        &mut self,
+        path: &str,
+        // Declared optional by hand: wasm-bindgen marks only trailing `Option`s optional, and
+        // `readFile(path)` must stay valid TypeScript.
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] step: Option<u32>,
+        #[wasm_bindgen(unchecked_optional_param_type = "TreeName | null")] layer: JsValue,
+    ) -> Result<String, JsValue> {
+        let which = if layer.is_undefined() || layer.is_null() {
+            Which::Merged
+        } else {
+            ok(parse_which(&layer))?
+        };
         self.at(step, |_, c| {
-            let blob = c.read(&parse_path("read", path)?)?;
+            // The container layer's number, as events and explain give it, names it too.
+            let which = match which {
+                Which::Image(i) if i == c.image().layers().len() => Which::Container,
+                w => w,
+            };
+            let blob = c.read_in(which, &parse_path("read", path)?)?;
             Ok(String::from_utf8_lossy(blob.bytes()).into_owned())
         })
     }
@@ -548,7 +624,7 @@ impl LayerLab {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Partial<OverlayOptions>")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let change: OptionsIn = from_js("options", options)?;
+        let change = from_js("options", options, OptionsIn::read)?;
         let options = change.over(ok(self.host.container())?.options());
         let r = ok(self.host.apply(Action::SetOptions { options }));
         self.changed();
@@ -569,11 +645,26 @@ impl LayerLab {
         done
     }
 
-    /// Redoes the last undone action; false when there is nothing to redo.
-    pub fn redo(&mut self) -> Result<bool, JsValue> {
-        let r = ok(self.host.redo());
+    /// Redoes the last undone action and returns what [`LayerLab::run`] returns for it (the
+    /// output and events of the redone command, commit or container change); `null` when
+    /// there is nothing to redo.
+    #[wasm_bindgen(unchecked_return_type = "RunResult | null")]
+    pub fn redo(&mut self) -> Result<JsValue, JsValue> {
+        let r = ok(self.host.redo_output());
         self.changed();
-        r
+        match r? {
+            Some(out) => run_out(&out),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// The actions since the base image was built, oldest first, as `save()` records them
+    /// (undone actions are not part of it): `{action: "run", line}`, `{action: "commit",
+    /// message}`, `{action: "new-container"}`, `{action: "remove-container", id}`,
+    /// `{action: "switch", id}`, `{action: "set-options", options}`.
+    #[wasm_bindgen(unchecked_return_type = "Action[]")]
+    pub fn history(&self) -> Result<JsValue, JsValue> {
+        to_js(self.host.actions())
     }
 
     /// True when undo would do something.

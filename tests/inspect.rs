@@ -6,7 +6,7 @@ mod fixture;
 
 use expect_test::{expect, Expect};
 use fixture::{container, p};
-use layerlab::{Container, Options};
+use layerlab::{Container, ImageUsage, Options, Shell};
 
 fn check_diff(c: &Container, expect: Expect) {
     let text: String = c
@@ -211,4 +211,67 @@ fn explain_shows_a_whiteout_deleting_lower_entries() {
             0 File Masked: hidden by the whiteout in the container layer
         "#]],
     );
+}
+
+/// `usage_with` (the image's part computed once, then only what the container layer overlays
+/// looked up again) against `usage_by_lookup` (every file of every layer looked up), after
+/// every line of scripts that copy up, delete, replace directories, rename with redirects,
+/// and break or keep hard links, under every combination of the three toggles.
+#[test]
+fn sizes_from_the_cached_image_part_equal_sizes_looked_up_file_by_file() {
+    let base = [
+        "etc/",
+        "etc/hosts=127.0.0.1",
+        "etc/passwd=root",
+        "a=12345",
+        "b == a",
+        "d/",
+        "d/x=123",
+        "d/sub/",
+        "d/sub/y=yy",
+        "d/sub/l == a",
+        "e/",
+        "e/z=zzz",
+    ];
+    let top = [
+        "etc/",
+        "etc/hosts=10.0.0.1",
+        "d/",
+        "d/x=4567",
+        "f=new",
+        "e/!",
+        "e/w=www",
+    ];
+    let scripts = [
+        "echo more >> /etc/hosts; echo x >> /a",
+        "rm /b; rm /etc/passwd; rm -rf /d/sub",
+        "rm -rf /d; mkdir /d; echo again > /d/x",
+        "mv /d /moved; ls /moved",
+        "mv /e /e2; touch /e2/new",
+        "chmod 600 /a; ln /a /c; echo y >> /c",
+        "cp -r /d /copy; rm /copy/x",
+        "rm -rf /etc /e; mkdir /etc",
+        "touch /d/sub/l; rm /a",
+    ];
+    for bits in 0..8u8 {
+        let opts = Options {
+            redirect_dir: bits & 1 != 0,
+            metacopy: bits & 2 != 0,
+            index: bits & 4 != 0,
+        };
+        for script in scripts {
+            let c: Container = container(&[&base, &top], opts);
+            let cached = ImageUsage::of(c.image());
+            let mut sh = Shell::new(c);
+            for line in script.split("; ") {
+                sh.run_line(line);
+                let c = sh.container();
+                assert_eq!(
+                    c.usage_with(&cached),
+                    c.usage_by_lookup(),
+                    "{opts:?}: {script}: after {line}"
+                );
+            }
+        }
+    }
 }

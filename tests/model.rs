@@ -391,6 +391,8 @@ proptest! {
             let again = Container::new(Arc::new(Image::new(stacked).expect("image")), Options::default());
             prop_assert_eq!(without_origin(&view(&again)), without_origin(&v), "stacked after step {} {:?}", i, op);
             prop_assert_eq!(c.upper_bytes(), c.upper().bytes());
+            // Sizes from the image's cached part equal sizes looked up file by file.
+            prop_assert_eq!(c.usage(), c.usage_by_lookup(), "usage after step {} {:?}", i, op);
         }
         for (l, orig) in image.layers().iter().zip(&layers) {
             prop_assert_eq!(l.as_ref(), orig);

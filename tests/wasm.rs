@@ -246,7 +246,7 @@ fn every_failure_is_an_error_with_kind_errno_and_path() {
         ),
         (
             "reading a directory",
-            |l| l.read_file("/etc", None).map(drop),
+            |l| l.read_file("/etc", None, JsValue::UNDEFINED).map(drop),
             "is-a-directory",
             "EISDIR",
             Some("/etc"),
@@ -368,7 +368,7 @@ fn undo_and_redo() {
     assert!(lab.undo());
     assert_eq!(lab.event_count().expect("count"), 0);
     assert!(!lab.undo());
-    assert!(lab.redo().expect("redo"));
+    assert!(!lab.redo().expect("redo").is_null());
     assert_eq!(
         v(lab
             .stat("/etc/hosts", None)
@@ -377,9 +377,140 @@ fn undo_and_redo() {
             .unwrap_or(JsValue::NULL)),
         json!("ENOENT")
     );
-    assert!(lab.redo().expect("redo"));
-    assert!(!lab.redo().expect("redo"));
-    assert!(lab.read_file("/t", None).is_ok());
+    assert!(!lab.redo().expect("redo").is_null());
+    assert!(lab.redo().expect("redo").is_null());
+    assert!(lab.read_file("/t", None, JsValue::UNDEFINED).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn redo_returns_what_run_returned() {
+    let mut lab = lab();
+    let ran = v(lab.run("echo hi; rm /etc/hosts").expect("run"));
+    let committed = v(lab.commit("rm hosts").expect("commit"));
+    assert!(lab.undo() && lab.undo());
+    let again = v(lab.redo().expect("redo"));
+    assert_eq!(again, ran, "the same output, status and events");
+    assert_eq!(again["stdout"], json!("hi\n"));
+    assert_eq!(kinds(&again["events"]), ["copy-up", "whiteout"]);
+    let commit = v(lab.redo().expect("redo"));
+    assert_eq!(commit["status"], json!(0));
+    assert_eq!(commit["events"], committed["events"]);
+    assert_eq!(
+        v(lab.redo().expect("redo")),
+        Value::Null,
+        "nothing left to redo"
+    );
+}
+
+#[wasm_bindgen_test]
+fn history_lists_the_actions_as_saved() {
+    let mut lab = lab();
+    assert_eq!(v(lab.history().expect("history")), json!([]));
+    lab.run("touch /a").expect("run");
+    lab.commit("add /a").expect("commit");
+    let id = lab.new_container().expect("new");
+    lab.set_options(js(json!({"metacopy": true})))
+        .expect("options");
+    lab.switch_container(1).expect("switch");
+    lab.remove_container(id).expect("remove");
+    lab.run("touch /undone").expect("run");
+    assert!(lab.undo());
+    let history = v(lab.history().expect("history"));
+    assert_eq!(
+        history,
+        json!([
+            {"action": "run", "line": "touch /a"},
+            {"action": "commit", "message": "add /a"},
+            {"action": "new-container"},
+            {"action": "set-options", "options": {"redirectDir": false, "metacopy": true, "index": false}},
+            {"action": "switch", "id": 1},
+            {"action": "remove-container", "id": id},
+        ])
+    );
+    let saved: Value = serde_json::from_str(&lab.save()).expect("JSON");
+    assert_eq!(saved["actions"], history, "the actions save() records");
+}
+
+#[wasm_bindgen_test]
+fn read_file_of_one_layer_shows_what_is_masked() {
+    let mut lab = lab();
+    let layers = v(lab.layers(None).expect("layers"));
+    let container = layers.as_array().map_or(0, Vec::len) - 1;
+    // Which image layer holds /etc/hosts.
+    let why = v(lab.explain("/etc/hosts", None).expect("explain"));
+    let lower = why["winner"].as_u64().expect("a winner") as u32;
+    let original = lab
+        .read_file("/etc/hosts", None, JsValue::UNDEFINED)
+        .expect("read");
+    lab.run("echo extra >> /etc/hosts").expect("run");
+    let after_echo = lab.event_count().expect("count");
+    let read = |lab: &mut LayerLab, which: JsValue| lab.read_file("/etc/hosts", None, which);
+    assert_eq!(
+        read(&mut lab, JsValue::from(lower)).expect("lower"),
+        original
+    );
+    let upper = format!("{original}extra\n");
+    assert_eq!(read(&mut lab, JsValue::UNDEFINED).expect("merged"), upper);
+    assert_eq!(
+        read(&mut lab, JsValue::from("merged")).expect("merged"),
+        upper
+    );
+    assert_eq!(
+        read(&mut lab, JsValue::from("container")).expect("container"),
+        upper
+    );
+    assert_eq!(
+        read(&mut lab, JsValue::from(container as u32)).expect("by number"),
+        upper
+    );
+    // Deleted: the merged view has nothing, the lower layer still holds it.
+    lab.run("rm /etc/hosts").expect("run");
+    let (kind, errno, path) = error_of(read(&mut lab, JsValue::UNDEFINED).expect_err("gone"));
+    assert_eq!((kind.as_str(), errno.as_str()), ("not-found", "ENOENT"));
+    assert_eq!(path.as_deref(), Some("/etc/hosts"));
+    assert_eq!(
+        read(&mut lab, JsValue::from(lower)).expect("lower"),
+        original
+    );
+    // At an earlier step, the container layer's copy, since replaced by a whiteout.
+    assert_eq!(
+        lab.read_file("/etc/hosts", Some(after_echo), JsValue::from("container"))
+            .expect("an earlier step"),
+        upper
+    );
+    for (which, kind) in [
+        (JsValue::from("container"), "invalid-input"),
+        (JsValue::from(99), "not-found"),
+        (JsValue::from("nope"), "invalid-input"),
+        (JsValue::from(-1), "invalid-input"),
+    ] {
+        let e = read(&mut lab, which.clone()).expect_err("fails");
+        assert_eq!(error_of(e).0, kind, "{which:?}");
+    }
+    let e = lab
+        .read_file("/etc", None, JsValue::from(lower))
+        .expect_err("a directory");
+    assert_eq!(error_of(e).1, "EISDIR");
+}
+
+#[wasm_bindgen_test]
+fn load_keeps_undo() {
+    let mut lab = lab();
+    lab.run("echo one > /a").expect("run");
+    lab.run("echo two >> /a").expect("run");
+    let mut again = LayerLab::load(&lab.save()).expect("loads");
+    assert!(again.can_undo() && !again.can_redo());
+    assert!(again.undo());
+    assert_eq!(
+        again
+            .read_file("/a", None, JsValue::UNDEFINED)
+            .expect("read"),
+        "one\n"
+    );
+    assert!(again.undo());
+    assert!(!again.undo(), "back at the scenario");
+    let redone = v(again.redo().expect("redo"));
+    assert_eq!(kinds(&redone["events"]), ["create", "write"]);
 }
 
 #[wasm_bindgen_test]
@@ -415,7 +546,9 @@ fn every_event_is_a_step_of_the_timeline() {
             .tree(JsValue::from("container"), Some(*step))
             .expect("tree"));
         assert_eq!(paths_of(&tree), *upper, "step {step}");
-        let hosts = lab.read_file("/etc/hosts", Some(*step)).expect("read");
+        let hosts = lab
+            .read_file("/etc/hosts", Some(*step), JsValue::UNDEFINED)
+            .expect("read");
         assert!(hosts.ends_with(hosts_end), "step {step}: {hosts:?}");
         let merged = v(lab
             .tree(JsValue::from("merged"), Some(*step))

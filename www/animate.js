@@ -121,7 +121,8 @@ export class Animator {
     const col = this.column(ctx, e.path);
     if (col === null) return;
     this.matrix.reveal(col);
-    this.matrix.render(ctx.state);
+    // The page has just drawn this state; only a scroll by reveal needs a new render.
+    this.matrix.renderIfMoved(ctx.state);
     const m = this.matrix;
     const top = this.rowIndex(ctx, 'container');
     const mergedRow = this.rowIndex(ctx, 'merged');

@@ -304,6 +304,7 @@ function explainSelection() {
   const sel = state.selection;
   state.explain = null;
   state.preview = null;
+  state.maskedPreview = null;
   if (!sel) {
     state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : null;
     return;
@@ -314,6 +315,14 @@ function explainSelection() {
     if (m && m.type === 'file') {
       const text = state.lab.readFile(sel.path, stepArg());
       state.preview = text.length > 4000 ? `${text.slice(0, 4000)}\n…` : text;
+    }
+    // A file that layers above mask or delete: show what the selected layer (or else the
+    // topmost such layer) holds there.
+    const masked = state.explain.cells.filter((c) => c.role === 'masked' && c.state === 'file');
+    const pick = masked.find((c) => rowKeyOf(c.layer) === sel.row) ?? masked[0];
+    if (pick) {
+      const text = state.lab.readFile(sel.path, stepArg(), pick.layer);
+      state.maskedPreview = { layer: pick.layer, text: text.length > 4000 ? `${text.slice(0, 4000)}\n…` : text };
     }
   } catch (e) {
     state.explain = null;

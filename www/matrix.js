@@ -95,6 +95,7 @@ export class Matrix {
     root.addEventListener('scroll', () => this.schedule());
     window.addEventListener('resize', () => {
       this.labelW = 0;
+      this.drawnAt = null;
       this.schedule();
     });
     root.addEventListener('keydown', (e) => this.onKey(e));
@@ -106,8 +107,21 @@ export class Matrix {
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
+      // A render since the scroll (an animation's reveal, say) already drew this position:
+      // drawing it again would cost a frame its budget for nothing.
+      if (this.drawnAt === this.position()) return;
       this.render(this.state);
     });
+  }
+
+  /** The scroll position and width a render draws for. */
+  position() {
+    return `${this.root.scrollLeft}|${this.root.clientWidth}`;
+  }
+
+  /** Renders unless the last render already drew the current position of an unchanged state. */
+  renderIfMoved(s) {
+    if (this.state !== s || this.drawnAt !== this.position()) this.render(s);
   }
 
   onKey(e) {
@@ -211,6 +225,7 @@ export class Matrix {
     this.canvas.style.width = `${labelW + width}px`;
     const first = Math.max(0, Math.floor(root.scrollLeft / CELL_W) - OVERSCAN);
     const last = Math.min(cols.length, Math.ceil((root.scrollLeft + root.clientWidth) / CELL_W) + OVERSCAN);
+    this.drawnAt = this.position();
     const sel = s.selection;
     const related = s.related;
 

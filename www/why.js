@@ -64,5 +64,9 @@ export function renderWhy(root, state) {
   if (state.preview !== null && state.preview !== undefined) {
     parts.push(h('h3', { text: 'Content (merged view)' }), h('pre', { class: 'why-content', text: state.preview }));
   }
+  const masked = state.maskedPreview;
+  if (masked) {
+    parts.push(h('h3', { text: `Content in ${layerName(masked.layer, n)} (masked)` }), h('pre', { class: 'why-content why-masked', text: masked.text }));
+  }
   root.replaceChildren(...parts);
 }

@@ -914,8 +914,8 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    dirs.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut files, |a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut dirs, |a, b| a.0.cmp(&b.0));
     let mut printed = false;
     if !files.is_empty() {
         if long {
@@ -1692,7 +1692,7 @@ fn copy_tree(
             // this copy made last among them); then the directories this copy made, oldest
             // first.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
-            entries.sort_by_cached_key(|(name, _)| {
+            crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
                 if let Some(p) = p.as_ref() {
                     if let Some(low) = ctx.c.find(p).ok().and_then(|f| f.lower) {

@@ -461,7 +461,7 @@ impl Shell {
         if pattern.ends_with('/') {
             out.iter_mut().for_each(|s| s.push('/'));
         }
-        out.sort();
+        crate::sort::sort(&mut out);
         out
     }
 

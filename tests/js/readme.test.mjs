@@ -59,14 +59,20 @@ test("save, load, undo and redo", () => {
   });
   const copy = LayerLab.load(lab.save());
   try {
-    lab.run("echo v2 > /app/VERSION");
+    const ran = lab.run("echo v2 > /app/VERSION");
     assert.equal(lab.readFile("/app/VERSION"), "v2\n");
+    // Layer 0 still holds v1, masked by the container layer's copy.
+    assert.equal(lab.readFile("/app/VERSION", undefined, 0), "v1\n");
+    assert.deepEqual(lab.history(), [{ action: "run", line: "echo v2 > /app/VERSION" }]);
     assert.ok(lab.undo());
     assert.equal(lab.readFile("/app/VERSION"), "v1\n");
-    assert.ok(lab.redo());
+    assert.deepEqual(lab.redo(), ran); // what run returned: output, status and events
+    assert.equal(lab.redo(), null); // nothing left to redo
     const again = LayerLab.load(lab.save());
     assert.equal(again.readFile("/app/VERSION"), "v2\n");
     assert.deepEqual(again.options(), { redirectDir: false, metacopy: true, index: false });
+    assert.ok(again.undo()); // a loaded history keeps its undo
+    assert.equal(again.readFile("/app/VERSION"), "v1\n");
     again.free();
     assert.equal(copy.readFile("/app/VERSION"), "v1\n");
   } finally {
