@@ -185,6 +185,21 @@ impl Container {
                 }
             }
         }
+        // A metadata-only copy-up (metacopy=on) still reads its data from the lower file it
+        // came from: those bytes are in use, not wasted.
+        let mut feeding: Vec<(u32, u64)> = Vec::new();
+        for (uino, inode) in &upper.inodes {
+            if !inode.metacopy {
+                continue;
+            }
+            if let Some((l, from)) = self.origin_of(*uino) {
+                if let Some(Node::File(vino)) =
+                    image.layers().get(l as usize).and_then(|x| x.get(from))
+                {
+                    feeding.push((l, *vino));
+                }
+            }
+        }
         let mut layers = Vec::new();
         for (i, layer) in image.layers().iter().enumerate() {
             let counts = names.get(i).map_or(&[][..], Vec::as_slice);
@@ -201,7 +216,8 @@ impl Container {
                     let seen = counts
                         .binary_search_by_key(*ino, |(k, _)| *k)
                         .is_ok_and(|k| counts[k].1 > 0);
-                    let visible = seen && !self.indexed(i as u32, **ino);
+                    let visible = (seen && !self.indexed(i as u32, **ino))
+                        || feeding.contains(&(i as u32, **ino));
                     !inode.metacopy && !visible
                 })
                 .map(|(_, inode)| inode.data.len())
