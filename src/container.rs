@@ -974,7 +974,16 @@ impl Container {
     /// when it is only in the image. `meta_only` asks for a metadata-only copy of a regular file,
     /// which happens only with `metacopy=on`. `reason` finishes the event's sentence.
     fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &str) -> Result<()> {
-        let f = self.found("copy-up", path)?;
+        // The image's path index answers for an image-only file in one walk of the container
+        // layer, and holds what the copy needs; anything else takes the full lookup.
+        let image_file = self.image_file(path);
+        let f = match image_file {
+            Some(ff) => Found {
+                upper: None,
+                lower: Some(Low::File(ff.layer, ff.ino)),
+            },
+            None => self.found("copy-up", path)?,
+        };
         if f.upper.is_some() {
             if !meta_only {
                 self.copy_up_data(path, reason)?;
@@ -1024,7 +1033,7 @@ impl Container {
                 };
                 // The image's path index holds what a copy-up needs of an image-only file,
                 // sparing two searches of the layer's inode table.
-                let flat = match self.image_file(path) {
+                let flat = match image_file {
                     Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
                     _ => None,
                 };
@@ -1179,11 +1188,11 @@ impl Container {
         let name = path
             .name()
             .ok_or_else(|| Error::new(ErrorKind::Busy, "put", path.as_str()))?;
-        let parent = path.parent().unwrap_or_else(VPath::root);
-        let exists = self
-            .upper
-            .dir(&parent)
-            .is_some_and(|d| d.children.contains_key(name));
+        let parent = parent_str(path);
+        // One walk to the parent serves the limit check and the insertion.
+        let Layer { root, inodes, .. } = &mut self.upper;
+        let dir = dir_in_mut(root, parent);
+        let exists = dir.as_ref().is_some_and(|d| d.children.contains_key(name));
         if !exists && self.upper_entries >= self.limits.max_entries {
             return Err(
                 Error::new(ErrorKind::NoSpace, "create", path.as_str()).with_detail(format!(
@@ -1192,17 +1201,23 @@ impl Container {
                 )),
             );
         }
+        let dir = dir.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                "put",
+                if parent.is_empty() { "/" } else { parent },
+            )
+        })?;
         let added = count_nodes(&node);
         if let Node::File(ino) = &node {
-            if let Some(i) = self.upper.inodes.get_mut(ino) {
+            if let Some(i) = inodes.get_mut(ino) {
                 i.nlink += 1;
             }
         }
-        let dir = self
-            .upper
-            .dir_mut(&parent)
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, "put", parent.as_str()))?;
-        let old = dir.children.insert(name.to_string(), node);
+        let old = match dir.children.get_mut(name) {
+            Some(slot) => Some(std::mem::replace(slot, node)),
+            None => dir.children.insert(name.to_string(), node),
+        };
         self.upper_entries += added;
         if let Some(old) = old {
             self.release(old);
@@ -1213,9 +1228,9 @@ impl Container {
     /// Takes the entry at `path` out of the container layer (with its subtree).
     fn take(&mut self, path: &VPath) -> Option<Node> {
         let name = path.name()?;
-        let parent = path.parent()?;
-        let node = self.upper.dir_mut(&parent)?.children.remove(name)?;
-        Some(node)
+        dir_in_mut(&mut self.upper.root, parent_str(path))?
+            .children
+            .remove(name)
     }
 
     /// Accounts for a subtree that left the container layer.
@@ -1253,9 +1268,20 @@ impl Container {
     /// directory takes the directory's group, and a new directory there keeps the bit.
     fn new_meta(&self, path: &VPath, mode: u32, is_dir: bool) -> Meta {
         let mut meta = Meta::new(mode, self.clock);
-        let parent = path.parent().and_then(|p| self.stat(&p).ok());
-        if let Some(p) = parent.filter(|p| p.mode & 0o2000 != 0) {
-            meta.gid = p.gid;
+        if path.is_root() {
+            return meta;
+        }
+        // Callers have copied the parent up, and a directory of the container layer shows its
+        // own metadata: no full lookup is needed for it.
+        let parent = match dir_in(&self.upper.root, parent_str(path)) {
+            Some(d) => Some((d.meta.mode, d.meta.gid)),
+            None => path
+                .parent()
+                .and_then(|p| self.stat(&p).ok())
+                .map(|s| (s.mode, s.gid)),
+        };
+        if let Some((_, gid)) = parent.filter(|(mode, _)| mode & 0o2000 != 0) {
+            meta.gid = gid;
             if is_dir {
                 meta.mode |= 0o2000;
             }
@@ -1263,18 +1289,27 @@ impl Container {
         meta
     }
 
-    /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
+    /// True when the container layer holds a whiteout at `path` (a new entry replaces it).
     fn over_whiteout(&self, path: &VPath) -> bool {
-        let Some(parent) = path.parent() else {
-            return false;
-        };
         let Some(name) = path.name() else {
             return false;
         };
         matches!(
-            self.upper.dir(&parent).and_then(|d| d.children.get(name)),
+            dir_in(&self.upper.root, parent_str(path)).and_then(|d| d.children.get(name)),
             Some(Node::Whiteout)
         )
+    }
+
+    /// Makes sure the parent of `path`, a name about to be created, is a directory of the
+    /// container layer: ENOTDIR (or the lookup's error) when the merged view has no directory
+    /// there, else the missing directories are copied up. A parent the container layer already
+    /// has is known to be a visible directory from one walk of the container layer.
+    fn parent_ready(&mut self, op: &'static str, path: &VPath) -> Result<()> {
+        if !path.is_root() && dir_in(&self.upper.root, parent_str(path)).is_some() {
+            return Ok(());
+        }
+        let parent = self.parent_of(op, path)?;
+        self.copy_up_dirs(&parent, path)
     }
 
     fn check_new_name(&self, op: &'static str, path: &VPath) -> Result<()> {
@@ -1291,6 +1326,14 @@ impl Container {
     /// written; a read-only open changes nothing.
     pub fn open(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Vec<Event>> {
         let start = self.events.len();
+        self.open_inner(path, flags, mode)?;
+        Ok(self.since(start))
+    }
+
+    /// `open` without collecting the events: the container-layer inode of the regular file
+    /// when the container layer holds it after the call (always after an open for write or
+    /// with `O_TRUNC`), so that a write can follow without another lookup.
+    fn open_inner(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Option<Ino>> {
         match self.find(path) {
             Ok(f) => {
                 if flags.create && flags.excl {
@@ -1300,24 +1343,41 @@ impl Container {
                     if flags.write || flags.truncate {
                         return Err(Error::new(ErrorKind::IsADirectory, "open", path.as_str()));
                     }
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
                 if f.file_type() == FileType::Symlink {
                     // Callers resolve symlinks first; a dangling one is opened by creating its
                     // target, which they do by resolving again.
                     return Err(Error::new(ErrorKind::Loop, "open", path.as_str()));
                 }
-                if flags.write || flags.truncate {
-                    self.copy_up(path, false, "before it is opened for writing")?;
+                let upper = match f.upper {
+                    Some(Up::File(ino)) => Some(ino),
+                    _ => None,
+                };
+                if !(flags.write || flags.truncate) {
+                    return Ok(upper);
                 }
+                // A container-layer file with its data there needs no copy-up: `copy_up` would
+                // only look it up again to find nothing to do.
+                let ino = match upper {
+                    Some(ino) if self.upper.inodes.get(&ino).is_some_and(|i| !i.metacopy) => {
+                        ino
+                    }
+                    _ => {
+                        self.copy_up(path, false, "before it is opened for writing")?;
+                        self.upper_file(path).ok_or_else(|| {
+                            Error::new(ErrorKind::InvalidInput, "open", path.as_str())
+                        })?
+                    }
+                };
                 if flags.truncate {
-                    self.set_data(path, Blob::empty(), EventKind::Truncate)?;
+                    self.set_data(path, ino, Blob::empty(), EventKind::Truncate)?;
                 }
+                Ok(Some(ino))
             }
             Err(ErrorKind::NotFound) if flags.create => {
                 self.check_new_name("open", path)?;
-                let parent = self.parent_of("open", path)?;
-                self.copy_up_dirs(&parent, path)?;
+                self.parent_ready("open", path)?;
                 let replaced = self.over_whiteout(path);
                 let ino = self.upper.add_inode(FileInode::new(
                     self.new_meta(path, mode, false),
@@ -1331,26 +1391,19 @@ impl Container {
                     format!("create: {path} created in the container layer")
                 };
                 self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
+                Ok(Some(ino))
             }
-            Err(k) => return Err(Error::new(k, "open", path.as_str())),
+            Err(k) => Err(Error::new(k, "open", path.as_str())),
         }
-        Ok(self.since(start))
     }
 
-    /// Replaces a container-layer file's data and records `kind` (a write or a truncate).
-    fn set_data(&mut self, path: &VPath, data: Blob, kind: EventKind) -> Result<()> {
-        let Ok(Found {
-            upper: Some(Up::File(ino)),
-            ..
-        }) = self.find(path)
-        else {
+    /// Replaces the data of the container-layer file `ino` (at `path`) and records `kind`: a
+    /// write (of the bytes added at the end) or a truncate.
+    fn set_data(&mut self, path: &VPath, ino: Ino, data: Blob, kind: EventKind) -> Result<()> {
+        let Some(inode) = self.upper.inodes.get(&ino) else {
             return Err(Error::new(ErrorKind::InvalidInput, "write", path.as_str()));
         };
-        let old = self
-            .upper
-            .inodes
-            .get(&ino)
-            .map_or(0, |i| if i.metacopy { 0 } else { i.data.len() });
+        let old = if inode.metacopy { 0 } else { inode.data.len() };
         let new_len = data.len();
         self.check_bytes(path, self.upper_bytes - old + new_len)?;
         let clock = self.clock;
@@ -1383,41 +1436,34 @@ impl Container {
         Ok(())
     }
 
-    /// Appends `data` to the file at `path` (opening it for write first, which copies it up).
-    pub fn append(&mut self, path: &VPath, data: &[u8]) -> Result<Vec<Event>> {
-        let start = self.events.len();
-        self.open(
-            path,
-            OpenFlags {
-                write: true,
-                ..OpenFlags::default()
-            },
-            0o644,
-        )?;
-        let f = self.found("write", path)?;
-        if f.is_dir() {
-            return Err(Error::new(ErrorKind::IsADirectory, "write", path.as_str()));
+    /// Appends `data` to the container-layer file `ino` at `path` (nothing for no data).
+    fn write_at_end(&mut self, path: &VPath, ino: Ino, data: &[u8]) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
         }
         let old = self
-            .file_inode(&f)
+            .upper
+            .inodes
+            .get(&ino)
             .map(|i| i.data.clone())
             .unwrap_or_else(Blob::empty);
-        if data.is_empty() {
-            return Ok(self.since(start));
-        }
         let mut bytes = Vec::with_capacity(old.bytes().len() + data.len());
         bytes.extend_from_slice(old.bytes());
         bytes.extend_from_slice(data);
-        let c = self.container_layer();
-        self.set_data(path, Blob::new(bytes), EventKind::Write)?;
-        if let Some(e) = self.events.last_mut() {
-            e.bytes = data.len() as u64;
-            e.message = format!(
-                "write: {} written to {path} in the container layer",
-                human_bytes(data.len() as u64)
-            );
-            e.layers = vec![c];
-        }
+        self.set_data(path, ino, Blob::new(bytes), EventKind::Write)
+    }
+
+    /// Appends `data` to the file at `path` (opening it for write first, which copies it up).
+    pub fn append(&mut self, path: &VPath, data: &[u8]) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let flags = OpenFlags {
+            write: true,
+            ..OpenFlags::default()
+        };
+        let ino = self
+            .open_inner(path, flags, 0o644)?
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.write_at_end(path, ino, data)?;
         Ok(self.since(start))
     }
 
@@ -1431,8 +1477,10 @@ impl Container {
             excl: false,
             truncate: !append,
         };
-        self.open(path, flags, 0o644)?;
-        self.append(path, data)?;
+        let ino = self
+            .open_inner(path, flags, 0o644)?
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.write_at_end(path, ino, data)?;
         Ok(self.since(start))
     }
 
@@ -1454,7 +1502,10 @@ impl Container {
         let old = self.read(path)?;
         let mut bytes = old.bytes().to_vec();
         bytes.resize(len as usize, 0);
-        self.set_data(path, Blob::new(bytes), EventKind::Truncate)?;
+        let ino = self
+            .upper_file(path)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.set_data(path, ino, Blob::new(bytes), EventKind::Truncate)?;
         Ok(self.since(start))
     }
 
@@ -1512,7 +1563,9 @@ impl Container {
     /// Removes the name at `path`: a container-only entry just goes; an entry the image has
     /// leaves a whiteout.
     fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
-        let parent = self.parent_of(op, path)?;
+        if path.is_root() {
+            return Err(Error::new(ErrorKind::Busy, op, path.as_str()));
+        }
         let c = self.container_layer();
         let below = match self.image_file(path) {
             Some(f) => Some((f.layer as usize, Some(f.size))),
@@ -1524,12 +1577,8 @@ impl Container {
                 (low.layer() as usize, size)
             }),
         };
-        let in_upper = self
-            .upper
-            .get(path)
-            .is_some_and(|n| !matches!(n, Node::Whiteout));
         if let Some((from, size)) = below {
-            self.copy_up_dirs(&parent, path)?;
+            self.parent_ready(op, path)?;
             self.put(path, Node::Whiteout)?;
             let msg = match size {
                 Some(size) => format!(
@@ -1551,7 +1600,11 @@ impl Container {
                 false,
                 msg,
             );
-        } else if in_upper {
+        } else if self
+            .upper
+            .get(path)
+            .is_some_and(|n| !matches!(n, Node::Whiteout))
+        {
             if let Some(old) = self.take(path) {
                 self.release(old);
             }
@@ -1608,7 +1661,8 @@ impl Container {
         let to_parent = self.parent_of("rename", to)?;
         let src_dir = src.is_dir();
         let src_has_lower = src.lower.is_some() || src.upper.is_none();
-        let dst_dir = self.find(to).ok().map(|d| d.is_dir());
+        let dst = self.find(to).ok();
+        let dst_dir = dst.map(|d| d.is_dir());
         if from == to {
             return Ok(Vec::new());
         }
@@ -1616,7 +1670,7 @@ impl Container {
         // inode are one overlay inode; lower names of one lower inode are one only with
         // index=on (with index=off each lower name gets an inode of its own, and the rename
         // goes ahead).
-        if let Ok(dst) = self.find(to) {
+        if let Some(dst) = dst {
             if self.same_file_inode(&src, &dst) {
                 return Ok(Vec::new());
             }
@@ -1677,10 +1731,9 @@ impl Container {
         } else if !src_dir {
             self.copy_up(from, self.opts.metacopy, "so that it can be renamed")?;
         }
-        let to_parent_merged = self
-            .find(&to_parent)
-            .ok()
-            .is_some_and(|f| f.lower.is_some());
+        // Only a directory that lands in a merged directory is marked opaque.
+        let to_parent_merged =
+            src_dir && self.find(&to_parent).ok().is_some_and(|f| f.lower.is_some());
         let Some(mut node) = self.take(from) else {
             return Err(Error::new(ErrorKind::NotFound, "rename", from.as_str()));
         };
@@ -1793,7 +1846,19 @@ impl Container {
 
     fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
         let name = path.name()?;
-        self.upper.dir_mut(&path.parent()?)?.children.get_mut(name)
+        dir_in_mut(&mut self.upper.root, parent_str(path))?
+            .children
+            .get_mut(name)
+    }
+
+    /// The container-layer inode of the regular file at `path`, if the container layer has
+    /// one there (reached through its own directories only).
+    fn upper_file(&self, path: &VPath) -> Option<Ino> {
+        let name = path.name()?;
+        match dir_in(&self.upper.root, parent_str(path))?.children.get(name)? {
+            Node::File(ino) => Some(*ino),
+            _ => None,
+        }
     }
 
     /// `link(2)`: a new name for the file at `old`, which is copied up first.
@@ -2036,6 +2101,30 @@ fn file_into(
     let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
     inodes.insert(key, ino);
     Node::File(ino)
+}
+
+/// The parent of `path` as a string, without allocating: `""` for `/` and its children.
+fn parent_str(path: &VPath) -> &str {
+    let s = path.as_str();
+    &s[..s.rfind('/').unwrap_or(0)]
+}
+
+/// The directory at `dir` (a path string, `""` or `/` for the root) under `root`.
+fn dir_in<'a>(root: &'a Dir, dir: &str) -> Option<&'a Dir> {
+    let mut d = root;
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        d = d.children.get(c)?.as_dir()?;
+    }
+    Some(d)
+}
+
+/// The directory at `dir` under `root`, mutably.
+fn dir_in_mut<'a>(root: &'a mut Dir, dir: &str) -> Option<&'a mut Dir> {
+    let mut d = root;
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        d = d.children.get_mut(c)?.as_dir_mut()?;
+    }
+    Some(d)
 }
 
 fn kind_name(kind: EventKind) -> &'static str {
