@@ -9,8 +9,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
-use crate::union::{Flat, FlatFile, Image, MDir, MNode};
-use std::collections::BTreeMap;
+use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// The three overlayfs toggles. All off by default, as in the kernel module and in Docker.
@@ -168,11 +169,35 @@ enum Quick<'a> {
     Slow,
 }
 
+/// What the container layer holds at a path, as its path index ([`Container`]'s `uindex`)
+/// records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ix {
+    /// A directory with its metadata; `plain` when neither it nor any directory above it (the
+    /// root included) is opaque or redirected, so that the image shows through below it
+    /// unchanged.
+    Dir { plain: bool, meta: Meta },
+    /// A regular file and its inode.
+    File(Ino),
+    /// A symbolic link.
+    Symlink,
+    /// A whiteout.
+    Whiteout,
+}
+
+/// The container layer's path index: every entry of its tree but the root, by full path. It
+/// is never iterated, so its order cannot leak into any output.
+type UIndex = HashMap<Box<str>, Ix, BuildHasherDefault<FxHasher>>;
+
 /// An image plus one writable layer.
 #[derive(Clone, Debug)]
 pub struct Container {
     image: Arc<Image>,
     upper: Layer,
+    /// The container layer's entries by full path, kept in step with its tree by `put`, `take`
+    /// and `reindex`, so that most lookups are one or two hash probes instead of a walk that
+    /// compares strings (each a cache miss) at every level.
+    uindex: UIndex,
     opts: Options,
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
@@ -209,6 +234,7 @@ impl Container {
         Container {
             image,
             upper,
+            uindex: UIndex::default(),
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
@@ -314,6 +340,7 @@ impl Container {
         upper.root.meta = image.root().meta;
         self.image = image;
         self.upper = upper;
+        self.uindex.clear();
         self.index.clear();
         self.orphans.clear();
         self.upper_bytes = 0;
@@ -347,6 +374,8 @@ impl Container {
         metadata_only: bool,
         message: String,
     ) {
+        #[cfg(debug_assertions)]
+        self.check_index();
         let seq = self.events.len() as u64 + 1;
         self.events.push(Event {
             seq,
@@ -359,6 +388,30 @@ impl Container {
             message,
         });
         self.capture_point();
+    }
+
+    /// Debug builds hold the path index to the tree it mirrors at every event (while the
+    /// container layer is small enough for the check to stay cheap), so that every test that
+    /// changes a container checks the index too.
+    #[cfg(debug_assertions)]
+    fn check_index(&self) {
+        if self.upper_entries > 4096 {
+            return;
+        }
+        let mut fresh = UIndex::default();
+        let root = &self.upper.root;
+        let plain = !root.opaque && root.redirect.is_none();
+        let mut at = String::new();
+        for (name, child) in &root.children {
+            at.clear();
+            at.push('/');
+            at.push_str(name);
+            index_into(&mut fresh, &mut at, child, plain);
+        }
+        assert_eq!(
+            fresh, self.uindex,
+            "the container layer's path index is out of step"
+        );
     }
 
     /// Records an event the shell caused on its own, such as GNU `mv` falling back to copying a
@@ -383,6 +436,58 @@ impl Container {
     ///
     /// Anything else takes the full walk of both sides ([`Quick::Slow`]).
     fn quick(&self, path: &VPath) -> Quick<'_> {
+        let s = path.as_str();
+        if path.is_root() {
+            return Quick::UpperDir;
+        }
+        match self.uindex.get(s) {
+            Some(Ix::File(ino)) => {
+                return Quick::Upper(Found {
+                    upper: Some(Up::File(*ino)),
+                    lower: None,
+                })
+            }
+            Some(Ix::Whiteout) => return Quick::NotFound,
+            Some(Ix::Dir { .. }) => return Quick::UpperDir,
+            // The answer holds a reference into the tree.
+            Some(Ix::Symlink) => return self.quick_walk(path),
+            None => {}
+        }
+        // The container layer lacks the name: what decides is the deepest entry it has on the
+        // way, found from the parent up (the parent is the common case).
+        let mut end = s.len();
+        let mut last = true;
+        loop {
+            end = s[..end].rfind('/').unwrap_or(0);
+            match self.ix_at(&s[..end]) {
+                Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
+                Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
+                Some(Ix::Whiteout) => return Quick::NotFound,
+                Some(Ix::File(_) | Ix::Symlink) => return Quick::Slow,
+                None => last = false,
+            }
+            if end == 0 {
+                // Unreachable: the root always answers.
+                return Quick::Slow;
+            }
+        }
+    }
+
+    /// The container layer's entry at the path string `at` (`""` or `/` is the root, which
+    /// always answers), from the path index.
+    fn ix_at(&self, at: &str) -> Option<Ix> {
+        if at.is_empty() || at == "/" {
+            let root = &self.upper.root;
+            return Some(Ix::Dir {
+                plain: !root.opaque && root.redirect.is_none(),
+                meta: root.meta,
+            });
+        }
+        self.uindex.get(at).copied()
+    }
+
+    /// `quick` by walking the container layer's tree (for a path that ends at a symlink).
+    fn quick_walk(&self, path: &VPath) -> Quick<'_> {
         let mut up = &self.upper.root;
         let mut plain = !up.opaque;
         let mut comps = path.components().peekable();
@@ -419,22 +524,21 @@ impl Container {
     /// `lower_at` answers, by one probe of the image's path index. `None` when the container
     /// layer has a say.
     fn image_below(&self, path: &VPath) -> Option<Option<&Flat>> {
-        if path.is_root() || self.upper.root.opaque {
+        if path.is_root() {
             return None;
         }
-        let mut up = Some(&self.upper.root);
-        let mut comps = path.components().peekable();
-        while let Some(comp) = comps.next() {
-            if comps.peek().is_none() {
-                break;
-            }
-            match up.and_then(|d| d.children.get(comp)) {
-                None => up = None,
-                Some(Node::Dir(d)) if !d.opaque && d.redirect.is_none() => up = Some(d),
+        // The deepest entry the container layer has on the way to the parent decides.
+        let s = path.as_str();
+        let mut end = s.len();
+        loop {
+            end = s[..end].rfind('/').unwrap_or(0);
+            match self.ix_at(&s[..end]) {
+                Some(Ix::Dir { plain: true, .. }) => return Some(self.image.flat(s)),
                 Some(_) => return None,
+                None if end == 0 => return None,
+                None => {}
             }
         }
-        Some(self.image.flat(path.as_str()))
     }
 
     /// The image's regular file at `path`, when only the image decides what shows there.
@@ -926,6 +1030,9 @@ impl Container {
     /// Copies up every missing directory from the root down to `dir`, each with its lower
     /// metadata, before anything inside it changes.
     fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
+        if matches!(self.ix_at(dir.as_str()), Some(Ix::Dir { .. })) {
+            return Ok(());
+        }
         // The leading directories the container layer already has need nothing: skip them
         // without building their paths.
         let (mut up, mut skip, mut end) = (&self.upper.root, 0, 0);
@@ -1183,12 +1290,13 @@ impl Container {
     }
 
     /// Puts `node` at `path` in the container layer (its parent must already be there),
-    /// replacing what was there, and keeps the link counts and totals true.
+    /// replacing what was there, and keeps the link counts, totals and path index true.
     fn put(&mut self, path: &VPath, node: Node) -> Result<()> {
         let name = path
             .name()
             .ok_or_else(|| Error::new(ErrorKind::Busy, "put", path.as_str()))?;
         let parent = parent_str(path);
+        let parent_plain = matches!(self.ix_at(parent), Some(Ix::Dir { plain: true, .. }));
         // One walk to the parent serves the limit check and the insertion.
         let Layer { root, inodes, .. } = &mut self.upper;
         let dir = dir_in_mut(root, parent);
@@ -1218,6 +1326,14 @@ impl Container {
             Some(slot) => Some(std::mem::replace(slot, node)),
             None => dir.children.insert(name.to_string(), node),
         };
+        // The index follows: what was under the old entry goes, the new subtree comes in.
+        let mut at = path.as_str().to_string();
+        if let Some(Node::Dir(d)) = &old {
+            unindex_children(&mut self.uindex, &mut at, d);
+        }
+        if let Some(n) = dir.children.get(name) {
+            index_into(&mut self.uindex, &mut at, n, parent_plain);
+        }
         self.upper_entries += added;
         if let Some(old) = old {
             self.release(old);
@@ -1228,9 +1344,38 @@ impl Container {
     /// Takes the entry at `path` out of the container layer (with its subtree).
     fn take(&mut self, path: &VPath) -> Option<Node> {
         let name = path.name()?;
-        dir_in_mut(&mut self.upper.root, parent_str(path))?
+        let node = dir_in_mut(&mut self.upper.root, parent_str(path))?
             .children
-            .remove(name)
+            .remove(name)?;
+        let mut at = path.as_str().to_string();
+        if let Node::Dir(d) = &node {
+            unindex_children(&mut self.uindex, &mut at, d);
+        }
+        self.uindex.remove(at.as_str());
+        Some(node)
+    }
+
+    /// Indexes the entry at `path` and its subtree again, after its flags or metadata changed
+    /// in place.
+    fn reindex(&mut self, path: &VPath) {
+        let Some(name) = path.name() else { return };
+        let parent = parent_str(path);
+        let parent_plain = matches!(self.ix_at(parent), Some(Ix::Dir { plain: true, .. }));
+        let Some(node) = dir_in(&self.upper.root, parent).and_then(|d| d.children.get(name)) else {
+            return;
+        };
+        // A directory whose plainness stayed as it was needs only its own entry changed (a
+        // chmod), not its whole subtree.
+        if let (Node::Dir(d), Some(Ix::Dir { plain, meta })) =
+            (node, self.uindex.get_mut(path.as_str()))
+        {
+            if *plain == (parent_plain && !d.opaque && d.redirect.is_none()) {
+                *meta = d.meta;
+                return;
+            }
+        }
+        let mut at = path.as_str().to_string();
+        index_into(&mut self.uindex, &mut at, node, parent_plain);
     }
 
     /// Accounts for a subtree that left the container layer.
@@ -1273,9 +1418,9 @@ impl Container {
         }
         // Callers have copied the parent up, and a directory of the container layer shows its
         // own metadata: no full lookup is needed for it.
-        let parent = match dir_in(&self.upper.root, parent_str(path)) {
-            Some(d) => Some((d.meta.mode, d.meta.gid)),
-            None => path
+        let parent = match self.ix_at(parent_str(path)) {
+            Some(Ix::Dir { meta, .. }) => Some((meta.mode, meta.gid)),
+            _ => path
                 .parent()
                 .and_then(|p| self.stat(&p).ok())
                 .map(|s| (s.mode, s.gid)),
@@ -1291,13 +1436,7 @@ impl Container {
 
     /// True when the container layer holds a whiteout at `path` (a new entry replaces it).
     fn over_whiteout(&self, path: &VPath) -> bool {
-        let Some(name) = path.name() else {
-            return false;
-        };
-        matches!(
-            dir_in(&self.upper.root, parent_str(path)).and_then(|d| d.children.get(name)),
-            Some(Node::Whiteout)
-        )
+        matches!(self.uindex.get(path.as_str()), Some(Ix::Whiteout))
     }
 
     /// Makes sure the parent of `path`, a name about to be created, is a directory of the
@@ -1305,7 +1444,7 @@ impl Container {
     /// there, else the missing directories are copied up. A parent the container layer already
     /// has is known to be a visible directory from one walk of the container layer.
     fn parent_ready(&mut self, op: &'static str, path: &VPath) -> Result<()> {
-        if !path.is_root() && dir_in(&self.upper.root, parent_str(path)).is_some() {
+        if !path.is_root() && matches!(self.ix_at(parent_str(path)), Some(Ix::Dir { .. })) {
             return Ok(());
         }
         let parent = self.parent_of(op, path)?;
@@ -1360,9 +1499,7 @@ impl Container {
                 // A container-layer file with its data there needs no copy-up: `copy_up` would
                 // only look it up again to find nothing to do.
                 let ino = match upper {
-                    Some(ino) if self.upper.inodes.get(&ino).is_some_and(|i| !i.metacopy) => {
-                        ino
-                    }
+                    Some(ino) if self.upper.inodes.get(&ino).is_some_and(|i| !i.metacopy) => ino,
                     _ => {
                         self.copy_up(path, false, "before it is opened for writing")?;
                         self.upper_file(path).ok_or_else(|| {
@@ -1727,13 +1864,17 @@ impl Container {
                     d.redirect = Some(from.clone());
                 }
             }
+            self.reindex(from);
             redirected = true;
         } else if !src_dir {
             self.copy_up(from, self.opts.metacopy, "so that it can be renamed")?;
         }
         // Only a directory that lands in a merged directory is marked opaque.
-        let to_parent_merged =
-            src_dir && self.find(&to_parent).ok().is_some_and(|f| f.lower.is_some());
+        let to_parent_merged = src_dir
+            && self
+                .find(&to_parent)
+                .ok()
+                .is_some_and(|f| f.lower.is_some());
         let Some(mut node) = self.take(from) else {
             return Err(Error::new(ErrorKind::NotFound, "rename", from.as_str()));
         };
@@ -1801,6 +1942,7 @@ impl Container {
                     marked = true;
                 }
             }
+            self.reindex(from);
             if marked {
                 let msg = format!(
                     "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
@@ -1816,6 +1958,7 @@ impl Container {
                     marked = true;
                 }
             }
+            self.reindex(from);
             if marked {
                 let msg = format!(
                     "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
@@ -1854,9 +1997,8 @@ impl Container {
     /// The container-layer inode of the regular file at `path`, if the container layer has
     /// one there (reached through its own directories only).
     fn upper_file(&self, path: &VPath) -> Option<Ino> {
-        let name = path.name()?;
-        match dir_in(&self.upper.root, parent_str(path))?.children.get(name)? {
-            Node::File(ino) => Some(*ino),
+        match self.uindex.get(path.as_str())? {
+            Ix::File(ino) => Some(*ino),
             _ => None,
         }
     }
@@ -1968,6 +2110,7 @@ impl Container {
         if let Some(m) = meta {
             f(m);
         }
+        self.reindex(path);
         let c = self.container_layer();
         self.emit(
             kind,
@@ -2101,6 +2244,49 @@ fn file_into(
     let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
     inodes.insert(key, ino);
     Node::File(ino)
+}
+
+/// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
+/// of the directory that holds it.
+fn index_into(ix: &mut UIndex, at: &mut String, node: &Node, parent_plain: bool) {
+    let entry = match node {
+        Node::File(ino) => Ix::File(*ino),
+        Node::Symlink(_) => Ix::Symlink,
+        Node::Whiteout => Ix::Whiteout,
+        Node::Dir(d) => Ix::Dir {
+            plain: parent_plain && !d.opaque && d.redirect.is_none(),
+            meta: d.meta,
+        },
+    };
+    match ix.get_mut(at.as_str()) {
+        Some(e) => *e = entry,
+        None => {
+            ix.insert(at.as_str().into(), entry);
+        }
+    }
+    if let (Node::Dir(d), Ix::Dir { plain, .. }) = (node, entry) {
+        for (name, child) in &d.children {
+            let len = at.len();
+            at.push('/');
+            at.push_str(name);
+            index_into(ix, at, child, plain);
+            at.truncate(len);
+        }
+    }
+}
+
+/// Drops the entries under the directory `d` at `at` from the path index.
+fn unindex_children(ix: &mut UIndex, at: &mut String, d: &Dir) {
+    for (name, child) in &d.children {
+        let len = at.len();
+        at.push('/');
+        at.push_str(name);
+        ix.remove(at.as_str());
+        if let Node::Dir(sub) = child {
+            unindex_children(ix, at, sub);
+        }
+        at.truncate(len);
+    }
 }
 
 /// The parent of `path` as a string, without allocating: `""` for `/` and its children.
