@@ -406,7 +406,7 @@ impl Container {
             at.clear();
             at.push('/');
             at.push_str(name);
-            index_into(&mut fresh, &mut at, child, plain);
+            index_into(&mut fresh, &at, child, plain);
         }
         assert_eq!(
             fresh, self.uindex,
@@ -550,7 +550,16 @@ impl Container {
     }
 
     pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
-        match self.quick(path) {
+        self.find_from(path, self.quick(path))
+    }
+
+    /// `find`, given what `quick` said about `path`, for callers that look at it first.
+    fn find_from<'a>(
+        &'a self,
+        path: &VPath,
+        quick: Quick<'a>,
+    ) -> std::result::Result<Found<'a>, ErrorKind> {
+        match quick {
             Quick::Image(Some(Flat::File(f)), _) => {
                 return Ok(Found {
                     upper: None,
@@ -1081,10 +1090,25 @@ impl Container {
     /// when it is only in the image. `meta_only` asks for a metadata-only copy of a regular file,
     /// which happens only with `metacopy=on`. `reason` finishes the event's sentence.
     fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &str) -> Result<()> {
+        self.copy_up_with(path, meta_only, reason, None)
+    }
+
+    /// `copy_up`, given the image's entry for `path` when the caller already looked it up and
+    /// only the image decides what shows there.
+    fn copy_up_with(
+        &mut self,
+        path: &VPath,
+        meta_only: bool,
+        reason: &str,
+        known: Option<FlatFile>,
+    ) -> Result<()> {
         // The image's path index answers for an image-only file in one walk of the container
         // layer, and holds what the copy needs; anything else takes the full lookup.
-        let image_file = self.image_file(path);
-        let f = match image_file {
+        let image_file = match known {
+            Some(f) => Some(f),
+            None => self.image_file(path).cloned(),
+        };
+        let f = match &image_file {
             Some(ff) => Found {
                 upper: None,
                 lower: Some(Low::File(ff.layer, ff.ino)),
@@ -1140,7 +1164,7 @@ impl Container {
                 };
                 // The image's path index holds what a copy-up needs of an image-only file,
                 // sparing two searches of the layer's inode table.
-                let flat = match image_file {
+                let flat = match &image_file {
                     Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
                     _ => None,
                 };
@@ -1297,10 +1321,8 @@ impl Container {
             .ok_or_else(|| Error::new(ErrorKind::Busy, "put", path.as_str()))?;
         let parent = parent_str(path);
         let parent_plain = matches!(self.ix_at(parent), Some(Ix::Dir { plain: true, .. }));
-        // One walk to the parent serves the limit check and the insertion.
-        let Layer { root, inodes, .. } = &mut self.upper;
-        let dir = dir_in_mut(root, parent);
-        let exists = dir.as_ref().is_some_and(|d| d.children.contains_key(name));
+        // The index knows whether the name is taken; the tree is searched once, to insert.
+        let exists = self.uindex.contains_key(path.as_str());
         if !exists && self.upper_entries >= self.limits.max_entries {
             return Err(
                 Error::new(ErrorKind::NoSpace, "create", path.as_str()).with_detail(format!(
@@ -1309,7 +1331,8 @@ impl Container {
                 )),
             );
         }
-        let dir = dir.ok_or_else(|| {
+        let Layer { root, inodes, .. } = &mut self.upper;
+        let dir = dir_in_mut(root, parent).ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
                 "put",
@@ -1322,18 +1345,25 @@ impl Container {
                 i.nlink += 1;
             }
         }
-        let old = match dir.children.get_mut(name) {
-            Some(slot) => Some(std::mem::replace(slot, node)),
-            None => dir.children.insert(name.to_string(), node),
+        // The index follows: what was under the old entry goes, then the new subtree comes in.
+        let slot = if exists {
+            dir.children.get_mut(name)
+        } else {
+            None
         };
-        // The index follows: what was under the old entry goes, the new subtree comes in.
-        let mut at = path.as_str().to_string();
-        if let Some(Node::Dir(d)) = &old {
-            unindex_children(&mut self.uindex, &mut at, d);
-        }
-        if let Some(n) = dir.children.get(name) {
-            index_into(&mut self.uindex, &mut at, n, parent_plain);
-        }
+        let old = match slot {
+            Some(slot) => {
+                if let Node::Dir(d) = slot {
+                    unindex_children(&mut self.uindex, &mut path.as_str().to_string(), d);
+                }
+                index_into(&mut self.uindex, path.as_str(), &node, parent_plain);
+                Some(std::mem::replace(slot, node))
+            }
+            None => {
+                index_into(&mut self.uindex, path.as_str(), &node, parent_plain);
+                dir.children.insert(name.to_string(), node)
+            }
+        };
         self.upper_entries += added;
         if let Some(old) = old {
             self.release(old);
@@ -1374,8 +1404,7 @@ impl Container {
                 return;
             }
         }
-        let mut at = path.as_str().to_string();
-        index_into(&mut self.uindex, &mut at, node, parent_plain);
+        index_into(&mut self.uindex, path.as_str(), node, parent_plain);
     }
 
     /// Accounts for a subtree that left the container layer.
@@ -1473,7 +1502,12 @@ impl Container {
     /// when the container layer holds it after the call (always after an open for write or
     /// with `O_TRUNC`), so that a write can follow without another lookup.
     fn open_inner(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Option<Ino>> {
-        match self.find(path) {
+        let quick = self.quick(path);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f.clone()),
+            _ => None,
+        };
+        match self.find_from(path, quick) {
             Ok(f) => {
                 if flags.create && flags.excl {
                     return Err(Error::new(ErrorKind::AlreadyExists, "open", path.as_str()));
@@ -1501,7 +1535,7 @@ impl Container {
                 let ino = match upper {
                     Some(ino) if self.upper.inodes.get(&ino).is_some_and(|i| !i.metacopy) => ino,
                     _ => {
-                        self.copy_up(path, false, "before it is opened for writing")?;
+                        self.copy_up_with(path, false, "before it is opened for writing", known)?;
                         self.upper_file(path).ok_or_else(|| {
                             Error::new(ErrorKind::InvalidInput, "open", path.as_str())
                         })?
@@ -1699,13 +1733,21 @@ impl Container {
 
     /// Removes the name at `path`: a container-only entry just goes; an entry the image has
     /// leaves a whiteout.
-    fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
+    fn remove_name(
+        &mut self,
+        op: &'static str,
+        path: &VPath,
+        known: Option<(usize, Option<u64>)>,
+    ) -> Result<()> {
         if path.is_root() {
             return Err(Error::new(ErrorKind::Busy, op, path.as_str()));
         }
         let c = self.container_layer();
-        let below = match self.image_file(path) {
-            Some(f) => Some((f.layer as usize, Some(f.size))),
+        let below = match known.or_else(|| {
+            self.image_file(path)
+                .map(|f| (f.layer as usize, Some(f.size)))
+        }) {
+            Some(b) => Some(b),
             None => self.lower_at(path).map(|low| {
                 let size = match low {
                     Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
@@ -1761,11 +1803,19 @@ impl Container {
     /// `unlink(2)`.
     pub fn unlink(&mut self, path: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
-        let f = self.found("unlink", path)?;
+        // What the image shows there, when only the image decides, serves the whiteout too.
+        let quick = self.quick(path);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some((f.layer as usize, Some(f.size))),
+            _ => None,
+        };
+        let f = self
+            .find_from(path, quick)
+            .map_err(|k| Error::new(k, "unlink", path.as_str()))?;
         if f.is_dir() {
             return Err(Error::new(ErrorKind::IsADirectory, "unlink", path.as_str()));
         }
-        self.remove_name("unlink", path)?;
+        self.remove_name("unlink", path, known)?;
         Ok(self.since(start))
     }
 
@@ -1783,7 +1833,7 @@ impl Container {
         if !self.is_empty_dir(path)? {
             return Err(Error::new(ErrorKind::NotEmpty, "rmdir", path.as_str()));
         }
-        self.remove_name("rmdir", path)?;
+        self.remove_name("rmdir", path, None)?;
         Ok(self.since(start))
     }
 
@@ -1791,7 +1841,15 @@ impl Container {
     /// lower file is copied up first and its old name whited out.
     pub fn rename(&mut self, from: &VPath, to: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
-        let src = self.found("rename", from)?;
+        // A lower file that only the image decides is looked up once for the whole rename.
+        let quick = self.quick(from);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f.clone()),
+            _ => None,
+        };
+        let src = self
+            .find_from(from, quick)
+            .map_err(|k| Error::new(k, "rename", from.as_str()))?;
         if from.is_root() || to.is_root() {
             return Err(Error::new(ErrorKind::Busy, "rename", from.as_str()));
         }
@@ -1854,7 +1912,10 @@ impl Container {
         let from_parent = from.parent().unwrap_or_else(VPath::root);
         self.copy_up_dirs(&from_parent, from)?;
         self.copy_up_dirs(&to_parent, to)?;
-        let old_below = self.lower_at(from).map(|l| l.layer() as usize);
+        let old_below = match &known {
+            Some(f) => Some(f.layer as usize),
+            None => self.lower_at(from).map(|l| l.layer() as usize),
+        };
         let mut redirected = false;
         if src_dir && src_has_lower {
             // redirect_dir=on: the directory is copied up empty and remembers where it came from.
@@ -1867,7 +1928,7 @@ impl Container {
             self.reindex(from);
             redirected = true;
         } else if !src_dir {
-            self.copy_up(from, self.opts.metacopy, "so that it can be renamed")?;
+            self.copy_up_with(from, self.opts.metacopy, "so that it can be renamed", known)?;
         }
         // Only a directory that lands in a merged directory is marked opaque.
         let to_parent_merged = src_dir
@@ -2248,7 +2309,7 @@ fn file_into(
 
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
 /// of the directory that holds it.
-fn index_into(ix: &mut UIndex, at: &mut String, node: &Node, parent_plain: bool) {
+fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool) {
     let entry = match node {
         Node::File(ino) => Ix::File(*ino),
         Node::Symlink(_) => Ix::Symlink,
@@ -2258,19 +2319,20 @@ fn index_into(ix: &mut UIndex, at: &mut String, node: &Node, parent_plain: bool)
             meta: d.meta,
         },
     };
-    match ix.get_mut(at.as_str()) {
+    match ix.get_mut(at) {
         Some(e) => *e = entry,
         None => {
-            ix.insert(at.as_str().into(), entry);
+            ix.insert(at.into(), entry);
         }
     }
     if let (Node::Dir(d), Ix::Dir { plain, .. }) = (node, entry) {
-        for (name, child) in &d.children {
-            let len = at.len();
-            at.push('/');
-            at.push_str(name);
-            index_into(ix, at, child, plain);
-            at.truncate(len);
+        let mut child = String::with_capacity(at.len() + 16);
+        for (name, sub) in &d.children {
+            child.clear();
+            child.push_str(at);
+            child.push('/');
+            child.push_str(name);
+            index_into(ix, &child, sub, plain);
         }
     }
 }
