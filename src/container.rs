@@ -175,12 +175,12 @@ enum Quick<'a> {
 enum Ix {
     /// A directory with its metadata; `plain` when neither it nor any directory above it (the
     /// root included) is opaque or redirected, so that the image shows through below it
-    /// unchanged.
-    Dir { plain: bool, meta: Meta },
-    /// A regular file and its inode.
+    /// unchanged. `born` is its place in the order the container layer made its entries.
+    Dir { plain: bool, meta: Meta, born: u64 },
+    /// A regular file and its inode (whose place in that order is in `Container::file_born`).
     File(Ino),
-    /// A symbolic link.
-    Symlink,
+    /// A symbolic link, and its place in that order.
+    Symlink { born: u64 },
     /// A whiteout.
     Whiteout,
 }
@@ -198,6 +198,12 @@ pub struct Container {
     /// and `reindex`, so that most lookups are one or two hash probes instead of a walk that
     /// compares strings (each a cache miss) at every level.
     uindex: UIndex,
+    /// The last place given out in the order in which the container layer made its entries.
+    /// GNU cp walks a directory in inode order, and the upper file system numbers inodes as it
+    /// makes them; `Container::made_order` answers from it.
+    born: u64,
+    /// That place for each container-layer inode (hard links share it).
+    file_born: BTreeMap<Ino, u64>,
     opts: Options,
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
@@ -235,6 +241,8 @@ impl Container {
             image,
             upper,
             uindex: UIndex::default(),
+            born: 0,
+            file_born: BTreeMap::new(),
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
@@ -341,6 +349,7 @@ impl Container {
         self.image = image;
         self.upper = upper;
         self.uindex.clear();
+        self.file_born.clear();
         self.index.clear();
         self.orphans.clear();
         self.upper_bytes = 0;
@@ -406,12 +415,33 @@ impl Container {
             at.clear();
             at.push('/');
             at.push_str(name);
-            index_into(&mut fresh, &at, child, plain);
+            index_into(&mut fresh, &at, child, plain, &mut 0);
         }
+        // Places in the creation order are history, which the tree does not hold.
+        let norm = |ix: &UIndex| -> BTreeMap<String, Ix> {
+            ix.iter()
+                .map(|(k, v)| {
+                    let v = match *v {
+                        Ix::Dir { plain, meta, .. } => Ix::Dir {
+                            plain,
+                            meta,
+                            born: 0,
+                        },
+                        Ix::Symlink { .. } => Ix::Symlink { born: 0 },
+                        other => other,
+                    };
+                    (k.to_string(), v)
+                })
+                .collect()
+        };
         assert_eq!(
-            fresh, self.uindex,
+            norm(&fresh),
+            norm(&self.uindex),
             "the container layer's path index is out of step"
         );
+        for ino in self.upper.inodes.keys() {
+            assert!(self.file_born.contains_key(ino), "inode {ino} has no place");
+        }
     }
 
     /// Records an event the shell caused on its own, such as GNU `mv` falling back to copying a
@@ -450,7 +480,7 @@ impl Container {
             Some(Ix::Whiteout) => return Quick::NotFound,
             Some(Ix::Dir { .. }) => return Quick::UpperDir,
             // The answer holds a reference into the tree.
-            Some(Ix::Symlink) => return self.quick_walk(path),
+            Some(Ix::Symlink { .. }) => return self.quick_walk(path),
             None => {}
         }
         // The container layer lacks the name: what decides is the deepest entry it has on the
@@ -463,7 +493,7 @@ impl Container {
                 Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
                 Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
                 Some(Ix::Whiteout) => return Quick::NotFound,
-                Some(Ix::File(_) | Ix::Symlink) => return Quick::Slow,
+                Some(Ix::File(_) | Ix::Symlink { .. }) => return Quick::Slow,
                 None => last = false,
             }
             if end == 0 {
@@ -481,6 +511,7 @@ impl Container {
             return Some(Ix::Dir {
                 plain: !root.opaque && root.redirect.is_none(),
                 meta: root.meta,
+                born: 0,
             });
         }
         self.uindex.get(at).copied()
@@ -1344,6 +1375,11 @@ impl Container {
             if let Some(i) = inodes.get_mut(ino) {
                 i.nlink += 1;
             }
+            let born = &mut self.born;
+            self.file_born.entry(*ino).or_insert_with(|| {
+                *born += 1;
+                *born
+            });
         }
         // The index follows: what was under the old entry goes, then the new subtree comes in.
         let slot = if exists {
@@ -1356,11 +1392,23 @@ impl Container {
                 if let Node::Dir(d) = slot {
                     unindex_children(&mut self.uindex, &mut path.as_str().to_string(), d);
                 }
-                index_into(&mut self.uindex, path.as_str(), &node, parent_plain);
+                index_into(
+                    &mut self.uindex,
+                    path.as_str(),
+                    &node,
+                    parent_plain,
+                    &mut self.born,
+                );
                 Some(std::mem::replace(slot, node))
             }
             None => {
-                index_into(&mut self.uindex, path.as_str(), &node, parent_plain);
+                index_into(
+                    &mut self.uindex,
+                    path.as_str(),
+                    &node,
+                    parent_plain,
+                    &mut self.born,
+                );
                 dir.children.insert(name.to_string(), node)
             }
         };
@@ -1396,7 +1444,7 @@ impl Container {
         };
         // A directory whose plainness stayed as it was needs only its own entry changed (a
         // chmod), not its whole subtree.
-        if let (Node::Dir(d), Some(Ix::Dir { plain, meta })) =
+        if let (Node::Dir(d), Some(Ix::Dir { plain, meta, .. })) =
             (node, self.uindex.get_mut(path.as_str()))
         {
             if *plain == (parent_plain && !d.opaque && d.redirect.is_none()) {
@@ -1404,7 +1452,13 @@ impl Container {
                 return;
             }
         }
-        index_into(&mut self.uindex, path.as_str(), node, parent_plain);
+        index_into(
+            &mut self.uindex,
+            path.as_str(),
+            node,
+            parent_plain,
+            &mut self.born,
+        );
     }
 
     /// Accounts for a subtree that left the container layer.
@@ -1433,6 +1487,7 @@ impl Container {
                         continue;
                     }
                 }
+                self.file_born.remove(&ino);
                 self.index.retain(|_, u| *u != ino);
             }
         }
@@ -1936,6 +1991,8 @@ impl Container {
                 .find(&to_parent)
                 .ok()
                 .is_some_and(|f| f.lower.is_some());
+        // The moved entries keep their inodes, so their places in the creation order too.
+        let borns = self.borns_under(from);
         let Some(mut node) = self.take(from) else {
             return Err(Error::new(ErrorKind::NotFound, "rename", from.as_str()));
         };
@@ -1954,6 +2011,7 @@ impl Container {
             }
         }
         self.put(to, node)?;
+        self.set_borns(to, borns);
         let msg = format!("rename: {from} renamed to {to} in the container layer");
         self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
         if redirected {
@@ -2057,6 +2115,66 @@ impl Container {
 
     /// The container-layer inode of the regular file at `path`, if the container layer has
     /// one there (reached through its own directories only).
+    /// Where the container layer's entry at `path` stands in the order in which the container
+    /// layer made its entries (the upper file system's inode order, which GNU cp walks a
+    /// directory by); `None` for a name the container layer does not hold. A renamed entry
+    /// keeps its place, and hard links share one.
+    pub(crate) fn made_order(&self, path: &VPath) -> Option<u64> {
+        match self.uindex.get(path.as_str())? {
+            Ix::Dir { born, .. } | Ix::Symlink { born } => Some(*born),
+            Ix::File(ino) => self.file_born.get(ino).copied(),
+            Ix::Whiteout => None,
+        }
+    }
+
+    /// The places in the creation order of the directories and symlinks at and under `path`
+    /// in the container layer, by their paths relative to it (regular files keep theirs with
+    /// their inodes).
+    fn borns_under(&self, path: &VPath) -> Vec<(String, u64)> {
+        fn walk(ix: &UIndex, d: &Dir, at: &mut String, skip: usize, out: &mut Vec<(String, u64)>) {
+            for (name, child) in &d.children {
+                let len = at.len();
+                at.push('/');
+                at.push_str(name);
+                if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) = ix.get(at.as_str()) {
+                    out.push((at[skip..].to_string(), *born));
+                }
+                if let Node::Dir(sub) = child {
+                    walk(ix, sub, at, skip, out);
+                }
+                at.truncate(len);
+            }
+        }
+        let mut out = Vec::new();
+        match self.uindex.get(path.as_str()) {
+            Some(Ix::Symlink { born }) => out.push((String::new(), *born)),
+            Some(Ix::Dir { born, .. }) => {
+                out.push((String::new(), *born));
+                let node = path
+                    .name()
+                    .and_then(|n| dir_in(&self.upper.root, parent_str(path))?.children.get(n));
+                if let Some(Node::Dir(d)) = node {
+                    let mut at = path.as_str().to_string();
+                    walk(&self.uindex, d, &mut at, path.as_str().len(), &mut out);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// Gives the entries at and under `path` the places `borns_under` collected.
+    fn set_borns(&mut self, path: &VPath, borns: Vec<(String, u64)>) {
+        for (rel, b) in borns {
+            let key = format!("{path}{rel}");
+            if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) =
+                self.uindex.get_mut(key.as_str())
+            {
+                *born = b;
+            }
+        }
+    }
+
     fn upper_file(&self, path: &VPath) -> Option<Ino> {
         match self.uindex.get(path.as_str())? {
             Ix::File(ino) => Some(*ino),
@@ -2308,15 +2426,25 @@ fn file_into(
 }
 
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
-/// of the directory that holds it.
-fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool) {
+/// of the directory that holds it. A directory or symlink keeps the place in the creation
+/// order that its entry already has; a new one takes `fresh` and moves it on.
+fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh: &mut u64) {
+    let old = ix.get(at).copied();
+    let mut born = || match old {
+        Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
+        _ => {
+            *fresh += 1;
+            *fresh
+        }
+    };
     let entry = match node {
         Node::File(ino) => Ix::File(*ino),
-        Node::Symlink(_) => Ix::Symlink,
+        Node::Symlink(_) => Ix::Symlink { born: born() },
         Node::Whiteout => Ix::Whiteout,
         Node::Dir(d) => Ix::Dir {
             plain: parent_plain && !d.opaque && d.redirect.is_none(),
             meta: d.meta,
+            born: born(),
         },
     };
     match ix.get_mut(at) {
@@ -2332,7 +2460,7 @@ fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool) {
             child.push_str(at);
             child.push('/');
             child.push_str(name);
-            index_into(ix, &child, sub, plain);
+            index_into(ix, &child, sub, plain, fresh);
         }
     }
 }

@@ -1805,12 +1805,46 @@ fn cp_into_itself_copies_in_inode_order_lower_entries_first_the_new_directory_la
 
 #[test]
 fn cp_r_reports_the_same_file_met_inside_the_tree() {
+    // Checked on kernel 6.18 (overlayfs on tmpfs): `c` is older than `d/d`, so GNU cp, which
+    // walks a directory in inode order, meets `c` first.
+    check(
+        r#"cd /tmp; mkdir d; echo x > d/c; mkdir d/d; ln d/c d/d/c; cp -r d d"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: 'd/c' and 'd/d/c' are the same file
+            cp: cannot copy a directory, 'd', into itself, 'd/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              create /tmp/d/c
+              write /tmp/d/c
+              mkdir /tmp/d/d
+              link /tmp/d/d/c -> /tmp/d/c
+              mkdir /tmp/d/d/d
+              create /tmp/d/d/d/c
+              write /tmp/d/d/d/c
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/c file 0644 0:0 "x\n"
+              /tmp/d/d dir 0755
+              /tmp/d/d/c file 0644 0:0 "x\n"
+              /tmp/d/d/d dir 0755
+              /tmp/d/d/d/c file 0644 0:0 "x\n"
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_walks_container_entries_in_the_order_they_were_made() {
+    // Checked on kernel 6.18: `d/d` is older than `c`, so GNU cp copies `d/d` first, goes into
+    // itself there and never reaches `c` at the top (no "same file" message).
     check(
         r#"cd /tmp; mkdir -p d/d; echo x > d/c; ln d/c d/d/c; cp -r d d"#,
         expect![[r#"
             status 1
             stderr:
-            cp: 'd/c' and 'd/d/c' are the same file
             cp: cannot copy a directory, 'd', into itself, 'd/d'
             events:
               copy-up /tmp
@@ -1830,6 +1864,64 @@ fn cp_r_reports_the_same_file_met_inside_the_tree() {
               /tmp/d/d/c file 0644 0:0 "x\n"
               /tmp/d/d/d dir 0755
               /tmp/d/d/d/c file 0644 0:0 "x\n"
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_into_itself_stops_before_entries_made_after_the_way_in() {
+    // kernel_diff seeds 14 (case 93) and 21 (case 157), checked on kernel 6.18: `e` is older
+    // than `b`, so the copy goes into itself through `e` before it reaches `b`.
+    check(
+        r#"cd /tmp; mkdir -p d1/e; truncate -s 3 d1/b; cp -r d1 d1/e"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd1', into itself, 'd1/e/d1'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d1
+              mkdir /tmp/d1/e
+              create /tmp/d1/b
+              truncate /tmp/d1/b
+              mkdir /tmp/d1/e/d1
+              mkdir /tmp/d1/e/d1/e
+            container layer:
+              /tmp dir 1777
+              /tmp/d1 dir 0755
+              /tmp/d1/b file 0644 0:0 "\0\0\0"
+              /tmp/d1/e dir 0755
+              /tmp/d1/e/d1 dir 0755
+              /tmp/d1/e/d1/e dir 0755
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_sees_a_renamed_directory_keep_its_place_in_the_creation_order() {
+    // Checked on kernel 6.18: rename keeps the inode, so `e` (made as `x` before `b`) still
+    // comes first.
+    check(
+        r#"cd /tmp; mkdir -p d/x; touch d/b; mv d/x d/e; cp -r d d/e"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd', into itself, 'd/e/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/x
+              create /tmp/d/b
+              rename /tmp/d/x -> /tmp/d/e
+              mkdir /tmp/d/e/d
+              mkdir /tmp/d/e/d/e
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/b file 0644 0:0 ""
+              /tmp/d/e dir 0755
+              /tmp/d/e/d dir 0755
+              /tmp/d/e/d/e dir 0755
         "#]],
     );
 }
