@@ -815,16 +815,25 @@ impl Container {
                 dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
             }
             (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
-            (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
+            (Some(Up::File(ino)), _) => {
+                let mut st = self.file_stat(c, c as u64, ino, &self.upper)?;
+                if let Some(n) = self.indexed_nlink(ino) {
+                    st.nlink = n;
+                }
+                st
+            }
             (None, Some(Low::File(l, ino))) => {
                 match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                    Some(u) if !self.upper.inodes.contains_key(u) => {
-                        let inode = self.orphans.get(u).ok_or_else(|| {
+                    Some(u) => {
+                        let inode = self.indexed_inode(*u).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
                         })?;
-                        inode_stat(inode, c, c as u64, *u)
+                        let mut st = inode_stat(inode, c, c as u64, *u);
+                        if let Some(n) = self.indexed_nlink(*u) {
+                            st.nlink = n;
+                        }
+                        st
                     }
-                    Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
                     None => {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
@@ -835,6 +844,32 @@ impl Container {
             }
             (None, None) => dir_stat(Meta::default(), c, synthetic, 2),
         })
+    }
+
+    /// index=on: the link count of the copied-up inode `uino`, as the kernel keeps it for an
+    /// indexed inode: its names in the container layer plus the names of its lower inode that
+    /// still show it (not removed, renamed or replaced). `None` when `uino` is not indexed.
+    fn indexed_nlink(&self, uino: Ino) -> Option<u32> {
+        if !self.opts.index {
+            return None;
+        }
+        let (&(l, ino), _) = self.index.iter().find(|(_, u)| **u == uino)?;
+        let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
+        let lower = self
+            .image
+            .link_names(l, ino)
+            .iter()
+            .filter(|p| {
+                matches!(
+                    self.find(p),
+                    Ok(Found {
+                        upper: None,
+                        lower: Some(Low::File(pl, pi)),
+                    }) if pl == l && pi == ino
+                )
+            })
+            .count() as u32;
+        Some((upper + lower).max(1))
     }
 
     fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {
