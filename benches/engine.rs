@@ -656,6 +656,24 @@ fn profile(cfg: &Cfg, tree: &Tree, which: &str) {
         "script" => {
             let (image, _) = ll_image(&tree.layers(cfg.script_layers));
             let ops = script(cfg, tree);
+            // LAYERLAB_BENCH_PASSES=N runs exactly N whole passes and stops: a fixed amount of
+            // work, for `perf stat -e cycles:u`, whose count other processes on a shared machine
+            // do not inflate the way they inflate wall time.
+            if let Some(n) = std::env::var("LAYERLAB_BENCH_PASSES")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+            {
+                // The containers are kept and the process exits without dropping them, as the
+                // timed runs do not time the drop either.
+                let mut kept = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let mut c = Container::new(image.clone(), Options::default());
+                    ll_script(&mut c, &ops);
+                    kept.push(c);
+                }
+                println!("{n} whole passes of {} ops", ops.len());
+                std::process::exit(0);
+            }
             // Time per kind of operation, to show where a script's time goes.
             let mut per_kind = [(Duration::ZERO, 0usize); 5];
             // Every other pass is timed whole, as the side-by-side run times it, so that

@@ -202,8 +202,9 @@ pub struct Container {
     /// GNU cp walks a directory in inode order, and the upper file system numbers inodes as it
     /// makes them; `Container::made_order` answers from it.
     born: u64,
-    /// That place for each container-layer inode (hard links share it).
-    file_born: BTreeMap<Ino, u64>,
+    /// That place for each container-layer inode, by inode number (0: none); hard links
+    /// share it.
+    file_born: Vec<u64>,
     opts: Options,
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
@@ -242,7 +243,7 @@ impl Container {
             upper,
             uindex: UIndex::default(),
             born: 0,
-            file_born: BTreeMap::new(),
+            file_born: Vec::new(),
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
@@ -440,7 +441,10 @@ impl Container {
             "the container layer's path index is out of step"
         );
         for ino in self.upper.inodes.keys() {
-            assert!(self.file_born.contains_key(ino), "inode {ino} has no place");
+            let born = usize::try_from(*ino)
+                .ok()
+                .and_then(|i| self.file_born.get(i));
+            assert!(born.is_some_and(|b| *b != 0), "inode {ino} has no place");
         }
     }
 
@@ -1287,11 +1291,16 @@ impl Container {
                         human_bytes(size)
                     )
                 } else {
-                    format!(
-                        "copy-up: {path} ({}) copied from {} into the container layer {reason}",
-                        human_bytes(size),
-                        self.layer_name(from)
-                    )
+                    sentence(&[
+                        "copy-up: ",
+                        path.as_str(),
+                        " (",
+                        &human_bytes(size),
+                        ") copied from ",
+                        &self.layer_name(from),
+                        " into the container layer ",
+                        reason,
+                    ])
                 };
                 let bytes = if meta_only { 0 } else { size };
                 self.emit(
@@ -1410,11 +1419,15 @@ impl Container {
             if let Some(i) = inodes.get_mut(ino) {
                 i.nlink += 1;
             }
-            let born = &mut self.born;
-            self.file_born.entry(*ino).or_insert_with(|| {
-                *born += 1;
-                *born
-            });
+            if let Ok(i) = usize::try_from(*ino) {
+                if self.file_born.len() <= i {
+                    self.file_born.resize(i + 1, 0);
+                }
+                if self.file_born[i] == 0 {
+                    self.born += 1;
+                    self.file_born[i] = self.born;
+                }
+            }
         }
         // The index follows: what was under the old entry goes, then the new subtree comes in.
         let slot = if exists {
@@ -1522,7 +1535,12 @@ impl Container {
                         continue;
                     }
                 }
-                self.file_born.remove(&ino);
+                if let Some(b) = usize::try_from(ino)
+                    .ok()
+                    .and_then(|i| self.file_born.get_mut(i))
+                {
+                    *b = 0;
+                }
                 self.index.retain(|_, u| *u != ino);
             }
         }
@@ -1649,7 +1667,7 @@ impl Container {
                 let msg = if replaced {
                     format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}")
                 } else {
-                    format!("create: {path} created in the container layer")
+                    sentence(&["create: ", path.as_str(), " created in the container layer"])
                 };
                 self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
                 Ok(Some(ino))
@@ -1688,10 +1706,13 @@ impl Container {
                 "truncate: {path} set to {} in the container layer",
                 human_bytes(new_len)
             ),
-            _ => format!(
-                "write: {} written to {path} in the container layer",
-                human_bytes(bytes)
-            ),
+            _ => sentence(&[
+                "write: ",
+                &human_bytes(bytes),
+                " written to ",
+                path.as_str(),
+                " in the container layer",
+            ]),
         };
         self.emit(kind, path, None, vec![c], bytes, false, msg);
         Ok(())
@@ -1850,11 +1871,15 @@ impl Container {
             self.parent_ready(op, path)?;
             self.put(path, Node::Whiteout)?;
             let msg = match size {
-                Some(size) => format!(
-                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
-                    self.layer_name(from),
-                    human_bytes(size)
-                ),
+                Some(size) => sentence(&[
+                    "whiteout: ",
+                    path.as_str(),
+                    " of ",
+                    &self.layer_name(from),
+                    " is hidden by a whiteout in the container layer; its ",
+                    &human_bytes(size),
+                    " still count in the image",
+                ]),
                 None => format!(
                     "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
                     self.layer_name(from)
@@ -2047,7 +2072,13 @@ impl Container {
         }
         self.put(to, node)?;
         self.set_borns(to, borns);
-        let msg = format!("rename: {from} renamed to {to} in the container layer");
+        let msg = sentence(&[
+            "rename: ",
+            from.as_str(),
+            " renamed to ",
+            to.as_str(),
+            " in the container layer",
+        ]);
         self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
         if redirected {
             let msg = format!(
@@ -2157,7 +2188,10 @@ impl Container {
     pub(crate) fn made_order(&self, path: &VPath) -> Option<u64> {
         match self.uindex.get(path.as_str())? {
             Ix::Dir { born, .. } | Ix::Symlink { born } => Some(*born),
-            Ix::File(ino) => self.file_born.get(ino).copied(),
+            Ix::File(ino) => usize::try_from(*ino)
+                .ok()
+                .and_then(|i| self.file_born.get(i).copied())
+                .filter(|b| *b != 0),
             Ix::Whiteout => None,
         }
     }
@@ -2512,6 +2546,16 @@ fn unindex_children(ix: &mut UIndex, at: &mut String, d: &Dir) {
         }
         at.truncate(len);
     }
+}
+
+/// An event's sentence from its pieces, in one allocation: the hot paths (create, write,
+/// copy-up, whiteout, rename) build theirs this way instead of through `format!`.
+fn sentence(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// The parent of `path` as a string, without allocating: `""` for `/` and its children.
