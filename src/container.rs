@@ -692,12 +692,16 @@ impl Container {
         }
     }
 
-    /// The first name, in path order, that image layer `layer` gives its inode `ino` when the
-    /// inode has several: where a layer written in path order (as tar writes one) created it.
+    /// Where image layer `layer` made its inode `ino` when the inode has several names: the
+    /// name whose tar entry carried the data (the others are hard-link entries), or, for a
+    /// layer not read from a tar, the first name in path order (where the exporter puts it).
     pub(crate) fn first_name_in_layer(&self, layer: u32, ino: Ino) -> Option<VPath> {
         let l = self.image.layers().get(layer as usize)?;
         if l.nlink(ino) < 2 {
             return None;
+        }
+        if let Some(at) = l.made_at.get(&ino) {
+            return Some(at.clone());
         }
         l.walk()
             .into_iter()

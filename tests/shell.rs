@@ -2300,3 +2300,71 @@ fn cp_of_a_file_onto_a_symlink_to_a_directory_cannot_overwrite_the_directory() {
         "#]],
     );
 }
+
+/// A shell over one layer read from a tar of `(path, entry)` in that order: `"dir"`, `"file"`
+/// (its path as content) or `"link:TARGET"` (a hard-link entry).
+fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, kind) in entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_mtime(BUILT as u64);
+        match *kind {
+            "dir" => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                b.append_data(&mut h, format!("{path}/"), std::io::empty())
+                    .unwrap();
+            }
+            "file" => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_size(path.len() as u64);
+                b.append_data(&mut h, path, path.as_bytes()).unwrap();
+            }
+            link => {
+                let target = link.strip_prefix("link:").unwrap();
+                h.set_entry_type(tar::EntryType::Link);
+                h.set_mode(0o644);
+                h.set_size(0);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+        }
+    }
+    let layer = layerlab::oci::import_layer(&b.into_inner().unwrap()).unwrap();
+    let image = Arc::new(Image::new(vec![Arc::new(layer)]).unwrap());
+    let mut c = Container::new(image, Options::default());
+    c.set_clock(NOW);
+    Shell::new(c)
+}
+
+#[test]
+fn cp_r_meets_a_lower_hard_link_where_the_tar_made_its_inode() {
+    // kernel_diff seed 4 (case 457), checked on kernel 6.18: extracting the tar makes the
+    // inode at the entry that carries the data (`d2/d2/d1`), after `d2/d2`; so GNU cp, walking
+    // `d2` in inode order, goes into itself through `d2/d2` before it reaches `d2/b`, although
+    // `b` sorts first.
+    let mut sh = shell_over_tar(&[
+        ("d2", "dir"),
+        ("d2/d2", "dir"),
+        ("d2/d2/d1", "file"),
+        ("d2/b", "link:d2/d2/d1"),
+    ]);
+    expect![[r#"
+        status 1
+        stderr:
+        cp: cannot copy a directory, 'd2', into itself, 'd2/d2'
+        events:
+          copy-up /d2
+          copy-up /d2/d2
+          mkdir /d2/d2/d2
+          create /d2/d2/d2/d1
+          write /d2/d2/d2/d1
+        container layer:
+          /d2 dir 0755
+          /d2/d2 dir 0755
+          /d2/d2/d2 dir 0755
+          /d2/d2/d2/d1 file 0644 0:0 "d2/d2/d1"
+    "#]]
+    .assert_eq(&render(&mut sh, "cp -r d2 d2"));
+}
