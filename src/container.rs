@@ -154,7 +154,7 @@ impl Found<'_> {
     }
 }
 
-/// What walking the container layer alone can tell about a path; see `Container::quick`.
+/// What the container layer alone can tell about a path; see `Container::quick`.
 enum Quick<'a> {
     /// Only the image decides: its entry at the path (`None`: it has none) and whether the
     /// path's parent is a directory of the container layer.
@@ -461,7 +461,8 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
-    /// The common cases of a lookup, decided by walking the container layer alone:
+    /// The common cases of a lookup, decided by the container layer alone (its path index: the
+    /// path, then its nearest ancestor the layer holds):
     /// - the container layer holds, down the path, only plain directories (neither opaque nor
     ///   redirected) and then lacks a name, so what shows is exactly the image's entry at the same
     ///   path: one probe of the image's path index ([`Quick::Image`]);
