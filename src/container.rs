@@ -212,9 +212,10 @@ pub struct Container {
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: BTreeMap<Ino, FileInode>,
-    /// The lower layer and path each copied-up file came from. The kernel keeps showing the
-    /// lower inode number for it (st_ino, d_ino), which decides the order in which tools that
-    /// sort a directory by inode (GNU cp) visit it.
+    /// The lower layer and path each copied-up file came from, where the kernel keeps showing
+    /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
+    /// link with index=off. That number decides the order in which tools that sort a directory
+    /// by inode (GNU cp) visit it.
     origins: BTreeMap<Ino, (u32, VPath)>,
     events: Vec<Event>,
     clock: i64,
@@ -1284,7 +1285,12 @@ impl Container {
                 let mut new = FileInode::new(inode.meta, inode.data);
                 new.metacopy = meta_only;
                 let uino = self.upper.add_inode(new);
-                self.origins.insert(uino, (l, path.clone()));
+                // The kernel shows the lower inode number only where the copy cannot have
+                // split a hard link (ovl_getattr: a lower inode with one name, or one the index
+                // keeps); a split name shows its new upper inode.
+                if lower_nlink < 2 || self.opts.index {
+                    self.origins.insert(uino, (l, path.clone()));
+                }
                 if !meta_only {
                     self.upper_bytes += size;
                 }

@@ -2368,3 +2368,41 @@ fn cp_r_meets_a_lower_hard_link_where_the_tar_made_its_inode() {
     "#]]
     .assert_eq(&render(&mut sh, "cp -r d2 d2"));
 }
+
+#[test]
+fn cp_r_meets_a_name_split_from_a_lower_hard_link_at_its_new_inode() {
+    // kernel_diff seed 54 (case 284), checked on kernel 6.18: with index=off the copy-up of
+    // `d2/b` (a lower file with two names) gets an inode of its own, newer than the lower
+    // `d2/d2`, and the kernel shows that one (not the lower inode, which another name still
+    // has); GNU cp therefore goes into itself through `d2/d2` before it reaches `b`.
+    let mut sh = shell_over_tar(&[
+        ("d2", "dir"),
+        ("d2/b", "file"),
+        ("d2/d2", "dir"),
+        ("a", "link:d2/b"),
+    ]);
+    expect![[r#"
+        status 1
+        stderr:
+        cp: cannot copy a directory, 'd2', into itself, 'd2/d2'
+        events:
+          copy-up /d2
+          copy-up /d2/b
+          hardlink-break /d2/b
+          chmod /d2/b
+          copy-up /d2/d2
+          mkdir /d2/d2/d2
+          chown /d2/d2/d2
+          chmod /d2/d2/d2
+          utimes /d2/d2/d2
+          chown /d2/d2
+          chmod /d2/d2
+          utimes /d2/d2
+        container layer:
+          /d2 dir 0755
+          /d2/b file 0600 0:0 "d2/b"
+          /d2/d2 dir 0755
+          /d2/d2/d2 dir 0755
+    "#]]
+    .assert_eq(&render(&mut sh, "chmod 600 d2/b; cp -a d2 d2"));
+}
