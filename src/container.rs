@@ -9,8 +9,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
-use crate::union::{Flat, FlatFile, Image, MDir, MNode};
-use std::collections::BTreeMap;
+use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// The three overlayfs toggles. All off by default, as in the kernel module and in Docker.
@@ -153,7 +154,7 @@ impl Found<'_> {
     }
 }
 
-/// What walking the container layer alone can tell about a path; see `Container::quick`.
+/// What the container layer alone can tell about a path; see `Container::quick`.
 enum Quick<'a> {
     /// Only the image decides: its entry at the path (`None`: it has none) and whether the
     /// path's parent is a directory of the container layer.
@@ -168,11 +169,42 @@ enum Quick<'a> {
     Slow,
 }
 
+/// What the container layer holds at a path, as its path index ([`Container`]'s `uindex`)
+/// records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ix {
+    /// A directory with its metadata; `plain` when neither it nor any directory above it (the
+    /// root included) is opaque or redirected, so that the image shows through below it
+    /// unchanged. `born` is its place in the order the container layer made its entries.
+    Dir { plain: bool, meta: Meta, born: u64 },
+    /// A regular file and its inode (whose place in that order is in `Container::file_born`).
+    File(Ino),
+    /// A symbolic link, and its place in that order.
+    Symlink { born: u64 },
+    /// A whiteout.
+    Whiteout,
+}
+
+/// The container layer's path index: every entry of its tree but the root, by full path. It
+/// is never iterated, so its order cannot leak into any output.
+type UIndex = HashMap<Box<str>, Ix, BuildHasherDefault<FxHasher>>;
+
 /// An image plus one writable layer.
 #[derive(Clone, Debug)]
 pub struct Container {
     image: Arc<Image>,
     upper: Layer,
+    /// The container layer's entries by full path, kept in step with its tree by `put`, `take`
+    /// and `reindex`, so that most lookups are one or two hash probes instead of a walk that
+    /// compares strings (each a cache miss) at every level.
+    uindex: UIndex,
+    /// The last place given out in the order in which the container layer made its entries.
+    /// GNU cp walks a directory in inode order, and the upper file system numbers inodes as it
+    /// makes them; `Container::made_order` answers from it.
+    born: u64,
+    /// That place for each container-layer inode, by inode number (0: none); hard links
+    /// share it.
+    file_born: Vec<u64>,
     opts: Options,
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
@@ -180,9 +212,10 @@ pub struct Container {
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: BTreeMap<Ino, FileInode>,
-    /// The lower layer and path each copied-up file came from. The kernel keeps showing the
-    /// lower inode number for it (st_ino, d_ino), which decides the order in which tools that
-    /// sort a directory by inode (GNU cp) visit it.
+    /// The lower layer and path each copied-up file came from, where the kernel keeps showing
+    /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
+    /// link with index=off. That number decides the order in which tools that sort a directory
+    /// by inode (GNU cp) visit it.
     origins: BTreeMap<Ino, (u32, VPath)>,
     events: Vec<Event>,
     clock: i64,
@@ -209,6 +242,9 @@ impl Container {
         Container {
             image,
             upper,
+            uindex: UIndex::default(),
+            born: 0,
+            file_born: Vec::new(),
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
@@ -314,6 +350,8 @@ impl Container {
         upper.root.meta = image.root().meta;
         self.image = image;
         self.upper = upper;
+        self.uindex.clear();
+        self.file_born.clear();
         self.index.clear();
         self.orphans.clear();
         self.upper_bytes = 0;
@@ -347,6 +385,8 @@ impl Container {
         metadata_only: bool,
         message: String,
     ) {
+        #[cfg(debug_assertions)]
+        self.check_index();
         let seq = self.events.len() as u64 + 1;
         self.events.push(Event {
             seq,
@@ -359,6 +399,54 @@ impl Container {
             message,
         });
         self.capture_point();
+    }
+
+    /// Debug builds hold the path index to the tree it mirrors at every event (while the
+    /// container layer is small enough for the check to stay cheap), so that every test that
+    /// changes a container checks the index too.
+    #[cfg(debug_assertions)]
+    fn check_index(&self) {
+        if self.upper_entries > 4096 {
+            return;
+        }
+        let mut fresh = UIndex::default();
+        let root = &self.upper.root;
+        let plain = !root.opaque && root.redirect.is_none();
+        let mut at = String::new();
+        for (name, child) in &root.children {
+            at.clear();
+            at.push('/');
+            at.push_str(name);
+            index_into(&mut fresh, &at, child, plain, &mut 0);
+        }
+        // Places in the creation order are history, which the tree does not hold.
+        let norm = |ix: &UIndex| -> BTreeMap<String, Ix> {
+            ix.iter()
+                .map(|(k, v)| {
+                    let v = match *v {
+                        Ix::Dir { plain, meta, .. } => Ix::Dir {
+                            plain,
+                            meta,
+                            born: 0,
+                        },
+                        Ix::Symlink { .. } => Ix::Symlink { born: 0 },
+                        other => other,
+                    };
+                    (k.to_string(), v)
+                })
+                .collect()
+        };
+        assert_eq!(
+            norm(&fresh),
+            norm(&self.uindex),
+            "the container layer's path index is out of step"
+        );
+        for ino in self.upper.inodes.keys() {
+            let born = usize::try_from(*ino)
+                .ok()
+                .and_then(|i| self.file_born.get(i));
+            assert!(born.is_some_and(|b| *b != 0), "inode {ino} has no place");
+        }
     }
 
     /// Records an event the shell caused on its own, such as GNU `mv` falling back to copying a
@@ -374,7 +462,8 @@ impl Container {
 
     // ----- the read side ----------------------------------------------------------------------
 
-    /// The common cases of a lookup, decided by walking the container layer alone:
+    /// The common cases of a lookup, decided by the container layer alone (its path index: the
+    /// path, then its nearest ancestor the layer holds):
     /// - the container layer holds, down the path, only plain directories (neither opaque nor
     ///   redirected) and then lacks a name, so what shows is exactly the image's entry at the same
     ///   path: one probe of the image's path index ([`Quick::Image`]);
@@ -383,6 +472,59 @@ impl Container {
     ///
     /// Anything else takes the full walk of both sides ([`Quick::Slow`]).
     fn quick(&self, path: &VPath) -> Quick<'_> {
+        let s = path.as_str();
+        if path.is_root() {
+            return Quick::UpperDir;
+        }
+        match self.uindex.get(s) {
+            Some(Ix::File(ino)) => {
+                return Quick::Upper(Found {
+                    upper: Some(Up::File(*ino)),
+                    lower: None,
+                })
+            }
+            Some(Ix::Whiteout) => return Quick::NotFound,
+            Some(Ix::Dir { .. }) => return Quick::UpperDir,
+            // The answer holds a reference into the tree.
+            Some(Ix::Symlink { .. }) => return self.quick_walk(path),
+            None => {}
+        }
+        // The container layer lacks the name: what decides is the deepest entry it has on the
+        // way, found from the parent up (the parent is the common case).
+        let mut end = s.len();
+        let mut last = true;
+        loop {
+            end = s[..end].rfind('/').unwrap_or(0);
+            match self.ix_at(&s[..end]) {
+                Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
+                Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
+                Some(Ix::Whiteout) => return Quick::NotFound,
+                Some(Ix::File(_) | Ix::Symlink { .. }) => return Quick::Slow,
+                None => last = false,
+            }
+            if end == 0 {
+                // Unreachable: the root always answers.
+                return Quick::Slow;
+            }
+        }
+    }
+
+    /// The container layer's entry at the path string `at` (`""` or `/` is the root, which
+    /// always answers), from the path index.
+    fn ix_at(&self, at: &str) -> Option<Ix> {
+        if at.is_empty() || at == "/" {
+            let root = &self.upper.root;
+            return Some(Ix::Dir {
+                plain: !root.opaque && root.redirect.is_none(),
+                meta: root.meta,
+                born: 0,
+            });
+        }
+        self.uindex.get(at).copied()
+    }
+
+    /// `quick` by walking the container layer's tree (for a path that ends at a symlink).
+    fn quick_walk(&self, path: &VPath) -> Quick<'_> {
         let mut up = &self.upper.root;
         let mut plain = !up.opaque;
         let mut comps = path.components().peekable();
@@ -419,22 +561,21 @@ impl Container {
     /// `lower_at` answers, by one probe of the image's path index. `None` when the container
     /// layer has a say.
     fn image_below(&self, path: &VPath) -> Option<Option<&Flat>> {
-        if path.is_root() || self.upper.root.opaque {
+        if path.is_root() {
             return None;
         }
-        let mut up = Some(&self.upper.root);
-        let mut comps = path.components().peekable();
-        while let Some(comp) = comps.next() {
-            if comps.peek().is_none() {
-                break;
-            }
-            match up.and_then(|d| d.children.get(comp)) {
-                None => up = None,
-                Some(Node::Dir(d)) if !d.opaque && d.redirect.is_none() => up = Some(d),
+        // The deepest entry the container layer has on the way to the parent decides.
+        let s = path.as_str();
+        let mut end = s.len();
+        loop {
+            end = s[..end].rfind('/').unwrap_or(0);
+            match self.ix_at(&s[..end]) {
+                Some(Ix::Dir { plain: true, .. }) => return Some(self.image.flat(s)),
                 Some(_) => return None,
+                None if end == 0 => return None,
+                None => {}
             }
         }
-        Some(self.image.flat(path.as_str()))
     }
 
     /// The image's regular file at `path`, when only the image decides what shows there.
@@ -446,7 +587,16 @@ impl Container {
     }
 
     pub(crate) fn find(&self, path: &VPath) -> std::result::Result<Found<'_>, ErrorKind> {
-        match self.quick(path) {
+        self.find_from(path, self.quick(path))
+    }
+
+    /// `find`, given what `quick` said about `path`, for callers that look at it first.
+    fn find_from<'a>(
+        &'a self,
+        path: &VPath,
+        quick: Quick<'a>,
+    ) -> std::result::Result<Found<'a>, ErrorKind> {
+        match quick {
             Quick::Image(Some(Flat::File(f)), _) => {
                 return Ok(Found {
                     upper: None,
@@ -544,12 +694,16 @@ impl Container {
         }
     }
 
-    /// The first name, in path order, that image layer `layer` gives its inode `ino` when the
-    /// inode has several: where a layer written in path order (as tar writes one) created it.
+    /// Where image layer `layer` made its inode `ino` when the inode has several names: the
+    /// name whose tar entry carried the data (the others are hard-link entries), or, for a
+    /// layer not read from a tar, the first name in path order (where the exporter puts it).
     pub(crate) fn first_name_in_layer(&self, layer: u32, ino: Ino) -> Option<VPath> {
         let l = self.image.layers().get(layer as usize)?;
         if l.nlink(ino) < 2 {
             return None;
+        }
+        if let Some(at) = l.made_at.get(&ino) {
+            return Some(at.clone());
         }
         l.walk()
             .into_iter()
@@ -677,16 +831,25 @@ impl Container {
                 dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
             }
             (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
-            (Some(Up::File(ino)), _) => self.file_stat(c, c as u64, ino, &self.upper)?,
+            (Some(Up::File(ino)), _) => {
+                let mut st = self.file_stat(c, c as u64, ino, &self.upper)?;
+                if let Some(n) = self.indexed_nlink(ino) {
+                    st.nlink = n;
+                }
+                st
+            }
             (None, Some(Low::File(l, ino))) => {
                 match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                    Some(u) if !self.upper.inodes.contains_key(u) => {
-                        let inode = self.orphans.get(u).ok_or_else(|| {
+                    Some(u) => {
+                        let inode = self.indexed_inode(*u).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
                         })?;
-                        inode_stat(inode, c, c as u64, *u)
+                        let mut st = inode_stat(inode, c, c as u64, *u);
+                        if let Some(n) = self.indexed_nlink(*u) {
+                            st.nlink = n;
+                        }
+                        st
                     }
-                    Some(u) => self.file_stat(c, c as u64, *u, &self.upper)?,
                     None => {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
@@ -697,6 +860,32 @@ impl Container {
             }
             (None, None) => dir_stat(Meta::default(), c, synthetic, 2),
         })
+    }
+
+    /// index=on: the link count of the copied-up inode `uino`, as the kernel keeps it for an
+    /// indexed inode: its names in the container layer plus the names of its lower inode that
+    /// still show it (not removed, renamed or replaced). `None` when `uino` is not indexed.
+    fn indexed_nlink(&self, uino: Ino) -> Option<u32> {
+        if !self.opts.index {
+            return None;
+        }
+        let (&(l, ino), _) = self.index.iter().find(|(_, u)| **u == uino)?;
+        let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
+        let lower = self
+            .image
+            .link_names(l, ino)
+            .iter()
+            .filter(|p| {
+                matches!(
+                    self.find(p),
+                    Ok(Found {
+                        upper: None,
+                        lower: Some(Low::File(pl, pi)),
+                    }) if pl == l && pi == ino
+                )
+            })
+            .count() as u32;
+        Some((upper + lower).max(1))
     }
 
     fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {
@@ -932,6 +1121,9 @@ impl Container {
     /// Copies up every missing directory from the root down to `dir`, each with its lower
     /// metadata, before anything inside it changes.
     fn copy_up_dirs(&mut self, dir: &VPath, why: &VPath) -> Result<()> {
+        if matches!(self.ix_at(dir.as_str()), Some(Ix::Dir { .. })) {
+            return Ok(());
+        }
         // The leading directories the container layer already has need nothing: skip them
         // without building their paths.
         let (mut up, mut skip, mut end) = (&self.upper.root, 0, 0);
@@ -980,7 +1172,31 @@ impl Container {
     /// when it is only in the image. `meta_only` asks for a metadata-only copy of a regular file,
     /// which happens only with `metacopy=on`. `reason` finishes the event's sentence.
     fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &str) -> Result<()> {
-        let f = self.found("copy-up", path)?;
+        self.copy_up_with(path, meta_only, reason, None)
+    }
+
+    /// `copy_up`, given the image's entry for `path` when the caller already looked it up and
+    /// only the image decides what shows there.
+    fn copy_up_with(
+        &mut self,
+        path: &VPath,
+        meta_only: bool,
+        reason: &str,
+        known: Option<FlatFile>,
+    ) -> Result<()> {
+        // The image's path index answers for an image-only file in one walk of the container
+        // layer, and holds what the copy needs; anything else takes the full lookup.
+        let image_file = match known {
+            Some(f) => Some(f),
+            None => self.image_file(path).cloned(),
+        };
+        let f = match &image_file {
+            Some(ff) => Found {
+                upper: None,
+                lower: Some(Low::File(ff.layer, ff.ino)),
+            },
+            None => self.found("copy-up", path)?,
+        };
         if f.upper.is_some() {
             if !meta_only {
                 self.copy_up_data(path, reason)?;
@@ -1030,7 +1246,7 @@ impl Container {
                 };
                 // The image's path index holds what a copy-up needs of an image-only file,
                 // sparing two searches of the layer's inode table.
-                let flat = match self.image_file(path) {
+                let flat = match &image_file {
                     Some(f) if !self.opts.index && f.layer == l && f.ino == ino => Some(f),
                     _ => None,
                 };
@@ -1075,7 +1291,12 @@ impl Container {
                 let mut new = FileInode::new(inode.meta, inode.data);
                 new.metacopy = meta_only;
                 let uino = self.upper.add_inode(new);
-                self.origins.insert(uino, (l, path.clone()));
+                // The kernel shows the lower inode number only where the copy cannot have
+                // split a hard link (ovl_getattr: a lower inode with one name, or one the index
+                // keeps); a split name shows its new upper inode.
+                if lower_nlink < 2 || self.opts.index {
+                    self.origins.insert(uino, (l, path.clone()));
+                }
                 if !meta_only {
                     self.upper_bytes += size;
                 }
@@ -1087,11 +1308,16 @@ impl Container {
                         human_bytes(size)
                     )
                 } else {
-                    format!(
-                        "copy-up: {path} ({}) copied from {} into the container layer {reason}",
-                        human_bytes(size),
-                        self.layer_name(from)
-                    )
+                    sentence(&[
+                        "copy-up: ",
+                        path.as_str(),
+                        " (",
+                        &human_bytes(size),
+                        ") copied from ",
+                        &self.layer_name(from),
+                        " into the container layer ",
+                        reason,
+                    ])
                 };
                 let bytes = if meta_only { 0 } else { size };
                 self.emit(
@@ -1180,16 +1406,15 @@ impl Container {
     }
 
     /// Puts `node` at `path` in the container layer (its parent must already be there),
-    /// replacing what was there, and keeps the link counts and totals true.
+    /// replacing what was there, and keeps the link counts, totals and path index true.
     fn put(&mut self, path: &VPath, node: Node) -> Result<()> {
         let name = path
             .name()
             .ok_or_else(|| Error::new(ErrorKind::Busy, "put", path.as_str()))?;
-        let parent = path.parent().unwrap_or_else(VPath::root);
-        let exists = self
-            .upper
-            .dir(&parent)
-            .is_some_and(|d| d.children.contains_key(name));
+        let parent = parent_str(path);
+        let parent_plain = matches!(self.ix_at(parent), Some(Ix::Dir { plain: true, .. }));
+        // The index knows whether the name is taken; the tree is searched once, to insert.
+        let exists = self.uindex.contains_key(path.as_str());
         if !exists && self.upper_entries >= self.limits.max_entries {
             return Err(
                 Error::new(ErrorKind::NoSpace, "create", path.as_str()).with_detail(format!(
@@ -1198,17 +1423,60 @@ impl Container {
                 )),
             );
         }
+        let Layer { root, inodes, .. } = &mut self.upper;
+        let dir = dir_in_mut(root, parent).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                "put",
+                if parent.is_empty() { "/" } else { parent },
+            )
+        })?;
         let added = count_nodes(&node);
         if let Node::File(ino) = &node {
-            if let Some(i) = self.upper.inodes.get_mut(ino) {
+            if let Some(i) = inodes.get_mut(ino) {
                 i.nlink += 1;
             }
+            if let Ok(i) = usize::try_from(*ino) {
+                if self.file_born.len() <= i {
+                    self.file_born.resize(i + 1, 0);
+                }
+                if self.file_born[i] == 0 {
+                    self.born += 1;
+                    self.file_born[i] = self.born;
+                }
+            }
         }
-        let dir = self
-            .upper
-            .dir_mut(&parent)
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, "put", parent.as_str()))?;
-        let old = dir.children.insert(name.to_string(), node);
+        // The index follows: what was under the old entry goes, then the new subtree comes in.
+        let slot = if exists {
+            dir.children.get_mut(name)
+        } else {
+            None
+        };
+        let old = match slot {
+            Some(slot) => {
+                if let Node::Dir(d) = slot {
+                    unindex_children(&mut self.uindex, &mut path.as_str().to_string(), d);
+                }
+                index_into(
+                    &mut self.uindex,
+                    path.as_str(),
+                    &node,
+                    parent_plain,
+                    &mut self.born,
+                );
+                Some(std::mem::replace(slot, node))
+            }
+            None => {
+                index_into(
+                    &mut self.uindex,
+                    path.as_str(),
+                    &node,
+                    parent_plain,
+                    &mut self.born,
+                );
+                dir.children.insert(name.to_string(), node)
+            }
+        };
         self.upper_entries += added;
         if let Some(old) = old {
             self.release(old);
@@ -1219,9 +1487,43 @@ impl Container {
     /// Takes the entry at `path` out of the container layer (with its subtree).
     fn take(&mut self, path: &VPath) -> Option<Node> {
         let name = path.name()?;
-        let parent = path.parent()?;
-        let node = self.upper.dir_mut(&parent)?.children.remove(name)?;
+        let node = dir_in_mut(&mut self.upper.root, parent_str(path))?
+            .children
+            .remove(name)?;
+        let mut at = path.as_str().to_string();
+        if let Node::Dir(d) = &node {
+            unindex_children(&mut self.uindex, &mut at, d);
+        }
+        self.uindex.remove(at.as_str());
         Some(node)
+    }
+
+    /// Indexes the entry at `path` and its subtree again, after its flags or metadata changed
+    /// in place.
+    fn reindex(&mut self, path: &VPath) {
+        let Some(name) = path.name() else { return };
+        let parent = parent_str(path);
+        let parent_plain = matches!(self.ix_at(parent), Some(Ix::Dir { plain: true, .. }));
+        let Some(node) = dir_in(&self.upper.root, parent).and_then(|d| d.children.get(name)) else {
+            return;
+        };
+        // A directory whose plainness stayed as it was needs only its own entry changed (a
+        // chmod), not its whole subtree.
+        if let (Node::Dir(d), Some(Ix::Dir { plain, meta, .. })) =
+            (node, self.uindex.get_mut(path.as_str()))
+        {
+            if *plain == (parent_plain && !d.opaque && d.redirect.is_none()) {
+                *meta = d.meta;
+                return;
+            }
+        }
+        index_into(
+            &mut self.uindex,
+            path.as_str(),
+            node,
+            parent_plain,
+            &mut self.born,
+        );
     }
 
     /// Accounts for a subtree that left the container layer.
@@ -1250,6 +1552,12 @@ impl Container {
                         continue;
                     }
                 }
+                if let Some(b) = usize::try_from(ino)
+                    .ok()
+                    .and_then(|i| self.file_born.get_mut(i))
+                {
+                    *b = 0;
+                }
                 self.index.retain(|_, u| *u != ino);
             }
         }
@@ -1259,9 +1567,20 @@ impl Container {
     /// directory takes the directory's group, and a new directory there keeps the bit.
     fn new_meta(&self, path: &VPath, mode: u32, is_dir: bool) -> Meta {
         let mut meta = Meta::new(mode, self.clock);
-        let parent = path.parent().and_then(|p| self.stat(&p).ok());
-        if let Some(p) = parent.filter(|p| p.mode & 0o2000 != 0) {
-            meta.gid = p.gid;
+        if path.is_root() {
+            return meta;
+        }
+        // Callers have copied the parent up, and a directory of the container layer shows its
+        // own metadata: no full lookup is needed for it.
+        let parent = match self.ix_at(parent_str(path)) {
+            Some(Ix::Dir { meta, .. }) => Some((meta.mode, meta.gid)),
+            _ => path
+                .parent()
+                .and_then(|p| self.stat(&p).ok())
+                .map(|s| (s.mode, s.gid)),
+        };
+        if let Some((_, gid)) = parent.filter(|(mode, _)| mode & 0o2000 != 0) {
+            meta.gid = gid;
             if is_dir {
                 meta.mode |= 0o2000;
             }
@@ -1269,18 +1588,21 @@ impl Container {
         meta
     }
 
-    /// The sentence tail that says what a new entry replaces, if it replaces a whiteout.
+    /// True when the container layer holds a whiteout at `path` (a new entry replaces it).
     fn over_whiteout(&self, path: &VPath) -> bool {
-        let Some(parent) = path.parent() else {
-            return false;
-        };
-        let Some(name) = path.name() else {
-            return false;
-        };
-        matches!(
-            self.upper.dir(&parent).and_then(|d| d.children.get(name)),
-            Some(Node::Whiteout)
-        )
+        matches!(self.uindex.get(path.as_str()), Some(Ix::Whiteout))
+    }
+
+    /// Makes sure the parent of `path`, a name about to be created, is a directory of the
+    /// container layer: ENOTDIR (or the lookup's error) when the merged view has no directory
+    /// there, else the missing directories are copied up. A parent the container layer already
+    /// has is known to be a visible directory from one walk of the container layer.
+    fn parent_ready(&mut self, op: &'static str, path: &VPath) -> Result<()> {
+        if !path.is_root() && matches!(self.ix_at(parent_str(path)), Some(Ix::Dir { .. })) {
+            return Ok(());
+        }
+        let parent = self.parent_of(op, path)?;
+        self.copy_up_dirs(&parent, path)
     }
 
     fn check_new_name(&self, op: &'static str, path: &VPath) -> Result<()> {
@@ -1297,7 +1619,20 @@ impl Container {
     /// written; a read-only open changes nothing.
     pub fn open(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Vec<Event>> {
         let start = self.events.len();
-        match self.find(path) {
+        self.open_inner(path, flags, mode)?;
+        Ok(self.since(start))
+    }
+
+    /// `open` without collecting the events: the container-layer inode of the regular file
+    /// when the container layer holds it after the call (always after an open for write or
+    /// with `O_TRUNC`), so that a write can follow without another lookup.
+    fn open_inner(&mut self, path: &VPath, flags: OpenFlags, mode: u32) -> Result<Option<Ino>> {
+        let quick = self.quick(path);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f.clone()),
+            _ => None,
+        };
+        match self.find_from(path, quick) {
             Ok(f) => {
                 if flags.create && flags.excl {
                     return Err(Error::new(ErrorKind::AlreadyExists, "open", path.as_str()));
@@ -1306,24 +1641,39 @@ impl Container {
                     if flags.write || flags.truncate {
                         return Err(Error::new(ErrorKind::IsADirectory, "open", path.as_str()));
                     }
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
                 if f.file_type() == FileType::Symlink {
                     // Callers resolve symlinks first; a dangling one is opened by creating its
                     // target, which they do by resolving again.
                     return Err(Error::new(ErrorKind::Loop, "open", path.as_str()));
                 }
-                if flags.write || flags.truncate {
-                    self.copy_up(path, false, "before it is opened for writing")?;
+                let upper = match f.upper {
+                    Some(Up::File(ino)) => Some(ino),
+                    _ => None,
+                };
+                if !(flags.write || flags.truncate) {
+                    return Ok(upper);
                 }
+                // A container-layer file with its data there needs no copy-up: `copy_up` would
+                // only look it up again to find nothing to do.
+                let ino = match upper {
+                    Some(ino) if self.upper.inodes.get(&ino).is_some_and(|i| !i.metacopy) => ino,
+                    _ => {
+                        self.copy_up_with(path, false, "before it is opened for writing", known)?;
+                        self.upper_file(path).ok_or_else(|| {
+                            Error::new(ErrorKind::InvalidInput, "open", path.as_str())
+                        })?
+                    }
+                };
                 if flags.truncate {
-                    self.set_data(path, Blob::empty(), EventKind::Truncate)?;
+                    self.set_data(path, ino, Blob::empty(), EventKind::Truncate)?;
                 }
+                Ok(Some(ino))
             }
             Err(ErrorKind::NotFound) if flags.create => {
                 self.check_new_name("open", path)?;
-                let parent = self.parent_of("open", path)?;
-                self.copy_up_dirs(&parent, path)?;
+                self.parent_ready("open", path)?;
                 let replaced = self.over_whiteout(path);
                 let ino = self.upper.add_inode(FileInode::new(
                     self.new_meta(path, mode, false),
@@ -1334,29 +1684,22 @@ impl Container {
                 let msg = if replaced {
                     format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}")
                 } else {
-                    format!("create: {path} created in the container layer")
+                    sentence(&["create: ", path.as_str(), " created in the container layer"])
                 };
                 self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
+                Ok(Some(ino))
             }
-            Err(k) => return Err(Error::new(k, "open", path.as_str())),
+            Err(k) => Err(Error::new(k, "open", path.as_str())),
         }
-        Ok(self.since(start))
     }
 
-    /// Replaces a container-layer file's data and records `kind` (a write or a truncate).
-    fn set_data(&mut self, path: &VPath, data: Blob, kind: EventKind) -> Result<()> {
-        let Ok(Found {
-            upper: Some(Up::File(ino)),
-            ..
-        }) = self.find(path)
-        else {
+    /// Replaces the data of the container-layer file `ino` (at `path`) and records `kind`: a
+    /// write (of the bytes added at the end) or a truncate.
+    fn set_data(&mut self, path: &VPath, ino: Ino, data: Blob, kind: EventKind) -> Result<()> {
+        let Some(inode) = self.upper.inodes.get(&ino) else {
             return Err(Error::new(ErrorKind::InvalidInput, "write", path.as_str()));
         };
-        let old = self
-            .upper
-            .inodes
-            .get(&ino)
-            .map_or(0, |i| if i.metacopy { 0 } else { i.data.len() });
+        let old = if inode.metacopy { 0 } else { inode.data.len() };
         let new_len = data.len();
         self.check_bytes(path, self.upper_bytes - old + new_len)?;
         let clock = self.clock;
@@ -1380,50 +1723,46 @@ impl Container {
                 "truncate: {path} set to {} in the container layer",
                 human_bytes(new_len)
             ),
-            _ => format!(
-                "write: {} written to {path} in the container layer",
-                human_bytes(bytes)
-            ),
+            _ => sentence(&[
+                "write: ",
+                &human_bytes(bytes),
+                " written to ",
+                path.as_str(),
+                " in the container layer",
+            ]),
         };
         self.emit(kind, path, None, vec![c], bytes, false, msg);
         Ok(())
     }
 
-    /// Appends `data` to the file at `path` (opening it for write first, which copies it up).
-    pub fn append(&mut self, path: &VPath, data: &[u8]) -> Result<Vec<Event>> {
-        let start = self.events.len();
-        self.open(
-            path,
-            OpenFlags {
-                write: true,
-                ..OpenFlags::default()
-            },
-            0o644,
-        )?;
-        let f = self.found("write", path)?;
-        if f.is_dir() {
-            return Err(Error::new(ErrorKind::IsADirectory, "write", path.as_str()));
+    /// Appends `data` to the container-layer file `ino` at `path` (nothing for no data).
+    fn write_at_end(&mut self, path: &VPath, ino: Ino, data: &[u8]) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
         }
         let old = self
-            .file_inode(&f)
+            .upper
+            .inodes
+            .get(&ino)
             .map(|i| i.data.clone())
             .unwrap_or_else(Blob::empty);
-        if data.is_empty() {
-            return Ok(self.since(start));
-        }
         let mut bytes = Vec::with_capacity(old.bytes().len() + data.len());
         bytes.extend_from_slice(old.bytes());
         bytes.extend_from_slice(data);
-        let c = self.container_layer();
-        self.set_data(path, Blob::new(bytes), EventKind::Write)?;
-        if let Some(e) = self.events.last_mut() {
-            e.bytes = data.len() as u64;
-            e.message = format!(
-                "write: {} written to {path} in the container layer",
-                human_bytes(data.len() as u64)
-            );
-            e.layers = vec![c];
-        }
+        self.set_data(path, ino, Blob::new(bytes), EventKind::Write)
+    }
+
+    /// Appends `data` to the file at `path` (opening it for write first, which copies it up).
+    pub fn append(&mut self, path: &VPath, data: &[u8]) -> Result<Vec<Event>> {
+        let start = self.events.len();
+        let flags = OpenFlags {
+            write: true,
+            ..OpenFlags::default()
+        };
+        let ino = self
+            .open_inner(path, flags, 0o644)?
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.write_at_end(path, ino, data)?;
         Ok(self.since(start))
     }
 
@@ -1437,8 +1776,10 @@ impl Container {
             excl: false,
             truncate: !append,
         };
-        self.open(path, flags, 0o644)?;
-        self.append(path, data)?;
+        let ino = self
+            .open_inner(path, flags, 0o644)?
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.write_at_end(path, ino, data)?;
         Ok(self.since(start))
     }
 
@@ -1460,7 +1801,10 @@ impl Container {
         let old = self.read(path)?;
         let mut bytes = old.bytes().to_vec();
         bytes.resize(len as usize, 0);
-        self.set_data(path, Blob::new(bytes), EventKind::Truncate)?;
+        let ino = self
+            .upper_file(path)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write", path.as_str()))?;
+        self.set_data(path, ino, Blob::new(bytes), EventKind::Truncate)?;
         Ok(self.since(start))
     }
 
@@ -1517,11 +1861,21 @@ impl Container {
 
     /// Removes the name at `path`: a container-only entry just goes; an entry the image has
     /// leaves a whiteout.
-    fn remove_name(&mut self, op: &'static str, path: &VPath) -> Result<()> {
-        let parent = self.parent_of(op, path)?;
+    fn remove_name(
+        &mut self,
+        op: &'static str,
+        path: &VPath,
+        known: Option<(usize, Option<u64>)>,
+    ) -> Result<()> {
+        if path.is_root() {
+            return Err(Error::new(ErrorKind::Busy, op, path.as_str()));
+        }
         let c = self.container_layer();
-        let below = match self.image_file(path) {
-            Some(f) => Some((f.layer as usize, Some(f.size))),
+        let below = match known.or_else(|| {
+            self.image_file(path)
+                .map(|f| (f.layer as usize, Some(f.size)))
+        }) {
+            Some(b) => Some(b),
             None => self.lower_at(path).map(|low| {
                 let size = match low {
                     Low::File(l, ino) => self.image.inode(l, ino).map(|i| i.data.len()),
@@ -1530,19 +1884,19 @@ impl Container {
                 (low.layer() as usize, size)
             }),
         };
-        let in_upper = self
-            .upper
-            .get(path)
-            .is_some_and(|n| !matches!(n, Node::Whiteout));
         if let Some((from, size)) = below {
-            self.copy_up_dirs(&parent, path)?;
+            self.parent_ready(op, path)?;
             self.put(path, Node::Whiteout)?;
             let msg = match size {
-                Some(size) => format!(
-                    "whiteout: {path} of {} is hidden by a whiteout in the container layer; its {} still count in the image",
-                    self.layer_name(from),
-                    human_bytes(size)
-                ),
+                Some(size) => sentence(&[
+                    "whiteout: ",
+                    path.as_str(),
+                    " of ",
+                    &self.layer_name(from),
+                    " is hidden by a whiteout in the container layer; its ",
+                    &human_bytes(size),
+                    " still count in the image",
+                ]),
                 None => format!(
                     "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
                     self.layer_name(from)
@@ -1557,7 +1911,11 @@ impl Container {
                 false,
                 msg,
             );
-        } else if in_upper {
+        } else if self
+            .upper
+            .get(path)
+            .is_some_and(|n| !matches!(n, Node::Whiteout))
+        {
             if let Some(old) = self.take(path) {
                 self.release(old);
             }
@@ -1577,11 +1935,19 @@ impl Container {
     /// `unlink(2)`.
     pub fn unlink(&mut self, path: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
-        let f = self.found("unlink", path)?;
+        // What the image shows there, when only the image decides, serves the whiteout too.
+        let quick = self.quick(path);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some((f.layer as usize, Some(f.size))),
+            _ => None,
+        };
+        let f = self
+            .find_from(path, quick)
+            .map_err(|k| Error::new(k, "unlink", path.as_str()))?;
         if f.is_dir() {
             return Err(Error::new(ErrorKind::IsADirectory, "unlink", path.as_str()));
         }
-        self.remove_name("unlink", path)?;
+        self.remove_name("unlink", path, known)?;
         Ok(self.since(start))
     }
 
@@ -1599,7 +1965,7 @@ impl Container {
         if !self.is_empty_dir(path)? {
             return Err(Error::new(ErrorKind::NotEmpty, "rmdir", path.as_str()));
         }
-        self.remove_name("rmdir", path)?;
+        self.remove_name("rmdir", path, None)?;
         Ok(self.since(start))
     }
 
@@ -1607,14 +1973,23 @@ impl Container {
     /// lower file is copied up first and its old name whited out.
     pub fn rename(&mut self, from: &VPath, to: &VPath) -> Result<Vec<Event>> {
         let start = self.events.len();
-        let src = self.found("rename", from)?;
+        // A lower file that only the image decides is looked up once for the whole rename.
+        let quick = self.quick(from);
+        let known = match &quick {
+            Quick::Image(Some(Flat::File(f)), _) => Some(f.clone()),
+            _ => None,
+        };
+        let src = self
+            .find_from(from, quick)
+            .map_err(|k| Error::new(k, "rename", from.as_str()))?;
         if from.is_root() || to.is_root() {
             return Err(Error::new(ErrorKind::Busy, "rename", from.as_str()));
         }
         let to_parent = self.parent_of("rename", to)?;
         let src_dir = src.is_dir();
         let src_has_lower = src.lower.is_some() || src.upper.is_none();
-        let dst_dir = self.find(to).ok().map(|d| d.is_dir());
+        let dst = self.find(to).ok();
+        let dst_dir = dst.map(|d| d.is_dir());
         if from == to {
             return Ok(Vec::new());
         }
@@ -1622,7 +1997,7 @@ impl Container {
         // inode are one overlay inode; lower names of one lower inode are one only with
         // index=on (with index=off each lower name gets an inode of its own, and the rename
         // goes ahead).
-        if let Ok(dst) = self.find(to) {
+        if let Some(dst) = dst {
             if self.same_file_inode(&src, &dst) {
                 return Ok(Vec::new());
             }
@@ -1669,7 +2044,10 @@ impl Container {
         let from_parent = from.parent().unwrap_or_else(VPath::root);
         self.copy_up_dirs(&from_parent, from)?;
         self.copy_up_dirs(&to_parent, to)?;
-        let old_below = self.lower_at(from).map(|l| l.layer() as usize);
+        let old_below = match &known {
+            Some(f) => Some(f.layer as usize),
+            None => self.lower_at(from).map(|l| l.layer() as usize),
+        };
         let mut redirected = false;
         if src_dir && src_has_lower {
             // redirect_dir=on: the directory is copied up empty and remembers where it came from.
@@ -1679,14 +2057,19 @@ impl Container {
                     d.redirect = Some(from.clone());
                 }
             }
+            self.reindex(from);
             redirected = true;
         } else if !src_dir {
-            self.copy_up(from, self.opts.metacopy, "so that it can be renamed")?;
+            self.copy_up_with(from, self.opts.metacopy, "so that it can be renamed", known)?;
         }
-        let to_parent_merged = self
-            .find(&to_parent)
-            .ok()
-            .is_some_and(|f| f.lower.is_some());
+        // Only a directory that lands in a merged directory is marked opaque.
+        let to_parent_merged = src_dir
+            && self
+                .find(&to_parent)
+                .ok()
+                .is_some_and(|f| f.lower.is_some());
+        // The moved entries keep their inodes, so their places in the creation order too.
+        let borns = self.borns_under(from);
         let Some(mut node) = self.take(from) else {
             return Err(Error::new(ErrorKind::NotFound, "rename", from.as_str()));
         };
@@ -1705,7 +2088,14 @@ impl Container {
             }
         }
         self.put(to, node)?;
-        let msg = format!("rename: {from} renamed to {to} in the container layer");
+        self.set_borns(to, borns);
+        let msg = sentence(&[
+            "rename: ",
+            from.as_str(),
+            " renamed to ",
+            to.as_str(),
+            " in the container layer",
+        ]);
         self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
         if redirected {
             let msg = format!(
@@ -1754,6 +2144,7 @@ impl Container {
                     marked = true;
                 }
             }
+            self.reindex(from);
             if marked {
                 let msg = format!(
                     "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
@@ -1769,6 +2160,7 @@ impl Container {
                     marked = true;
                 }
             }
+            self.reindex(from);
             if marked {
                 let msg = format!(
                     "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
@@ -1799,7 +2191,81 @@ impl Container {
 
     fn upper_node_mut(&mut self, path: &VPath) -> Option<&mut Node> {
         let name = path.name()?;
-        self.upper.dir_mut(&path.parent()?)?.children.get_mut(name)
+        dir_in_mut(&mut self.upper.root, parent_str(path))?
+            .children
+            .get_mut(name)
+    }
+
+    /// The container-layer inode of the regular file at `path`, if the container layer has
+    /// one there (reached through its own directories only).
+    /// Where the container layer's entry at `path` stands in the order in which the container
+    /// layer made its entries (the upper file system's inode order, which GNU cp walks a
+    /// directory by); `None` for a name the container layer does not hold. A renamed entry
+    /// keeps its place, and hard links share one.
+    pub(crate) fn made_order(&self, path: &VPath) -> Option<u64> {
+        match self.uindex.get(path.as_str())? {
+            Ix::Dir { born, .. } | Ix::Symlink { born } => Some(*born),
+            Ix::File(ino) => usize::try_from(*ino)
+                .ok()
+                .and_then(|i| self.file_born.get(i).copied())
+                .filter(|b| *b != 0),
+            Ix::Whiteout => None,
+        }
+    }
+
+    /// The places in the creation order of the directories and symlinks at and under `path`
+    /// in the container layer, by their paths relative to it (regular files keep theirs with
+    /// their inodes).
+    fn borns_under(&self, path: &VPath) -> Vec<(String, u64)> {
+        fn walk(ix: &UIndex, d: &Dir, at: &mut String, skip: usize, out: &mut Vec<(String, u64)>) {
+            for (name, child) in &d.children {
+                let len = at.len();
+                at.push('/');
+                at.push_str(name);
+                if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) = ix.get(at.as_str()) {
+                    out.push((at[skip..].to_string(), *born));
+                }
+                if let Node::Dir(sub) = child {
+                    walk(ix, sub, at, skip, out);
+                }
+                at.truncate(len);
+            }
+        }
+        let mut out = Vec::new();
+        match self.uindex.get(path.as_str()) {
+            Some(Ix::Symlink { born }) => out.push((String::new(), *born)),
+            Some(Ix::Dir { born, .. }) => {
+                out.push((String::new(), *born));
+                let node = path
+                    .name()
+                    .and_then(|n| dir_in(&self.upper.root, parent_str(path))?.children.get(n));
+                if let Some(Node::Dir(d)) = node {
+                    let mut at = path.as_str().to_string();
+                    walk(&self.uindex, d, &mut at, path.as_str().len(), &mut out);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// Gives the entries at and under `path` the places `borns_under` collected.
+    fn set_borns(&mut self, path: &VPath, borns: Vec<(String, u64)>) {
+        for (rel, b) in borns {
+            let key = format!("{path}{rel}");
+            if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) =
+                self.uindex.get_mut(key.as_str())
+            {
+                *born = b;
+            }
+        }
+    }
+
+    fn upper_file(&self, path: &VPath) -> Option<Ino> {
+        match self.uindex.get(path.as_str())? {
+            Ix::File(ino) => Some(*ino),
+            _ => None,
+        }
     }
 
     /// `link(2)`: a new name for the file at `old`, which is copied up first.
@@ -1909,6 +2375,7 @@ impl Container {
         if let Some(m) = meta {
             f(m);
         }
+        self.reindex(path);
         let c = self.container_layer();
         self.emit(
             kind,
@@ -2044,6 +2511,94 @@ fn file_into(
     let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
     inodes.insert(key, ino);
     Node::File(ino)
+}
+
+/// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
+/// of the directory that holds it. A directory or symlink keeps the place in the creation
+/// order that its entry already has; a new one takes `fresh` and moves it on.
+fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh: &mut u64) {
+    let old = ix.get(at).copied();
+    let mut born = || match old {
+        Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
+        _ => {
+            *fresh += 1;
+            *fresh
+        }
+    };
+    let entry = match node {
+        Node::File(ino) => Ix::File(*ino),
+        Node::Symlink(_) => Ix::Symlink { born: born() },
+        Node::Whiteout => Ix::Whiteout,
+        Node::Dir(d) => Ix::Dir {
+            plain: parent_plain && !d.opaque && d.redirect.is_none(),
+            meta: d.meta,
+            born: born(),
+        },
+    };
+    match ix.get_mut(at) {
+        Some(e) => *e = entry,
+        None => {
+            ix.insert(at.into(), entry);
+        }
+    }
+    if let (Node::Dir(d), Ix::Dir { plain, .. }) = (node, entry) {
+        let mut child = String::with_capacity(at.len() + 16);
+        for (name, sub) in &d.children {
+            child.clear();
+            child.push_str(at);
+            child.push('/');
+            child.push_str(name);
+            index_into(ix, &child, sub, plain, fresh);
+        }
+    }
+}
+
+/// Drops the entries under the directory `d` at `at` from the path index.
+fn unindex_children(ix: &mut UIndex, at: &mut String, d: &Dir) {
+    for (name, child) in &d.children {
+        let len = at.len();
+        at.push('/');
+        at.push_str(name);
+        ix.remove(at.as_str());
+        if let Node::Dir(sub) = child {
+            unindex_children(ix, at, sub);
+        }
+        at.truncate(len);
+    }
+}
+
+/// An event's sentence from its pieces, in one allocation: the hot paths (create, write,
+/// copy-up, whiteout, rename) build theirs this way instead of through `format!`.
+fn sentence(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// The parent of `path` as a string, without allocating: `""` for `/` and its children.
+fn parent_str(path: &VPath) -> &str {
+    let s = path.as_str();
+    &s[..s.rfind('/').unwrap_or(0)]
+}
+
+/// The directory at `dir` (a path string, `""` or `/` for the root) under `root`.
+fn dir_in<'a>(root: &'a Dir, dir: &str) -> Option<&'a Dir> {
+    let mut d = root;
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        d = d.children.get(c)?.as_dir()?;
+    }
+    Some(d)
+}
+
+/// The directory at `dir` under `root`, mutably.
+fn dir_in_mut<'a>(root: &'a mut Dir, dir: &str) -> Option<&'a mut Dir> {
+    let mut d = root;
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        d = d.children.get_mut(c)?.as_dir_mut()?;
+    }
+    Some(d)
 }
 
 fn kind_name(kind: EventKind) -> &'static str {

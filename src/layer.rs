@@ -281,13 +281,27 @@ impl Node {
 }
 
 /// A layer: a tree of entries and the inode table its files point into.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Eq)]
 pub struct Layer {
     /// The layer's root directory. Its metadata is the layer's idea of `/`.
     pub root: Dir,
     /// Regular files' inodes.
     pub inodes: BTreeMap<Ino, FileInode>,
     next_ino: Ino,
+    /// For an inode with several names, the name whose tar entry carried the data (the others
+    /// were hard-link entries): extracting the tar in order, as a container host does, makes
+    /// the inode there, which decides where it falls in the inode order of the lower file
+    /// system. Layers not read from a tar leave it empty (the first name in path order is then
+    /// taken, which is where the exporter writes the data).
+    pub(crate) made_at: BTreeMap<Ino, VPath>,
+}
+
+/// Two layers are equal when they hold the same entries and inodes; which tar entry carried
+/// a hard-linked inode's data is history, not content.
+impl PartialEq for Layer {
+    fn eq(&self, other: &Layer) -> bool {
+        self.root == other.root && self.inodes == other.inodes && self.next_ino == other.next_ino
+    }
 }
 
 impl Layer {
@@ -297,6 +311,7 @@ impl Layer {
             root: Dir::default(),
             inodes: BTreeMap::new(),
             next_ino: 1,
+            made_at: BTreeMap::new(),
         }
     }
 

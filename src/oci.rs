@@ -26,7 +26,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{Blob, Digest, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
-use crate::path::{check_name, PATH_MAX};
+use crate::path::{check_name, VPath, PATH_MAX};
 use sha2::{Digest as _, Sha256};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -513,7 +513,7 @@ impl Builder {
     }
 
     /// The node a hard-link entry stands for: the same inode as its (earlier) target.
-    fn hard_link<R: Read>(&self, entry: &tar::Entry<'_, R>, raw: &str) -> Result<Node> {
+    fn hard_link<R: Read>(&mut self, entry: &tar::Entry<'_, R>, raw: &str) -> Result<Node> {
         let target = entry
             .link_name_bytes()
             .map(|t| t.into_owned())
@@ -528,7 +528,15 @@ impl Builder {
             dir = found.and_then(Node::as_dir);
         }
         match found {
-            Some(Node::File(ino)) => Ok(Node::File(*ino)),
+            Some(Node::File(ino)) => {
+                // The target's entry carried the data: that is where extracting the tar makes
+                // the inode.
+                let ino = *ino;
+                if let Ok(at) = VPath::parse(&format!("/{}", comps.join("/"))) {
+                    self.layer.made_at.entry(ino).or_insert(at);
+                }
+                Ok(Node::File(ino))
+            }
             // The model has no inodes for symlinks; a copy keeps everything but the link count.
             Some(Node::Symlink(s)) => Ok(Node::Symlink(s.clone())),
             Some(Node::Dir(_)) => Err(bad(

@@ -184,7 +184,16 @@ pub(crate) enum Flat {
 
 type FlatIndex = HashMap<Box<str>, Flat, BuildHasherDefault<FxHasher>>;
 
-fn index_files(dir: &MDir, layers: &[Arc<Layer>], at: &mut String, out: &mut FlatIndex) {
+/// The names the merged view gives each lower inode that has several, sorted.
+type LinkNames = BTreeMap<(u32, Ino), Vec<VPath>>;
+
+fn index_files(
+    dir: &MDir,
+    layers: &[Arc<Layer>],
+    at: &mut String,
+    out: &mut FlatIndex,
+    links: &mut LinkNames,
+) {
     for (name, node) in &dir.children {
         let len = at.len();
         at.push('/');
@@ -201,11 +210,16 @@ fn index_files(dir: &MDir, layers: &[Arc<Layer>], at: &mut String, out: &mut Fla
                         data: i.data.clone(),
                     };
                     out.insert(at.as_str().into(), Flat::File(f));
+                    if i.nlink > 1 {
+                        if let Ok(p) = VPath::parse(at) {
+                            links.entry((*layer, *ino)).or_default().push(p);
+                        }
+                    }
                 }
             }
             MNode::Dir(d) => {
                 out.insert(at.as_str().into(), Flat::Dir);
-                index_files(d, layers, at, out);
+                index_files(d, layers, at, out, links);
             }
             MNode::Symlink { .. } => {
                 out.insert(at.as_str().into(), Flat::Symlink);
@@ -222,6 +236,8 @@ pub struct Image {
     merged: MDir,
     /// Every entry of the merged view by its full path (`/a/b`).
     files: FlatIndex,
+    /// The merged view's names of every lower inode that has more than one name.
+    links: LinkNames,
 }
 
 impl Image {
@@ -231,6 +247,7 @@ impl Image {
             layers: Vec::new(),
             merged: MDir::default(),
             files: FlatIndex::default(),
+            links: LinkNames::new(),
         }
     }
 
@@ -252,11 +269,13 @@ impl Image {
         }
         let mut files = FlatIndex::default();
         let mut at = String::new();
-        index_files(&merged, &layers, &mut at, &mut files);
+        let mut links = LinkNames::new();
+        index_files(&merged, &layers, &mut at, &mut files, &mut links);
         Ok(Image {
             layers,
             merged,
             files,
+            links,
         })
     }
 
@@ -299,6 +318,12 @@ impl Image {
     /// The inode behind a merged file.
     pub fn inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         self.layers.get(layer as usize)?.inodes.get(&ino)
+    }
+
+    /// The names under which the merged view shows inode `ino` of layer `layer`, in path order,
+    /// when it has more than one name in its layer (empty otherwise).
+    pub(crate) fn link_names(&self, layer: u32, ino: Ino) -> &[VPath] {
+        self.links.get(&(layer, ino)).map_or(&[], Vec::as_slice)
     }
 
     /// Number of visible entries in the merged view (the root excluded).

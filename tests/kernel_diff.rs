@@ -30,9 +30,8 @@
 //!   files only.
 //! - The engine has no symlink inodes, so a hard link of a symlink is a copy there: link groups
 //!   leave symlinks out, and the syscall part skips `link` of a symlink.
-//! - Link counts are not compared, only which names share an inode (under index=on the
-//!   engine's stat says nlink 1 for a copied-up name where the kernel still counts the lower
-//!   names).
+//! - Link counts are not compared, only which names share an inode (what scripts do with a
+//!   count, such as GNU cp -a replacing a target that has other names, is compared).
 //! - The engine refuses to create names that begin with `.wh.` (DESIGN.md), the kernel does
 //!   not; scripts never use such names.
 // Native only: `wasm-pack test` builds every test file for wasm32 (see tests/architecture.rs).

@@ -1805,12 +1805,46 @@ fn cp_into_itself_copies_in_inode_order_lower_entries_first_the_new_directory_la
 
 #[test]
 fn cp_r_reports_the_same_file_met_inside_the_tree() {
+    // Checked on kernel 6.18 (overlayfs on tmpfs): `c` is older than `d/d`, so GNU cp, which
+    // walks a directory in inode order, meets `c` first.
+    check(
+        r#"cd /tmp; mkdir d; echo x > d/c; mkdir d/d; ln d/c d/d/c; cp -r d d"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: 'd/c' and 'd/d/c' are the same file
+            cp: cannot copy a directory, 'd', into itself, 'd/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              create /tmp/d/c
+              write /tmp/d/c
+              mkdir /tmp/d/d
+              link /tmp/d/d/c -> /tmp/d/c
+              mkdir /tmp/d/d/d
+              create /tmp/d/d/d/c
+              write /tmp/d/d/d/c
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/c file 0644 0:0 "x\n"
+              /tmp/d/d dir 0755
+              /tmp/d/d/c file 0644 0:0 "x\n"
+              /tmp/d/d/d dir 0755
+              /tmp/d/d/d/c file 0644 0:0 "x\n"
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_walks_container_entries_in_the_order_they_were_made() {
+    // Checked on kernel 6.18: `d/d` is older than `c`, so GNU cp copies `d/d` first, goes into
+    // itself there and never reaches `c` at the top (no "same file" message).
     check(
         r#"cd /tmp; mkdir -p d/d; echo x > d/c; ln d/c d/d/c; cp -r d d"#,
         expect![[r#"
             status 1
             stderr:
-            cp: 'd/c' and 'd/d/c' are the same file
             cp: cannot copy a directory, 'd', into itself, 'd/d'
             events:
               copy-up /tmp
@@ -1830,6 +1864,64 @@ fn cp_r_reports_the_same_file_met_inside_the_tree() {
               /tmp/d/d/c file 0644 0:0 "x\n"
               /tmp/d/d/d dir 0755
               /tmp/d/d/d/c file 0644 0:0 "x\n"
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_into_itself_stops_before_entries_made_after_the_way_in() {
+    // kernel_diff seeds 14 (case 93) and 21 (case 157), checked on kernel 6.18: `e` is older
+    // than `b`, so the copy goes into itself through `e` before it reaches `b`.
+    check(
+        r#"cd /tmp; mkdir -p d1/e; truncate -s 3 d1/b; cp -r d1 d1/e"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd1', into itself, 'd1/e/d1'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d1
+              mkdir /tmp/d1/e
+              create /tmp/d1/b
+              truncate /tmp/d1/b
+              mkdir /tmp/d1/e/d1
+              mkdir /tmp/d1/e/d1/e
+            container layer:
+              /tmp dir 1777
+              /tmp/d1 dir 0755
+              /tmp/d1/b file 0644 0:0 "\0\0\0"
+              /tmp/d1/e dir 0755
+              /tmp/d1/e/d1 dir 0755
+              /tmp/d1/e/d1/e dir 0755
+        "#]],
+    );
+}
+
+#[test]
+fn cp_r_sees_a_renamed_directory_keep_its_place_in_the_creation_order() {
+    // Checked on kernel 6.18: rename keeps the inode, so `e` (made as `x` before `b`) still
+    // comes first.
+    check(
+        r#"cd /tmp; mkdir -p d/x; touch d/b; mv d/x d/e; cp -r d d/e"#,
+        expect![[r#"
+            status 1
+            stderr:
+            cp: cannot copy a directory, 'd', into itself, 'd/e/d'
+            events:
+              copy-up /tmp
+              mkdir /tmp/d
+              mkdir /tmp/d/x
+              create /tmp/d/b
+              rename /tmp/d/x -> /tmp/d/e
+              mkdir /tmp/d/e/d
+              mkdir /tmp/d/e/d/e
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/b file 0644 0:0 ""
+              /tmp/d/e dir 0755
+              /tmp/d/e/d dir 0755
+              /tmp/d/e/d/e dir 0755
         "#]],
     );
 }
@@ -2207,4 +2299,110 @@ fn cp_of_a_file_onto_a_symlink_to_a_directory_cannot_overwrite_the_directory() {
               /tmp/d/sub dir 0755
         "#]],
     );
+}
+
+/// A shell over one layer read from a tar of `(path, entry)` in that order: `"dir"`, `"file"`
+/// (its path as content) or `"link:TARGET"` (a hard-link entry).
+fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, kind) in entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_mtime(BUILT as u64);
+        match *kind {
+            "dir" => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                b.append_data(&mut h, format!("{path}/"), std::io::empty())
+                    .unwrap();
+            }
+            "file" => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_size(path.len() as u64);
+                b.append_data(&mut h, path, path.as_bytes()).unwrap();
+            }
+            link => {
+                let target = link.strip_prefix("link:").unwrap();
+                h.set_entry_type(tar::EntryType::Link);
+                h.set_mode(0o644);
+                h.set_size(0);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+        }
+    }
+    let layer = layerlab::oci::import_layer(&b.into_inner().unwrap()).unwrap();
+    let image = Arc::new(Image::new(vec![Arc::new(layer)]).unwrap());
+    let mut c = Container::new(image, Options::default());
+    c.set_clock(NOW);
+    Shell::new(c)
+}
+
+#[test]
+fn cp_r_meets_a_lower_hard_link_where_the_tar_made_its_inode() {
+    // kernel_diff seed 4 (case 457), checked on kernel 6.18: extracting the tar makes the
+    // inode at the entry that carries the data (`d2/d2/d1`), after `d2/d2`; so GNU cp, walking
+    // `d2` in inode order, goes into itself through `d2/d2` before it reaches `d2/b`, although
+    // `b` sorts first.
+    let mut sh = shell_over_tar(&[
+        ("d2", "dir"),
+        ("d2/d2", "dir"),
+        ("d2/d2/d1", "file"),
+        ("d2/b", "link:d2/d2/d1"),
+    ]);
+    expect![[r#"
+        status 1
+        stderr:
+        cp: cannot copy a directory, 'd2', into itself, 'd2/d2'
+        events:
+          copy-up /d2
+          copy-up /d2/d2
+          mkdir /d2/d2/d2
+          create /d2/d2/d2/d1
+          write /d2/d2/d2/d1
+        container layer:
+          /d2 dir 0755
+          /d2/d2 dir 0755
+          /d2/d2/d2 dir 0755
+          /d2/d2/d2/d1 file 0644 0:0 "d2/d2/d1"
+    "#]]
+    .assert_eq(&render(&mut sh, "cp -r d2 d2"));
+}
+
+#[test]
+fn cp_r_meets_a_name_split_from_a_lower_hard_link_at_its_new_inode() {
+    // kernel_diff seed 54 (case 284), checked on kernel 6.18: with index=off the copy-up of
+    // `d2/b` (a lower file with two names) gets an inode of its own, newer than the lower
+    // `d2/d2`, and the kernel shows that one (not the lower inode, which another name still
+    // has); GNU cp therefore goes into itself through `d2/d2` before it reaches `b`.
+    let mut sh = shell_over_tar(&[
+        ("d2", "dir"),
+        ("d2/b", "file"),
+        ("d2/d2", "dir"),
+        ("a", "link:d2/b"),
+    ]);
+    expect![[r#"
+        status 1
+        stderr:
+        cp: cannot copy a directory, 'd2', into itself, 'd2/d2'
+        events:
+          copy-up /d2
+          copy-up /d2/b
+          hardlink-break /d2/b
+          chmod /d2/b
+          copy-up /d2/d2
+          mkdir /d2/d2/d2
+          chown /d2/d2/d2
+          chmod /d2/d2/d2
+          utimes /d2/d2/d2
+          chown /d2/d2
+          chmod /d2/d2
+          utimes /d2/d2
+        container layer:
+          /d2 dir 0755
+          /d2/b file 0600 0:0 "d2/b"
+          /d2/d2 dir 0755
+          /d2/d2/d2 dir 0755
+    "#]]
+    .assert_eq(&render(&mut sh, "chmod 600 d2/b; cp -a d2 d2"));
 }

@@ -1688,8 +1688,8 @@ fn copy_tree(
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
-            // lower inode. Then the ones made in the container (the way to the first directory
-            // this copy made last among them); then the directories this copy made, oldest
+            // lower inode. Then the ones made in the container, in the order they were made
+            // (a renamed entry keeps its inode); then the directories this copy made, oldest
             // first.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
@@ -1701,24 +1701,17 @@ fn copy_tree(
                             Low::File(layer, ino) => ctx.c.first_name_in_layer(layer, ino),
                             _ => None,
                         };
-                        return (
-                            0,
-                            low.layer() as usize,
-                            by_path(at.as_ref().unwrap_or(p)),
-                            false,
-                        );
+                        return (0, u64::from(low.layer()), by_path(at.as_ref().unwrap_or(p)));
                     }
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
-                        return (0, layer as usize, by_path(from), false);
+                        return (0, u64::from(layer), by_path(from));
                     }
                 }
                 if let Some(i) = state.made.iter().position(|m| Some(m) == p.as_ref()) {
-                    return (2, i, Vec::new(), false);
+                    return (2, i as u64, Vec::new());
                 }
-                let on_the_way = p
-                    .zip(state.first_made.as_ref())
-                    .is_some_and(|(p, made)| made.starts_with(&p));
-                (1, 0, Vec::new(), on_the_way)
+                let made = p.and_then(|p| ctx.c.made_order(&p)).unwrap_or(u64::MAX);
+                (1, made, Vec::new())
             });
             for (name, _) in entries {
                 let (Ok(s), Ok(d)) = (src.join(&name), dst.join(&name)) else {
