@@ -185,21 +185,7 @@ impl Container {
                 }
             }
         }
-        // A metadata-only copy-up (metacopy=on) still reads its data from the lower file it
-        // came from: those bytes are in use, not wasted.
-        let mut feeding: Vec<(u32, u64)> = Vec::new();
-        for (uino, inode) in &upper.inodes {
-            if !inode.metacopy {
-                continue;
-            }
-            if let Some((l, from)) = self.origin_of(*uino) {
-                if let Some(Node::File(vino)) =
-                    image.layers().get(l as usize).and_then(|x| x.get(from))
-                {
-                    feeding.push((l, *vino));
-                }
-            }
-        }
+        let feeding = self.metacopy_sources();
         let mut layers = Vec::new();
         for (i, layer) in image.layers().iter().enumerate() {
             let counts = names.get(i).map_or(&[][..], Vec::as_slice);
@@ -266,18 +252,9 @@ impl Container {
                     }
                 }
             }
-            // A metadata-only copy-up (metacopy=on) still reads its data from the lower file it
-            // came from: those bytes are in use, not wasted.
-            for (uino, inode) in &self.upper().inodes {
-                if !inode.metacopy {
-                    continue;
-                }
-                if let Some((l, from)) = self.origin_of(*uino) {
-                    if l as usize == i {
-                        if let Some(Node::File(vino)) = layer.get(from) {
-                            visible.insert(*vino);
-                        }
-                    }
+            for (l, vino) in self.metacopy_sources() {
+                if l as usize == i {
+                    visible.insert(vino);
                 }
             }
             layers.push(usage_of(i, layer, &visible));
@@ -296,6 +273,24 @@ impl Container {
             total_bytes,
             wasted_bytes,
         }
+    }
+
+    /// The (image layer, inode) of every lower file that a metadata-only copy-up
+    /// (metacopy=on) still reads its data from: those bytes are in use, not wasted.
+    fn metacopy_sources(&self) -> Vec<(u32, u64)> {
+        let mut sources = Vec::new();
+        for (uino, inode) in &self.upper().inodes {
+            if !inode.metacopy {
+                continue;
+            }
+            if let Some((l, from)) = self.origin_of(*uino) {
+                let layer = self.image().layers().get(l as usize);
+                if let Some(Node::File(vino)) = layer.and_then(|x| x.get(from)) {
+                    sources.push((l, *vino));
+                }
+            }
+        }
+        sources
     }
 
     fn indexed(&self, layer: u32, ino: u64) -> bool {
