@@ -7,7 +7,7 @@
 //! hostile or corrupt document can at worst fail to load, never build an impossible state.
 //! Undo keeps the states before each action, so it is instant; redo replays the action.
 
-use crate::container::{Container, Options};
+use crate::container::{Container, Limits, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::inspect::{Explanation, ImageUsage, Usage};
@@ -30,6 +30,12 @@ pub const MAX_ACTIONS: usize = 10_000;
 pub const UNDO_DEPTH: usize = 200;
 /// The most containers one host may run.
 pub const MAX_CONTAINERS: usize = 16;
+/// The most bytes of file content one host may hold: its stored layers and every container's
+/// writable layer together. Each container also has its own limit ([`Limits`]); this one keeps
+/// a hostile share link (a file of 500 MiB in each of sixteen containers, or commit after
+/// commit) from exhausting a browser tab's memory: a command that would go over it fails with
+/// ENOSPC, as a full disk does.
+pub const MAX_HOST_BYTES: u64 = 1 << 30;
 
 /// One layer of the base image, made by running a script in an empty container on the layers
 /// below and committing the result (as a Dockerfile `RUN` step does).
@@ -578,8 +584,23 @@ impl Host {
         let clock = self.clock;
         match action {
             Action::Run { line } => {
+                let current = self.state.current;
+                let others: u64 = self
+                    .state
+                    .containers
+                    .iter()
+                    .filter(|(id, _)| **id != current)
+                    .map(|(_, r)| r.shell.container().upper_bytes())
+                    .sum();
+                let room = MAX_HOST_BYTES.saturating_sub(self.state.store.bytes() + others);
                 let running = self.current_mut()?;
-                running.shell.container_mut().set_clock(clock);
+                let container = running.shell.container_mut();
+                let limits = Limits::default();
+                container.set_limits(Limits {
+                    max_bytes: limits.max_bytes.min(room),
+                    ..limits
+                });
+                container.set_clock(clock);
                 Ok(running.shell.run_script(line))
             }
             Action::Commit { message } => {
@@ -945,6 +966,30 @@ mod tests {
     fn cat(host: &mut Host, path: &str) -> String {
         let out = host.run(&format!("cat {path}")).unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn the_host_holds_at_most_a_gibibyte_across_its_containers() {
+        let mut host = Host::new(base(), Options::default()).unwrap();
+        let status = |host: &mut Host, line: &str| {
+            let out = host.run(line).unwrap();
+            (
+                out.status,
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        assert_eq!(status(&mut host, "truncate -s 500M /a").0, 0);
+        host.apply(Action::NewContainer).unwrap();
+        assert_eq!(status(&mut host, "truncate -s 500M /b").0, 0);
+        host.apply(Action::NewContainer).unwrap();
+        // 1000 MiB are held; 100 more would pass the host's 1 GiB.
+        let (code, err) = status(&mut host, "truncate -s 100M /c");
+        assert_eq!(code, 1);
+        assert_eq!(err, "truncate: cannot open '/c' for writing: File too large\n");
+        assert_eq!(status(&mut host, "truncate -s 20M /c").0, 0);
+        // Removing a container gives its bytes back.
+        host.apply(Action::RemoveContainer { id: 1 }).unwrap();
+        assert_eq!(status(&mut host, "truncate -s 100M /d").0, 0);
     }
 
     #[test]

@@ -17,6 +17,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct LayerStore {
     layers: BTreeMap<Digest, Arc<Layer>>,
+    /// The bytes of file content of the stored layers, kept as they are added.
+    bytes: u64,
 }
 
 impl LayerStore {
@@ -33,6 +35,7 @@ impl LayerStore {
             return (diff_id, existing.clone(), false);
         }
         let layer = Arc::new(layer);
+        self.bytes += layer.bytes();
         self.layers.insert(diff_id, layer.clone());
         (diff_id, layer, true)
     }
@@ -45,6 +48,11 @@ impl LayerStore {
     /// Number of distinct layers stored.
     pub fn len(&self) -> usize {
         self.layers.len()
+    }
+
+    /// The bytes of file content of every stored layer, each counted once.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// True when nothing is stored.
