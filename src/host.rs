@@ -985,7 +985,10 @@ mod tests {
         // 1000 MiB are held; 100 more would pass the host's 1 GiB.
         let (code, err) = status(&mut host, "truncate -s 100M /c");
         assert_eq!(code, 1);
-        assert_eq!(err, "truncate: cannot open '/c' for writing: File too large\n");
+        assert_eq!(
+            err,
+            "truncate: cannot open '/c' for writing: File too large\n"
+        );
         assert_eq!(status(&mut host, "truncate -s 20M /c").0, 0);
         // Removing a container gives its bytes back.
         host.apply(Action::RemoveContainer { id: 1 }).unwrap();
