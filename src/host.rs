@@ -37,6 +37,16 @@ pub const MAX_CONTAINERS: usize = 16;
 /// ENOSPC, as a full disk does.
 pub const MAX_HOST_BYTES: u64 = 1 << 30;
 
+/// A container's limits when the host already holds `held` bytes elsewhere: the default
+/// limits, with no more bytes than are left of [`MAX_HOST_BYTES`].
+fn limits_within_budget(held: u64) -> Limits {
+    let limits = Limits::default();
+    Limits {
+        max_bytes: limits.max_bytes.min(MAX_HOST_BYTES.saturating_sub(held)),
+        ..limits
+    }
+}
+
 /// One layer of the base image, made by running a script in an empty container on the layers
 /// below and committing the result (as a Dockerfile `RUN` step does).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -414,10 +424,9 @@ impl Host {
         let mut image: Vec<ImageLayer> = Vec::new();
         for b in &base {
             let layers: Vec<Arc<Layer>> = image.iter().map(|l| l.layer.clone()).collect();
-            let mut shell = Shell::new(Container::new(
-                Arc::new(Image::new(layers)?),
-                Options::default(),
-            ));
+            let mut container = Container::new(Arc::new(Image::new(layers)?), Options::default());
+            container.set_limits(limits_within_budget(store.bytes()));
+            let mut shell = Shell::new(container);
             let out = shell.run_script(&b.script);
             if out.status != 0 {
                 let err = String::from_utf8_lossy(&out.stderr)
@@ -592,14 +601,10 @@ impl Host {
                     .filter(|(id, _)| **id != current)
                     .map(|(_, r)| r.shell.container().upper_bytes())
                     .sum();
-                let room = MAX_HOST_BYTES.saturating_sub(self.state.store.bytes() + others);
+                let held = self.state.store.bytes() + others;
                 let running = self.current_mut()?;
                 let container = running.shell.container_mut();
-                let limits = Limits::default();
-                container.set_limits(Limits {
-                    max_bytes: limits.max_bytes.min(room),
-                    ..limits
-                });
+                container.set_limits(limits_within_budget(held));
                 container.set_clock(clock);
                 Ok(running.shell.run_script(line))
             }
@@ -966,6 +971,19 @@ mod tests {
     fn cat(host: &mut Host, path: &str) -> String {
         let out = host.run(&format!("cat {path}")).unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn a_container_may_fill_only_what_is_left_of_the_hosts_gibibyte() {
+        // The base image's scripts and the containers' commands both run under these limits
+        // (a test that builds a gibibyte of base layers would spend its time hashing them).
+        assert_eq!(limits_within_budget(0).max_bytes, 512 << 20);
+        assert_eq!(limits_within_budget(1000 << 20).max_bytes, 24 << 20);
+        assert_eq!(limits_within_budget(2 << 30).max_bytes, 0);
+        assert_eq!(
+            limits_within_budget(1000 << 20).max_entries,
+            Limits::default().max_entries
+        );
     }
 
     #[test]

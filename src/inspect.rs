@@ -35,6 +35,19 @@ pub struct Usage {
     pub wasted_bytes: u64,
 }
 
+impl Usage {
+    /// The usage of these layers, with their totals.
+    fn of_layers(layers: Vec<LayerUsage>) -> Usage {
+        let total_bytes = layers.iter().map(|l| l.bytes).sum();
+        let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
+        Usage {
+            layers,
+            total_bytes,
+            wasted_bytes,
+        }
+    }
+}
+
 /// One line of `docker diff`: A (added), C (changed) or D (deleted), and the path.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
@@ -222,13 +235,7 @@ impl Container {
             entries: upper.entry_count(),
             hidden_bytes: 0,
         });
-        let total_bytes = layers.iter().map(|l| l.bytes).sum();
-        let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
-        Usage {
-            layers,
-            total_bytes,
-            wasted_bytes,
-        }
+        Usage::of_layers(layers)
     }
 
     /// [`Container::usage`] computed the direct way, every file of every layer looked up in
@@ -266,13 +273,7 @@ impl Container {
             all.insert(*ino);
         }
         layers.push(usage_of(self.container_layer(), upper, &all));
-        let total_bytes = layers.iter().map(|l| l.bytes).sum();
-        let wasted_bytes = layers.iter().map(|l| l.hidden_bytes).sum();
-        Usage {
-            layers,
-            total_bytes,
-            wasted_bytes,
-        }
+        Usage::of_layers(layers)
     }
 
     /// The (image layer, inode) of every lower file that a metadata-only copy-up
