@@ -19,9 +19,12 @@ export class Animator {
     this.skipButton = skip;
     this.matrix = matrix;
     this.queue = [];
-    this.running = null;
     this.playing = false;
     this.count = 0;
+    // The animations this queue started, so that skipping finishes them without asking the
+    // document for its animations (getAnimations brings style and layout up to date first: a
+    // whole restyle of the matrix just drawn, inside the command's frame).
+    this.running = new Set();
     this.skipButton.addEventListener('click', () => this.skip());
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.busy()) this.skip();
@@ -35,8 +38,18 @@ export class Animator {
   /** Ends every animation now; the matrix already shows the final state. */
   skip() {
     this.queue = [];
-    for (const a of this.overlay.getAnimations({ subtree: true })) a.finish();
-    for (const a of this.matrix.root.getAnimations({ subtree: true })) a.finish();
+    for (const a of [...this.running]) a.finish();
+    this.running.clear();
+  }
+
+  /** Starts a Web Animation on `el` and keeps it until it ends, so that skip can finish it. */
+  animate(el, keyframes, options) {
+    const a = el.animate(keyframes, options);
+    this.running.add(a);
+    const done = () => this.running.delete(a);
+    a.addEventListener('finish', done);
+    a.addEventListener('cancel', done);
+    return a;
   }
 
   /** Says in words what changed (always), and animates it unless motion is reduced. */
@@ -80,6 +93,23 @@ export class Animator {
     this.playing = false;
     this.skipButton.hidden = true;
     document.body.classList.remove('animating');
+  }
+
+  /**
+   * The matrix column of the first event `play` would animate, or null: the page scrolls there
+   * before drawing a command, so that the animation starts on what was just drawn instead of
+   * scrolling and drawing the matrix again inside the command's frame.
+   */
+  firstColumn(events, state) {
+    let n = 0;
+    for (const e of events) {
+      if (!ANIMATED.has(e.kind)) continue;
+      if (n >= MAX_ANIMATED) break;
+      n += 1;
+      const col = this.column({ state }, e.path);
+      if (col !== null) return col;
+    }
+    return null;
   }
 
   counted() {
@@ -138,8 +168,8 @@ export class Animator {
       const entry = ctx.before?.rows.find((r) => r.key === String(e.layers[0]))?.map.get(e.path);
       const what = entry?.type === 'file' ? `▤ ${e.metadataOnly ? 'meta' : 'copy'}` : entry?.type === 'dir' || entry?.type === 'opaque' ? '▸ dir' : 'copy-up';
       const ghost = this.ghost(src, 'ghost-copy', what);
-      if (destCell) destCell.animate([{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: ms(900), easing: 'ease-out' });
-      await ghost.animate([
+      if (destCell) this.animate(destCell, [{ opacity: 0 }, { opacity: 0, offset: 0.85 }, { opacity: 1 }], { duration: ms(900), easing: 'ease-out' });
+      await this.animate(ghost, [
         { transform: 'translate(0, 0) scale(1)', opacity: 0.95 },
         { transform: `translate(0, ${(dest.top - src.top) * 0.5}px) scale(1.12)`, opacity: 1, offset: 0.5 },
         { transform: `translate(0, ${dest.top - src.top}px) scale(1)`, opacity: 0.2 },
@@ -147,12 +177,12 @@ export class Animator {
       ghost.remove();
     } else if (e.kind === 'whiteout') {
       const anims = [];
-      if (destCell) anims.push(destCell.animate([{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(600), easing: 'ease-out' }).finished);
+      if (destCell) anims.push(this.animate(destCell, [{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(600), easing: 'ease-out' }).finished);
       const merged = mergedRow >= 0 ? m.cellRect(mergedRow, col) : null;
       if (merged) {
         const before = ctx.before?.merged.get(e.path);
         const ghost = this.ghost(merged, 'ghost-fade', before ? 'deleted' : '');
-        anims.push(ghost.animate([{ opacity: 1 }, { opacity: 1, offset: 0.3 }, { opacity: 0 }], { duration: ms(900), fill: 'forwards' }).finished.then(() => ghost.remove()));
+        anims.push(this.animate(ghost, [{ opacity: 1 }, { opacity: 1, offset: 0.3 }, { opacity: 0 }], { duration: ms(900), fill: 'forwards' }).finished.then(() => ghost.remove()));
       }
       await Promise.all(anims);
     } else if (e.kind === 'opaque') {
@@ -170,8 +200,8 @@ export class Animator {
       const rect = { left: a.left, top: a.top, width: b.left + b.width - a.left, height: b.top + b.height - a.top };
       const ghost = this.ghost(rect, 'ghost-opaque', 'hidden by the opaque directory');
       ghost.style.transformOrigin = 'left center';
-      if (destCell) destCell.animate([{ transform: 'scale(1.5)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(500), easing: 'ease-out' });
-      await ghost.animate([
+      if (destCell) this.animate(destCell, [{ transform: 'scale(1.5)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(500), easing: 'ease-out' });
+      await this.animate(ghost, [
         { transform: 'scaleX(0)', opacity: 0.9 },
         { transform: 'scaleX(1)', opacity: 0.9, offset: 0.45 },
         { transform: 'scaleX(1)', opacity: 0 },

@@ -439,16 +439,20 @@ function dispatch(action) {
       checkLesson();
       refresh(sameContainer && state.events.length === entry.from ? { events: state.events.concat(entry.events), fast: runOnly } : {});
       performance.measure('ll-refresh', 'll-engine');
-      if (state.selection && entry.events.length) matrix.reveal(state.cursor.col);
+      const kind = action.action.action;
+      const animates = (kind === 'run' || kind === 'commit') && !reducedMotion();
+      // With motion, the matrix is drawn where the first animation plays (a copy-up of a
+      // parent directory can be far left of the file selected); the animations then scroll
+      // on to the selection. Drawing at the selection first would draw the matrix twice.
+      if (state.selection && entry.events.length) matrix.reveal((animates ? animator.firstColumn(entry.events, state) : null) ?? state.cursor.col);
       performance.measure('ll-reveal', 'll-engine');
       scheduleSave();
       render();
       performance.measure('ll-refresh+render', 'll-engine');
       performance.measure('ll-dispatch-all', 'll-dispatch');
-      const kind = action.action.action;
       // A new command ends the last one's animations: each animates against the state it made.
       animator.skip();
-      if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: reducedMotion(), quiet: kind !== 'run' });
+      if (kind === 'run' || kind === 'commit') animator.play(entry.events, { state, before, reduced: !animates, quiet: kind !== 'run' });
       else animator.play([], { state, quiet: true });
       return;
     }

@@ -212,117 +212,179 @@ export class Matrix {
     return this.root.querySelector(`#cell-${rowIndex}-${col}`);
   }
 
+  /**
+   * Draws the columns on screen. The cells stay in the DOM between renders, one per row and
+   * column slot (column index modulo the slots that fit on screen): a render changes only what
+   * differs (a class, a text, an attribute, a position), so a command that scrolls the matrix
+   * to another part of a 20 000-file image restyles and lays out what changed, not a new grid.
+   * The rows, their labels and the slots are built again only when the layers or the width
+   * change.
+   */
   render(s) {
     this.state = s;
     const snap = s.snap;
     if (!snap) return;
     const cols = s.view.cols;
     const root = this.root;
-    root.setAttribute('aria-rowcount', String(snap.rows.length + 1));
-    root.setAttribute('aria-colcount', String(cols.length + 1));
+    setAttr(root, 'aria-rowcount', String(snap.rows.length + 1));
+    setAttr(root, 'aria-colcount', String(cols.length + 1));
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
-    this.canvas.style.width = `${labelW + width}px`;
+    setStyle(this.canvas, 'width', `${labelW + width}px`);
     const first = Math.max(0, Math.floor(root.scrollLeft / CELL_W) - OVERSCAN);
     const last = Math.min(cols.length, Math.ceil((root.scrollLeft + root.clientWidth) / CELL_W) + OVERSCAN);
     this.drawnAt = this.position();
     const sel = s.selection;
     const related = s.related;
+    // Enough slots for every column a render can draw at this width.
+    const slots = Math.ceil(root.clientWidth / CELL_W) + 2 * OVERSCAN + 2;
+    const rowKeys = snap.rows.map((r) => r.key).join('|');
+    if (slots !== this.slots || rowKeys !== this.rowKeys) this.rebuild(snap, slots, rowKeys);
 
-    this.corner.replaceChildren(
-      h('span', { class: 'corner-title', text: 'layers ↓  paths →' }),
-      h('span', { class: 'corner-sub', text: `${cols.length} of ${snap.columns.length} paths` }),
-    );
-    const heads = [];
+    setText(this.cornerSub, `${cols.length} of ${snap.columns.length} paths`);
+    setStyle(this.heads, 'width', `${width}px`);
+    const used = new Set();
     for (let c = first; c < last; c += 1) {
-      const path = cols[c];
-      const dir = this.isDir(s, path);
-      const folded = s.collapsed.has(path);
-      const name = basename(path) + (dir ? '/' : '');
-      const d = depth(path);
-      const head = h('div', {
-        class: `mx-col${c === s.cursor.col ? ' active-col' : ''}${sel && sel.path === path ? ' selected-col' : ''}`,
-        role: 'columnheader',
-        'data-col-path': path,
-        'data-col': c,
-        'aria-colindex': c + 2,
-        title: path,
-      });
-      head.style.left = `${c * CELL_W}px`;
-      const label = h('span', { class: 'col-name' });
-      // Deeper paths sit higher: the headers step like an indented tree.
-      head.style.paddingBottom = `${6 + Math.min(d, 5) * 12}px`;
-      label.append(name);
-      if (d > 0) head.classList.add('nested');
-      head.append(label);
-      if (dir) {
-        const hidden = s.view.hidden.get(path);
-        head.append(h('button', {
-          class: 'fold',
-          type: 'button',
-          tabindex: '-1',
-          'aria-label': `${folded ? 'unfold' : 'fold'} ${path}`,
-          'aria-expanded': folded ? 'false' : 'true',
-          text: folded ? `▸${hidden ? ` +${hidden}` : ''}` : '▾',
-        }));
+      const slot = c % slots;
+      used.add(slot);
+      let head = this.headSlots.get(slot);
+      if (!head) {
+        head = h('div', { role: 'columnheader' }, h('span', { class: 'col-name' }));
+        this.headSlots.set(slot, head);
+        this.heads.append(head);
       }
-      heads.push(head);
+      this.drawHead(head, s, cols[c], c);
     }
-    this.heads.style.width = `${width}px`;
-    this.heads.replaceChildren(...heads);
+    for (const [slot, head] of this.headSlots) {
+      if (!used.has(slot)) {
+        head.remove();
+        this.headSlots.delete(slot);
+      }
+    }
 
-    const rowEls = [];
     snap.rows.forEach((row, r) => {
-      const rowEl = h('div', {
-        class: `mx-row row-${row.key === 'merged' ? 'merged' : row.key === 'container' ? 'container' : 'image'}${r === s.cursor.row ? ' active-row' : ''}`,
-        role: 'row',
-        'data-layer': row.key,
-        'aria-rowindex': r + 2,
-      });
-      rowEl.append(this.label(row, snap));
-      const cellsEl = h('div', { class: 'mx-cells', role: 'presentation' });
-      cellsEl.style.width = `${width}px`;
+      const line = this.lines[r];
+      setClass(line.el, `mx-row row-${row.key === 'merged' ? 'merged' : row.key === 'container' ? 'container' : 'image'}${r === s.cursor.row ? ' active-row' : ''}`);
+      const labelKey = row.info ? JSON.stringify([row.info.index, row.info.diffId, row.info.createdBy, row.info.bytes, row.info.hiddenBytes]) : '';
+      if (line.labelKey !== labelKey) {
+        const label = this.label(row, snap);
+        line.label.replaceWith(label);
+        line.label = label;
+        line.labelKey = labelKey;
+      }
+      setStyle(line.cells, 'width', `${width}px`);
       const layerIndex = row.info ? row.info.index : -1;
       for (let c = first; c < last; c += 1) {
+        const slot = c % slots;
+        let cell = line.slots.get(slot);
+        if (!cell) {
+          cell = h('div', { role: 'gridcell' });
+          line.slots.set(slot, cell);
+          line.cells.append(cell);
+        }
         const path = cols[c];
         const entry = row.map.get(path);
         const state = cellState(entry);
-        const [glyph, text] = cellText(entry, row, snap.imageCount);
         let cls = `cell s-${state}`;
         if (row.key !== 'merged' && masked(entry, layerIndex, snap.merged.get(path))) cls += ' masked';
         if (r === s.cursor.row && c === s.cursor.col) cls += ' active';
-        if (sel && sel.path === path && (sel.row === row.key)) cls += ' selected';
+        const selected = !!sel && sel.path === path && sel.row === row.key;
+        if (selected) cls += ' selected';
         if (related && related.cells.has(`${row.key}|${path}`)) cls += ' related';
         if (entry && entry.metacopy) cls += ' metacopy';
-        const cell = h('div', {
-          class: cls,
-          id: `cell-${r}-${c}`,
-          role: 'gridcell',
-          'data-path': path,
-          'data-state': state,
-          'data-row': r,
-          'data-col': c,
-          'aria-colindex': c + 2,
-          'aria-selected': sel && sel.path === path && sel.row === row.key ? 'true' : 'false',
-          'aria-label': cellLabel(row, path, entry, snap.imageCount),
-        });
-        cell.style.left = `${c * CELL_W}px`;
-        if (entry) {
-          cell.append(h('span', { class: 'glyph', 'aria-hidden': 'true', text: glyph }), h('span', { class: 'ctext', text }));
-          if (row.key === 'merged') {
-            const tag = layerTag(entry.layer, snap.imageCount);
-            cell.append(h('span', { class: `src src-${tag === 'C' ? 'c' : 'l'}`, 'aria-hidden': 'true', text: tag }));
-          }
-        }
-        cellsEl.append(cell);
+        setClass(cell, cls);
+        setAttr(cell, 'id', `cell-${r}-${c}`);
+        setAttr(cell, 'data-path', path);
+        setAttr(cell, 'data-state', state);
+        setAttr(cell, 'data-row', String(r));
+        setAttr(cell, 'data-col', String(c));
+        setAttr(cell, 'aria-colindex', String(c + 2));
+        setAttr(cell, 'aria-selected', selected ? 'true' : 'false');
+        setAttr(cell, 'aria-label', cellLabel(row, path, entry, snap.imageCount));
+        setStyle(cell, 'left', `${c * CELL_W}px`);
+        this.drawCell(cell, entry, row, snap);
       }
-      rowEl.append(cellsEl);
-      rowEls.push(rowEl);
+      for (const [slot, cell] of line.slots) {
+        if (!used.has(slot)) {
+          cell.remove();
+          line.slots.delete(slot);
+        }
+      }
     });
-    this.body.replaceChildren(...rowEls);
     const active = this.cellElement(s.cursor.row, s.cursor.col);
-    if (active) root.setAttribute('aria-activedescendant', active.id);
-    else root.removeAttribute('aria-activedescendant');
+    if (active) setAttr(root, 'aria-activedescendant', active.id);
+    else if (root.hasAttribute('aria-activedescendant')) root.removeAttribute('aria-activedescendant');
+  }
+
+  /** New rows (labels drawn on the next render) and no cells: the layers or the width changed. */
+  rebuild(snap, slots, rowKeys) {
+    this.slots = slots;
+    this.rowKeys = rowKeys;
+    if (!this.cornerSub) {
+      this.cornerSub = h('span', { class: 'corner-sub' });
+      this.corner.replaceChildren(h('span', { class: 'corner-title', text: 'layers ↓  paths →' }), this.cornerSub);
+    }
+    this.headSlots = new Map();
+    this.heads.replaceChildren();
+    this.lines = snap.rows.map((row, r) => {
+      const label = h('div', { class: 'mx-label', role: 'rowheader' });
+      const cells = h('div', { class: 'mx-cells', role: 'presentation' });
+      const el = h('div', { role: 'row', 'data-layer': row.key, 'aria-rowindex': r + 2 }, label, cells);
+      return { el, label, labelKey: null, cells, slots: new Map() };
+    });
+    this.body.replaceChildren(...this.lines.map((l) => l.el));
+  }
+
+  /** Brings a column header up to date for the path at column `c`. */
+  drawHead(head, s, path, c) {
+    const sel = s.selection;
+    const dir = this.isDir(s, path);
+    const folded = s.collapsed.has(path);
+    const d = depth(path);
+    setClass(head, `mx-col${d > 0 ? ' nested' : ''}${c === s.cursor.col ? ' active-col' : ''}${sel && sel.path === path ? ' selected-col' : ''}`);
+    setAttr(head, 'data-col-path', path);
+    setAttr(head, 'data-col', String(c));
+    setAttr(head, 'aria-colindex', String(c + 2));
+    setAttr(head, 'title', path);
+    setStyle(head, 'left', `${c * CELL_W}px`);
+    // Deeper paths sit higher: the headers step like an indented tree.
+    setStyle(head, 'paddingBottom', `${6 + Math.min(d, 5) * 12}px`);
+    setText(head.firstChild, basename(path) + (dir ? '/' : ''));
+    let fold = head.childNodes[1] ?? null;
+    if (!dir) {
+      if (fold) fold.remove();
+      return;
+    }
+    if (!fold) {
+      fold = h('button', { class: 'fold', type: 'button', tabindex: '-1' });
+      head.append(fold);
+    }
+    const hidden = s.view.hidden.get(path);
+    setAttr(fold, 'aria-label', `${folded ? 'unfold' : 'fold'} ${path}`);
+    setAttr(fold, 'aria-expanded', folded ? 'false' : 'true');
+    setText(fold, folded ? `▸${hidden ? ` +${hidden}` : ''}` : '▾');
+  }
+
+  /** Brings a cell's glyph, text and (in the merged row) source tag up to date. */
+  drawCell(cell, entry, row, snap) {
+    if (!entry) {
+      if (cell.firstChild) cell.replaceChildren();
+      return;
+    }
+    const [glyph, text] = cellText(entry, row, snap.imageCount);
+    if (!cell.firstChild) cell.append(h('span', { class: 'glyph', 'aria-hidden': 'true' }), h('span', { class: 'ctext' }));
+    setText(cell.childNodes[0], glyph);
+    setText(cell.childNodes[1], text);
+    if (row.key === 'merged') {
+      const tag = layerTag(entry.layer, snap.imageCount);
+      let src = cell.childNodes[2];
+      if (!src) {
+        src = h('span', { 'aria-hidden': 'true' });
+        cell.append(src);
+      }
+      setClass(src, `src src-${tag === 'C' ? 'c' : 'l'}`);
+      setText(src, tag);
+    }
   }
 
   label(row, snap) {
@@ -347,4 +409,22 @@ export class Matrix {
     );
     return el;
   }
+}
+
+// Writes that skip what is already there: an unchanged cell costs no style, layout or paint.
+
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+function setClass(el, value) {
+  if (el.className !== value) el.className = value;
+}
+
+function setText(el, value) {
+  if (el.textContent !== value) el.textContent = value;
+}
+
+function setStyle(el, prop, value) {
+  if (el.style[prop] !== value) el.style[prop] = value;
 }

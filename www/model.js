@@ -125,9 +125,12 @@ export function snapshot(lab, step, total, cache, hint = {}) {
  * or symlink replaces it and hides what was under it, an opaque directory keeps none of the
  * image's children, and a plain directory merges with the image's directory. The container's
  * entries come in tree order, so a directory is laid before its children.
+ *
+ * The result is an `Overlaid` view over `base` (which it never changes): a command costs what
+ * the container layer holds and hides, not a copy of the image's 20 000 entries.
  */
 export function overlay(base, row, columns, columnIndex) {
-  const merged = new Map(base);
+  const merged = new Overlaid(base);
   const layer = row.info.index;
   const dropUnder = (p) => {
     const i = columnIndex.get(p);
@@ -155,6 +158,70 @@ export function overlay(base, row, columns, columnIndex) {
     merged.set(p, entry);
   }
   return merged;
+}
+
+/**
+ * A map laid over a base map that it leaves alone: entries set or deleted here win over the
+ * base's. Reads like a Map (get, has, size, keys, values, entries, iteration; base entries
+ * first, in the base's order, then the added ones).
+ */
+export class Overlaid {
+  constructor(base) {
+    this.base = base;
+    this.changed = new Map();
+    this.deleted = new Set();
+  }
+
+  get(p) {
+    const e = this.changed.get(p);
+    if (e !== undefined) return e;
+    return this.deleted.has(p) ? undefined : this.base.get(p);
+  }
+
+  has(p) {
+    return this.get(p) !== undefined;
+  }
+
+  set(p, e) {
+    this.changed.set(p, e);
+    this.deleted.delete(p);
+    return this;
+  }
+
+  delete(p) {
+    const had = this.has(p);
+    this.changed.delete(p);
+    if (this.base.has(p)) this.deleted.add(p);
+    return had;
+  }
+
+  get size() {
+    let n = 0;
+    for (const p of this.deleted) if (this.base.has(p)) n -= 1;
+    for (const p of this.changed.keys()) if (!this.base.has(p)) n += 1;
+    return this.base.size + n;
+  }
+
+  * keys() {
+    for (const p of this.base.keys()) if (!this.deleted.has(p)) yield p;
+    for (const p of this.changed.keys()) if (!this.base.has(p)) yield p;
+  }
+
+  * entries() {
+    for (const p of this.keys()) yield [p, this.get(p)];
+  }
+
+  * values() {
+    for (const p of this.keys()) yield this.get(p);
+  }
+
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+
+  forEach(f, thisArg) {
+    for (const [p, e] of this.entries()) f.call(thisArg, e, p, this);
+  }
 }
 
 function within(path, dir) {
