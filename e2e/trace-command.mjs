@@ -4,7 +4,9 @@
 // functions and page phases (`ll-*` measures) inside them, and style, layout, pre-paint and
 // paint. Used to find what makes the command's frame longer than a frame.
 //
-//   node e2e/trace-command.mjs [rounds]     (build the wasm into www/pkg first)
+//   node e2e/trace-command.mjs [rounds] [frames]   (build the wasm into www/pkg first)
+//
+// `frames` (6 unless given) is how many animation frames after the command the trace covers.
 //
 // The raw trace of the last round is written to target/trace-command.json (load it in
 // Chromium's DevTools Performance panel to look closer).
@@ -18,6 +20,7 @@ import { serve } from './server.mjs';
 import { bigState } from './big-image.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+const FRAMES = Number(process.argv[3] ?? 6);
 const OUT = fileURLToPath(new URL('../target/trace-command.json', import.meta.url));
 
 const server = await serve({ gzip: true });
@@ -47,7 +50,7 @@ try {
       const input = document.querySelector('[aria-label="command"]');
       input.value = 'echo trace >> /srv/d1${round}3/f098.txt';
       input.form.requestSubmit();
-      for (let i = 0; i < 6; i += 1) await new Promise((r) => requestAnimationFrame(r));
+      for (let i = 0; i < ${FRAMES}; i += 1) await new Promise((r) => requestAnimationFrame(r));
     })()`);
     await cdp.send('Tracing.end');
     await done;
@@ -71,21 +74,25 @@ function report(round, events) {
   const tasks = mine.filter((e) => e.name === 'RunTask').sort((a, b) => a.ts - b.ts);
   const t0 = tasks[0]?.ts ?? 0;
   console.log(`round ${round + 1}:`);
-  const interesting = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'CompositeLayers', 'HitTest', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'ScheduleStyleRecalculation', 'RecalculateStyles', 'UpdateLayerTree', 'Commit', 'ParseHTML']);
+  const interesting = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'CompositeLayers', 'HitTest', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'ScheduleStyleRecalculation', 'RecalculateStyles', 'UpdateLayerTree', 'Commit', 'ParseHTML']);
   for (const t of tasks) {
     const ms = t.dur / 1000;
-    if (ms < 2) continue;
+    if ((t.tdur ?? t.dur) / 1000 < 1) continue;
     const inner = mine.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && interesting.has(e.name));
+    // A Paint inside a Paint (the document's, then the root element's) counts once.
+    const nested = (e) => inner.some((o) => o !== e && o.name === e.name && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur);
     const sum = new Map();
-    for (const e of inner) sum.set(e.name, (sum.get(e.name) ?? 0) + e.dur / 1000);
+    // Thread time (tdur) where the trace has it: on a loaded machine wall time counts the
+    // waits for a core too.
+    for (const e of inner) if (!nested(e)) sum.set(e.name, (sum.get(e.name) ?? 0) + (e.tdur ?? e.dur) / 1000);
     const parts = [...sum].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-    console.log(`  +${((t.ts - t0) / 1000).toFixed(1)} ms: task ${ms.toFixed(1)} ms: ${parts}`);
+    console.log(`  +${((t.ts - t0) / 1000).toFixed(1)} ms: task ${ms.toFixed(1)} ms (thread ${((t.tdur ?? t.dur) / 1000).toFixed(1)} ms): ${parts}`);
     // Style and layout forced by a script (a read of layout after a change) name the script.
     for (const e of inner) {
       const stack = e.args?.beginData?.stackTrace ?? e.args?.data?.stackTrace;
       if ((e.name === 'Layout' || e.name === 'UpdateLayoutTree') && stack?.length) {
         const at = stack.slice(0, 3).map((f) => `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`).join(' < ');
-        console.log(`      forced ${e.name} ${(e.dur / 1000).toFixed(1)} ms at ${at}`);
+        console.log(`      forced ${e.name} ${((e.tdur ?? e.dur) / 1000).toFixed(1)} ms at ${at}`);
       }
     }
   }

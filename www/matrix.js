@@ -92,12 +92,21 @@ export class Matrix {
     root.append(this.canvas);
     this.pending = false;
     this.state = null;
-    root.addEventListener('scroll', () => this.schedule());
-    window.addEventListener('resize', () => {
+    // The scroll position and the visible width are kept here, from scroll events and a
+    // ResizeObserver (both run when layout is up to date), so that drawing reads no layout:
+    // a read after the page's changes would force a layout of the whole page mid-command.
+    this.scrollX = 0;
+    this.viewW = 0;
+    root.addEventListener('scroll', () => {
+      this.scrollX = root.scrollLeft;
+      this.schedule();
+    });
+    new ResizeObserver(() => {
+      this.viewW = root.clientWidth;
       this.labelW = 0;
       this.drawnAt = null;
       this.schedule();
-    });
+    }).observe(root);
     root.addEventListener('keydown', (e) => this.onKey(e));
     root.addEventListener('click', (e) => this.onClick(e));
   }
@@ -116,7 +125,13 @@ export class Matrix {
 
   /** The scroll position and width a render draws for. */
   position() {
-    return `${this.root.scrollLeft}|${this.root.clientWidth}`;
+    return `${this.scrollX}|${this.viewW}`;
+  }
+
+  /** The visible width, read from the layout only before the ResizeObserver first reports. */
+  width() {
+    if (!this.viewW) this.viewW = this.root.clientWidth;
+    return this.viewW;
   }
 
   /** Renders unless the last render already drew the current position of an unchanged state. */
@@ -188,9 +203,13 @@ export class Matrix {
   reveal(col) {
     const labelW = this.labelWidth();
     const x = col * CELL_W;
-    const visible = this.root.clientWidth - labelW;
-    if (x < this.root.scrollLeft) this.root.scrollLeft = x;
-    else if (x + CELL_W > this.root.scrollLeft + visible) this.root.scrollLeft = x + CELL_W - visible;
+    const visible = this.width() - labelW;
+    let to = null;
+    if (x < this.scrollX) to = x;
+    else if (x + CELL_W > this.scrollX + visible) to = x + CELL_W - visible;
+    if (to === null) return;
+    this.root.scrollLeft = to;
+    this.scrollX = to;
   }
 
   /** The row labels' width, read once: reading layout while drawing would force one. */
@@ -231,13 +250,14 @@ export class Matrix {
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
     setStyle(this.canvas, 'width', `${labelW + width}px`);
-    const first = Math.max(0, Math.floor(root.scrollLeft / CELL_W) - OVERSCAN);
-    const last = Math.min(cols.length, Math.ceil((root.scrollLeft + root.clientWidth) / CELL_W) + OVERSCAN);
+    const viewW = this.width();
+    const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - OVERSCAN);
+    const last = Math.min(cols.length, Math.ceil((this.scrollX + viewW) / CELL_W) + OVERSCAN);
     this.drawnAt = this.position();
     const sel = s.selection;
     const related = s.related;
     // Enough slots for every column a render can draw at this width.
-    const slots = Math.ceil(root.clientWidth / CELL_W) + 2 * OVERSCAN + 2;
+    const slots = Math.ceil(viewW / CELL_W) + 2 * OVERSCAN + 2;
     const rowKeys = snap.rows.map((r) => r.key).join('|');
     if (slots !== this.slots || rowKeys !== this.rowKeys) this.rebuild(snap, slots, rowKeys);
 

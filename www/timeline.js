@@ -55,6 +55,10 @@ export class Timeline {
 
   group(entry, events) {
     const li = h('li', { class: 'tl-group', 'data-cmd': entry.id });
+    // The event items, kept so that marking a step touches only the items whose marks change.
+    const items = [];
+    li.llItems = items;
+    li.llCmd = entry.id;
     const head = h('div', { class: 'tl-head' },
       h('span', { class: 'tl-prompt', 'aria-hidden': 'true', text: entry.kind === 'run' ? '$' : '◎' }),
       h('span', { class: 'tl-cmd', text: entry.line }),
@@ -67,11 +71,15 @@ export class Timeline {
       // how many more there are; each one is still a step of the timeline.
       const shown = events.length > 400 ? events.slice(0, 400) : events;
       for (const e of shown) {
-        ol.append(h('li', { class: 'tl-event', 'data-kind': e.kind, 'data-seq': e.seq, 'data-path': e.path, tabindex: '-1' },
+        const item = h('li', { class: 'tl-event', 'data-kind': e.kind, 'data-seq': e.seq, 'data-path': e.path, tabindex: '-1' },
           h('span', { class: 'tl-seq', text: String(e.seq) }),
           h('span', { class: `tl-kind k-${e.kind}`, text: e.kind }),
           h('span', { class: 'tl-msg', text: e.message }),
-        ));
+        );
+        item.llSeq = e.seq;
+        item.llMarks = '';
+        items.push(item);
+        ol.append(item);
       }
       if (shown.length < events.length) {
         ol.append(h('li', { class: 'tl-more', text: `… and ${events.length - shown.length} more events` }));
@@ -126,15 +134,20 @@ export class Timeline {
     this.mark(state);
   }
 
-  /** Marks done, current and future events for the step, and the related ones. */
+  /**
+   * Marks done, current and future events for the step, and the related ones. Only items
+   * whose marks change are written, so a command in a long session costs its own events.
+   */
   mark(state) {
     const step = state.step;
     const related = state.related;
     for (const node of this.nodes.values()) {
-      const id = Number(node.getAttribute('data-cmd'));
-      node.classList.toggle('related', !!related && related.commands.has(id));
-      for (const ev of node.querySelectorAll('.tl-event')) {
-        const seq = Number(ev.getAttribute('data-seq'));
+      node.classList.toggle('related', !!related && related.commands.has(node.llCmd));
+      for (const ev of node.llItems) {
+        const seq = ev.llSeq;
+        const marks = `${seq > step ? 'f' : ''}${seq === step ? 'c' : ''}${related && related.seqs.has(seq) ? 'r' : ''}`;
+        if (marks === ev.llMarks) continue;
+        ev.llMarks = marks;
         ev.classList.toggle('future', seq > step);
         ev.classList.toggle('current', seq === step);
         ev.classList.toggle('related', !!related && related.seqs.has(seq));
