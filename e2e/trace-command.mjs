@@ -21,6 +21,7 @@ import { bigState } from './big-image.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const FRAMES = Number(process.argv[3] ?? 6);
+const totals = [];
 const OUT = fileURLToPath(new URL('../target/trace-command.json', import.meta.url));
 
 const server = await serve({ gzip: true });
@@ -62,6 +63,8 @@ try {
     report(round, events);
   }
   await context.close();
+  const sorted = [...totals].sort((a, b) => a - b);
+  if (sorted.length) console.log(`main-thread time of the command's frame (task + frame), ${sorted.length} rounds: median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, range ${sorted[0].toFixed(1)} to ${sorted[sorted.length - 1].toFixed(1)} ms`);
 } finally {
   await browser.close();
   await server.close();
@@ -95,6 +98,17 @@ function report(round, events) {
         console.log(`      forced ${e.name} ${((e.tdur ?? e.dur) / 1000).toFixed(1)} ms at ${at}`);
       }
     }
+  }
+  // The command's frame on the main thread: the task that ran the command (the one holding
+  // the 'submit' event), then the next task that painted (the frame that shows the result).
+  const cpu = (e) => (e.tdur ?? e.dur) / 1000;
+  const inside = (t, name) => mine.some((e) => e.name === name && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && (name !== 'EventDispatch' || e.args?.data?.type === 'submit'));
+  const command = tasks.find((t) => inside(t, 'EventDispatch'));
+  const frame = command && tasks.find((t) => t.ts > command.ts && inside(t, 'Paint'));
+  if (command && frame) {
+    const line = `  command task ${cpu(command).toFixed(1)} ms, its frame ${cpu(frame).toFixed(1)} ms: ${(cpu(command) + cpu(frame)).toFixed(1)} ms of main-thread time (wall: from the command to the frame's end ${((frame.ts + frame.dur - command.ts) / 1000).toFixed(1)} ms)`;
+    console.log(line);
+    totals.push(cpu(command) + cpu(frame));
   }
   const marks = events.filter((e) => e.cat?.includes('blink.user_timing') && e.name.startsWith('ll-') && (e.ph === 'b' || e.ph === 'e'));
   const open = new Map();

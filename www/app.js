@@ -1001,8 +1001,12 @@ function lessonJson(lesson) {
 // ---------------------------------------------------------------------------------------------
 // Rendering. Each part draws from `state` alone.
 
+let drawnNotice = null;
 function renderNotice() {
   const el = $('#notice');
+  // Drawn again only when it changes: every command renders, and new nodes cost a restyle.
+  if (state.notice === drawnNotice) return;
+  drawnNotice = state.notice;
   if (!state.notice) {
     el.hidden = true;
     return;
@@ -1015,10 +1019,15 @@ function renderNotice() {
   );
 }
 
+let drawnContainers = '';
 function renderToolbar() {
   const sel = $('#container');
-  const opts = state.containers.map((c) => h('option', { value: c.id, text: `c${c.id}${c.current ? ' (current)' : ''} · ${c.imageLayers} image layers` }));
-  sel.replaceChildren(...opts);
+  const names = state.containers.map((c) => [c.id, `c${c.id}${c.current ? ' (current)' : ''} · ${c.imageLayers} image layers`]);
+  const key = JSON.stringify(names);
+  if (drawnContainers !== key) {
+    sel.replaceChildren(...names.map(([id, text]) => h('option', { value: id, text })));
+    drawnContainers = key;
+  }
   sel.value = String(state.current);
   $('#opt-redirect').checked = state.options.redirectDir;
   $('#opt-metacopy').checked = state.options.metacopy;

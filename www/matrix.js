@@ -102,6 +102,7 @@ export class Matrix {
       this.schedule();
     });
     new ResizeObserver(() => {
+      if (root.clientWidth === this.viewW) return;
       this.viewW = root.clientWidth;
       this.labelW = 0;
       this.drawnAt = null;
