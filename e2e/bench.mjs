@@ -100,7 +100,7 @@ try {
     linkKB: +(frag.length / 1024).toFixed(1),
     columns: await page.evaluate(() => document.querySelector('.corner-sub').textContent),
     openMs: Date.now() - t0,
-    renderedCells: await page.evaluate(() => document.querySelectorAll('#matrix [role=gridcell]').length),
+    renderedCells: await page.evaluate(() => document.querySelectorAll('#matrix [role=gridcell]:not([hidden])').length),
   };
   await page.uncheck('#opt-motion');
   // 3. Enter to updated matrix: the command runs, the engine answers and the matrix is drawn

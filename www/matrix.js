@@ -274,14 +274,10 @@ export class Matrix {
         this.headSlots.set(slot, head);
         this.heads.append(head);
       }
+      if (head.hidden) head.hidden = false;
       this.drawHead(head, s, cols[c], c);
     }
-    for (const [slot, head] of this.headSlots) {
-      if (!used.has(slot)) {
-        head.remove();
-        this.headSlots.delete(slot);
-      }
-    }
+    for (const [slot, head] of this.headSlots) if (!used.has(slot)) park(head, 'data-col-path');
 
     snap.rows.forEach((row, r) => {
       const line = this.lines[r];
@@ -303,6 +299,7 @@ export class Matrix {
           line.slots.set(slot, cell);
           line.cells.append(cell);
         }
+        if (cell.hidden) cell.hidden = false;
         const path = cols[c];
         const entry = row.map.get(path);
         const state = cellState(entry);
@@ -325,12 +322,7 @@ export class Matrix {
         setStyle(cell, 'left', `${c * CELL_W}px`);
         this.drawCell(cell, entry, row, snap);
       }
-      for (const [slot, cell] of line.slots) {
-        if (!used.has(slot)) {
-          cell.remove();
-          line.slots.delete(slot);
-        }
-      }
+      for (const [slot, cell] of line.slots) if (!used.has(slot)) park(cell, 'data-path');
     });
     const active = this.cellElement(s.cursor.row, s.cursor.col);
     if (active) setAttr(root, 'aria-activedescendant', active.id);
@@ -430,6 +422,19 @@ export class Matrix {
     );
     return el;
   }
+}
+
+/**
+ * Hides a slot's element that this render does not use (the window is a column narrower at
+ * some scroll positions), keeping it for the next render instead of removing and building it
+ * again; without its path and id, so that nothing finds it as a column's cell.
+ */
+function park(el, pathAttr) {
+  if (el.hidden) return;
+  el.hidden = true;
+  el.removeAttribute(pathAttr);
+  el.removeAttribute('id');
+  el.removeAttribute('data-col');
 }
 
 // Writes that skip what is already there: an unchanged cell costs no style, layout or paint.
