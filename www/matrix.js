@@ -251,14 +251,15 @@ export class Matrix {
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
     setStyle(this.canvas, 'width', `${labelW + width}px`);
-    const viewW = this.width();
+    // The row labels stay on screen at the left: the cells show in what is left of the width.
+    const cellsW = Math.max(0, this.width() - labelW);
     const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - OVERSCAN);
-    const last = Math.min(cols.length, Math.ceil((this.scrollX + viewW) / CELL_W) + OVERSCAN);
+    const last = Math.min(cols.length, Math.ceil((this.scrollX + cellsW) / CELL_W) + OVERSCAN);
     this.drawnAt = this.position();
     const sel = s.selection;
     const related = s.related;
     // Enough slots for every column a render can draw at this width.
-    const slots = Math.ceil(viewW / CELL_W) + 2 * OVERSCAN + 2;
+    const slots = Math.ceil(cellsW / CELL_W) + 2 * OVERSCAN + 2;
     const rowKeys = snap.rows.map((r) => r.key).join('|');
     if (slots !== this.slots || rowKeys !== this.rowKeys) this.rebuild(snap, slots, rowKeys);
 
