@@ -97,6 +97,7 @@ export class Matrix {
     // a read after the page's changes would force a layout of the whole page mid-command.
     this.scrollX = 0;
     this.viewW = 0;
+    this.wantX = undefined;
     root.addEventListener('scroll', () => {
       this.scrollX = root.scrollLeft;
       this.schedule();
@@ -209,8 +210,16 @@ export class Matrix {
     if (x < this.scrollX) to = x;
     else if (x + CELL_W > this.scrollX + visible) to = x + CELL_W - visible;
     if (to === null) return;
-    this.root.scrollLeft = to;
-    this.scrollX = to;
+    this.scrollTo(to);
+    // A column the last drawing had no room for yet (a command added paths): the browser
+    // stopped short, and the next render scrolls on once it has widened the canvas.
+    this.wantX = this.scrollX !== to ? to : undefined;
+  }
+
+  /** Scrolls the matrix and keeps where it ended (the browser stops at the canvas's end). */
+  scrollTo(x) {
+    this.root.scrollLeft = x;
+    this.scrollX = this.root.scrollLeft;
   }
 
   /** The row labels' width, read once: reading layout while drawing would force one. */
@@ -251,6 +260,8 @@ export class Matrix {
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
     setStyle(this.canvas, 'width', `${labelW + width}px`);
+    if (this.wantX !== undefined && this.wantX !== this.scrollX) this.scrollTo(this.wantX);
+    this.wantX = undefined;
     // The row labels stay on screen at the left: the cells show in what is left of the width.
     const cellsW = Math.max(0, this.width() - labelW);
     const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - OVERSCAN);
