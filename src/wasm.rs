@@ -17,6 +17,12 @@ use crate::shell::Output;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// The module's allocator: talc, whose code is smaller than Rust's default (dlmalloc) in the
+/// module the page downloads. Single-threaded wasm only, which is all this crate builds.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 /** What happened, in the engine's closed set of event kinds. */

@@ -12,9 +12,9 @@
 //!   optimises it with binaryen's wasm-opt, then makes the served page (`site`) and prints the
 //!   sizes of what the page fetches (raw and gzip).
 //! - `site`: the served page alone, from `www/` as it is (the wasm must be built): `www/` copied
-//!   to `target/site/` with every JavaScript module minified by esbuild, one file at a time (no
-//!   bundling: the modules, their imports and `www/`'s layout stay as they are). Quick, for
-//!   after editing the page's modules.
+//!   to `target/site/` with every JavaScript module and style sheet minified by esbuild, one
+//!   file at a time (no bundling: the modules, their imports and `www/`'s layout stay as they
+//!   are). Quick, for after editing the page's files.
 //! - `serve`: setup, build, then serves `target/site/` on http://127.0.0.1:8080 (`--port N` to
 //!   change).
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
@@ -347,8 +347,9 @@ fn build() -> Result<(), String> {
 }
 
 /// Makes the served page: `www/` copied to the `[site] out-dir` of wasm-pack.toml, with every
-/// `.js` file minified by esbuild (npm package, from package.json) one at a time, without
-/// bundling. The folder is emptied first, so nothing deleted from `www/` lingers. Returns it.
+/// `.js` and `.css` file minified by esbuild (npm package, from package.json) one at a time,
+/// without bundling. The folder is emptied first, so nothing deleted from `www/` lingers.
+/// Returns it.
 fn site() -> Result<PathBuf, String> {
     let cfg = config()?;
     let src = root().join(cfg.str("site", "source")?);
@@ -377,7 +378,7 @@ fn site() -> Result<PathBuf, String> {
     args.extend(scripts.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     eprintln!(
-        "$ {} --minify ... ({} modules of {} into {})",
+        "$ {} --minify ... ({} modules and style sheets of {} into {})",
         esbuild.display(),
         scripts.len(),
         src.display(),
@@ -395,8 +396,8 @@ fn site() -> Result<PathBuf, String> {
     Ok(out)
 }
 
-/// Copies `from` into `to` recursively, except `.js` files, which it lists in `scripts` for
-/// esbuild to write there.
+/// Copies `from` into `to` recursively, except `.js` and `.css` files, which it lists in
+/// `scripts` for esbuild to write there.
 fn copy_tree(from: &Path, to: &Path, scripts: &mut Vec<PathBuf>) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
     let entries =
@@ -409,7 +410,7 @@ fn copy_tree(from: &Path, to: &Path, scripts: &mut Vec<PathBuf>) -> Result<(), S
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if kind.is_dir() {
             copy_tree(&path, &to.join(entry.file_name()), scripts)?;
-        } else if path.extension().is_some_and(|e| e == "js") {
+        } else if path.extension().is_some_and(|e| e == "js" || e == "css") {
             scripts.push(path);
         } else {
             let dest = to.join(entry.file_name());
