@@ -3,8 +3,8 @@
 //
 //   node e2e/ab-usable.mjs /path/to/other/checkout [rounds]
 //
-// The other checkout needs its page built (its www/pkg) and its own e2e/server.mjs, which
-// serves its www/. Prints the medians and every run, in ms from navigation to the page's
+// The other checkout needs its page built (`cargo xtask build`) and its own e2e/server.mjs, which
+// serves its built page. Prints the medians and every run, in ms from navigation to the page's
 // `layerlab-ready` mark.
 import { chromium } from 'playwright-core';
 import { resolve } from 'node:path';

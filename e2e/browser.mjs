@@ -5,7 +5,7 @@
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serve, WWW } from './server.mjs';
+import { serve, SITE } from './server.mjs';
 
 export const ARGS = [
   '--no-sandbox',
@@ -20,8 +20,8 @@ export const ARGS = [
 export const SHOTS = fileURLToPath(new URL('../target/screenshots/', import.meta.url));
 
 export async function launch() {
-  if (!existsSync(`${WWW}/pkg/layerlab_bg.wasm`)) {
-    throw new Error('www/pkg/ has no wasm: build it first with `cargo xtask build`');
+  if (!existsSync(`${SITE}/pkg/layerlab_bg.wasm`)) {
+    throw new Error('target/site/pkg/ has no wasm: build the page first with `cargo xtask build`');
   }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
   const server = await serve();

@@ -17,6 +17,12 @@ use crate::shell::Output;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// The module's allocator: talc, whose code is smaller than Rust's default (dlmalloc) in the
+/// module the page downloads. Single-threaded wasm only, which is all this crate builds.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 /** What happened, in the engine's closed set of event kinds. */
@@ -349,16 +355,14 @@ impl LayerLab {
         self.view = None;
     }
 
-    /// Calls `f` with the current container, or with its view at `step` events.
-    fn at<T>(
-        &mut self,
-        step: Option<u32>,
-        f: impl FnOnce(&Host, &Container) -> Result<T>,
-    ) -> Result<T, JsValue> {
-        let live = ok(self.host.container())?;
+    /// The host and its current container, or the container's view at `step` events. Not
+    /// generic over what the caller does with them, so the view cache is one function in the
+    /// module rather than one copy per method.
+    fn at(&mut self, step: Option<u32>) -> Result<(&Host, &Container), JsValue> {
+        let total = ok(self.host.container())?.events().len();
         let n = match step {
-            Some(n) if n as usize != live.events().len() => n as usize,
-            _ => return ok(f(&self.host, live)),
+            Some(n) if n as usize != total => n as usize,
+            _ => return Ok((&self.host, ok(self.host.container())?)),
         };
         let hit = matches!(&self.view, Some((k, g, _)) if *k == n && *g == self.generation);
         if !hit {
@@ -366,7 +370,7 @@ impl LayerLab {
             self.view = Some((n, self.generation, view));
         }
         match &self.view {
-            Some((_, _, c)) => ok(f(&self.host, c)),
+            Some((_, _, c)) => Ok((&self.host, c)),
             None => Err(js_error(&invalid("view", "no view"))),
         }
     }
@@ -473,7 +477,8 @@ impl LayerLab {
     /// they were after that many events.
     #[wasm_bindgen(unchecked_return_type = "LayerInfo[]")]
     pub fn layers(&mut self, step: Option<u32>) -> Result<JsValue, JsValue> {
-        let layers = self.at(step, |h, c| h.layers_of(c))?;
+        let (h, c) = self.at(step)?;
+        let layers = ok(h.layers_of(c))?;
         to_js(&layers)
     }
 
@@ -523,7 +528,8 @@ impl LayerLab {
         step: Option<u32>,
     ) -> Result<JsValue, JsValue> {
         let which = ok(parse_which(&which))?;
-        let tree = self.at(step, |_, c| c.tree(which))?;
+        let (_, c) = self.at(step)?;
+        let tree = ok(c.tree(which))?;
         to_js(&tree)
     }
 
@@ -538,14 +544,16 @@ impl LayerLab {
         step: Option<u32>,
     ) -> Result<JsValue, JsValue> {
         let which = ok(parse_which(&which))?;
-        let entries = self.at(step, |_, c| c.list(which, &parse_path("list", dir)?))?;
+        let (_, c) = self.at(step)?;
+        let entries = ok(parse_path("list", dir).and_then(|d| c.list(which, &d)))?;
         to_js(&entries)
     }
 
     /// `lstat` of an absolute path in the merged view; with `step`, as it was then.
     #[wasm_bindgen(unchecked_return_type = "Stat")]
     pub fn stat(&mut self, path: &str, step: Option<u32>) -> Result<JsValue, JsValue> {
-        let mut st = self.at(step, |_, c| c.stat(&parse_path("stat", path)?))?;
+        let (_, c) = self.at(step)?;
+        let mut st = ok(parse_path("stat", path).and_then(|p| c.stat(&p)))?;
         // JavaScript numbers hold 53 bits; display inode numbers need no more.
         st.ino &= (1 << 53) - 1;
         to_js(&st)
@@ -570,28 +578,29 @@ impl LayerLab {
         } else {
             ok(parse_which(&layer))?
         };
-        self.at(step, |_, c| {
-            // The container layer's number, as events and explain give it, names it too.
-            let which = match which {
-                Which::Image(i) if i == c.image().layers().len() => Which::Container,
-                w => w,
-            };
-            let blob = c.read_in(which, &parse_path("read", path)?)?;
-            Ok(String::from_utf8_lossy(blob.bytes()).into_owned())
-        })
+        let (_, c) = self.at(step)?;
+        // The container layer's number, as events and explain give it, names it too.
+        let which = match which {
+            Which::Image(i) if i == c.image().layers().len() => Which::Container,
+            w => w,
+        };
+        let blob = ok(parse_path("read", path).and_then(|p| c.read_in(which, &p)))?;
+        Ok(String::from_utf8_lossy(blob.bytes()).into_owned())
     }
 
     /// Which layer wins at an absolute path and what it masks, by what ("why").
     #[wasm_bindgen(unchecked_return_type = "Explanation")]
     pub fn explain(&mut self, path: &str, step: Option<u32>) -> Result<JsValue, JsValue> {
-        let e = self.at(step, |_, c| Ok(c.explain(&parse_path("explain", path)?)))?;
+        let (_, c) = self.at(step)?;
+        let e = c.explain(&ok(parse_path("explain", path))?);
         to_js(&e)
     }
 
     /// The `docker diff` of the current container against its image.
     #[wasm_bindgen(unchecked_return_type = "Change[]")]
     pub fn diff(&mut self, step: Option<u32>) -> Result<JsValue, JsValue> {
-        let d = self.at(step, |_, c| Ok(c.diff()))?;
+        let (_, c) = self.at(step)?;
+        let d = c.diff();
         to_js(&d)
     }
 

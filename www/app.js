@@ -17,24 +17,30 @@ import {
   loadProgress, saveProgress, validateProgress, stashFreeSession, loadFreeSession, downloadFile,
 } from './storage.js';
 
-// The lesson modules are not on the path to a usable page: they load alongside the wasm and the
-// page draws the lessons panel once they are there (or waits for them when a lesson is asked for
-// at once). `L` is lesson-core.js; until it is loaded no lesson can be open.
+// The lesson modules are not on the path to a usable page: they are fetched once the page is
+// usable (or at once when a lesson is being opened), and the page draws the lessons panel when
+// they are there. `L` is lesson-core.js; until it is loaded no lesson can be open.
 let L = null;
 let lessonsError = null;
 let renderLessons = () => {
   if (lessonsError) $('#lesson-list').replaceChildren(h('li', { class: 'lesson-error', text: `The lessons could not be loaded: ${lessonsError}` }));
 };
-const lessonModules = Promise.all([import('./lesson-core.js'), import('./lessons.js')]).then(([core, panel]) => {
-  L = core;
-  renderLessons = panel.renderLessons;
-}, (e) => {
-  lessonsError = errorText(e);
-});
+let lessonModules = null;
+
+/** Starts loading the lesson modules, once; resolves when they are loaded or have failed. */
+function loadLessonModules() {
+  lessonModules ??= Promise.all([import('./lesson-core.js'), import('./lessons.js')]).then(([core, panel]) => {
+    L = core;
+    renderLessons = panel.renderLessons;
+  }, (e) => {
+    lessonsError = errorText(e);
+  });
+  return lessonModules;
+}
 
 /** Waits for the lesson modules; throws when they could not be loaded. */
 async function lessonCore() {
-  await lessonModules;
+  await loadLessonModules();
   if (!L) throw new Error(`the lessons could not be loaded (${lessonsError})`);
   return L;
 }
@@ -1376,14 +1382,19 @@ async function boot() {
   state.lessons.progress = loaded.progress;
   const progressError = loaded.error;
   // The list arrives when it arrives: the page is usable without it (and draws it then), so
-  // its fetch stays off the path to a usable page unless a lesson is being opened.
-  const lessonIndex = lessonCore().then(() => L.loadLessonIndex()).then((doc) => {
-    state.lessons.index = doc.lessons;
-  }, (e) => {
-    state.lessons.indexError = errorText(e);
-  }).then(() => {
-    if (document.body.dataset.ready === 'true') render();
-  });
+  // it and the lesson modules are fetched once the page is usable, unless a lesson is being
+  // opened.
+  let lessonIndex = null;
+  const loadLessonIndex = () => {
+    lessonIndex ??= lessonCore().then(() => L.loadLessonIndex()).then((doc) => {
+      state.lessons.index = doc.lessons;
+    }, (e) => {
+      state.lessons.indexError = errorText(e);
+    }).then(() => {
+      if (document.body.dataset.ready === 'true') render();
+    });
+    return lessonIndex;
+  };
   await init();
   performance.mark('layerlab-wasm');
   let built = null;
@@ -1423,7 +1434,10 @@ async function boot() {
   install(built ?? defaultLab());
   performance.mark('layerlab-engine');
   let active = state.lessons.progress.active;
-  if (active || lessonHash) await lessonModules;
+  if (active || lessonHash) {
+    loadLessonIndex();
+    await loadLessonModules();
+  }
   if ((active || lessonHash) && !L) {
     setNotice(`The lessons could not be loaded (${lessonsError}); the page works without them.`, 'error');
     active = null;
@@ -1433,7 +1447,7 @@ async function boot() {
     if (isShare) endLesson();
     else await resumeLesson(active, built !== null);
   }
-  if (lessonHash) await lessonIndex;
+  if (lessonHash) await loadLessonIndex();
   if (L && lessonHash?.kind === 'lesson') {
     const same = state.lessons.lesson?.id === lessonHash.id && state.lessons.source === 'index';
     if (state.lessons.index && !state.lessons.index.some((l) => l.id === lessonHash.id)) {
@@ -1460,6 +1474,7 @@ async function boot() {
   render();
   document.body.dataset.ready = 'true';
   performance.mark('layerlab-ready');
+  loadLessonIndex();
 }
 
 boot().catch((e) => {

@@ -9,8 +9,14 @@
 //!   the npm packages of `package.json` (binaryen for wasm-opt, playwright-core), and, as root,
 //!   Debian's chromium and chromium-driver.
 //! - `build`: builds the wasm package for the page with wasm-pack, as `wasm-pack.toml` says,
-//!   optimises it with binaryen's wasm-opt and prints its size (raw and gzip).
-//! - `serve`: setup, build, then serves `www/` on http://127.0.0.1:8080 (`--port N` to change).
+//!   optimises it with binaryen's wasm-opt, then makes the served page (`site`) and prints the
+//!   sizes of what the page fetches (raw and gzip).
+//! - `site`: the served page alone, from `www/` as it is (the wasm must be built): `www/` copied
+//!   to `target/site/` with every JavaScript module and style sheet minified by esbuild, one
+//!   file at a time (no bundling: the modules, their imports and `www/`'s layout stay as they
+//!   are). Quick, for after editing the page's files.
+//! - `serve`: setup, build, then serves `target/site/` on http://127.0.0.1:8080 (`--port N` to
+//!   change).
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
 //!   check, clippy (native and wasm32), every test (including the kernel differential test,
 //!   which needs root), the wasm-bindgen tests in Node and headless Chromium, the JavaScript API
@@ -32,11 +38,12 @@ fn main() -> ExitCode {
         Some("demo") => demo(),
         Some("setup") => setup(Needs::All),
         Some("build") => setup(Needs::Build).and_then(|()| build()),
+        Some("site") => setup(Needs::Build).and_then(|()| site().map(drop)),
         Some("serve") => serve(&args[1..]),
         Some("test") => test(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | setup | build | serve [--port N] | test [--quick]"
+                "usage: cargo xtask demo | setup | build | site | serve [--port N] | test [--quick]"
             );
             return ExitCode::from(2);
         }
@@ -319,12 +326,13 @@ fn gzip_size(path: &Path) -> u64 {
 }
 
 fn build() -> Result<(), String> {
-    let dir = wasm_pack_build("build")?;
+    wasm_pack_build("build")?;
+    let site = site()?;
     let name = config()?.str("build", "out-name")?;
     let mut raw = 0;
     let mut gz = 0;
-    for file in [format!("{name}_bg.wasm"), format!("{name}.js")] {
-        let p = dir.join(&file);
+    for file in [format!("pkg/{name}_bg.wasm"), format!("pkg/{name}.js")] {
+        let p = site.join(&file);
         let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
         let g = gzip_size(&p);
         eprintln!("xtask: {file}: {size} bytes, {g} bytes gzip");
@@ -332,9 +340,85 @@ fn build() -> Result<(), String> {
         gz += g;
     }
     eprintln!(
-        "xtask: wasm + JS: {raw} bytes, {} KiB gzip",
+        "xtask: wasm + glue: {raw} bytes, {} KiB gzip (the whole page: node e2e/bench.mjs)",
         gz.div_ceil(1024)
     );
+    Ok(())
+}
+
+/// Makes the served page: `www/` copied to the `[site] out-dir` of wasm-pack.toml, with every
+/// `.js` and `.css` file minified by esbuild (npm package, from package.json) one at a time,
+/// without bundling. The folder is emptied first, so nothing deleted from `www/` lingers.
+/// Returns it.
+fn site() -> Result<PathBuf, String> {
+    let cfg = config()?;
+    let src = root().join(cfg.str("site", "source")?);
+    let out = root().join(cfg.str("site", "out-dir")?);
+    if !src.join("pkg").is_dir() {
+        return Err(format!(
+            "{} has no wasm package: run `cargo xtask build` first",
+            src.display()
+        ));
+    }
+    match std::fs::remove_dir_all(&out) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot empty {}: {e}", out.display())),
+    }
+    let mut scripts = Vec::new();
+    copy_tree(&src, &out, &mut scripts)?;
+    let esbuild = root().join("node_modules/.bin/esbuild");
+    let mut args = vec![
+        "--minify".to_string(),
+        "--charset=utf8".to_string(),
+        "--log-level=warning".to_string(),
+        format!("--outbase={}", src.display()),
+        format!("--outdir={}", out.display()),
+    ];
+    args.extend(scripts.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    eprintln!(
+        "$ {} --minify ... ({} modules and style sheets of {} into {})",
+        esbuild.display(),
+        scripts.len(),
+        src.display(),
+        out.display()
+    );
+    let status = Command::new(&esbuild)
+        .args(&args)
+        .env("PATH", search_path())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", esbuild.display()))?;
+    if !status.success() {
+        return Err(format!("esbuild failed with {status}"));
+    }
+    Ok(out)
+}
+
+/// Copies `from` into `to` recursively, except `.js` and `.css` files, which it lists in
+/// `scripts` for esbuild to write there.
+fn copy_tree(from: &Path, to: &Path, scripts: &mut Vec<PathBuf>) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if kind.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()), scripts)?;
+        } else if path.extension().is_some_and(|e| e == "js" || e == "css") {
+            scripts.push(path);
+        } else {
+            let dest = to.join(entry.file_name());
+            std::fs::copy(&path, &dest).map_err(|e| {
+                format!("cannot copy {} to {}: {e}", path.display(), dest.display())
+            })?;
+        }
+    }
     Ok(())
 }
 
@@ -348,7 +432,7 @@ fn serve(args: &[String]) -> Result<(), String> {
     };
     setup(Needs::Build)?;
     build()?;
-    serve::serve(&root().join("www"), port)
+    serve::serve(&root().join(config()?.str("site", "out-dir")?), port)
 }
 
 fn test(args: &[String]) -> Result<(), String> {
@@ -416,12 +500,12 @@ fn wasm_tests() -> Result<(), String> {
     wasm_pack_build("build.node")?;
     run("node", &["--test", "tests/js/"])?;
     if root().join("e2e").is_dir() {
-        // The page's end-to-end tests drive the built page, served here on a free port whose
-        // address they find in LAYERLAB_URL.
+        // The page's end-to-end tests drive the built page (the minified site), served here on
+        // a free port whose address they find in LAYERLAB_URL.
         build()?;
         let listener = serve::bind(0)?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let www = root().join("www");
+        let www = root().join(config()?.str("site", "out-dir")?);
         std::thread::spawn(move || serve::serve_on(listener, &www));
         let url = format!("http://127.0.0.1:{port}/");
         run_env(
