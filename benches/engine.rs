@@ -8,8 +8,9 @@
 //! can take seconds; what matters is the side-by-side ratio within one run.
 //!
 //! `cargo bench --bench engine` runs the full sizes; `LAYERLAB_BENCH_QUICK=1` runs small ones in
-//! seconds (a smoke test for CI and developers). The kernel column needs root and overlayfs; it
-//! is skipped with a message otherwise.
+//! seconds (a smoke test for CI and developers); `LAYERLAB_BENCH_ONLY=script` runs the script
+//! workload alone, side by side. The kernel column needs root and overlayfs; it is skipped with
+//! a message otherwise.
 
 use layerlab::{Container, Image, Layer, Options, VPath};
 use std::collections::BTreeSet;
