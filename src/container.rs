@@ -6,7 +6,7 @@
 //! whiteout. Every mutation returns the events it caused.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{human_bytes, Event, EventKind};
+use crate::event::{human_bytes, push_human_bytes, push_u64, Event, EventKind};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
@@ -391,8 +391,10 @@ impl Container {
         self.events.push(Event {
             seq,
             kind,
-            path: path.to_string(),
-            to: to.map(|t| t.to_string()),
+            // `as_str().to_owned()`: one exact allocation, without the formatting machinery
+            // that `to_string` runs for a `Display` type.
+            path: path.as_str().to_owned(),
+            to: to.map(|t| t.as_str().to_owned()),
             layers,
             bytes,
             metadata_only,
@@ -1155,10 +1157,15 @@ impl Container {
                     let from = Low::Dir(m).layer() as usize;
                     let new = Dir::new(meta);
                     self.put(&at, Node::Dir(new))?;
-                    let msg = format!(
-                        "copy-up: directory {at} created in the container layer with the metadata it has in {}, so that {why} can change inside it",
-                        self.layer_name(from)
-                    );
+                    let msg = self.sentence(&[
+                        Part::S("copy-up: directory "),
+                        Part::S(at.as_str()),
+                        Part::S(" created in the container layer with the metadata it has in "),
+                        Part::Layer(from),
+                        Part::S(", so that "),
+                        Part::S(why.as_str()),
+                        Part::S(" can change inside it"),
+                    ]);
                     let c = self.container_layer();
                     self.emit(EventKind::CopyUp, &at, None, vec![from, c], 0, true, msg);
                 }
@@ -1308,15 +1315,15 @@ impl Container {
                         human_bytes(size)
                     )
                 } else {
-                    sentence(&[
-                        "copy-up: ",
-                        path.as_str(),
-                        " (",
-                        &human_bytes(size),
-                        ") copied from ",
-                        &self.layer_name(from),
-                        " into the container layer ",
-                        reason,
+                    self.sentence(&[
+                        Part::S("copy-up: "),
+                        Part::S(path.as_str()),
+                        Part::S(" ("),
+                        Part::Bytes(size),
+                        Part::S(") copied from "),
+                        Part::Layer(from),
+                        Part::S(" into the container layer "),
+                        Part::S(reason),
                     ])
                 };
                 let bytes = if meta_only { 0 } else { size };
@@ -1632,6 +1639,9 @@ impl Container {
             Quick::Image(Some(Flat::File(f)), _) => Some(f.clone()),
             _ => None,
         };
+        // A name absent from both sides whose parent is a plain directory of the container
+        // layer: the parent is ready and no whiteout is replaced.
+        let plain_new = matches!(quick, Quick::Image(None, true));
         match self.find_from(path, quick) {
             Ok(f) => {
                 if flags.create && flags.excl {
@@ -1673,8 +1683,10 @@ impl Container {
             }
             Err(ErrorKind::NotFound) if flags.create => {
                 self.check_new_name("open", path)?;
-                self.parent_ready("open", path)?;
-                let replaced = self.over_whiteout(path);
+                if !plain_new {
+                    self.parent_ready("open", path)?;
+                }
+                let replaced = !plain_new && self.over_whiteout(path);
                 let ino = self.upper.add_inode(FileInode::new(
                     self.new_meta(path, mode, false),
                     Blob::empty(),
@@ -1684,7 +1696,11 @@ impl Container {
                 let msg = if replaced {
                     format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}")
                 } else {
-                    sentence(&["create: ", path.as_str(), " created in the container layer"])
+                    self.sentence(&[
+                        Part::S("create: "),
+                        Part::S(path.as_str()),
+                        Part::S(" created in the container layer"),
+                    ])
                 };
                 self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
                 Ok(Some(ino))
@@ -1723,12 +1739,12 @@ impl Container {
                 "truncate: {path} set to {} in the container layer",
                 human_bytes(new_len)
             ),
-            _ => sentence(&[
-                "write: ",
-                &human_bytes(bytes),
-                " written to ",
-                path.as_str(),
-                " in the container layer",
+            _ => self.sentence(&[
+                Part::S("write: "),
+                Part::Bytes(bytes),
+                Part::S(" written to "),
+                Part::S(path.as_str()),
+                Part::S(" in the container layer"),
             ]),
         };
         self.emit(kind, path, None, vec![c], bytes, false, msg);
@@ -1888,14 +1904,14 @@ impl Container {
             self.parent_ready(op, path)?;
             self.put(path, Node::Whiteout)?;
             let msg = match size {
-                Some(size) => sentence(&[
-                    "whiteout: ",
-                    path.as_str(),
-                    " of ",
-                    &self.layer_name(from),
-                    " is hidden by a whiteout in the container layer; its ",
-                    &human_bytes(size),
-                    " still count in the image",
+                Some(size) => self.sentence(&[
+                    Part::S("whiteout: "),
+                    Part::S(path.as_str()),
+                    Part::S(" of "),
+                    Part::Layer(from),
+                    Part::S(" is hidden by a whiteout in the container layer; its "),
+                    Part::Bytes(size),
+                    Part::S(" still count in the image"),
                 ]),
                 None => format!(
                     "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
@@ -2089,12 +2105,12 @@ impl Container {
         }
         self.put(to, node)?;
         self.set_borns(to, borns);
-        let msg = sentence(&[
-            "rename: ",
-            from.as_str(),
-            " renamed to ",
-            to.as_str(),
-            " in the container layer",
+        let msg = self.sentence(&[
+            Part::S("rename: "),
+            Part::S(from.as_str()),
+            Part::S(" renamed to "),
+            Part::S(to.as_str()),
+            Part::S(" in the container layer"),
         ]);
         self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
         if redirected {
@@ -2111,10 +2127,15 @@ impl Container {
         }
         if let Some(l) = old_below {
             self.put(from, Node::Whiteout)?;
-            let msg = format!(
-                "whiteout: a whiteout is left at {from} so that {from} of {} stays hidden",
-                self.layer_name(l)
-            );
+            let msg = self.sentence(&[
+                Part::S("whiteout: a whiteout is left at "),
+                Part::S(from.as_str()),
+                Part::S(" so that "),
+                Part::S(from.as_str()),
+                Part::S(" of "),
+                Part::Layer(l),
+                Part::S(" stays hidden"),
+            ]);
             self.emit(EventKind::Whiteout, from, None, vec![l, c], 0, false, msg);
         }
         Ok(self.since(start))
@@ -2517,7 +2538,8 @@ fn file_into(
 /// of the directory that holds it. A directory or symlink keeps the place in the creation
 /// order that its entry already has; a new one takes `fresh` and moves it on.
 fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh: &mut u64) {
-    let old = ix.get(at).copied();
+    let slot = ix.get_mut(at);
+    let old = slot.as_deref().copied();
     let mut born = || match old {
         Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
         _ => {
@@ -2535,7 +2557,7 @@ fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh:
             born: born(),
         },
     };
-    match ix.get_mut(at) {
+    match slot {
         Some(e) => *e = entry,
         None => {
             ix.insert(at.into(), entry);
@@ -2567,14 +2589,44 @@ fn unindex_children(ix: &mut UIndex, at: &mut String, d: &Dir) {
     }
 }
 
-/// An event's sentence from its pieces, in one allocation: the hot paths (create, write,
-/// copy-up, whiteout, rename) build theirs this way instead of through `format!`.
-fn sentence(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
+/// A piece of an event's sentence.
+enum Part<'a> {
+    /// Text.
+    S(&'a str),
+    /// A byte count, as [`human_bytes`] writes it.
+    Bytes(u64),
+    /// A layer's name, as [`Container::layer_name`] gives it.
+    Layer(usize),
+}
+
+impl Container {
+    /// An event's sentence from its pieces, in one allocation: the hot paths (create, write,
+    /// copy-up, whiteout, rename) build theirs this way instead of through `format!` and the
+    /// separate strings of `human_bytes` and `layer_name`.
+    fn sentence(&self, parts: &[Part<'_>]) -> String {
+        let len = parts
+            .iter()
+            .map(|p| match p {
+                Part::S(s) => s.len(),
+                Part::Bytes(_) | Part::Layer(_) => 20,
+            })
+            .sum();
+        let mut out = String::with_capacity(len);
+        for p in parts {
+            match p {
+                Part::S(s) => out.push_str(s),
+                Part::Bytes(n) => push_human_bytes(&mut out, *n),
+                Part::Layer(l) if *l == self.container_layer() => {
+                    out.push_str("the container layer")
+                }
+                Part::Layer(l) => {
+                    out.push_str("layer ");
+                    push_u64(&mut out, *l as u64);
+                }
+            }
+        }
+        out
     }
-    s
 }
 
 /// The parent of `path` as a string, without allocating: `""` for `/` and its children.

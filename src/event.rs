@@ -80,9 +80,37 @@ pub struct Event {
 /// would (half to even on the exact value), so that no float formatting is linked into the
 /// wasm module; a test holds it to the float version.
 pub fn human_bytes(n: u64) -> String {
+    let mut s = String::new();
+    push_human_bytes(&mut s, n);
+    s
+}
+
+/// Writes `n` in decimal at the end of `out`: what `write!(out, "{n}")` writes, without the
+/// formatting machinery, which costs several hundred instructions a call in the sentences of
+/// the hot events.
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// [`human_bytes`] written at the end of `out`, for sentences built in one buffer.
+pub(crate) fn push_human_bytes(out: &mut String, n: u64) {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
-        return format!("{n} B");
+        push_u64(out, n);
+        out.push_str(" B");
+        return;
     }
     let mut unit = 0;
     let mut div: u128 = 1024;
@@ -101,16 +129,31 @@ pub fn human_bytes(n: u64) -> String {
     // At most n * 10 / 1024, so it fits a u64 (formatting a u128 would link its own code).
     let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
     let (whole, frac) = (tenths / 10, tenths % 10);
-    if frac == 0 {
-        format!("{whole} {}", UNITS[unit])
-    } else {
-        format!("{whole}.{frac} {}", UNITS[unit])
+    push_u64(out, whole);
+    if frac != 0 {
+        out.push('.');
+        push_u64(out, frac);
     }
+    out.push(' ');
+    out.push_str(UNITS[unit]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::human_bytes;
+
+    #[test]
+    fn push_u64_writes_what_display_writes() {
+        let mut x = 1u64;
+        for n in (0..1000).chain([u64::MAX, u64::MAX - 1, 1 << 32, 10_000_000_000]) {
+            for v in [n, x] {
+                let mut s = String::from("x");
+                super::push_u64(&mut s, v);
+                assert_eq!(s, format!("x{v}"));
+            }
+            x = x.wrapping_mul(7).wrapping_add(3);
+        }
+    }
 
     #[test]
     fn human_bytes_uses_binary_units() {
