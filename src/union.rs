@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{Blob, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
 use crate::path::VPath;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// The most layers one image may have (overlayfs itself allows 500 lower layers; the page
@@ -147,28 +147,9 @@ pub(crate) struct FlatFile {
     pub data: Blob,
 }
 
-/// FxHash: a fixed, fast hash for the path index. Fixed so that the engine stays free of
-/// randomness; the index is never iterated, so its order cannot leak into any output.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// FxHash (rustc-hash): a fixed, fast hash for the path indexes. Fixed so that the engine stays
+/// free of randomness; the indexes are never iterated, so their order cannot leak into any output.
+pub(crate) use rustc_hash::FxHasher;
 
 /// An entry of the path index: regular files with what `stat` needs; other types only by kind,
 /// so that a miss proves a name absent.
