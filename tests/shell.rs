@@ -2406,3 +2406,102 @@ fn cp_r_meets_a_name_split_from_a_lower_hard_link_at_its_new_inode() {
     "#]]
     .assert_eq(&render(&mut sh, "chmod 600 d2/b; cp -a d2 d2"));
 }
+
+// ----- found by kernel_diff_more_commands (bash 5.2, coreutils 9.1 on a real overlay mount) -----
+
+/// Runs `script` in a fresh shell on the test image: status, stdout, stderr.
+fn run3(script: &str) -> (i32, String, String) {
+    let mut sh = shell();
+    let out = sh.run_script(script);
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn chown_of_a_dangling_or_looping_symlink_cannot_dereference_it() {
+    assert_eq!(
+        run3("ln -s /nowhere /tmp/dangling\nchown 1000:1000 /tmp/dangling"),
+        (
+            1,
+            String::new(),
+            "chown: cannot dereference '/tmp/dangling': No such file or directory\n".into()
+        )
+    );
+    assert_eq!(
+        run3("ln -s loop /tmp/loop\nchown 0 /tmp/loop").2,
+        "chown: cannot dereference '/tmp/loop': Too many levels of symbolic links\n"
+    );
+    // A path that is not there at all is still "cannot access".
+    assert_eq!(
+        run3("chown 0 /tmp/nope").2,
+        "chown: cannot access '/tmp/nope': No such file or directory\n"
+    );
+}
+
+#[test]
+fn chown_r_changes_symlinks_themselves_and_never_follows_them() {
+    // -R implies -P: the operand and the links inside are lchown'ed, dangling or not.
+    let mut sh = shell();
+    let out = sh.run_script("ln -s /nowhere /tmp/dangling\nchown -R 7 /tmp/dangling /app");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let upper = sh.container().upper();
+    for link in ["/tmp/dangling", "/app/link"] {
+        match upper.get(&p(link)) {
+            Some(Node::Symlink(s)) => assert_eq!(s.meta.uid, 7, "{link}"),
+            other => panic!("{link}: {other:?}"),
+        }
+    }
+    // The file the link points to was changed through its own name, not through the link.
+    let main = sh.container().stat(&p("/app/main.py")).unwrap();
+    assert_eq!(main.uid, 7);
+}
+
+#[test]
+fn ln_f_onto_a_directory_names_it_without_quotes_like_coreutils() {
+    assert_eq!(
+        run3("mkdir -p /tmp/d/d\ncd /tmp\nln -sf d d").2,
+        "ln: d/d: cannot overwrite directory\n"
+    );
+}
+
+#[test]
+fn ln_sf_of_a_file_onto_itself_is_the_same_file() {
+    assert_eq!(
+        run3("cd /etc\nln -sf hosts hosts"),
+        (
+            1,
+            String::new(),
+            "ln: 'hosts' and 'hosts' are the same file\n".into()
+        )
+    );
+    // A link to a name elsewhere is fine: the source is looked up from the working directory.
+    assert_eq!(run3("cd /etc\nln -sf motd hosts\ncat hosts").0, 0);
+}
+
+#[test]
+fn ln_f_reports_a_target_it_cannot_look_up_as_failed_to_access() {
+    assert_eq!(
+        run3("ln -f /etc/hosts /etc/motd/x").2,
+        "ln: failed to access '/etc/motd/x': Not a directory\n"
+    );
+    // Without -f the link(2) error is reported.
+    assert_eq!(
+        run3("ln /etc/hosts /etc/motd/x").2,
+        "ln: failed to create hard link '/etc/motd/x' => '/etc/hosts': Not a directory\n"
+    );
+}
+
+#[test]
+fn truncate_c_ignores_every_missing_file_even_in_a_missing_directory() {
+    assert_eq!(
+        run3("truncate -c -s 5 /nodir/f"),
+        (0, String::new(), String::new())
+    );
+    assert_eq!(
+        run3("truncate -c -s 5 /etc/hosts/x").2,
+        "truncate: cannot open '/etc/hosts/x' for writing: Not a directory\n"
+    );
+}

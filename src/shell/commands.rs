@@ -2252,9 +2252,17 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 // ----- metadata ---------------------------------------------------------------------------------
 
-/// Visits `path` and, when `recursive`, everything under it (symlinks met on the way are not
-/// followed, as `chmod -R` and `chown -R` do).
-fn walk(ctx: &Ctx<'_>, path: &VPath, shown: &str, recursive: bool, out: &mut Vec<(VPath, String)>) {
+/// Visits `path` and, when `recursive`, everything under it. Symlinks met on the way are never
+/// followed; `symlinks` says whether they are visited themselves (`chown -R` changes them,
+/// `chmod -R` skips them, as a symlink has no mode of its own).
+fn walk(
+    ctx: &Ctx<'_>,
+    path: &VPath,
+    shown: &str,
+    recursive: bool,
+    symlinks: bool,
+    out: &mut Vec<(VPath, String)>,
+) {
     out.push((path.clone(), shown.to_string()));
     if !recursive {
         return;
@@ -2266,8 +2274,8 @@ fn walk(ctx: &Ctx<'_>, path: &VPath, shown: &str, recursive: bool, out: &mut Vec
         let Ok(p) = path.join(&name) else { continue };
         let s = display_join(shown, &name);
         if ft == FileType::Dir {
-            walk(ctx, &p, &s, true, out);
-        } else if ft != FileType::Symlink {
+            walk(ctx, &p, &s, true, symlinks, out);
+        } else if ft != FileType::Symlink || symlinks {
             out.push((p, s));
         }
     }
@@ -2349,7 +2357,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         let mut list = Vec::new();
-        walk(ctx, &p, raw, o.has('R'), &mut list);
+        walk(ctx, &p, raw, o.has('R'), false, &mut list);
         for (path, shown) in list {
             let Ok(s) = ctx.c.stat(&path) else { continue };
             let new =
@@ -2436,17 +2444,31 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         },
     };
+    // -R without -H or -L is -P: no symlink is followed, the operands included; each is
+    // changed itself (lchown).
+    let recursive = o.has('R');
+    let follow = !o.has('h') && !recursive;
     let mut status = 0;
     for raw in files {
-        let p = match stat_of(ctx, raw, !o.has('h')) {
+        let p = match stat_of(ctx, raw, follow) {
             Ok((p, _)) => p,
             Err(k) => {
-                status = complain(ctx, "chown", format!("cannot access {}", q(raw)), k);
+                // A name that is there but leads nowhere (a dangling or looping symlink) is
+                // "cannot dereference"; a name that is not there, "cannot access".
+                let is_link = follow
+                    && stat_of(ctx, raw, false)
+                        .is_ok_and(|(_, s)| s.file_type == FileType::Symlink);
+                let what = if is_link {
+                    "cannot dereference"
+                } else {
+                    "cannot access"
+                };
+                status = complain(ctx, "chown", format!("{what} {}", q(raw)), k);
                 continue;
             }
         };
         let mut list = Vec::new();
-        walk(ctx, &p, raw, o.has('R'), &mut list);
+        walk(ctx, &p, raw, recursive, true, &mut list);
         for (path, shown) in list {
             if let Err(e) = ctx.c.chown(&path, uid, gid) {
                 status = complain(
@@ -2537,6 +2559,12 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         let dst = match resolve(ctx, &shown, false) {
             Ok(p) => p,
+            // With -f, coreutils lstats the target before removing it: an error other than
+            // ENOENT (ENOTDIR, ELOOP) is "failed to access".
+            Err(k) if o.has('f') && k != ErrorKind::NotFound => {
+                status = complain(ctx, "ln", format!("failed to access {}", q(&shown)), k);
+                continue;
+            }
             Err(k) => {
                 status = fail(ctx, k);
                 continue;
@@ -2548,12 +2576,17 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if existing.file_type == FileType::Dir {
-                ctx.io
-                    .err(format!("ln: {}: cannot overwrite directory\n", q(&shown)));
+                ctx.io.err(format!(
+                    "ln: {}: cannot overwrite directory\n",
+                    fmt::qf(&shown)
+                ));
                 status = 1;
                 continue;
             }
-            if src_path.as_ref() == Some(&dst) {
+            // `ln -sf f f`: the source, looked up from the working directory, is the very
+            // file the target names; removing the target would lose it.
+            let sym_same = symbolic && stat_of(ctx, src, true).is_ok_and(|(sp, _)| sp == dst);
+            if src_path.as_ref() == Some(&dst) || sym_same {
                 ctx.io.err(format!(
                     "ln: {} and {} are the same file\n",
                     q(src),
@@ -2637,28 +2670,32 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mode = new_file_mode(ctx);
     let mut status = 0;
     for raw in &o.operands {
-        let r = resolve(ctx, raw, true).and_then(|p| {
-            let old = match ctx.c.stat(&p) {
-                Ok(s) if s.file_type == FileType::Dir => return Err(ErrorKind::IsADirectory),
-                Ok(s) => s.size,
-                Err(_) if o.has('c') => return Ok(()),
-                Err(_) => {
-                    let flags = OpenFlags {
-                        write: true,
-                        create: true,
-                        ..OpenFlags::default()
-                    };
-                    ctx.c.open(&p, flags, mode).map_err(|e| e.kind())?;
-                    0
-                }
-            };
-            let len = match rel {
-                '+' => old.saturating_add(n),
-                '-' => old.saturating_sub(n),
-                _ => n,
-            };
-            ctx.c.truncate(&p, len).map(|_| ()).map_err(|e| e.kind())
-        });
+        let r = match resolve(ctx, raw, true) {
+            // -c: a file that is not there, even in a directory that is not there, is skipped.
+            Err(ErrorKind::NotFound) if o.has('c') => Ok(()),
+            r => r.and_then(|p| {
+                let old = match ctx.c.stat(&p) {
+                    Ok(s) if s.file_type == FileType::Dir => return Err(ErrorKind::IsADirectory),
+                    Ok(s) => s.size,
+                    Err(_) if o.has('c') => return Ok(()),
+                    Err(_) => {
+                        let flags = OpenFlags {
+                            write: true,
+                            create: true,
+                            ..OpenFlags::default()
+                        };
+                        ctx.c.open(&p, flags, mode).map_err(|e| e.kind())?;
+                        0
+                    }
+                };
+                let len = match rel {
+                    '+' => old.saturating_add(n),
+                    '-' => old.saturating_sub(n),
+                    _ => n,
+                };
+                ctx.c.truncate(&p, len).map(|_| ()).map_err(|e| e.kind())
+            }),
+        };
         if let Err(k) = r {
             ctx.io.err(format!(
                 "truncate: cannot open {} for writing: {}\n",
