@@ -2505,3 +2505,34 @@ fn truncate_c_ignores_every_missing_file_even_in_a_missing_directory() {
         "truncate: cannot open '/etc/hosts/x' for writing: Not a directory\n"
     );
 }
+
+#[test]
+fn cat_from_and_to_the_same_file_reads_it_after_the_truncation() {
+    // `< f` opens f, then `> f` truncates that same file before cat reads it: bash leaves f
+    // empty, for a lower file (copied up, then truncated) and for a container file alike.
+    let mut sh = shell();
+    let out =
+        sh.run_script("cat < /etc/hosts > /etc/hosts\necho hi > /tmp/f\ncat < /tmp/f > /tmp/f");
+    assert_eq!(out.status, 0);
+    for f in ["/etc/hosts", "/tmp/f"] {
+        assert_eq!(sh.container().read(&p(f)).unwrap().bytes(), b"", "{f}");
+    }
+    // Reading from one file and writing another still reads the whole file.
+    let out = sh.run_script("cat < /etc/motd > /tmp/g; cat /tmp/g");
+    assert_eq!(out.stdout, b"welcome\n");
+}
+
+#[test]
+fn cp_r_into_a_set_group_id_directory_keeps_the_bit_the_new_directory_inherits() {
+    // mkdir in a set-group-ID directory gives the new directory the bit; GNU cp -r then sets
+    // the source's permission bits on top of the mode mkdir gave it.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "mkdir /tmp/s /tmp/src\nchmod 2755 /tmp/s\nchmod 0555 /tmp/src\ncp -r /tmp/src /tmp/s/copy",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sh.container().stat(&p("/tmp/s/copy")).unwrap().mode & 0o7777,
+        0o2555
+    );
+}

@@ -1739,8 +1739,11 @@ fn copy_tree(
             }
             // A new directory was made with u+rwx so that it could be filled; without -p it
             // ends with the source's mode minus the umask (-p sets the mode below).
+            // The set-group-ID bit the new directory took from its parent stays, as GNU cp
+            // restores the mode mkdir gave it with the source's permission bits.
             if existing.is_none() && !how.preserve && made != st.mode & 0o777 & !umask {
-                let _ = ctx.c.chmod(dst, st.mode & 0o777 & !umask);
+                let inherited = ctx.c.stat(dst).map_or(0, |s| s.mode & 0o2000);
+                let _ = ctx.c.chmod(dst, (st.mode & 0o777 & !umask) | inherited);
             }
         }
         FileType::Symlink => {
