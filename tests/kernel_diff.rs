@@ -17,7 +17,14 @@
 //! Needs root and overlayfs; without them it prints `skipping: ...`, unless `CI=true`, where
 //! it fails (CI machines can mount).
 //!
-//! A second test, `kernel_diff_syscalls`, needs neither the shell nor the CLI: single system
+//! `kernel_diff_more_commands` runs the same comparison on scripts that mix in what the base
+//! generator never writes: echo -e/-n, printf %s/%d, symbolic and -R chmod, chown, cp -p,
+//! ln -sf/-f, truncate to other sizes, head/tail, 2>&1, 2>, <, $?, ls -R/-1/-l and stat (the
+//! last two with output to /dev/null, since they print inode numbers and times; their status
+//! and messages are compared). `LAYERLAB_KDIFF_MORE_CASES` (default 300) sets its count; the
+//! other knobs apply to it too.
+//!
+//! Another test, `kernel_diff_syscalls`, needs neither the shell nor the CLI: single system
 //! calls on the kernel's merged mount against the engine's API, under all four option sets
 //! (`LAYERLAB_KDIFF_SYSCALL_CASES`, default 400; `LAYERLAB_KDIFF_SYSCALL_OPS`, most ops per
 //! case, default 10).
