@@ -2536,3 +2536,23 @@ fn cp_r_into_a_set_group_id_directory_keeps_the_bit_the_new_directory_inherits()
         0o2555
     );
 }
+
+#[test]
+fn cp_r_into_itself_walks_the_entries_it_made_in_the_order_it_made_them() {
+    // GNU cp reads a directory in inode order: d/d/a (made first) comes before d/d/c, so the
+    // copy of d/d into d/d/d stops at a ("into itself") before it copies c. Kernel seed 0x67.
+    let mut sh = shell();
+    let out =
+        sh.run_script("mkdir -p /tmp/d/a\nln -s c /tmp/d/c\nmkdir /tmp/d/d\ncd /tmp\ncp -r d d");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "cp: cannot copy a directory, 'd', into itself, 'd/d'\n"
+    );
+    let c = sh.container();
+    assert!(c.stat(&p("/tmp/d/d/c")).is_ok());
+    assert!(c.stat(&p("/tmp/d/d/d")).is_ok());
+    assert!(
+        c.stat(&p("/tmp/d/d/d/c")).is_err(),
+        "c was copied after the stop"
+    );
+}

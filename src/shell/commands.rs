@@ -1689,8 +1689,7 @@ fn copy_tree(
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
             // lower inode. Then the ones made in the container, in the order they were made
-            // (a renamed entry keeps its inode); then the directories this copy made, oldest
-            // first.
+            // (a renamed entry keeps its inode), the directories this copy made among them.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
@@ -1706,9 +1705,6 @@ fn copy_tree(
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
                         return (0, u64::from(layer), by_path(from));
                     }
-                }
-                if let Some(i) = state.made.iter().position(|m| Some(m) == p.as_ref()) {
-                    return (2, i as u64, Vec::new());
                 }
                 let made = p.and_then(|p| ctx.c.made_order(&p)).unwrap_or(u64::MAX);
                 (1, made, Vec::new())
