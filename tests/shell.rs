@@ -2556,3 +2556,17 @@ fn cp_r_into_itself_walks_the_entries_it_made_in_the_order_it_made_them() {
         "c was copied after the stop"
     );
 }
+
+#[test]
+fn cp_a_and_mv_across_layers_keep_the_set_group_id_bit_a_new_directory_inherits() {
+    // Checked with GNU cp 9.1: `cp -a src p/x` with p 2755 and src 0750 gives p/x 2750.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "mkdir /tmp/p /tmp/src\nchmod 2755 /tmp/p\nchmod 0750 /tmp/src\ncp -a /tmp/src /tmp/p/x\nmv /app/lib /tmp/p/lib",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let c = sh.container();
+    assert_eq!(c.stat(&p("/tmp/p/x")).unwrap().mode & 0o7777, 0o2750);
+    // /app/lib is a lower directory: mv copies it (EXDEV) with its mode, and the bit.
+    assert_eq!(c.stat(&p("/tmp/p/lib")).unwrap().mode & 0o7777, 0o2755);
+}

@@ -1868,9 +1868,15 @@ fn copy_tree(
         }
     }
     if how.preserve {
+        // A directory this copy made in a set-group-ID directory keeps the bit it inherited:
+        // GNU cp -p/-a (and mv across file systems) set the source's mode on top of it.
+        let inherited = match (st.file_type, &existing) {
+            (FileType::Dir, None) => ctx.c.stat(&meta_dst).map_or(0, |s| s.mode & 0o2000),
+            _ => 0,
+        };
         let _ = ctx.c.chown(&meta_dst, Some(st.uid), Some(st.gid));
         if st.file_type != FileType::Symlink {
-            let _ = ctx.c.chmod(&meta_dst, st.mode);
+            let _ = ctx.c.chmod(&meta_dst, st.mode | inherited);
         }
         let _ = ctx.c.utimes(&meta_dst, st.mtime);
     }
