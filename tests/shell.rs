@@ -2570,3 +2570,22 @@ fn cp_a_and_mv_across_layers_keep_the_set_group_id_bit_a_new_directory_inherits(
     // /app/lib is a lower directory: mv copies it (EXDEV) with its mode, and the bit.
     assert_eq!(c.stat(&p("/tmp/p/lib")).unwrap().mode & 0o7777, 0o2755);
 }
+
+#[test]
+fn ln_f_onto_a_hard_link_of_the_same_file_only_copies_the_source_up() {
+    // Kernel, seed 0xc with index=on: `ln -f c b` with b and c one lower inode leaves b in the
+    // lower layer and copies c up (GNU ln links c to a temporary name, renames it over b, a
+    // no-op for two names of one inode, and removes it).
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.write_file(&p("/b"), b"x", false).unwrap();
+    c.link(&p("/b"), &p("/c")).unwrap();
+    let lower = Arc::new(c.upper().clone());
+    let image = Arc::new(Image::new(vec![lower]).unwrap());
+    let mut sh = Shell::new(Container::new(image, Options::default()));
+    let out = sh.run_script("ln -f /c /b");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let upper = sh.container().upper();
+    assert!(upper.get(&p("/c")).is_some(), "c is copied up");
+    assert!(upper.get(&p("/b")).is_none(), "b stays below");
+    assert_eq!(upper.walk().len(), 1, "no temporary name is left");
+}

@@ -2591,6 +2591,30 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             // `ln -sf f f`: the source, looked up from the working directory, is the very
             // file the target names; removing the target would lose it.
             let sym_same = symbolic && stat_of(ctx, src, true).is_ok_and(|(sp, _)| sp == dst);
+            // `ln -f a b` where b is already a hard link of a: GNU ln links a to a temporary
+            // name and renames that over b, which does nothing for two names of one inode;
+            // the temporary name is removed. Only the link(2) shows: it copies a up.
+            let same_inode = src_path.as_ref().is_some_and(|sp| {
+                sp != &dst && ctx.c.stat(sp).is_ok_and(|s| s.ino == existing.ino)
+            });
+            if same_inode {
+                if let (Some(sp), Some(parent)) = (src_path.as_ref(), dst.parent()) {
+                    let mut n = 0u32;
+                    let tmp = loop {
+                        match parent.join(&format!(".ln-tmp{n}")) {
+                            Ok(t) if ctx.c.stat(&t).is_err() => break Some(t),
+                            Ok(_) if n < 1000 => n += 1,
+                            _ => break None,
+                        }
+                    };
+                    if let Some(tmp) = tmp {
+                        if ctx.c.link(sp, &tmp).is_ok() {
+                            let _ = ctx.c.unlink(&tmp);
+                        }
+                    }
+                }
+                continue;
+            }
             if src_path.as_ref() == Some(&dst) || sym_same {
                 ctx.io.err(format!(
                     "ln: {} and {} are the same file\n",
