@@ -2581,11 +2581,46 @@ fn ln_f_onto_a_hard_link_of_the_same_file_only_copies_the_source_up() {
     c.link(&p("/b"), &p("/c")).unwrap();
     let lower = Arc::new(c.upper().clone());
     let image = Arc::new(Image::new(vec![lower]).unwrap());
-    let mut sh = Shell::new(Container::new(image, Options::default()));
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut sh = Shell::new(Container::new(image, opts));
     let out = sh.run_script("ln -f /c /b");
     assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
     let upper = sh.container().upper();
     assert!(upper.get(&p("/c")).is_some(), "c is copied up");
     assert!(upper.get(&p("/b")).is_none(), "b stays below");
     assert_eq!(upper.walk().len(), 1, "no temporary name is left");
+}
+
+#[test]
+fn ln_f_onto_a_lower_hard_link_without_index_replaces_it_with_the_copied_up_file() {
+    // Kernel, seed 5 without index: the copy-up gives c an inode of its own, so the rename
+    // of the temporary name replaces b, and b and c are one upper inode.
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.write_file(&p("/b"), b"x", false).unwrap();
+    c.link(&p("/b"), &p("/c")).unwrap();
+    let lower = Arc::new(c.upper().clone());
+    let image = Arc::new(Image::new(vec![lower]).unwrap());
+    let mut sh = Shell::new(Container::new(image, Options::default()));
+    let out = sh.run_script("ln -f /c /b");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let c = sh.container();
+    assert_eq!(c.stat(&p("/b")).unwrap().ino, c.stat(&p("/c")).unwrap().ino);
+    assert_eq!(c.upper().walk().len(), 2, "b and c, no temporary name");
+}
+
+#[test]
+fn cp_a_onto_an_existing_directory_keeps_its_set_id_bits() {
+    // Kernel, seed 9: `cp -a d2/d1/d1 d2` onto d2/d1 (6644) leaves d2/d1 6755.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "cd /tmp\nmkdir -p d2/d1/d1\nchmod 7777 d2/d1 && chmod 0644 d2/d1\ncp -a d2/d1/d1 d2",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sh.container().stat(&p("/tmp/d2/d1")).unwrap().mode & 0o7777,
+        0o6755
+    );
 }

@@ -1870,8 +1870,9 @@ fn copy_tree(
     if how.preserve {
         // A directory this copy made in a set-group-ID directory keeps the bit it inherited:
         // GNU cp -p/-a (and mv across file systems) set the source's mode on top of it.
-        let inherited = match (st.file_type, &existing) {
-            (FileType::Dir, None) => ctx.c.stat(&meta_dst).map_or(0, |s| s.mode & 0o2000),
+        // An existing directory keeps its set-user-ID and set-group-ID bits the same way.
+        let inherited = match st.file_type {
+            FileType::Dir => ctx.c.stat(&meta_dst).map_or(0, |s| s.mode & 0o6000),
             _ => 0,
         };
         let _ = ctx.c.chown(&meta_dst, Some(st.uid), Some(st.gid));
@@ -2609,7 +2610,16 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     };
                     if let Some(tmp) = tmp {
                         if ctx.c.link(sp, &tmp).is_ok() {
-                            let _ = ctx.c.unlink(&tmp);
+                            // The link copied the source up; without index=on that gave it
+                            // an inode of its own, and the rename then replaces the target.
+                            let tmp_ino = ctx.c.stat(&tmp).map(|s| s.ino);
+                            let dst_ino = ctx.c.stat(&dst).map(|s| s.ino);
+                            if tmp_ino.is_ok() && tmp_ino == dst_ino {
+                                let _ = ctx.c.unlink(&tmp);
+                            } else if let Err(e) = ctx.c.rename(&tmp, &dst) {
+                                let _ = ctx.c.unlink(&tmp);
+                                status = fail(ctx, e.kind());
+                            }
                         }
                     }
                 }
