@@ -67,7 +67,8 @@ impl Default for ImportLimits {
     }
 }
 
-/// Reads one OCI layer tar (uncompressed or gzip, detected by magic bytes).
+/// Reads one OCI layer tar (uncompressed, gzip or, in native builds, zstd; detected by magic
+/// bytes).
 ///
 /// `.wh.NAME` entries become [`Node::Whiteout`], `DIR/.wh..wh..opq` makes `DIR` opaque
 /// wherever it sits in the tar, and parent directories the tar never names are created with
@@ -90,12 +91,8 @@ pub fn import_layer_and_diff_id(bytes: &[u8], limits: &ImportLimits) -> Result<(
     let source: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
         // Several gzip members in a row are one valid stream; some tools write layers that way.
         Box::new(flate2::read::MultiGzDecoder::new(bytes))
-    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Err(Error::without_path(
-            ErrorKind::Format,
-            OP,
-            "the layer is zstd-compressed; only uncompressed and gzip layers can be read",
-        ));
+    } else if zstd::is_zstd(bytes) {
+        zstd::reader(bytes)?
     } else {
         Box::new(bytes)
     };
@@ -243,6 +240,146 @@ impl<R: Read> Read for Metered<R> {
             return Err(io::Error::other("the import byte limit was reached"));
         }
         Ok(n)
+    }
+}
+
+/// zstd-compressed layers (`application/vnd.oci.image.layer.v1.tar+zstd`).
+///
+/// Native builds read them with `ruzstd`, a pure-Rust decoder: every frame of the stream in
+/// turn (skippable frames skipped, as `zstd -d` does), each frame's checksum verified when it
+/// has one. The same byte limit as for gzip applies to what comes out (the `Metered` reader
+/// around it), and a frame that asks for a window (the history a decoder must keep in memory)
+/// larger than 100 MiB is refused before anything is allocated. The wasm build
+/// leaves the decoder out, to keep the page small, and refuses zstd layers with a clear message.
+mod zstd {
+    use crate::error::Result;
+    #[cfg(target_arch = "wasm32")]
+    use crate::error::{Error, ErrorKind};
+    use std::io::Read;
+
+    /// The magic number that begins a zstd frame.
+    const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+    /// True if `b` begins with a skippable frame (magic numbers 0x184D2A50 to 0x184D2A5F).
+    fn skippable(b: &[u8]) -> bool {
+        b.len() >= 4 && b[0] & 0xf0 == 0x50 && b[1..4] == [0x2a, 0x4d, 0x18]
+    }
+
+    /// True if the layer is zstd-compressed: a zstd frame or a skippable frame comes first.
+    pub(super) fn is_zstd(b: &[u8]) -> bool {
+        b.starts_with(&MAGIC) || skippable(b)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn reader(_: &[u8]) -> Result<Box<dyn Read + '_>> {
+        Err(Error::without_path(
+            ErrorKind::Format,
+            super::OP,
+            "the layer is zstd-compressed; this build reads only uncompressed and gzip layers",
+        ))
+    }
+
+    /// The largest window a frame may ask for: `ruzstd`'s own limit for every frame after the
+    /// first, applied here to the first one too (which `ruzstd` does not check).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) const MAX_WINDOW: u64 = 100 << 20;
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn reader(b: &[u8]) -> Result<Box<dyn Read + '_>> {
+        Ok(Box::new(Frames {
+            rest: b,
+            frame: None,
+        }))
+    }
+
+    /// The window size a zstd frame header declares (RFC 8878, 3.1.1.1), or `None` when the
+    /// header is cut short. `b` begins with the frame's magic number.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn window_size(b: &[u8]) -> Option<u64> {
+        let fhd = *b.get(4)?;
+        let fcs_flag = fhd >> 6;
+        let single_segment = fhd & 0x20 != 0;
+        let dict_len = [0, 1, 2, 4][usize::from(fhd & 3)];
+        if !single_segment {
+            let wd = *b.get(5)?;
+            let base = 1u64 << (10 + (wd >> 3));
+            return Some(base + base / 8 * u64::from(wd & 7));
+        }
+        // A single-segment frame's window is its content size.
+        let at = 5 + dict_len;
+        let len = [1, 2, 4, 8][usize::from(fcs_flag)];
+        let field = b.get(at..at + len)?;
+        let mut le = [0u8; 8];
+        le[..len].copy_from_slice(field);
+        let v = u64::from_le_bytes(le);
+        Some(if len == 2 { v + 256 } else { v })
+    }
+
+    /// Every frame of a zstd stream, one after the other, as one reader.
+    #[cfg(not(target_arch = "wasm32"))]
+    struct Frames<'a> {
+        /// What follows the frame being decoded.
+        rest: &'a [u8],
+        frame: Option<ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>>,
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn invalid(detail: impl std::fmt::Display) -> std::io::Error {
+        std::io::Error::other(format!("zstd: {detail}"))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    impl Read for Frames<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            loop {
+                if let Some(frame) = self.frame.as_mut() {
+                    let n = frame.read(buf).map_err(invalid)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    if let Some(frame) = self.frame.take() {
+                        let (rest, decoder) = frame.into_parts();
+                        let stored = decoder.get_checksum_from_data();
+                        if stored.is_some() && stored != decoder.get_calculated_checksum() {
+                            return Err(invalid("a frame's checksum does not match its content"));
+                        }
+                        self.rest = rest;
+                    }
+                }
+                if self.rest.is_empty() {
+                    return Ok(0);
+                }
+                if skippable(self.rest) {
+                    let len = self
+                        .rest
+                        .get(4..8)
+                        .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize);
+                    match len.and_then(|l| self.rest.get(8 + l..)) {
+                        Some(after) => self.rest = after,
+                        None => return Err(invalid("a skippable frame is cut short")),
+                    }
+                    continue;
+                }
+                if !self.rest.starts_with(&MAGIC) {
+                    return Err(invalid("data after the last frame is not a zstd frame"));
+                }
+                match window_size(self.rest) {
+                    None => return Err(invalid("a frame header is cut short")),
+                    Some(w) if w > MAX_WINDOW => {
+                        return Err(invalid(format!(
+                            "a frame needs a {w}-byte window, more than the {MAX_WINDOW} bytes \
+                             this reader allows"
+                        )))
+                    }
+                    Some(_) => {}
+                }
+                let frame = ruzstd::decoding::StreamingDecoder::new(self.rest).map_err(invalid)?;
+                self.frame = Some(frame);
+            }
+        }
     }
 }
 

@@ -203,3 +203,275 @@ fn verbose_shows_each_line_then_its_output_and_events() {
     assert_eq!(lines[5], "+ mkdir /d");
     assert!(lines[6].starts_with("  [3] mkdir: directory /d"), "{err}");
 }
+
+/// `layerlab` with arguments that need not be UTF-8.
+fn layerlab_os(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_layerlab"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "0")
+        .output()
+        .expect("run layerlab")
+}
+
+/// Names in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A tar with one entry of `kind` named `name`, written with raw headers.
+fn raw_tar(name: &[u8], kind: tar::EntryType) -> Vec<u8> {
+    let mut h = tar::Header::new_ustar();
+    h.as_old_mut().name[..name.len()].copy_from_slice(name);
+    h.set_entry_type(kind);
+    h.set_mode(0o644);
+    h.set_size(0);
+    h.set_cksum();
+    let mut tar = h.as_bytes().to_vec();
+    tar.extend_from_slice(&[0; 1024]);
+    tar
+}
+
+#[test]
+fn bad_layer_files_of_every_kind_are_one_line_and_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |n: &str| dir.path().join(n);
+    let mut garbage = Vec::new();
+    let mut x: u32 = 7;
+    for _ in 0..3000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        garbage.push((x >> 16) as u8);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &garbage).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.tar", vec![]),
+        ("garbage.tar", garbage.clone()),
+        ("garbage.tar.gz", gz.finish().unwrap()),
+        (
+            "cut.tar",
+            raw_tar(b"a", tar::EntryType::Regular)[..700].to_vec(),
+        ),
+        ("zstd-header.tar.zst", vec![0x28, 0xb5, 0x2f, 0xfd, 0x00]),
+        ("device.tar", raw_tar(b"dev/null", tar::EntryType::Char)),
+        ("fifo.tar", raw_tar(b"pipe", tar::EntryType::Fifo)),
+        (
+            "climb.tar",
+            raw_tar(b"../../etc/passwd", tar::EntryType::Regular),
+        ),
+        // A name with a newline still gives one line (the newline is escaped).
+        ("newline.tar", raw_tar(b"a\nb", tar::EntryType::Fifo)),
+        (
+            "garbage-name.tar",
+            raw_tar(&garbage[..99], tar::EntryType::Regular),
+        ),
+    ];
+    for (name, bytes) in &cases {
+        std::fs::write(at(name), bytes).unwrap();
+        for sub in ["run", "inspect"] {
+            let out = layerlab(&[sub, "--layer", at(name).to_str().unwrap()]);
+            fails_with_one_line(&out, name);
+        }
+    }
+    let err = text(&layerlab(&["run", "--layer", at("newline.tar").to_str().unwrap()]).stderr);
+    assert!(err.contains("a\\nb"), "{err}");
+    // A directory, and a file that is not there.
+    fails_with_one_line(
+        &layerlab(&["run", "--layer", dir.path().to_str().unwrap()]),
+        "directory",
+    );
+    fails_with_one_line(
+        &layerlab(&["inspect", "--layer", at("nope.tar").to_str().unwrap()]),
+        "nope.tar",
+    );
+}
+
+#[test]
+fn options_given_twice_and_outputs_that_collide_are_refused() {
+    fails_with_one_line(
+        &layerlab(&["run", "-c", "ls", "-c", "pwd"]),
+        "-c is given twice",
+    );
+    fails_with_one_line(
+        &layerlab(&["run", "--script", "a", "--script", "b"]),
+        "--script is given twice",
+    );
+    fails_with_one_line(
+        &layerlab(&["run", "--upper-tar", "a", "--upper-tar", "b"]),
+        "--upper-tar is given twice",
+    );
+    fails_with_one_line(
+        &layerlab(&["run", "--events", "-", "--events", "e"]),
+        "--events is given twice",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.tar");
+    let same = same.to_str().unwrap();
+    fails_with_one_line(
+        &layerlab(&["run", "--upper-tar", same, "--merged-tar", same]),
+        "name the same file",
+    );
+    assert!(listing(dir.path()).is_empty());
+}
+
+#[test]
+fn a_failed_run_leaves_no_output_files_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let upper = dir.path().join("upper.tar");
+    let merged = dir.path().join("merged.tar");
+    let events = dir.path().join("events.jsonl");
+    let out = layerlab(&[
+        "run",
+        "--layer",
+        "/nonexistent.tar",
+        "-c",
+        "echo x > /f",
+        "--upper-tar",
+        upper.to_str().unwrap(),
+        "--merged-tar",
+        merged.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    fails_with_one_line(&out, "nonexistent.tar");
+    assert_eq!(listing(dir.path()), Vec::<String>::new());
+    // A write that fails (a full device) is one line too, and the other outputs stay unwritten.
+    let out = layerlab(&[
+        "run",
+        "-c",
+        "echo x > /f",
+        "--upper-tar",
+        upper.to_str().unwrap(),
+        "--events",
+        "/dev/full",
+    ]);
+    fails_with_one_line(&out, "/dev/full");
+    assert_eq!(listing(dir.path()), Vec::<String>::new());
+    // An existing output is replaced only by a complete one.
+    std::fs::write(&upper, b"old").unwrap();
+    let out = layerlab(&[
+        "run",
+        "--layer",
+        "/nonexistent.tar",
+        "--upper-tar",
+        upper.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&upper).unwrap(), b"old");
+}
+
+#[test]
+fn an_output_that_names_an_input_layer_is_written_after_the_layer_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = dir.path().join("layer.tar");
+    let l = layer.to_str().unwrap();
+    assert!(layerlab(&["run", "-c", "echo a > /a", "--upper-tar", l])
+        .status
+        .success());
+    let out = layerlab(&["run", "--layer", l, "-c", "echo b > /b", "--merged-tar", l]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(entries(&std::fs::read(&layer).unwrap()), ["f a", "f b"]);
+    // Through a symlink, the file it points to is replaced and the link stays a link.
+    let link = dir.path().join("link.tar");
+    std::os::unix::fs::symlink(&layer, &link).unwrap();
+    let out = layerlab(&[
+        "run",
+        "--layer",
+        l,
+        "-c",
+        "echo c > /c",
+        "--merged-tar",
+        link.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        entries(&std::fs::read(&layer).unwrap()),
+        ["f a", "f b", "f c"]
+    );
+    assert_eq!(listing(dir.path()), ["layer.tar", "link.tar"]);
+}
+
+#[test]
+fn outputs_to_devices_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let out = layerlab(&["run", "-c", "echo x > /f", "--upper-tar", "/dev/stdout"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(entries(&out.stdout), ["f f"]);
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+#[test]
+fn non_utf8_arguments_are_paths_where_paths_are_expected() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join(OsStr::from_bytes(b"ev\xff.jsonl"));
+    let out = layerlab_os(&[
+        OsStr::new("run"),
+        OsStr::new("-c"),
+        OsStr::new("touch /f"),
+        OsStr::new("--events"),
+        events.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&events)
+        .unwrap()
+        .contains("\"create\""));
+    let out = layerlab_os(&[
+        OsStr::new("run"),
+        OsStr::new("-c"),
+        OsStr::from_bytes(b"echo \xff"),
+    ]);
+    fails_with_one_line(&out, "not UTF-8");
+    let missing = dir.path().join(OsStr::from_bytes(b"no\xfe.tar"));
+    let out = layerlab_os(&[
+        OsStr::new("run"),
+        OsStr::new("--layer"),
+        missing.as_os_str(),
+    ]);
+    fails_with_one_line(&out, "cannot read layer");
+}
+
+#[test]
+fn zstd_layers_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("l.tar");
+    let t = tar.to_str().unwrap();
+    assert!(layerlab(&["run", "-c", "echo zstd > /z", "--upper-tar", t])
+        .status
+        .success());
+    let zst = dir.path().join("l.tar.zst");
+    match Command::new("zstd")
+        .args(["-q", "-o"])
+        .arg(&zst)
+        .arg(&tar)
+        .status()
+    {
+        Ok(s) => assert!(s.success()),
+        Err(_) => {
+            eprintln!("skipping: zstd is not installed (apt-get install zstd)");
+            return;
+        }
+    }
+    let out = layerlab(&["run", "--layer", zst.to_str().unwrap(), "-c", "cat /z"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "zstd\n");
+    // The DiffID is the uncompressed tar's.
+    let out = layerlab(&["inspect", "--json", "--layer", zst.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["layers"][0]["diff_id"],
+        layerlab::oci::diff_id(&std::fs::read(&tar).unwrap()).oci()
+    );
+}

@@ -17,7 +17,14 @@
 //! Needs root and overlayfs; without them it prints `skipping: ...`, unless `CI=true`, where
 //! it fails (CI machines can mount).
 //!
-//! A second test, `kernel_diff_syscalls`, needs neither the shell nor the CLI: single system
+//! `kernel_diff_more_commands` runs the same comparison on scripts that mix in what the base
+//! generator never writes: echo -e/-n, printf %s/%d, symbolic and -R chmod, chown, cp -p,
+//! ln -sf/-f, truncate to other sizes, head/tail, 2>&1, 2>, <, $?, ls -R/-1/-l and stat (the
+//! last two with output to /dev/null, since they print inode numbers and times; their status
+//! and messages are compared). `LAYERLAB_KDIFF_MORE_CASES` (default 300) sets its count; the
+//! other knobs apply to it too.
+//!
+//! Another test, `kernel_diff_syscalls`, needs neither the shell nor the CLI: single system
 //! calls on the kernel's merged mount against the engine's API, under all four option sets
 //! (`LAYERLAB_KDIFF_SYSCALL_CASES`, default 400; `LAYERLAB_KDIFF_SYSCALL_OPS`, most ops per
 //! case, default 10).
@@ -373,6 +380,36 @@ fn failure_key(case: &Case, parts: &BTreeSet<Part>) -> String {
 
 #[test]
 fn kernel_diff() {
+    differential(
+        "kernel_diff",
+        gen_case,
+        "LAYERLAB_KDIFF_CASES",
+        DEFAULT_CASES,
+    );
+}
+
+/// The same differential test with scripts that also hold the commands, flags and
+/// redirections the base generator never writes (`more_line` in kernel_support): echo -e,
+/// printf %d, symbolic and recursive chmod, chown, cp -p, ln -sf, truncate, head/tail, 2>&1,
+/// <, $?, ls -R/-l, stat. Their stdout, stderr and status are compared with bash and GNU
+/// coreutils on the real mount. `LAYERLAB_KDIFF_MORE_CASES` (default 300) sets the count;
+/// the other knobs are kernel_diff's.
+#[test]
+fn kernel_diff_more_commands() {
+    differential(
+        "kernel_diff_more_commands",
+        gen_case_more,
+        "LAYERLAB_KDIFF_MORE_CASES",
+        300,
+    );
+}
+
+fn differential(
+    name: &str,
+    gen: fn(&mut fastrand::Rng) -> Case,
+    cases_knob: &str,
+    default_cases: usize,
+) {
     // LAYERLAB_KDIFF_BIN runs another build (a release binary, or a stand-in that checks the
     // harness itself) under the same contract as `layerlab run`.
     let bin = match std::env::var("LAYERLAB_KDIFF_BIN") {
@@ -380,23 +417,23 @@ fn kernel_diff() {
         Err(_) => match option_env!("CARGO_BIN_EXE_layerlab") {
             Some(b) => b.to_string(),
             None => {
-                println!("skipping: kernel_diff: the layerlab binary is not part of this build");
+                println!("skipping: {name}: the layerlab binary is not part of this build");
                 return;
             }
         },
     };
-    let Some(oracle) = oracle_or_skip("kernel_diff") else {
+    let Some(oracle) = oracle_or_skip(name) else {
         return;
     };
     let seed = env_num("LAYERLAB_KDIFF_SEED").unwrap_or(DEFAULT_SEED);
-    let cases = env_num("LAYERLAB_KDIFF_CASES").map_or(DEFAULT_CASES, |n| n as usize);
+    let cases = env_num(cases_knob).map_or(default_cases, |n| n as usize);
     let only = env_num("LAYERLAB_KDIFF_ONLY").map(|n| n as usize);
     let keep_going = std::env::var("LAYERLAB_KDIFF_KEEP_GOING").is_ok_and(|v| v == "1");
     let show = std::env::var("LAYERLAB_KDIFF_SHOW").is_ok_and(|v| v == "1");
     let all_options = std::env::var("LAYERLAB_KDIFF_OPTIONS").is_ok_and(|v| v == "1");
     let threads = env_num("LAYERLAB_KDIFF_THREADS").map_or(2, |n| n.clamp(1, 16) as usize);
     println!(
-        "kernel_diff: seed {seed:#x}, {cases} cases, {threads} threads, tmpfs {} \
+        "{name}: seed {seed:#x}, {cases} cases, {threads} threads, tmpfs {} \
          (reproduce with LAYERLAB_KDIFF_SEED={seed:#x})",
         oracle.on_tmpfs()
     );
@@ -431,7 +468,7 @@ fn kernel_diff() {
                     let Some(&index) = indices.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    let mut case = gen_case(&mut case_rng(seed, index));
+                    let mut case = gen(&mut case_rng(seed, index));
                     if all_options {
                         case.opts = option_sets()[index % 4].1;
                     }
@@ -465,7 +502,7 @@ fn kernel_diff() {
                     // per-script timeout. One that does not is reported, never counted.
                     if runner.diverges(&case).is_ok_and(|d| d.is_empty()) {
                         println!(
-                            "kernel_diff: case {index} diverged once, then agreed (flaky, not counted): {:?}",
+                            "{name}: case {index} diverged once, then agreed (flaky, not counted): {:?}",
                             diffs.keys().collect::<Vec<_>>()
                         );
                         continue;
@@ -514,13 +551,13 @@ fn kernel_diff() {
     let mut seen = BTreeSet::new();
     failures.retain(|f| seen.insert(f.key.clone()));
     println!(
-        "kernel_diff: {ran} cases in {:.1} s ({:.1} s of it shrinking), {} distinct divergences",
+        "{name}: {ran} cases in {:.1} s ({:.1} s of it shrinking), {} distinct divergences",
         elapsed.as_secs_f64(),
         shrink_ms.load(Ordering::Relaxed) as f64 / 1000.0 / threads as f64,
         failures.len()
     );
     println!(
-        "kernel_diff: cases where the kernel showed each effect: {:?}",
+        "{name}: cases where the kernel showed each effect: {:?}",
         stats.into_inner().unwrap_or_else(|p| p.into_inner())
     );
     assert!(errors.is_empty(), "{}", errors.join("\n"));
@@ -528,7 +565,7 @@ fn kernel_diff() {
         let mut msg = String::new();
         for f in &failures {
             msg.push_str(&format!(
-                "\n=== divergence in case {} (LAYERLAB_KDIFF_SEED={seed:#x} LAYERLAB_KDIFF_ONLY={}), shrunk:\n{}",
+                "\n=== divergence in case {} (LAYERLAB_KDIFF_SEED={seed:#x} LAYERLAB_KDIFF_ONLY={}, {name}), shrunk:\n{}",
                 f.index, f.index, f.report
             ));
         }

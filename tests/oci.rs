@@ -7,7 +7,8 @@
 use expect_test::{expect, Expect};
 use layerlab::layer::{Blob, Dir, FileInode, Layer, Meta, Node, Symlink};
 use layerlab::oci::{
-    chain_ids, diff_id, export_layer, import_layer, import_layer_with, ImportLimits,
+    chain_ids, diff_id, export_layer, import_layer, import_layer_and_diff_id, import_layer_with,
+    ImportLimits,
 };
 use layerlab::union::{MDir, MNode};
 use layerlab::{ErrorKind, Image, VPath};
@@ -754,11 +755,149 @@ fn gzip_layers_import() {
     assert_ne!(diff_id(&gz), diff_id(&tar));
 }
 
+/// `zstd ARGS` on `input`, or `None` (after saying why) when the zstd tool is not installed.
+fn zstd_cli(args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
+    use std::process::{Command, Stdio};
+    let mut child = match Command::new("zstd")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("skipping: zstd is not installed (apt-get install zstd)");
+            return None;
+        }
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "zstd {args:?} failed");
+    Some(out.stdout)
+}
+
+fn zstd_test_tar() -> Vec<u8> {
+    let mut big = Vec::new();
+    for i in 0..20_000u32 {
+        big.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    Tar::new()
+        .dir("d/", 0o755)
+        .file("d/a", 0o644, b"zstd")
+        .file("d/big", 0o600, &big)
+        .file("d/.wh.gone", 0o644, b"")
+        .link("d/b", "d/a")
+        .build()
+}
+
 #[test]
-fn zstd_layers_are_refused_with_a_clear_message() {
-    let e = import_layer(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0]).unwrap_err();
+fn zstd_layers_made_by_the_zstd_tool_import_with_the_tars_diff_id() {
+    let tar = zstd_test_tar();
+    let want = import_layer(&tar).unwrap();
+    // Fast and strong levels, no checksum, long-distance matching, several threads.
+    for args in [
+        &["-q", "-c", "-1"][..],
+        &["-q", "-c", "-19"],
+        &["-q", "-c", "--no-check"],
+        &["-q", "-c", "--long=24", "-T2"],
+    ] {
+        let Some(zst) = zstd_cli(args, &tar) else {
+            return;
+        };
+        assert!(zst.len() < tar.len() / 4, "{args:?}: not compressed?");
+        let (layer, id) = import_layer_and_diff_id(&zst, &ImportLimits::default())
+            .unwrap_or_else(|e| panic!("zstd {args:?}: {e}"));
+        assert_eq!(layer, want, "zstd {args:?}");
+        // The DiffID is the digest of the uncompressed tar, as for gzip.
+        assert_eq!(id, diff_id(&tar), "zstd {args:?}");
+    }
+}
+
+#[test]
+fn zstd_streams_of_several_frames_and_skippable_frames_import() {
+    let tar = zstd_test_tar();
+    let (first, second) = tar.split_at(tar.len() / 3);
+    let (Some(a), Some(b)) = (
+        zstd_cli(&["-q", "-c"], first),
+        zstd_cli(&["-q", "-c"], second),
+    ) else {
+        return;
+    };
+    // Two frames in a row are one stream (`zstd -d` reads both), with a skippable frame (as
+    // pzstd writes one before each frame) at the start and between them.
+    let skip = [0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9];
+    let stream = [&skip[..], &a, &skip, &b].concat();
+    assert_eq!(zstd_cli(&["-q", "-d", "-c"], &stream), Some(tar.clone()));
+    assert_eq!(import_layer(&stream).unwrap(), import_layer(&tar).unwrap());
+}
+
+#[test]
+fn broken_zstd_layers_are_format_errors() {
+    let tar = zstd_test_tar();
+    let Some(zst) = zstd_cli(&["-q", "-c"], &tar) else {
+        return;
+    };
+    for cut in [4, 5, 6, 20, zst.len() / 2, zst.len() - 4, zst.len() - 1] {
+        let e = import_layer(&zst[..cut]).expect_err(&format!("zstd cut at {cut}"));
+        assert_eq!(e.kind(), ErrorKind::Format, "zstd cut at {cut}: {e}");
+    }
+    // A wrong checksum (the frame's last 4 bytes) is caught.
+    let mut bad_sum = zst.clone();
+    let last = bad_sum.len() - 1;
+    bad_sum[last] ^= 0x55;
+    let e = import_layer(&bad_sum).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // Garbage after the last frame is refused, not ignored.
+    let trailing = [&zst[..], b"trailing"].concat();
+    assert_eq!(
+        import_layer(&trailing).unwrap_err().kind(),
+        ErrorKind::Format
+    );
+    // Corruption anywhere never panics.
+    for at in (4..zst.len()).step_by(37) {
+        let mut c = zst.clone();
+        c[at] ^= 0xa5;
+        if let Err(e) = import_layer(&c) {
+            assert_eq!(e.kind(), ErrorKind::Format, "flip at {at}: {e}");
+        }
+    }
+}
+
+#[test]
+fn zstd_frames_that_ask_for_a_huge_window_are_refused_before_allocating() {
+    // A frame header asking for a 1 GiB window (Window_Descriptor exponent 20), then nothing.
+    let e = import_layer(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 20 << 3, 0, 0, 0]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Format);
-    assert!(e.to_string().contains("zstd"), "{e}");
+    assert!(e.to_string().contains("window"), "{e}");
+    // A single-segment frame whose window is its declared content size: 2^40 bytes.
+    let mut h = vec![0x28, 0xb5, 0x2f, 0xfd, 0xe0];
+    h.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    let e = import_layer(&h).unwrap_err();
+    assert!(e.to_string().contains("window"), "{e}");
+}
+
+#[test]
+fn zstd_bombs_stop_at_the_byte_limit() {
+    let tar = Tar::new().file("zeros", 0o644, &vec![0u8; 4 << 20]).build();
+    let Some(zst) = zstd_cli(&["-q", "-c", "-19"], &tar) else {
+        return;
+    };
+    assert!(zst.len() < 10_000, "{}", zst.len());
+    let limits = ImportLimits {
+        max_bytes: 1 << 20,
+        ..ImportLimits::default()
+    };
+    let e = import_layer_with(&zst, &limits).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoSpace, "{e}");
+    let limits = ImportLimits {
+        max_bytes: tar.len() as u64,
+        ..ImportLimits::default()
+    };
+    assert!(import_layer_with(&zst, &limits).is_ok());
 }
 
 #[test]
@@ -1504,4 +1643,206 @@ fn a_layer_without_a_root_entry_keeps_the_lower_root_metadata() {
         .collect();
     let image = layerlab::Image::new(layers).unwrap();
     assert_eq!(image.root().meta.mode, 0o700);
+}
+
+/// The layers an OCI image's manifest `reference` lists, read from the layout `img`, with the
+/// config's DiffIDs.
+fn manifest_layers(img: &std::path::Path, reference: &str) -> (Vec<Vec<u8>>, Vec<String>) {
+    let blob = |digest: &str| {
+        std::fs::read(
+            img.join("blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let manifest = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == reference)
+        .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blob(manifest["digest"].as_str().unwrap())).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&blob(manifest["config"]["digest"].as_str().unwrap())).unwrap();
+    let layers = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| blob(l["digest"].as_str().unwrap()))
+        .collect();
+    let diff_ids = config["rootfs"]["diff_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    (layers, diff_ids)
+}
+
+/// Imports every layer blob, checks each DiffID against the config's, and merges them.
+fn merge_blobs(blobs: &[Vec<u8>], diff_ids: &[String]) -> Image {
+    assert_eq!(blobs.len(), diff_ids.len());
+    let layers = blobs
+        .iter()
+        .zip(diff_ids)
+        .map(|(b, want)| {
+            let (layer, id) = import_layer_and_diff_id(b, &ImportLimits::default()).unwrap();
+            assert_eq!(&id.oci(), want, "the DiffID the config lists");
+            Arc::new(layer)
+        })
+        .collect();
+    Image::new(layers).unwrap()
+}
+
+/// Replacements of every kind in a bundle (a directory by a file, a file by a directory, a
+/// directory by a new directory, a symlink by a directory, a directory emptied, a mode
+/// change), repacked by umoci: the image's layers, imported and merged by us, give what
+/// `umoci unpack` of the whole image gives; and so do the same layers recompressed with zstd
+/// by skopeo.
+#[test]
+fn umoci_repacks_of_replacements_merge_to_umocis_own_unpack() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    if umoci_image(tmp.path()).is_none() {
+        return;
+    }
+    let rootfs = tmp.path().join("bundle/rootfs");
+    let at = |p: &str| rootfs.join(p);
+    // A directory replaced by a file, a file by a directory (with content).
+    std::fs::remove_dir_all(at("deep")).unwrap();
+    std::fs::write(at("deep"), "now a file\n").unwrap();
+    std::fs::remove_file(at("etc/hosts")).unwrap();
+    std::fs::create_dir(at("etc/hosts")).unwrap();
+    std::fs::write(at("etc/hosts/inside"), "in\n").unwrap();
+    // A directory deleted and made again with other content; a symlink made a directory.
+    std::fs::remove_dir_all(at("d")).unwrap();
+    std::fs::create_dir(at("d")).unwrap();
+    std::fs::write(at("d/fresh"), "fresh\n").unwrap();
+    std::fs::remove_file(at("link")).unwrap();
+    std::fs::create_dir(at("link")).unwrap();
+    // A directory emptied, and a mode change without a content change.
+    std::fs::remove_file(at("bin/false")).unwrap();
+    std::fs::remove_file(at("bin/true")).unwrap();
+    std::fs::set_permissions(at("etc"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let img = tmp.path().join("img");
+    let t2 = format!("{}:t2", img.display());
+    umoci(&[
+        "repack",
+        "--image",
+        &t2,
+        tmp.path().join("bundle").to_str().unwrap(),
+    ])
+    .unwrap();
+    let fresh = tmp.path().join("fresh");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &t2,
+        fresh.to_str().unwrap(),
+    ])
+    .unwrap();
+    let theirs = fs_tree(&fresh.join("rootfs"));
+    assert!(theirs.contains("/deep 0644 \"now a file\\n\""), "{theirs}");
+    assert!(theirs.contains("/etc/hosts/inside"), "{theirs}");
+
+    let (blobs, diff_ids) = manifest_layers(&img, "t2");
+    assert_eq!(blobs.len(), 3);
+    assert_eq!(image_tree(&merge_blobs(&blobs, &diff_ids)), theirs);
+
+    // The same image with zstd layers, as skopeo writes them.
+    let zimg = tmp.path().join("zimg");
+    let out = match std::process::Command::new("skopeo")
+        .args(["copy", "--dest-compress-format", "zstd"])
+        .arg(format!("oci:{t2}"))
+        .arg(format!("oci:{}:t2", zimg.display()))
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("skipping the zstd part: skopeo is not installed (apt-get install skopeo)");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (zblobs, zdiff_ids) = manifest_layers(&zimg, "t2");
+    assert_eq!(zdiff_ids, diff_ids);
+    assert!(zblobs
+        .iter()
+        .all(|b| b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])));
+    assert_eq!(image_tree(&merge_blobs(&zblobs, &zdiff_ids)), theirs);
+}
+
+/// `layerlab run --upper-tar` gives a layer that umoci stacks on the same image
+/// (`umoci raw add-layer`) and unpacks to exactly what `--merged-tar` holds.
+#[test]
+fn our_upper_tar_added_by_umoci_unpacks_to_our_merged_tar() {
+    let tmp = tempfile::tempdir().unwrap();
+    if umoci_image(tmp.path()).is_none() {
+        return;
+    }
+    let (lower, upper) = interop_layers();
+    let lower_tar = tmp.path().join("lower.tar");
+    let upper_tar = tmp.path().join("upper.tar");
+    std::fs::write(&lower_tar, export_layer(&lower)).unwrap();
+    std::fs::write(&upper_tar, export_layer(&upper)).unwrap();
+    let script = "\
+rm -r /d/new /bin
+mkdir /d/made; echo made > /d/made/f
+rm /etc/hosts; mkdir /etc/hosts; echo inside > /etc/hosts/inside
+echo more >> /etc/motd; chmod 600 /etc/motd
+rm -r /deep; echo was-a-dir > /deep
+rm /link; ln -s etc/motd /link
+mv /etc /etc2
+ln /etc2/motd /hard
+chmod 700 /d";
+    let container_tar = tmp.path().join("container.tar");
+    let merged_tar = tmp.path().join("merged.tar");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_layerlab"))
+        .args(["run", "--layer"])
+        .arg(&lower_tar)
+        .arg("--layer")
+        .arg(&upper_tar)
+        .args(["-c", script, "--upper-tar"])
+        .arg(&container_tar)
+        .arg("--merged-tar")
+        .arg(&merged_tar)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img_t = format!("{}:t", tmp.path().join("img").display());
+    umoci(&[
+        "raw",
+        "add-layer",
+        "--image",
+        &img_t,
+        container_tar.to_str().unwrap(),
+    ])
+    .unwrap();
+    let fresh = tmp.path().join("fresh");
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        &img_t,
+        fresh.to_str().unwrap(),
+    ])
+    .unwrap();
+    let theirs = fs_tree(&fresh.join("rootfs"));
+    let merged = import_layer(&std::fs::read(&merged_tar).unwrap()).unwrap();
+    let ours = image_tree(&Image::new(vec![Arc::new(merged)]).unwrap());
+    assert_eq!(ours, theirs);
+    assert!(theirs.contains("/etc2/hosts/inside") && !theirs.contains("/bin"));
 }

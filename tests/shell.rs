@@ -2406,3 +2406,221 @@ fn cp_r_meets_a_name_split_from_a_lower_hard_link_at_its_new_inode() {
     "#]]
     .assert_eq(&render(&mut sh, "chmod 600 d2/b; cp -a d2 d2"));
 }
+
+// ----- found by kernel_diff_more_commands (bash 5.2, coreutils 9.1 on a real overlay mount) -----
+
+/// Runs `script` in a fresh shell on the test image: status, stdout, stderr.
+fn run3(script: &str) -> (i32, String, String) {
+    let mut sh = shell();
+    let out = sh.run_script(script);
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn chown_of_a_dangling_or_looping_symlink_cannot_dereference_it() {
+    assert_eq!(
+        run3("ln -s /nowhere /tmp/dangling\nchown 1000:1000 /tmp/dangling"),
+        (
+            1,
+            String::new(),
+            "chown: cannot dereference '/tmp/dangling': No such file or directory\n".into()
+        )
+    );
+    assert_eq!(
+        run3("ln -s loop /tmp/loop\nchown 0 /tmp/loop").2,
+        "chown: cannot dereference '/tmp/loop': Too many levels of symbolic links\n"
+    );
+    // A path that is not there at all is still "cannot access".
+    assert_eq!(
+        run3("chown 0 /tmp/nope").2,
+        "chown: cannot access '/tmp/nope': No such file or directory\n"
+    );
+}
+
+#[test]
+fn chown_r_changes_symlinks_themselves_and_never_follows_them() {
+    // -R implies -P: the operand and the links inside are lchown'ed, dangling or not.
+    let mut sh = shell();
+    let out = sh.run_script("ln -s /nowhere /tmp/dangling\nchown -R 7 /tmp/dangling /app");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let upper = sh.container().upper();
+    for link in ["/tmp/dangling", "/app/link"] {
+        match upper.get(&p(link)) {
+            Some(Node::Symlink(s)) => assert_eq!(s.meta.uid, 7, "{link}"),
+            other => panic!("{link}: {other:?}"),
+        }
+    }
+    // The file the link points to was changed through its own name, not through the link.
+    let main = sh.container().stat(&p("/app/main.py")).unwrap();
+    assert_eq!(main.uid, 7);
+}
+
+#[test]
+fn ln_f_onto_a_directory_names_it_without_quotes_like_coreutils() {
+    assert_eq!(
+        run3("mkdir -p /tmp/d/d\ncd /tmp\nln -sf d d").2,
+        "ln: d/d: cannot overwrite directory\n"
+    );
+}
+
+#[test]
+fn ln_sf_of_a_file_onto_itself_is_the_same_file() {
+    assert_eq!(
+        run3("cd /etc\nln -sf hosts hosts"),
+        (
+            1,
+            String::new(),
+            "ln: 'hosts' and 'hosts' are the same file\n".into()
+        )
+    );
+    // A link to a name elsewhere is fine: the source is looked up from the working directory.
+    assert_eq!(run3("cd /etc\nln -sf motd hosts\ncat hosts").0, 0);
+}
+
+#[test]
+fn ln_f_reports_a_target_it_cannot_look_up_as_failed_to_access() {
+    assert_eq!(
+        run3("ln -f /etc/hosts /etc/motd/x").2,
+        "ln: failed to access '/etc/motd/x': Not a directory\n"
+    );
+    // Without -f the link(2) error is reported.
+    assert_eq!(
+        run3("ln /etc/hosts /etc/motd/x").2,
+        "ln: failed to create hard link '/etc/motd/x' => '/etc/hosts': Not a directory\n"
+    );
+}
+
+#[test]
+fn truncate_c_ignores_every_missing_file_even_in_a_missing_directory() {
+    assert_eq!(
+        run3("truncate -c -s 5 /nodir/f"),
+        (0, String::new(), String::new())
+    );
+    assert_eq!(
+        run3("truncate -c -s 5 /etc/hosts/x").2,
+        "truncate: cannot open '/etc/hosts/x' for writing: Not a directory\n"
+    );
+}
+
+#[test]
+fn cat_from_and_to_the_same_file_reads_it_after_the_truncation() {
+    // `< f` opens f, then `> f` truncates that same file before cat reads it: bash leaves f
+    // empty, for a lower file (copied up, then truncated) and for a container file alike.
+    let mut sh = shell();
+    let out =
+        sh.run_script("cat < /etc/hosts > /etc/hosts\necho hi > /tmp/f\ncat < /tmp/f > /tmp/f");
+    assert_eq!(out.status, 0);
+    for f in ["/etc/hosts", "/tmp/f"] {
+        assert_eq!(sh.container().read(&p(f)).unwrap().bytes(), b"", "{f}");
+    }
+    // Reading from one file and writing another still reads the whole file.
+    let out = sh.run_script("cat < /etc/motd > /tmp/g; cat /tmp/g");
+    assert_eq!(out.stdout, b"welcome\n");
+}
+
+#[test]
+fn cp_r_into_a_set_group_id_directory_keeps_the_bit_the_new_directory_inherits() {
+    // mkdir in a set-group-ID directory gives the new directory the bit; GNU cp -r then sets
+    // the source's permission bits on top of the mode mkdir gave it.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "mkdir /tmp/s /tmp/src\nchmod 2755 /tmp/s\nchmod 0555 /tmp/src\ncp -r /tmp/src /tmp/s/copy",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sh.container().stat(&p("/tmp/s/copy")).unwrap().mode & 0o7777,
+        0o2555
+    );
+}
+
+#[test]
+fn cp_r_into_itself_walks_the_entries_it_made_in_the_order_it_made_them() {
+    // GNU cp reads a directory in inode order: d/d/a (made first) comes before d/d/c, so the
+    // copy of d/d into d/d/d stops at a ("into itself") before it copies c. Kernel seed 0x67.
+    let mut sh = shell();
+    let out =
+        sh.run_script("mkdir -p /tmp/d/a\nln -s c /tmp/d/c\nmkdir /tmp/d/d\ncd /tmp\ncp -r d d");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "cp: cannot copy a directory, 'd', into itself, 'd/d'\n"
+    );
+    let c = sh.container();
+    assert!(c.stat(&p("/tmp/d/d/c")).is_ok());
+    assert!(c.stat(&p("/tmp/d/d/d")).is_ok());
+    assert!(
+        c.stat(&p("/tmp/d/d/d/c")).is_err(),
+        "c was copied after the stop"
+    );
+}
+
+#[test]
+fn cp_a_and_mv_across_layers_keep_the_set_group_id_bit_a_new_directory_inherits() {
+    // Checked with GNU cp 9.1: `cp -a src p/x` with p 2755 and src 0750 gives p/x 2750.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "mkdir /tmp/p /tmp/src\nchmod 2755 /tmp/p\nchmod 0750 /tmp/src\ncp -a /tmp/src /tmp/p/x\nmv /app/lib /tmp/p/lib",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let c = sh.container();
+    assert_eq!(c.stat(&p("/tmp/p/x")).unwrap().mode & 0o7777, 0o2750);
+    // /app/lib is a lower directory: mv copies it (EXDEV) with its mode, and the bit.
+    assert_eq!(c.stat(&p("/tmp/p/lib")).unwrap().mode & 0o7777, 0o2755);
+}
+
+#[test]
+fn ln_f_onto_a_hard_link_of_the_same_file_only_copies_the_source_up() {
+    // Kernel, seed 0xc with index=on: `ln -f c b` with b and c one lower inode leaves b in the
+    // lower layer and copies c up (GNU ln links c to a temporary name, renames it over b, a
+    // no-op for two names of one inode, and removes it).
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.write_file(&p("/b"), b"x", false).unwrap();
+    c.link(&p("/b"), &p("/c")).unwrap();
+    let lower = Arc::new(c.upper().clone());
+    let image = Arc::new(Image::new(vec![lower]).unwrap());
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut sh = Shell::new(Container::new(image, opts));
+    let out = sh.run_script("ln -f /c /b");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let upper = sh.container().upper();
+    assert!(upper.get(&p("/c")).is_some(), "c is copied up");
+    assert!(upper.get(&p("/b")).is_none(), "b stays below");
+    assert_eq!(upper.walk().len(), 1, "no temporary name is left");
+}
+
+#[test]
+fn ln_f_onto_a_lower_hard_link_without_index_replaces_it_with_the_copied_up_file() {
+    // Kernel, seed 5 without index: the copy-up gives c an inode of its own, so the rename
+    // of the temporary name replaces b, and b and c are one upper inode.
+    let mut c = Container::new(Arc::new(Image::empty()), Options::default());
+    c.write_file(&p("/b"), b"x", false).unwrap();
+    c.link(&p("/b"), &p("/c")).unwrap();
+    let lower = Arc::new(c.upper().clone());
+    let image = Arc::new(Image::new(vec![lower]).unwrap());
+    let mut sh = Shell::new(Container::new(image, Options::default()));
+    let out = sh.run_script("ln -f /c /b");
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let c = sh.container();
+    assert_eq!(c.stat(&p("/b")).unwrap().ino, c.stat(&p("/c")).unwrap().ino);
+    assert_eq!(c.upper().walk().len(), 2, "b and c, no temporary name");
+}
+
+#[test]
+fn cp_a_onto_an_existing_directory_keeps_its_set_id_bits() {
+    // Kernel, seed 9: `cp -a d2/d1/d1 d2` onto d2/d1 (6644) leaves d2/d1 6755.
+    let mut sh = shell();
+    let out = sh.run_script(
+        "cd /tmp\nmkdir -p d2/d1/d1\nchmod 7777 d2/d1 && chmod 0644 d2/d1\ncp -a d2/d1/d1 d2",
+    );
+    assert_eq!(out.status, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sh.container().stat(&p("/tmp/d2/d1")).unwrap().mode & 0o7777,
+        0o6755
+    );
+}

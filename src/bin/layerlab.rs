@@ -7,8 +7,9 @@
 
 use layerlab::oci;
 use layerlab::{Container, Image, Options, Shell};
+use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ struct RunArgs {
     command: Option<String>,
     upper_tar: Option<PathBuf>,
     merged_tar: Option<PathBuf>,
-    events: Option<String>,
+    events: Option<PathBuf>,
     opts: Options,
     json: bool,
     verbose: bool,
@@ -49,10 +50,38 @@ fn main() -> ExitCode {
     match real_main() {
         Ok(code) => code,
         Err(Fatal(msg)) => {
-            eprintln!("layerlab: {msg}");
+            eprintln!("layerlab: {}", one_line(&msg));
             ExitCode::from(2)
         }
     }
+}
+
+/// `msg` on one line: control characters (a newline in a file name inside a tar, say) are
+/// written as escapes, and a message that runs on for pages is cut.
+fn one_line(msg: &str) -> String {
+    const MAX: usize = 1000;
+    let mut out = String::new();
+    for (i, c) in msg.chars().enumerate() {
+        if i == MAX {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Sets an option that takes a value once; giving it twice is an error, not a silent override.
+fn once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), Fatal> {
+    if slot.is_some() {
+        return Err(Fatal(format!("{name} is given twice; give it once")));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 fn real_main() -> Result<ExitCode, Fatal> {
@@ -86,13 +115,24 @@ fn real_main() -> Result<ExitCode, Fatal> {
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("layer") | Short('l') => a.layers.push(parser.value()?.into()),
-                    Long("script") if sub == "run" => a.script = Some(parser.value()?.into()),
-                    Short('c') if sub == "run" => a.command = Some(parser.value()?.string()?),
-                    Long("upper-tar") if sub == "run" => a.upper_tar = Some(parser.value()?.into()),
-                    Long("merged-tar") if sub == "run" => {
-                        a.merged_tar = Some(parser.value()?.into())
+                    Long("script") if sub == "run" => {
+                        once(&mut a.script, "--script", parser.value()?.into())?
                     }
-                    Long("events") if sub == "run" => a.events = Some(parser.value()?.string()?),
+                    Short('c') if sub == "run" => {
+                        let commands = parser.value()?.into_string().map_err(|_| {
+                            Fatal("the commands given with -c are not UTF-8 text".into())
+                        })?;
+                        once(&mut a.command, "-c", commands)?
+                    }
+                    Long("upper-tar") if sub == "run" => {
+                        once(&mut a.upper_tar, "--upper-tar", parser.value()?.into())?
+                    }
+                    Long("merged-tar") if sub == "run" => {
+                        once(&mut a.merged_tar, "--merged-tar", parser.value()?.into())?
+                    }
+                    Long("events") if sub == "run" => {
+                        once(&mut a.events, "--events", parser.value()?.into())?
+                    }
                     Long("redirect-dir") if sub == "run" => a.opts.redirect_dir = true,
                     Long("metacopy") if sub == "run" => a.opts.metacopy = true,
                     Long("index") if sub == "run" => a.opts.index = true,
@@ -122,11 +162,42 @@ fn real_main() -> Result<ExitCode, Fatal> {
     }
 }
 
+/// Reads a layer file, refusing one larger than the import's byte limit before reading it.
+fn read_layer(path: &Path) -> Result<Vec<u8>, Fatal> {
+    let cannot = |e: std::io::Error| Fatal(format!("cannot read layer {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(Fatal(format!(
+            "cannot read layer {}: it is a directory, not a tar file",
+            path.display()
+        )));
+    }
+    let max = oci::ImportLimits::default().max_bytes;
+    if meta.len() > max {
+        return Err(Fatal(format!(
+            "layer {}: the file is {} bytes, more than the import limit of {max} bytes",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    // A pipe or device has no length to check: read one byte past the limit at most.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max + 1), &mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max {
+        return Err(Fatal(format!(
+            "layer {}: more than the import limit of {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 fn load_image(paths: &[PathBuf]) -> Result<Image, Fatal> {
     let mut layers = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Fatal(format!("cannot read layer {}: {e}", path.display())))?;
+        let bytes = read_layer(path)?;
         let layer = oci::import_layer(&bytes)
             .map_err(|e| Fatal(format!("layer {}: {e}", path.display())))?;
         layers.push(Arc::new(layer));
@@ -146,14 +217,34 @@ fn run(a: RunArgs) -> Result<ExitCode, Fatal> {
         (None, Some(c)) => c.clone(),
         (None, None) => String::new(),
     };
-    // Open every output first, so a bad output path fails before any work is done.
-    let upper_out = a.upper_tar.as_ref().map(create).transpose()?;
-    let merged_out = a.merged_tar.as_ref().map(create).transpose()?;
-    let mut events_out: Option<Box<dyn Write>> = match a.events.as_deref() {
+    let outputs = [
+        ("--upper-tar", &a.upper_tar),
+        ("--merged-tar", &a.merged_tar),
+        ("--events", &a.events),
+    ];
+    for (i, (name, path)) in outputs.iter().enumerate() {
+        let Some(path) = path else { continue };
+        for (other, p) in &outputs[..i] {
+            if p.as_ref() == Some(path) && path.as_os_str() != "-" {
+                return Err(Fatal(format!(
+                    "{other} and {name} name the same file {}; give each its own",
+                    path.display()
+                )));
+            }
+        }
+    }
+    // Open every output first, so a bad output path fails before any work is done. Each is
+    // written to a temporary file beside it and renamed into place only when everything
+    // succeeded: a failure leaves no partial file, and an output that names an input layer
+    // does not destroy it before it is read.
+    let mut upper_out = a.upper_tar.as_deref().map(Output::create).transpose()?;
+    let mut merged_out = a.merged_tar.as_deref().map(Output::create).transpose()?;
+    let mut events_out = match a.events.as_deref() {
         None => None,
-        Some("-") => Some(Box::new(std::io::stdout())),
-        Some(path) => Some(Box::new(create(&PathBuf::from(path))?.0)),
+        Some(p) if p.as_os_str() == "-" => None,
+        Some(path) => Some(Output::create(path)?),
     };
+    let events_to_stdout = a.events.as_deref().is_some_and(|p| p.as_os_str() == "-");
 
     let image = load_image(&a.layers)?;
     let mut container = Container::new(Arc::new(image), a.opts);
@@ -175,27 +266,41 @@ fn run(a: RunArgs) -> Result<ExitCode, Fatal> {
     } else {
         let out = shell.run_script(&script);
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&out.stdout)?;
-        stdout.flush()?;
+        stdout
+            .write_all(&out.stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Fatal(format!("cannot write to stdout: {e}")))?;
         drop(stdout);
-        std::io::stderr().write_all(&out.stderr)?;
+        std::io::stderr()
+            .write_all(&out.stderr)
+            .map_err(|e| Fatal(format!("cannot write to stderr: {e}")))?;
         out
     };
-    if let Some(w) = events_out.as_mut() {
-        for e in &out.events {
-            serde_json::to_writer(&mut *w, e)?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
+    let mut lines = Vec::new();
+    for e in &out.events {
+        serde_json::to_writer(&mut lines, e)?;
+        lines.push(b'\n');
+    }
+    if events_to_stdout {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&lines)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Fatal(format!("cannot write events to stdout: {e}")))?;
+    }
+    if let Some(o) = events_out.as_mut() {
+        o.write(&lines)?;
     }
     let container = shell.into_container();
-    if let Some((mut f, path)) = upper_out {
-        f.write_all(&oci::export_layer(container.upper()))
-            .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
+    if let Some(o) = upper_out.as_mut() {
+        o.write(&oci::export_layer(container.upper()))?;
     }
-    if let Some((mut f, path)) = merged_out {
-        f.write_all(&oci::export_layer(&container.merged_layer()))
-            .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
+    if let Some(o) = merged_out.as_mut() {
+        o.write(&oci::export_layer(&container.merged_layer()))?;
+    }
+    // Only now, with every output written, do they take their names.
+    for o in [upper_out, merged_out, events_out].into_iter().flatten() {
+        o.finish()?;
     }
     Ok(ExitCode::from(out.status.clamp(0, 255) as u8))
 }
@@ -220,18 +325,112 @@ fn print_line(line: &str, piece: &layerlab::Output) -> std::io::Result<()> {
     err.flush()
 }
 
-fn create(path: &PathBuf) -> Result<(std::fs::File, PathBuf), Fatal> {
-    std::fs::File::create(path)
-        .map(|f| (f, path.clone()))
-        .map_err(|e| Fatal(format!("cannot create {}: {e}", path.display())))
+/// An output file. A regular file (or a new one) is written under a temporary name in the same
+/// directory and renamed over `path` by [`Output::finish`]; dropped before that, the temporary
+/// file is removed and `path` is untouched. Anything else (`/dev/stdout`, a pipe) is written
+/// in place, since renaming over it would replace the device.
+struct Output {
+    file: std::fs::File,
+    path: PathBuf,
+    /// The temporary name, for a regular file.
+    temp: Option<PathBuf>,
+}
+
+impl Output {
+    fn create(path: &Path) -> Result<Output, Fatal> {
+        let cannot = |e: std::io::Error| Fatal(format!("cannot create {}: {e}", path.display()));
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(Fatal(format!(
+                    "cannot create {}: it is a directory",
+                    path.display()
+                )))
+            }
+            Ok(m) if !m.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(cannot)?;
+                return Ok(Output {
+                    file,
+                    path: path.to_path_buf(),
+                    temp: None,
+                });
+            }
+            // Through a symlink, replace the file it points to, not the link.
+            Ok(_) => {
+                if let Ok(real) = std::fs::canonicalize(path) {
+                    return Output::create_beside(&real, path);
+                }
+            }
+            Err(_) => {}
+        }
+        Output::create_beside(path, path)
+    }
+
+    /// Opens a temporary file beside `target`, to be renamed over it; `shown` names it in
+    /// messages.
+    fn create_beside(target: &Path, shown: &Path) -> Result<Output, Fatal> {
+        let cannot = |e: std::io::Error| Fatal(format!("cannot create {}: {e}", shown.display()));
+        let path = target;
+        let Some(name) = path.file_name() else {
+            return Err(Fatal(format!(
+                "cannot create {:?}: it names no file",
+                shown.display().to_string()
+            )));
+        };
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".layerlab-{}.tmp", std::process::id()));
+        let temp = path.with_file_name(temp_name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(cannot)?;
+        Ok(Output {
+            file,
+            path: path.to_path_buf(),
+            temp: Some(temp),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Fatal> {
+        self.file
+            .write_all(bytes)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| Fatal(format!("cannot write {}: {e}", self.path.display())))
+    }
+
+    fn finish(mut self) -> Result<(), Fatal> {
+        let Some(temp) = self.temp.take() else {
+            return Ok(());
+        };
+        let done = self
+            .file
+            .sync_all()
+            .and_then(|()| std::fs::rename(&temp, &self.path));
+        if let Err(e) = done {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Fatal(format!("cannot write {}: {e}", self.path.display())));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some(temp) = &self.temp {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
 }
 
 fn inspect(a: RunArgs) -> Result<ExitCode, Fatal> {
     let mut diff_ids = Vec::new();
     let mut raw = Vec::new();
     for path in &a.layers {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Fatal(format!("cannot read layer {}: {e}", path.display())))?;
+        let bytes = read_layer(path)?;
         // The DiffID is the digest of the uncompressed tar as given, not of a re-export.
         let (layer, diff_id) = oci::import_layer_and_diff_id(&bytes, &oci::ImportLimits::default())
             .map_err(|e| Fatal(format!("layer {}: {e}", path.display())))?;

@@ -1689,8 +1689,7 @@ fn copy_tree(
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
             // lower inode. Then the ones made in the container, in the order they were made
-            // (a renamed entry keeps its inode); then the directories this copy made, oldest
-            // first.
+            // (a renamed entry keeps its inode), the directories this copy made among them.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
@@ -1706,9 +1705,6 @@ fn copy_tree(
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
                         return (0, u64::from(layer), by_path(from));
                     }
-                }
-                if let Some(i) = state.made.iter().position(|m| Some(m) == p.as_ref()) {
-                    return (2, i as u64, Vec::new());
                 }
                 let made = p.and_then(|p| ctx.c.made_order(&p)).unwrap_or(u64::MAX);
                 (1, made, Vec::new())
@@ -1739,8 +1735,11 @@ fn copy_tree(
             }
             // A new directory was made with u+rwx so that it could be filled; without -p it
             // ends with the source's mode minus the umask (-p sets the mode below).
+            // The set-group-ID bit the new directory took from its parent stays, as GNU cp
+            // restores the mode mkdir gave it with the source's permission bits.
             if existing.is_none() && !how.preserve && made != st.mode & 0o777 & !umask {
-                let _ = ctx.c.chmod(dst, st.mode & 0o777 & !umask);
+                let inherited = ctx.c.stat(dst).map_or(0, |s| s.mode & 0o2000);
+                let _ = ctx.c.chmod(dst, (st.mode & 0o777 & !umask) | inherited);
             }
         }
         FileType::Symlink => {
@@ -1869,9 +1868,16 @@ fn copy_tree(
         }
     }
     if how.preserve {
+        // A directory this copy made in a set-group-ID directory keeps the bit it inherited:
+        // GNU cp -p/-a (and mv across file systems) set the source's mode on top of it.
+        // An existing directory keeps its set-user-ID and set-group-ID bits the same way.
+        let inherited = match st.file_type {
+            FileType::Dir => ctx.c.stat(&meta_dst).map_or(0, |s| s.mode & 0o6000),
+            _ => 0,
+        };
         let _ = ctx.c.chown(&meta_dst, Some(st.uid), Some(st.gid));
         if st.file_type != FileType::Symlink {
-            let _ = ctx.c.chmod(&meta_dst, st.mode);
+            let _ = ctx.c.chmod(&meta_dst, st.mode | inherited);
         }
         let _ = ctx.c.utimes(&meta_dst, st.mtime);
     }
@@ -2252,9 +2258,17 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 // ----- metadata ---------------------------------------------------------------------------------
 
-/// Visits `path` and, when `recursive`, everything under it (symlinks met on the way are not
-/// followed, as `chmod -R` and `chown -R` do).
-fn walk(ctx: &Ctx<'_>, path: &VPath, shown: &str, recursive: bool, out: &mut Vec<(VPath, String)>) {
+/// Visits `path` and, when `recursive`, everything under it. Symlinks met on the way are never
+/// followed; `symlinks` says whether they are visited themselves (`chown -R` changes them,
+/// `chmod -R` skips them, as a symlink has no mode of its own).
+fn walk(
+    ctx: &Ctx<'_>,
+    path: &VPath,
+    shown: &str,
+    recursive: bool,
+    symlinks: bool,
+    out: &mut Vec<(VPath, String)>,
+) {
     out.push((path.clone(), shown.to_string()));
     if !recursive {
         return;
@@ -2266,8 +2280,8 @@ fn walk(ctx: &Ctx<'_>, path: &VPath, shown: &str, recursive: bool, out: &mut Vec
         let Ok(p) = path.join(&name) else { continue };
         let s = display_join(shown, &name);
         if ft == FileType::Dir {
-            walk(ctx, &p, &s, true, out);
-        } else if ft != FileType::Symlink {
+            walk(ctx, &p, &s, true, symlinks, out);
+        } else if ft != FileType::Symlink || symlinks {
             out.push((p, s));
         }
     }
@@ -2349,7 +2363,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         let mut list = Vec::new();
-        walk(ctx, &p, raw, o.has('R'), &mut list);
+        walk(ctx, &p, raw, o.has('R'), false, &mut list);
         for (path, shown) in list {
             let Ok(s) = ctx.c.stat(&path) else { continue };
             let new =
@@ -2436,17 +2450,31 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         },
     };
+    // -R without -H or -L is -P: no symlink is followed, the operands included; each is
+    // changed itself (lchown).
+    let recursive = o.has('R');
+    let follow = !o.has('h') && !recursive;
     let mut status = 0;
     for raw in files {
-        let p = match stat_of(ctx, raw, !o.has('h')) {
+        let p = match stat_of(ctx, raw, follow) {
             Ok((p, _)) => p,
             Err(k) => {
-                status = complain(ctx, "chown", format!("cannot access {}", q(raw)), k);
+                // A name that is there but leads nowhere (a dangling or looping symlink) is
+                // "cannot dereference"; a name that is not there, "cannot access".
+                let is_link = follow
+                    && stat_of(ctx, raw, false)
+                        .is_ok_and(|(_, s)| s.file_type == FileType::Symlink);
+                let what = if is_link {
+                    "cannot dereference"
+                } else {
+                    "cannot access"
+                };
+                status = complain(ctx, "chown", format!("{what} {}", q(raw)), k);
                 continue;
             }
         };
         let mut list = Vec::new();
-        walk(ctx, &p, raw, o.has('R'), &mut list);
+        walk(ctx, &p, raw, recursive, true, &mut list);
         for (path, shown) in list {
             if let Err(e) = ctx.c.chown(&path, uid, gid) {
                 status = complain(
@@ -2537,6 +2565,12 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         let dst = match resolve(ctx, &shown, false) {
             Ok(p) => p,
+            // With -f, coreutils lstats the target before removing it: an error other than
+            // ENOENT (ENOTDIR, ELOOP) is "failed to access".
+            Err(k) if o.has('f') && k != ErrorKind::NotFound => {
+                status = complain(ctx, "ln", format!("failed to access {}", q(&shown)), k);
+                continue;
+            }
             Err(k) => {
                 status = fail(ctx, k);
                 continue;
@@ -2548,12 +2582,50 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if existing.file_type == FileType::Dir {
-                ctx.io
-                    .err(format!("ln: {}: cannot overwrite directory\n", q(&shown)));
+                ctx.io.err(format!(
+                    "ln: {}: cannot overwrite directory\n",
+                    fmt::qf(&shown)
+                ));
                 status = 1;
                 continue;
             }
-            if src_path.as_ref() == Some(&dst) {
+            // `ln -sf f f`: the source, looked up from the working directory, is the very
+            // file the target names; removing the target would lose it.
+            let sym_same = symbolic && stat_of(ctx, src, true).is_ok_and(|(sp, _)| sp == dst);
+            // `ln -f a b` where b is already a hard link of a: GNU ln links a to a temporary
+            // name and renames that over b, which does nothing for two names of one inode;
+            // the temporary name is removed. Only the link(2) shows: it copies a up.
+            let same_inode = src_path.as_ref().is_some_and(|sp| {
+                sp != &dst && ctx.c.stat(sp).is_ok_and(|s| s.ino == existing.ino)
+            });
+            if same_inode {
+                if let (Some(sp), Some(parent)) = (src_path.as_ref(), dst.parent()) {
+                    let mut n = 0u32;
+                    let tmp = loop {
+                        match parent.join(&format!(".ln-tmp{n}")) {
+                            Ok(t) if ctx.c.stat(&t).is_err() => break Some(t),
+                            Ok(_) if n < 1000 => n += 1,
+                            _ => break None,
+                        }
+                    };
+                    if let Some(tmp) = tmp {
+                        if ctx.c.link(sp, &tmp).is_ok() {
+                            // The link copied the source up; without index=on that gave it
+                            // an inode of its own, and the rename then replaces the target.
+                            let tmp_ino = ctx.c.stat(&tmp).map(|s| s.ino);
+                            let dst_ino = ctx.c.stat(&dst).map(|s| s.ino);
+                            if tmp_ino.is_ok() && tmp_ino == dst_ino {
+                                let _ = ctx.c.unlink(&tmp);
+                            } else if let Err(e) = ctx.c.rename(&tmp, &dst) {
+                                let _ = ctx.c.unlink(&tmp);
+                                status = fail(ctx, e.kind());
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            if src_path.as_ref() == Some(&dst) || sym_same {
                 ctx.io.err(format!(
                     "ln: {} and {} are the same file\n",
                     q(src),
@@ -2637,28 +2709,32 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mode = new_file_mode(ctx);
     let mut status = 0;
     for raw in &o.operands {
-        let r = resolve(ctx, raw, true).and_then(|p| {
-            let old = match ctx.c.stat(&p) {
-                Ok(s) if s.file_type == FileType::Dir => return Err(ErrorKind::IsADirectory),
-                Ok(s) => s.size,
-                Err(_) if o.has('c') => return Ok(()),
-                Err(_) => {
-                    let flags = OpenFlags {
-                        write: true,
-                        create: true,
-                        ..OpenFlags::default()
-                    };
-                    ctx.c.open(&p, flags, mode).map_err(|e| e.kind())?;
-                    0
-                }
-            };
-            let len = match rel {
-                '+' => old.saturating_add(n),
-                '-' => old.saturating_sub(n),
-                _ => n,
-            };
-            ctx.c.truncate(&p, len).map(|_| ()).map_err(|e| e.kind())
-        });
+        let r = match resolve(ctx, raw, true) {
+            // -c: a file that is not there, even in a directory that is not there, is skipped.
+            Err(ErrorKind::NotFound) if o.has('c') => Ok(()),
+            r => r.and_then(|p| {
+                let old = match ctx.c.stat(&p) {
+                    Ok(s) if s.file_type == FileType::Dir => return Err(ErrorKind::IsADirectory),
+                    Ok(s) => s.size,
+                    Err(_) if o.has('c') => return Ok(()),
+                    Err(_) => {
+                        let flags = OpenFlags {
+                            write: true,
+                            create: true,
+                            ..OpenFlags::default()
+                        };
+                        ctx.c.open(&p, flags, mode).map_err(|e| e.kind())?;
+                        0
+                    }
+                };
+                let len = match rel {
+                    '+' => old.saturating_add(n),
+                    '-' => old.saturating_sub(n),
+                    _ => n,
+                };
+                ctx.c.truncate(&p, len).map(|_| ()).map_err(|e| e.kind())
+            }),
+        };
         if let Err(k) = r {
             ctx.io.err(format!(
                 "truncate: cannot open {} for writing: {}\n",

@@ -476,6 +476,9 @@ impl Shell {
     ) -> i32 {
         let mut fds = [Target::Null, Target::Out, Target::Err];
         let mut input: Option<Vec<u8>> = None;
+        // The file `< f` opened, read again once every redirection is done: a later `> f`
+        // truncates the very file the command then reads (`cat < f > f` reads nothing).
+        let mut input_path: Option<crate::VPath> = None;
         let mut stdin_error = None;
         let prefix = line_prefix(line);
         // Redirections act in order, before the command runs: `> f` creates or truncates f
@@ -507,6 +510,7 @@ impl Shell {
                     if target == "/dev/null" {
                         if fd == 0 {
                             input = Some(Vec::new());
+                            input_path = None;
                             stdin_error = None;
                         }
                         continue;
@@ -514,10 +518,11 @@ impl Shell {
                     let data = self
                         .container
                         .resolve(&self.cwd, &target, true)
-                        .and_then(|p| self.container.read(&p));
+                        .and_then(|p| self.container.read(&p).map(|b| (p, b)));
                     match data {
-                        Ok(b) if fd == 0 => {
+                        Ok((p, b)) if fd == 0 => {
                             input = Some(b.bytes().to_vec());
+                            input_path = Some(p);
                             stdin_error = None;
                         }
                         Ok(_) => {}
@@ -525,6 +530,7 @@ impl Shell {
                         Err(e) if e.kind() == crate::ErrorKind::IsADirectory => {
                             if fd == 0 {
                                 input = Some(Vec::new());
+                                input_path = None;
                                 stdin_error = Some(e.kind());
                             }
                         }
@@ -580,6 +586,11 @@ impl Shell {
                         fds[2] = t;
                     }
                 }
+            }
+        }
+        if let Some(p) = &input_path {
+            if let Ok(b) = self.container.read(p) {
+                input = Some(b.bytes().to_vec());
             }
         }
         let mut words = Vec::new();

@@ -402,6 +402,105 @@ pub fn gen_script(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> V
     lines
 }
 
+/// A line the base generator never writes: the commands, flags and redirections people type
+/// (echo -e/-n, printf with %s and %d, symbolic and recursive chmod, chown, cp -p, ln -sf,
+/// truncate to other sizes, head/tail, 2>&1, 2>, <, $?, ls -R/-1/-l, stat). Output that
+/// holds inode numbers or times (ls -l, stat) goes to /dev/null: their status and error
+/// messages are still compared.
+fn more_line(rng: &mut fastrand::Rng, p: &str, q: &str) -> (String, Option<String>) {
+    let word = pick(rng, &WORDS);
+    let made = |x: &str| Some(x.to_string());
+    match rng.u32(..40) {
+        0 => (format!("echo -e '{word}\\tz\\n' > {p}"), made(p)),
+        1 => (format!("echo -n {word} >> {p}"), made(p)),
+        2 => (format!("printf '%s-%d\\n' {word} 42 > {p}"), made(p)),
+        3 => (format!("printf '%d\\n' {word}"), None),
+        4 => (format!("printf '%s\\n' a b >> {p}"), made(p)),
+        5 => {
+            let m = pick(
+                rng,
+                &["g+w", "o-r", "a=rx", "u=rwx,g=,o=", "+x", "go-w", "u-w"],
+            );
+            (format!("chmod {m} {p}"), None)
+        }
+        6 => {
+            let m = pick(rng, &["go-rx", "a+w", "u=rw,go=r", "-x"]);
+            (format!("chmod -R {m} {p}"), None)
+        }
+        7 => (format!("chmod 7777 {p} && chmod 0644 {p}"), None),
+        8 => (format!("chown 1000:1000 {p}"), None),
+        9 => (format!("chown -R 7 {p}"), None),
+        10 => (format!("chown 0 {p}"), None),
+        11 => (format!("cp -p {p} {q}"), made(q)),
+        12 => (format!("cp -a {p} {q}"), made(q)),
+        13 => (format!("ln -sf {} {p}", pick(rng, &LINK_TARGETS)), made(p)),
+        14 => (format!("ln -f {p} {q}"), made(q)),
+        15 => (format!("ln -s {} {p}", pick(rng, &LINK_TARGETS)), made(p)),
+        16 => {
+            let n = pick(rng, &["0", "10", "+2", "-1", "1K"]);
+            (format!("truncate -s {n} {p}"), made(p))
+        }
+        17 => (format!("truncate -s 5 -c {p}"), None),
+        18 => (format!("head -n 2 {p}"), None),
+        19 => (format!("head -c 3 {p}"), None),
+        20 => (format!("tail -n 1 {p}"), None),
+        21 => (format!("tail {p}"), None),
+        22 => (format!("cat {p} 2>&1"), None),
+        23 => (format!("cat {p} > {q} 2>&1"), made(q)),
+        24 => (format!("ls {p} 2> {q}"), made(q)),
+        25 => (format!("cat < {p}"), None),
+        26 => (format!("cat < {p} > {q}"), made(q)),
+        27 => (format!("ls {p} > /dev/null 2>&1; echo $?"), None),
+        28 => (format!("rm {p}; echo status $?"), None),
+        29 => (format!("cat {p} 2>/dev/null || echo none"), None),
+        30 => ("ls -R".to_string(), None),
+        31 => (format!("ls -R {p}"), None),
+        32 => (format!("ls -1a {p}"), None),
+        33 => (format!("ls -l {p} > /dev/null"), None),
+        34 => ("ls -lR > /dev/null".to_string(), None),
+        35 => (format!("stat {p} > /dev/null"), None),
+        36 => (format!("mv {p} {q} && ls {q}"), made(q)),
+        37 => (format!("echo {word} > {p} && cat {p}"), made(p)),
+        38 => (format!("test -d {p} && echo dir || echo not-dir"), None),
+        _ => (format!("wc -c < {p}"), None),
+    }
+}
+
+/// A script from the base generator with lines from [`more_line`] mixed in.
+pub fn gen_script_more(rng: &mut fastrand::Rng, lower: &BTreeMap<String, MKind>) -> Vec<String> {
+    let base = gen_script(rng, lower);
+    let mut known: Vec<String> = lower.keys().cloned().collect();
+    known.extend(NEW_NAMES.iter().map(|n| n.to_string()));
+    let mut lines = Vec::new();
+    for line in base {
+        while chance(rng, 0.5) {
+            let p = pick_path(rng, &known);
+            let q = pick_path(rng, &known);
+            let (l, made) = more_line(rng, &p, &q);
+            if let Some(m) = made {
+                if !known.contains(&m) {
+                    known.push(m);
+                }
+            }
+            lines.push(l);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// A case whose script mixes in the commands of [`more_line`].
+pub fn gen_case_more(rng: &mut fastrand::Rng) -> Case {
+    let layers = gen_layers(rng);
+    let lower = merged_model(&layers);
+    let script = gen_script_more(rng, &lower);
+    Case {
+        layers,
+        script,
+        opts: Options::default(),
+    }
+}
+
 pub fn gen_case(rng: &mut fastrand::Rng) -> Case {
     let layers = gen_layers(rng);
     let lower = merged_model(&layers);

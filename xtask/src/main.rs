@@ -439,7 +439,7 @@ fn test(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     setup(Needs::All)?;
     // Real OCI tools are the oracles of the image-format tests.
-    apt_install(&[("umoci", "umoci"), ("skopeo", "skopeo")])?;
+    apt_install(&[("umoci", "umoci"), ("skopeo", "skopeo"), ("zstd", "zstd")])?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",
