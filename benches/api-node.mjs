@@ -1,5 +1,5 @@
 // The JavaScript API's calls that the page makes after every command, timed under Node on the
-// 20 000-file image of e2e/bench.mjs: `layers()` (sizes, with the image's part cached per
+// 20 000-file image of e2e/bench.mjs (e2e/big-image.mjs): `layers()` (sizes, with the image's part cached per
 // image) and `tree("merged")`. Side by side with another build of the package when one is
 // given, so that a change is measured against its baseline in the same run:
 //
@@ -12,30 +12,14 @@
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bigLayers } from "../e2e/big-image.mjs";
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dirs = process.argv.slice(2).map((d) => resolve(d));
 if (dirs.length === 0) dirs.push(join(root, "target", "pkg-node"));
 
-const FILES = 20000;
-const DIRS = 200;
-const lines = [];
-const names = [];
-for (let d = 0; d < DIRS; d += 1) names.push(`/srv/d${String(d).padStart(3, "0")}`);
-lines.push(`mkdir -p ${names.join(" ")}`);
-for (let d = 0; d < DIRS; d += 1) {
-  const files = [];
-  for (let f = 0; f < FILES / DIRS; f += 1) files.push(`${names[d]}/f${String(f).padStart(3, "0")}.txt`);
-  lines.push(`touch ${files.join(" ")}`);
-  lines.push(`echo 'data of directory ${d}' > ${names[d]}/f000.txt`);
-}
-const scenario = {
-  layers: [
-    { createdBy: `ADD srv.tar / # ${FILES} files`, script: lines.join("\n") },
-    { createdBy: "RUN echo v1 > /srv/VERSION", script: "echo v1 > /srv/VERSION\nrm /srv/d000/f001.txt" },
-  ],
-};
+const scenario = { layers: bigLayers() };
 
 const time = (f) => {
   const t = performance.now();

@@ -3,8 +3,8 @@
 export const FILES = 20000;
 const DIRS = 200;
 
-/** A saved state whose base image has FILES files in DIRS directories, plus a small layer. */
-export function bigState() {
+/** The base image's two layers, as the API's scenario takes them (`createdBy`, `script`). */
+export function bigLayers() {
   const dirs = [];
   const lines = [];
   for (let d = 0; d < DIRS; d += 1) dirs.push(`/srv/d${String(d).padStart(3, '0')}`);
@@ -15,12 +15,17 @@ export function bigState() {
     lines.push(`touch ${files.join(' ')}`);
     lines.push(`echo 'data of directory ${d}' > ${dirs[d]}/f000.txt`);
   }
+  return [
+    { createdBy: `ADD srv.tar / # ${FILES} files`, script: lines.join('\n') },
+    { createdBy: 'RUN echo v1 > /srv/VERSION', script: 'echo v1 > /srv/VERSION\nrm /srv/d000/f001.txt' },
+  ];
+}
+
+/** A saved state whose base image has FILES files in DIRS directories, plus a small layer. */
+export function bigState() {
   return JSON.stringify({
     version: 1,
-    base: [
-      { created_by: `ADD srv.tar / # ${FILES} files`, script: lines.join('\n') },
-      { created_by: 'RUN echo v1 > /srv/VERSION', script: 'echo v1 > /srv/VERSION\nrm /srv/d000/f001.txt' },
-    ],
+    base: bigLayers().map((l) => ({ created_by: l.createdBy, script: l.script })),
     options: { redirectDir: false, metacopy: false, index: false },
     actions: [],
   });

@@ -1426,28 +1426,10 @@ fn layers_umoci_repacks_import_to_the_tree_it_saw() {
     .unwrap();
 
     // Follow index.json -> manifest -> layers, as a registry client would.
-    let blob = |digest: &str| {
-        std::fs::read(
-            img.join("blobs/sha256")
-                .join(digest.trim_start_matches("sha256:")),
-        )
-        .unwrap()
-    };
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
-    let manifest = index["manifests"]
-        .as_array()
-        .unwrap()
+    let (blobs, _) = manifest_layers(&img, "t2");
+    let layers: Vec<Arc<Layer>> = blobs
         .iter()
-        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "t2")
-        .unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&blob(manifest["digest"].as_str().unwrap())).unwrap();
-    let layers: Vec<Arc<Layer>> = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| Arc::new(import_layer(&blob(l["digest"].as_str().unwrap())).unwrap()))
+        .map(|b| Arc::new(import_layer(b).unwrap()))
         .collect();
     assert_eq!(layers.len(), 3);
     let top = layers[2].clone();
