@@ -8,7 +8,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
-use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
+use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -496,7 +496,7 @@ impl Container {
         let mut end = s.len();
         let mut last = true;
         loop {
-            end = s[..end].rfind('/').unwrap_or(0);
+            end = last_slash(&s[..end]);
             match self.ix_at(&s[..end]) {
                 Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
                 Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
@@ -570,7 +570,7 @@ impl Container {
         let s = path.as_str();
         let mut end = s.len();
         loop {
-            end = s[..end].rfind('/').unwrap_or(0);
+            end = last_slash(&s[..end]);
             match self.ix_at(&s[..end]) {
                 Some(Ix::Dir { plain: true, .. }) => return Some(self.image.flat(s)),
                 Some(_) => return None,
@@ -610,7 +610,7 @@ impl Container {
             Quick::Image(None, true) | Quick::NotFound => return Err(ErrorKind::NotFound),
             Quick::Image(None, false) => {
                 let s = path.as_str();
-                let parent = &s[..s.rfind('/').unwrap_or(0)];
+                let parent = &s[..last_slash(s)];
                 if matches!(self.image.flat(parent), Some(Flat::Dir)) {
                     return Err(ErrorKind::NotFound);
                 }
@@ -2562,7 +2562,7 @@ impl Container {
 /// The parent of `path` as a string, without allocating: `""` for `/` and its children.
 fn parent_str(path: &VPath) -> &str {
     let s = path.as_str();
-    &s[..s.rfind('/').unwrap_or(0)]
+    &s[..last_slash(s)]
 }
 
 /// The directory at `dir` (a path string, `""` or `/` for the root) under `root`.
