@@ -391,10 +391,8 @@ impl Container {
         self.events.push(Event {
             seq,
             kind,
-            // `as_str().to_owned()`: one exact allocation, without the formatting machinery
-            // that `to_string` runs for a `Display` type.
-            path: path.as_str().to_owned(),
-            to: to.map(|t| t.as_str().to_owned()),
+            path: Arc::from(path.as_str()),
+            to: to.map(|t| Arc::from(t.as_str())),
             layers: Layers::from_slice(layers),
             bytes,
             metadata_only,

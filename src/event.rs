@@ -2,6 +2,7 @@
 //! sentence that explains it. The page animates them, the CLI prints them, tests assert them.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 /// What happened. A closed set, serialised in kebab-case as the event's `kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -66,10 +67,11 @@ pub struct Event {
     pub seq: u64,
     /// What happened.
     pub kind: EventKind,
-    /// The path it happened at.
-    pub path: String,
+    /// The path it happened at (shared, so that the copies of events that mutations return
+    /// allocate nothing for it).
+    pub path: Arc<str>,
     /// The second path of a rename, link or redirect.
-    pub to: Option<String>,
+    pub to: Option<Arc<str>>,
     /// The layers involved (source first, then destination).
     pub layers: Layers,
     /// Bytes a real overlayfs would copy or write for this event.
@@ -124,7 +126,7 @@ impl Event {
 
     /// [`Event::message`] written at the end of `out`.
     pub fn write_message(&self, out: &mut String) {
-        let path = self.path.as_str();
+        let path = &*self.path;
         let c = self.layers.last().copied();
         let layer = |out: &mut String, l: usize| {
             if Some(l) == c {
@@ -213,9 +215,9 @@ impl Serialize for Event {
         let mut st = serializer.serialize_struct("Event", n)?;
         st.serialize_field("seq", &self.seq)?;
         st.serialize_field("kind", &self.kind)?;
-        st.serialize_field("path", &self.path)?;
+        st.serialize_field("path", &*self.path)?;
         if let Some(to) = &self.to {
-            st.serialize_field("to", to)?;
+            st.serialize_field("to", &**to)?;
         } else {
             st.skip_field("to")?;
         }
@@ -299,13 +301,14 @@ pub(crate) fn push_human_bytes(out: &mut String, n: u64) {
 mod tests {
     use super::{human_bytes, Event, EventKind, Layers, Sentence};
     use serde::Serialize;
+    use std::sync::Arc;
 
     fn event(kind: EventKind, path: &str, to: Option<&str>, layers: &[usize], bytes: u64) -> Event {
         Event {
             seq: 7,
             kind,
-            path: path.to_string(),
-            to: to.map(str::to_string),
+            path: path.into(),
+            to: to.map(Arc::from),
             layers: Layers::from_slice(layers),
             bytes,
             metadata_only: false,
@@ -447,8 +450,8 @@ mod tests {
                     let d = Derived {
                         seq: e.seq,
                         kind: e.kind,
-                        path: e.path.clone(),
-                        to: e.to.clone(),
+                        path: e.path.to_string(),
+                        to: e.to.as_deref().map(str::to_string),
                         layers: e.layers.to_vec(),
                         bytes: e.bytes,
                         metadata_only,
