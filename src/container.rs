@@ -380,7 +380,7 @@ impl Container {
         kind: EventKind,
         path: &VPath,
         to: Option<&VPath>,
-        layers: &[usize],
+        layers: Layers,
         bytes: u64,
         metadata_only: bool,
         sentence: impl Into<Sentence>,
@@ -393,7 +393,7 @@ impl Container {
             kind,
             path: Arc::from(path.as_str()),
             to: to.map(|t| Arc::from(t.as_str())),
-            layers: Layers::from_slice(layers),
+            layers,
             bytes,
             metadata_only,
             sentence: sentence.into(),
@@ -453,7 +453,7 @@ impl Container {
     /// directory after EXDEV.
     pub fn record(&mut self, kind: EventKind, path: &VPath, to: Option<&VPath>, message: String) {
         let c = self.container_layer();
-        self.emit(kind, path, to, &[c], 0, false, message);
+        self.emit(kind, path, to, Layers::one(c), 0, false, message);
     }
 
     fn since(&self, start: usize) -> Vec<Event> {
@@ -1165,7 +1165,15 @@ impl Container {
                         Part::S(" can change inside it"),
                     ]);
                     let c = self.container_layer();
-                    self.emit(EventKind::CopyUp, &at, None, &[from, c], 0, true, msg);
+                    self.emit(
+                        EventKind::CopyUp,
+                        &at,
+                        None,
+                        Layers::two(from, c),
+                        0,
+                        true,
+                        msg,
+                    );
                 }
                 _ => return Err(Error::new(ErrorKind::NotADirectory, "copy-up", at.as_str())),
             }
@@ -1222,7 +1230,15 @@ impl Container {
                     "copy-up: directory {path} created in the container layer with the metadata it has in {} {reason}",
                     self.layer_name(from)
                 );
-                self.emit(EventKind::CopyUp, path, None, &[from, c], 0, true, msg);
+                self.emit(
+                    EventKind::CopyUp,
+                    path,
+                    None,
+                    Layers::two(from, c),
+                    0,
+                    true,
+                    msg,
+                );
             }
             Low::Symlink(_, s) => {
                 let s = s.clone();
@@ -1233,7 +1249,15 @@ impl Container {
                     "copy-up: symlink {path} copied from {} into the container layer {reason}",
                     self.layer_name(from)
                 );
-                self.emit(EventKind::CopyUp, path, None, &[from, c], bytes, false, msg);
+                self.emit(
+                    EventKind::CopyUp,
+                    path,
+                    None,
+                    Layers::two(from, c),
+                    bytes,
+                    false,
+                    msg,
+                );
             }
             Low::File(l, ino) => {
                 let indexed = if self.opts.index {
@@ -1274,7 +1298,15 @@ impl Container {
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
                     );
-                    self.emit(EventKind::CopyUp, path, None, &[from, c], 0, true, msg);
+                    self.emit(
+                        EventKind::CopyUp,
+                        path,
+                        None,
+                        Layers::two(from, c),
+                        0,
+                        true,
+                        msg,
+                    );
                     if !meta_only {
                         self.copy_up_data(path, reason)?;
                     }
@@ -1312,7 +1344,7 @@ impl Container {
                     EventKind::CopyUp,
                     path,
                     None,
-                    &[from, c],
+                    Layers::two(from, c),
                     bytes,
                     meta_only,
                     msg,
@@ -1329,7 +1361,7 @@ impl Container {
                             EventKind::HardlinkBreak,
                             path,
                             None,
-                            &[from, c],
+                            Layers::two(from, c),
                             0,
                             false,
                             msg,
@@ -1368,7 +1400,15 @@ impl Container {
             "copy-up: the data of {path} ({}) follows its metadata into the container layer {reason}",
             human_bytes(size)
         );
-        self.emit(EventKind::CopyUp, path, None, &[from, c], size, false, msg);
+        self.emit(
+            EventKind::CopyUp,
+            path,
+            None,
+            Layers::two(from, c),
+            size,
+            false,
+            msg,
+        );
         Ok(())
     }
 
@@ -1671,7 +1711,7 @@ impl Container {
                 } else {
                     Sentence::Create
                 };
-                self.emit(EventKind::Create, path, None, &[c], 0, false, msg);
+                self.emit(EventKind::Create, path, None, Layers::one(c), 0, false, msg);
                 Ok(Some(ino))
             }
             Err(k) => Err(Error::new(k, "open", path.as_str())),
@@ -1710,7 +1750,7 @@ impl Container {
             )),
             _ => Sentence::Write,
         };
-        self.emit(kind, path, None, &[c], bytes, false, msg);
+        self.emit(kind, path, None, Layers::one(c), bytes, false, msg);
         Ok(())
     }
 
@@ -1815,16 +1855,17 @@ impl Container {
             EventKind::Mkdir,
             path,
             None,
-            &[c],
+            Layers::one(c),
             0,
             false,
             Sentence::Mkdir,
         );
         if opaque {
             let below = self.lower_at(path).map(|l| l.layer() as usize);
-            let mut layers = Layers::new();
-            layers.push(c);
-            layers.extend(below);
+            let layers = match below {
+                Some(b) => Layers::two(c, b),
+                None => Layers::one(c),
+            };
             let msg = if over_whiteout {
                 format!(
                     "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
@@ -1834,7 +1875,7 @@ impl Container {
                     "opaque: {path} is new in a merged directory; with redirect_dir, metacopy or index on, overlayfs marks it opaque so that lookups below it never search the lower layers"
                 )
             };
-            self.emit(EventKind::Opaque, path, None, &layers, 0, false, msg);
+            self.emit(EventKind::Opaque, path, None, layers, 0, false, msg);
         }
         Ok(self.since(start))
     }
@@ -1874,7 +1915,15 @@ impl Container {
                     self.layer_name(from)
                 )),
             };
-            self.emit(EventKind::Whiteout, path, None, &[from, c], 0, false, msg);
+            self.emit(
+                EventKind::Whiteout,
+                path,
+                None,
+                Layers::two(from, c),
+                0,
+                false,
+                msg,
+            );
         } else if self
             .upper
             .get(path)
@@ -1887,7 +1936,7 @@ impl Container {
                 EventKind::Remove,
                 path,
                 None,
-                &[c],
+                Layers::one(c),
                 0,
                 false,
                 Sentence::Remove,
@@ -2054,23 +2103,47 @@ impl Container {
         self.put(to, node)?;
         self.set_borns(to, borns);
         let msg = Sentence::Rename;
-        self.emit(EventKind::Rename, from, Some(to), &[c], 0, false, msg);
+        self.emit(
+            EventKind::Rename,
+            from,
+            Some(to),
+            Layers::one(c),
+            0,
+            false,
+            msg,
+        );
         if redirected {
             let msg = format!(
                 "redirect: {to} is marked with a redirect to {from}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
             );
-            self.emit(EventKind::Redirect, to, Some(from), &[c], 0, false, msg);
+            self.emit(
+                EventKind::Redirect,
+                to,
+                Some(from),
+                Layers::one(c),
+                0,
+                false,
+                msg,
+            );
         }
         if made_opaque {
             let msg = format!(
                 "opaque: {to} is marked opaque where it lands, so that no lower directory of the same name merges into it"
             );
-            self.emit(EventKind::Opaque, to, None, &[c], 0, false, msg);
+            self.emit(EventKind::Opaque, to, None, Layers::one(c), 0, false, msg);
         }
         if let Some(l) = old_below {
             self.put(from, Node::Whiteout)?;
             let msg = Sentence::WhiteoutLeft;
-            self.emit(EventKind::Whiteout, from, None, &[l, c], 0, false, msg);
+            self.emit(
+                EventKind::Whiteout,
+                from,
+                None,
+                Layers::two(l, c),
+                0,
+                false,
+                msg,
+            );
         }
         Ok(self.since(start))
     }
@@ -2104,7 +2177,15 @@ impl Container {
                 let msg = format!(
                     "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
                 );
-                self.emit(EventKind::Redirect, from, None, &[c], 0, false, msg);
+                self.emit(
+                    EventKind::Redirect,
+                    from,
+                    None,
+                    Layers::one(c),
+                    0,
+                    false,
+                    msg,
+                );
             }
         } else {
             let to_parent_merged = self.find(to_parent).ok().is_some_and(|f| f.lower.is_some());
@@ -2120,7 +2201,7 @@ impl Container {
                 let msg = format!(
                     "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
                 );
-                self.emit(EventKind::Opaque, from, None, &[c], 0, false, msg);
+                self.emit(EventKind::Opaque, from, None, Layers::one(c), 0, false, msg);
             }
         }
         Ok(())
@@ -2256,7 +2337,15 @@ impl Container {
         self.put(new, node)?;
         let c = self.container_layer();
         let msg = format!("link: {new} is a new name for {old} in the container layer");
-        self.emit(EventKind::Link, new, Some(old), &[c], 0, false, msg);
+        self.emit(
+            EventKind::Link,
+            new,
+            Some(old),
+            Layers::one(c),
+            0,
+            false,
+            msg,
+        );
         Ok(self.since(start))
     }
 
@@ -2290,7 +2379,7 @@ impl Container {
             EventKind::Symlink,
             path,
             None,
-            &[c],
+            Layers::one(c),
             target.len() as u64,
             false,
             msg,
@@ -2333,7 +2422,7 @@ impl Container {
             kind,
             path,
             None,
-            &[c],
+            Layers::one(c),
             0,
             false,
             format!("{}: {path} {what}", kind_name(kind)),
