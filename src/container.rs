@@ -6,9 +6,9 @@
 //! whiteout. Every mutation returns the events it caused.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{human_bytes, push_human_bytes, push_u64, Event, EventKind};
+use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
-use crate::path::{check_name, VPath, NAME_MAX, PATH_MAX};
+use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -380,10 +380,10 @@ impl Container {
         kind: EventKind,
         path: &VPath,
         to: Option<&VPath>,
-        layers: Vec<usize>,
+        layers: Layers,
         bytes: u64,
         metadata_only: bool,
-        message: String,
+        sentence: impl Into<Sentence>,
     ) {
         #[cfg(debug_assertions)]
         self.check_index();
@@ -391,14 +391,12 @@ impl Container {
         self.events.push(Event {
             seq,
             kind,
-            // `as_str().to_owned()`: one exact allocation, without the formatting machinery
-            // that `to_string` runs for a `Display` type.
-            path: path.as_str().to_owned(),
-            to: to.map(|t| t.as_str().to_owned()),
+            path: Arc::from(path.as_str()),
+            to: to.map(|t| Arc::from(t.as_str())),
             layers,
             bytes,
             metadata_only,
-            message,
+            sentence: sentence.into(),
         });
         self.capture_point();
     }
@@ -455,7 +453,7 @@ impl Container {
     /// directory after EXDEV.
     pub fn record(&mut self, kind: EventKind, path: &VPath, to: Option<&VPath>, message: String) {
         let c = self.container_layer();
-        self.emit(kind, path, to, vec![c], 0, false, message);
+        self.emit(kind, path, to, Layers::one(c), 0, false, message);
     }
 
     fn since(&self, start: usize) -> Vec<Event> {
@@ -496,7 +494,7 @@ impl Container {
         let mut end = s.len();
         let mut last = true;
         loop {
-            end = s[..end].rfind('/').unwrap_or(0);
+            end = last_slash(&s[..end]);
             match self.ix_at(&s[..end]) {
                 Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
                 Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
@@ -570,7 +568,7 @@ impl Container {
         let s = path.as_str();
         let mut end = s.len();
         loop {
-            end = s[..end].rfind('/').unwrap_or(0);
+            end = last_slash(&s[..end]);
             match self.ix_at(&s[..end]) {
                 Some(Ix::Dir { plain: true, .. }) => return Some(self.image.flat(s)),
                 Some(_) => return None,
@@ -610,7 +608,7 @@ impl Container {
             Quick::Image(None, true) | Quick::NotFound => return Err(ErrorKind::NotFound),
             Quick::Image(None, false) => {
                 let s = path.as_str();
-                let parent = &s[..s.rfind('/').unwrap_or(0)];
+                let parent = &s[..last_slash(s)];
                 if matches!(self.image.flat(parent), Some(Flat::Dir)) {
                     return Err(ErrorKind::NotFound);
                 }
@@ -1167,7 +1165,15 @@ impl Container {
                         Part::S(" can change inside it"),
                     ]);
                     let c = self.container_layer();
-                    self.emit(EventKind::CopyUp, &at, None, vec![from, c], 0, true, msg);
+                    self.emit(
+                        EventKind::CopyUp,
+                        &at,
+                        None,
+                        Layers::two(from, c),
+                        0,
+                        true,
+                        msg,
+                    );
                 }
                 _ => return Err(Error::new(ErrorKind::NotADirectory, "copy-up", at.as_str())),
             }
@@ -1178,7 +1184,7 @@ impl Container {
     /// Makes sure `path` itself lives in the container layer, copying it up (its parents first)
     /// when it is only in the image. `meta_only` asks for a metadata-only copy of a regular file,
     /// which happens only with `metacopy=on`. `reason` finishes the event's sentence.
-    fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &str) -> Result<()> {
+    fn copy_up(&mut self, path: &VPath, meta_only: bool, reason: &'static str) -> Result<()> {
         self.copy_up_with(path, meta_only, reason, None)
     }
 
@@ -1188,7 +1194,7 @@ impl Container {
         &mut self,
         path: &VPath,
         meta_only: bool,
-        reason: &str,
+        reason: &'static str,
         known: Option<FlatFile>,
     ) -> Result<()> {
         // The image's path index answers for an image-only file in one walk of the container
@@ -1224,7 +1230,15 @@ impl Container {
                     "copy-up: directory {path} created in the container layer with the metadata it has in {} {reason}",
                     self.layer_name(from)
                 );
-                self.emit(EventKind::CopyUp, path, None, vec![from, c], 0, true, msg);
+                self.emit(
+                    EventKind::CopyUp,
+                    path,
+                    None,
+                    Layers::two(from, c),
+                    0,
+                    true,
+                    msg,
+                );
             }
             Low::Symlink(_, s) => {
                 let s = s.clone();
@@ -1239,7 +1253,7 @@ impl Container {
                     EventKind::CopyUp,
                     path,
                     None,
-                    vec![from, c],
+                    Layers::two(from, c),
                     bytes,
                     false,
                     msg,
@@ -1284,7 +1298,15 @@ impl Container {
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
                     );
-                    self.emit(EventKind::CopyUp, path, None, vec![from, c], 0, true, msg);
+                    self.emit(
+                        EventKind::CopyUp,
+                        path,
+                        None,
+                        Layers::two(from, c),
+                        0,
+                        true,
+                        msg,
+                    );
                     if !meta_only {
                         self.copy_up_data(path, reason)?;
                     }
@@ -1309,29 +1331,20 @@ impl Container {
                 }
                 self.put(path, Node::File(uino))?;
                 let msg = if meta_only {
-                    format!(
+                    Sentence::Text(format!(
                         "copy-up: only the metadata of {path} was copied from {} into the container layer (metacopy=on); its {} of data stay below until it is opened for writing",
                         self.layer_name(from),
                         human_bytes(size)
-                    )
+                    ))
                 } else {
-                    self.sentence(&[
-                        Part::S("copy-up: "),
-                        Part::S(path.as_str()),
-                        Part::S(" ("),
-                        Part::Bytes(size),
-                        Part::S(") copied from "),
-                        Part::Layer(from),
-                        Part::S(" into the container layer "),
-                        Part::S(reason),
-                    ])
+                    Sentence::CopyUp { reason }
                 };
                 let bytes = if meta_only { 0 } else { size };
                 self.emit(
                     EventKind::CopyUp,
                     path,
                     None,
-                    vec![from, c],
+                    Layers::two(from, c),
                     bytes,
                     meta_only,
                     msg,
@@ -1348,7 +1361,7 @@ impl Container {
                             EventKind::HardlinkBreak,
                             path,
                             None,
-                            vec![from, c],
+                            Layers::two(from, c),
                             0,
                             false,
                             msg,
@@ -1361,7 +1374,7 @@ impl Container {
     }
 
     /// With `metacopy=on`, brings the data of a metadata-only copy up on its first open for write.
-    fn copy_up_data(&mut self, path: &VPath, reason: &str) -> Result<()> {
+    fn copy_up_data(&mut self, path: &VPath, reason: &'static str) -> Result<()> {
         let Ok(Found {
             upper: Some(Up::File(ino)),
             ..
@@ -1391,7 +1404,7 @@ impl Container {
             EventKind::CopyUp,
             path,
             None,
-            vec![from, c],
+            Layers::two(from, c),
             size,
             false,
             msg,
@@ -1694,15 +1707,11 @@ impl Container {
                 self.put(path, Node::File(ino))?;
                 let c = self.container_layer();
                 let msg = if replaced {
-                    format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}")
+                    Sentence::Text(format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}"))
                 } else {
-                    self.sentence(&[
-                        Part::S("create: "),
-                        Part::S(path.as_str()),
-                        Part::S(" created in the container layer"),
-                    ])
+                    Sentence::Create
                 };
-                self.emit(EventKind::Create, path, None, vec![c], 0, false, msg);
+                self.emit(EventKind::Create, path, None, Layers::one(c), 0, false, msg);
                 Ok(Some(ino))
             }
             Err(k) => Err(Error::new(k, "open", path.as_str())),
@@ -1735,19 +1744,13 @@ impl Container {
         self.upper_bytes = self.upper_bytes - old + new_len;
         let c = self.container_layer();
         let msg = match kind {
-            EventKind::Truncate => format!(
+            EventKind::Truncate => Sentence::Text(format!(
                 "truncate: {path} set to {} in the container layer",
                 human_bytes(new_len)
-            ),
-            _ => self.sentence(&[
-                Part::S("write: "),
-                Part::Bytes(bytes),
-                Part::S(" written to "),
-                Part::S(path.as_str()),
-                Part::S(" in the container layer"),
-            ]),
+            )),
+            _ => Sentence::Write,
         };
-        self.emit(kind, path, None, vec![c], bytes, false, msg);
+        self.emit(kind, path, None, Layers::one(c), bytes, false, msg);
         Ok(())
     }
 
@@ -1852,15 +1855,17 @@ impl Container {
             EventKind::Mkdir,
             path,
             None,
-            vec![c],
+            Layers::one(c),
             0,
             false,
-            format!("mkdir: directory {path} created in the container layer"),
+            Sentence::Mkdir,
         );
         if opaque {
             let below = self.lower_at(path).map(|l| l.layer() as usize);
-            let mut layers = vec![c];
-            layers.extend(below);
+            let layers = match below {
+                Some(b) => Layers::two(c, b),
+                None => Layers::one(c),
+            };
             let msg = if over_whiteout {
                 format!(
                     "opaque: {path} replaces a whiteout, so it is marked opaque and nothing the lower layers have under {path} shows through"
@@ -1904,25 +1909,17 @@ impl Container {
             self.parent_ready(op, path)?;
             self.put(path, Node::Whiteout)?;
             let msg = match size {
-                Some(size) => self.sentence(&[
-                    Part::S("whiteout: "),
-                    Part::S(path.as_str()),
-                    Part::S(" of "),
-                    Part::Layer(from),
-                    Part::S(" is hidden by a whiteout in the container layer; its "),
-                    Part::Bytes(size),
-                    Part::S(" still count in the image"),
-                ]),
-                None => format!(
+                Some(size) => Sentence::Whiteout { size },
+                None => Sentence::Text(format!(
                     "whiteout: {path} of {} is hidden by a whiteout in the container layer; the image still holds it",
                     self.layer_name(from)
-                ),
+                )),
             };
             self.emit(
                 EventKind::Whiteout,
                 path,
                 None,
-                vec![from, c],
+                Layers::two(from, c),
                 0,
                 false,
                 msg,
@@ -1939,10 +1936,10 @@ impl Container {
                 EventKind::Remove,
                 path,
                 None,
-                vec![c],
+                Layers::one(c),
                 0,
                 false,
-                format!("remove: {path} existed only in the container layer and is gone"),
+                Sentence::Remove,
             );
         }
         Ok(())
@@ -2105,38 +2102,48 @@ impl Container {
         }
         self.put(to, node)?;
         self.set_borns(to, borns);
-        let msg = self.sentence(&[
-            Part::S("rename: "),
-            Part::S(from.as_str()),
-            Part::S(" renamed to "),
-            Part::S(to.as_str()),
-            Part::S(" in the container layer"),
-        ]);
-        self.emit(EventKind::Rename, from, Some(to), vec![c], 0, false, msg);
+        let msg = Sentence::Rename;
+        self.emit(
+            EventKind::Rename,
+            from,
+            Some(to),
+            Layers::one(c),
+            0,
+            false,
+            msg,
+        );
         if redirected {
             let msg = format!(
                 "redirect: {to} is marked with a redirect to {from}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
             );
-            self.emit(EventKind::Redirect, to, Some(from), vec![c], 0, false, msg);
+            self.emit(
+                EventKind::Redirect,
+                to,
+                Some(from),
+                Layers::one(c),
+                0,
+                false,
+                msg,
+            );
         }
         if made_opaque {
             let msg = format!(
                 "opaque: {to} is marked opaque where it lands, so that no lower directory of the same name merges into it"
             );
-            self.emit(EventKind::Opaque, to, None, vec![c], 0, false, msg);
+            self.emit(EventKind::Opaque, to, None, Layers::one(c), 0, false, msg);
         }
         if let Some(l) = old_below {
             self.put(from, Node::Whiteout)?;
-            let msg = self.sentence(&[
-                Part::S("whiteout: a whiteout is left at "),
-                Part::S(from.as_str()),
-                Part::S(" so that "),
-                Part::S(from.as_str()),
-                Part::S(" of "),
-                Part::Layer(l),
-                Part::S(" stays hidden"),
-            ]);
-            self.emit(EventKind::Whiteout, from, None, vec![l, c], 0, false, msg);
+            let msg = Sentence::WhiteoutLeft;
+            self.emit(
+                EventKind::Whiteout,
+                from,
+                None,
+                Layers::two(l, c),
+                0,
+                false,
+                msg,
+            );
         }
         Ok(self.since(start))
     }
@@ -2170,7 +2177,15 @@ impl Container {
                 let msg = format!(
                     "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
                 );
-                self.emit(EventKind::Redirect, from, None, vec![c], 0, false, msg);
+                self.emit(
+                    EventKind::Redirect,
+                    from,
+                    None,
+                    Layers::one(c),
+                    0,
+                    false,
+                    msg,
+                );
             }
         } else {
             let to_parent_merged = self.find(to_parent).ok().is_some_and(|f| f.lower.is_some());
@@ -2186,7 +2201,7 @@ impl Container {
                 let msg = format!(
                     "opaque: {from} is marked opaque before it is moved into the merged directory {to_parent}; the mark stays although the rename fails"
                 );
-                self.emit(EventKind::Opaque, from, None, vec![c], 0, false, msg);
+                self.emit(EventKind::Opaque, from, None, Layers::one(c), 0, false, msg);
             }
         }
         Ok(())
@@ -2322,7 +2337,15 @@ impl Container {
         self.put(new, node)?;
         let c = self.container_layer();
         let msg = format!("link: {new} is a new name for {old} in the container layer");
-        self.emit(EventKind::Link, new, Some(old), vec![c], 0, false, msg);
+        self.emit(
+            EventKind::Link,
+            new,
+            Some(old),
+            Layers::one(c),
+            0,
+            false,
+            msg,
+        );
         Ok(self.since(start))
     }
 
@@ -2356,7 +2379,7 @@ impl Container {
             EventKind::Symlink,
             path,
             None,
-            vec![c],
+            Layers::one(c),
             target.len() as u64,
             false,
             msg,
@@ -2374,15 +2397,12 @@ impl Container {
     ) -> Result<Vec<Event>> {
         let start = self.events.len();
         self.found(op, path)?;
-        let reason = format!(
-            "before its {} changes",
-            match kind {
-                EventKind::Chmod => "mode",
-                EventKind::Chown => "owner",
-                _ => "timestamp",
-            }
-        );
-        self.copy_up(path, self.opts.metacopy, &reason)?;
+        let reason = match kind {
+            EventKind::Chmod => "before its mode changes",
+            EventKind::Chown => "before its owner changes",
+            _ => "before its timestamp changes",
+        };
+        self.copy_up(path, self.opts.metacopy, reason)?;
         let meta = match self.upper_node_mut(path) {
             Some(Node::Dir(d)) => Some(&mut d.meta),
             Some(Node::Symlink(s)) => Some(&mut s.meta),
@@ -2402,7 +2422,7 @@ impl Container {
             kind,
             path,
             None,
-            vec![c],
+            Layers::one(c),
             0,
             false,
             format!("{}: {path} {what}", kind_name(kind)),
@@ -2593,8 +2613,6 @@ fn unindex_children(ix: &mut UIndex, at: &mut String, d: &Dir) {
 enum Part<'a> {
     /// Text.
     S(&'a str),
-    /// A byte count, as [`human_bytes`] writes it.
-    Bytes(u64),
     /// A layer's name, as [`Container::layer_name`] gives it.
     Layer(usize),
 }
@@ -2608,14 +2626,13 @@ impl Container {
             .iter()
             .map(|p| match p {
                 Part::S(s) => s.len(),
-                Part::Bytes(_) | Part::Layer(_) => 20,
+                Part::Layer(_) => 20,
             })
             .sum();
         let mut out = String::with_capacity(len);
         for p in parts {
             match p {
                 Part::S(s) => out.push_str(s),
-                Part::Bytes(n) => push_human_bytes(&mut out, *n),
                 Part::Layer(l) if *l == self.container_layer() => {
                     out.push_str("the container layer")
                 }
@@ -2632,7 +2649,7 @@ impl Container {
 /// The parent of `path` as a string, without allocating: `""` for `/` and its children.
 fn parent_str(path: &VPath) -> &str {
     let s = path.as_str();
-    &s[..s.rfind('/').unwrap_or(0)]
+    &s[..last_slash(s)]
 }
 
 /// The directory at `dir` (a path string, `""` or `/` for the root) under `root`.

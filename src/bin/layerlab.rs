@@ -320,7 +320,7 @@ fn print_line(line: &str, piece: &layerlab::Output) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     err.write_all(&piece.stderr)?;
     for e in &piece.events {
-        writeln!(err, "  [{}] {}", e.seq, e.message)?;
+        writeln!(err, "  [{}] {}", e.seq, e.message())?;
     }
     err.flush()
 }
