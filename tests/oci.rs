@@ -1201,6 +1201,17 @@ fn umoci(args: &[&str]) -> Option<()> {
     Some(())
 }
 
+/// `umoci unpack --rootless` of `image` (`LAYOUT:TAG`) into the bundle `dir`.
+fn umoci_unpack(image: &str, dir: &std::path::Path) -> Option<()> {
+    umoci(&[
+        "unpack",
+        "--rootless",
+        "--image",
+        image,
+        dir.to_str().unwrap(),
+    ])
+}
+
 /// A filesystem tree as lines: path, type, permission bits, content or target, link count.
 fn fs_tree(root: &std::path::Path) -> String {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -1370,13 +1381,7 @@ fn umoci_image(dir: &std::path::Path) -> Option<(Layer, Layer)> {
         ])?;
     }
     let bundle = dir.join("bundle");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &img_t,
-        bundle.to_str().unwrap(),
-    ])?;
+    umoci_unpack(&img_t, &bundle)?;
     Some((lower, upper))
 }
 
@@ -1714,14 +1719,7 @@ fn umoci_repacks_of_replacements_merge_to_umocis_own_unpack() {
     ])
     .unwrap();
     let fresh = tmp.path().join("fresh");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &t2,
-        fresh.to_str().unwrap(),
-    ])
-    .unwrap();
+    umoci_unpack(&t2, &fresh).unwrap();
     let theirs = fs_tree(&fresh.join("rootfs"));
     assert!(theirs.contains("/deep 0644 \"now a file\\n\""), "{theirs}");
     assert!(theirs.contains("/etc/hosts/inside"), "{theirs}");
@@ -1809,14 +1807,7 @@ chmod 700 /d";
     ])
     .unwrap();
     let fresh = tmp.path().join("fresh");
-    umoci(&[
-        "unpack",
-        "--rootless",
-        "--image",
-        &img_t,
-        fresh.to_str().unwrap(),
-    ])
-    .unwrap();
+    umoci_unpack(&img_t, &fresh).unwrap();
     let theirs = fs_tree(&fresh.join("rootfs"));
     let merged = import_layer(&std::fs::read(&merged_tar).unwrap()).unwrap();
     let ours = image_tree(&Image::new(vec![Arc::new(merged)]).unwrap());
