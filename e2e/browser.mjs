@@ -36,10 +36,11 @@ export async function launch() {
 }
 
 /**
- * A fresh context and page, with console problems and dialogs recorded in `page.problems`
- * and `page.dialogs`. Options go to `browser.newContext` (reducedMotion, colorScheme, ...).
+ * A fresh context and a blank page in it that records console warnings and errors and page
+ * errors in `page.problems`, and dismisses dialogs, recording them in `page.dialogs`.
+ * Options go to `browser.newContext`; the viewport is 1440 x 1000 unless they say otherwise.
  */
-export async function open(env, options = {}, hash = '') {
+export async function watchedPage(env, options = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 }, ...options });
   const page = await context.newPage();
   page.problems = [];
@@ -52,6 +53,15 @@ export async function open(env, options = {}, hash = '') {
     page.dialogs.push(d.message());
     await d.dismiss();
   });
+  return { context, page };
+}
+
+/**
+ * A fresh context and page, with console problems and dialogs recorded in `page.problems`
+ * and `page.dialogs`. Options go to `browser.newContext` (reducedMotion, colorScheme, ...).
+ */
+export async function open(env, options = {}, hash = '') {
+  const { context, page } = await watchedPage(env, options);
   await page.goto(env.server.url + hash);
   await ready(page);
   return { context, page };

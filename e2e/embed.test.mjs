@@ -9,7 +9,7 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shot, ready, reveal, cell } from './browser.mjs';
+import { launch, shot, ready, reveal, cell, watchedPage } from './browser.mjs';
 import { serve, WWW } from './server.mjs';
 import { readFileSync } from 'node:fs';
 
@@ -28,6 +28,7 @@ afterEach(async () => {
   for (const { page, context, allow } of opened.splice(0)) {
     const problems = page.problems.filter((p) => !allow.some((re) => re.test(p)));
     assert.deepEqual(problems, [], 'no console warnings or errors');
+    assert.deepEqual(page.dialogs, [], 'no dialogs');
     await context.close();
   }
 });
@@ -37,14 +38,8 @@ afterEach(async () => {
  * path instead of a file: a host page written by the test. Requests are counted by file name.
  */
 async function openPage(path, { html = null, options = {}, allow = [], base = env.server.url } = {}) {
-  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.problems = [];
+  const { context, page } = await watchedPage(env, { viewport: { width: 1280, height: 900 }, ...options });
   page.requests = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') page.problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => page.requests.push(new URL(r.url()).pathname.replace(/^\//, '')));
   if (html !== null) {
     await page.route(base + path, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
