@@ -57,6 +57,35 @@ pub struct BaseLayer {
     pub script: String,
 }
 
+impl BaseLayer {
+    /// A JSON array of `{CREATED_BY, script}` objects named `what` in errors; `created_by` is
+    /// the key's spelling (`created_by` in saved states, `createdBy` in the JavaScript API),
+    /// and `deny_unknown` refuses other keys.
+    pub(crate) fn list_from_json(
+        v: &json::Value,
+        what: &str,
+        created_by: &str,
+        deny_unknown: bool,
+    ) -> std::result::Result<Vec<BaseLayer>, String> {
+        v.array(what)?
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let at = format!("{what}[{i}]");
+                let [by, script] = l.fields(&at, [created_by, "script"], deny_unknown)?;
+                Ok(BaseLayer {
+                    created_by: json::required(by, &at, created_by)?
+                        .str(&format!("{at}.{created_by}"))?
+                        .to_string(),
+                    script: json::required(script, &at, "script")?
+                        .str(&format!("{at}.script"))?
+                        .to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Something a user did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
@@ -117,23 +146,12 @@ impl SavedState {
             false,
         )?;
         let version = json::required(version, "the state", "version")?.u32("version")?;
-        let base = json::required(base, "the state", "base")?
-            .array("base")?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let what = format!("base[{i}]");
-                let [created_by, script] = l.fields(&what, ["created_by", "script"], false)?;
-                Ok(BaseLayer {
-                    created_by: json::required(created_by, &what, "created_by")?
-                        .str(&format!("{what}.created_by"))?
-                        .to_string(),
-                    script: json::required(script, &what, "script")?
-                        .str(&format!("{what}.script"))?
-                        .to_string(),
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, String>>()?;
+        let base = BaseLayer::list_from_json(
+            json::required(base, "the state", "base")?,
+            "base",
+            "created_by",
+            false,
+        )?;
         let options = match options {
             Some(o) => options_from_json(o, "options")?,
             None => Options::default(),

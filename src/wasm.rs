@@ -253,25 +253,7 @@ impl ScenarioIn {
         let [layers, options] = v.fields("scenario", ["layers", "options"], true)?;
         let layers = match layers {
             None | Some(json::Value::Null) => None,
-            Some(l) => Some(
-                l.array("layers")?
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let what = format!("layers[{i}]");
-                        let [created_by, script] =
-                            l.fields(&what, ["createdBy", "script"], true)?;
-                        Ok(BaseLayer {
-                            created_by: json::required(created_by, &what, "createdBy")?
-                                .str(&format!("{what}.createdBy"))?
-                                .to_string(),
-                            script: json::required(script, &what, "script")?
-                                .str(&format!("{what}.script"))?
-                                .to_string(),
-                        })
-                    })
-                    .collect::<Result<Vec<_>, String>>()?,
-            ),
+            Some(l) => Some(BaseLayer::list_from_json(l, "layers", "createdBy", true)?),
         };
         let options = match options {
             None | Some(json::Value::Null) => None,
