@@ -11,9 +11,37 @@
 use std::cmp::Ordering;
 
 /// The indices `0..n` in the order `cmp` sorts them, ties in index order.
+///
+/// A bottom-up merge sort, written out rather than the standard library's: its pattern-
+/// defeating quicksort, small-sort networks and heapsort fallback are some 3 KB of wasm for the
+/// one instantiation here, against a few hundred bytes for this loop (BENCHMARKS.md, "The
+/// page's download, evening"). Merging keeps ties in order, so it is stable by itself.
 fn sorted_order(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| cmp(a, b).then(a.cmp(&b)));
+    let mut merged = vec![0; n];
+    let mut width = 1;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = lo.saturating_add(width).min(n);
+            let hi = lo.saturating_add(width.saturating_mul(2)).min(n);
+            let (left, right) = order[lo..hi].split_at(mid - lo);
+            let (mut l, mut r) = (left.iter().peekable(), right.iter().peekable());
+            for slot in &mut merged[lo..hi] {
+                // The left run's head goes first unless the right run's sorts strictly before it.
+                let take_left = match (l.peek(), r.peek()) {
+                    (Some(&&a), Some(&&b)) => cmp(b, a) != Ordering::Less,
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                let next = if take_left { l.next() } else { r.next() };
+                *slot = next.copied().unwrap_or_default();
+            }
+            lo = hi;
+        }
+        std::mem::swap(&mut order, &mut merged);
+        width = width.saturating_mul(2);
+    }
     order
 }
 

@@ -13,8 +13,9 @@
 //!   sizes of what the page fetches (raw and gzip).
 //! - `site`: the served page alone, from `www/` as it is (the wasm must be built): `www/` copied
 //!   to `target/site/` with every JavaScript module and style sheet minified by esbuild, one
-//!   file at a time (no bundling: the modules, their imports and `www/`'s layout stay as they
-//!   are). Quick, for after editing the page's files.
+//!   file at a time, then the full page's own modules bundled over their copies (`[site]
+//!   bundle` of `wasm-pack.toml`: one `app.js`, the lesson modules still fetched lazily, the
+//!   embed's modules and `www/`'s layout as they are). Quick, for after editing the page's files.
 //! - `serve`: setup, build, then serves `target/site/` on http://127.0.0.1:8080 (`--port N` to
 //!   change).
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
@@ -393,7 +394,107 @@ fn site() -> Result<PathBuf, String> {
     if !status.success() {
         return Err(format!("esbuild failed with {status}"));
     }
+    bundle(&cfg, &src, &out, &esbuild)?;
     Ok(out)
+}
+
+/// Bundles the page's own modules (`[site] bundle` of wasm-pack.toml) over their one-file
+/// minified copies in `out`: esbuild `--bundle --splitting --format=esm`, so the modules the
+/// page needs before it is usable arrive as one gzip stream instead of ten, and the lazily
+/// imported lesson modules stay separate files of the same names (shared code goes into
+/// `chunk-*.js` beside them). wasm-bindgen's glue (`pkg/`) stays its own module, for it finds the
+/// wasm next to itself. The `[site] bundle-page` then preloads what the bundle imports instead
+/// of the modules that are now inside it. Every other module (the embed's) keeps its one-file
+/// copy, so the embed, and `www/` served as it is, work unchanged.
+fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(), String> {
+    let entries = cfg.list("site", "bundle")?;
+    let Some(main) = entries.first() else {
+        return Ok(());
+    };
+    let page = cfg.str("site", "bundle-page")?;
+    let mut args = vec![
+        "--bundle".to_string(),
+        "--splitting".to_string(),
+        "--format=esm".to_string(),
+        "--minify".to_string(),
+        "--charset=utf8".to_string(),
+        "--log-level=warning".to_string(),
+        "--allow-overwrite".to_string(),
+        "--external:./pkg/*".to_string(),
+        format!("--outbase={}", src.display()),
+        format!("--outdir={}", out.display()),
+    ];
+    args.extend(entries.iter().map(|e| src.join(e).display().to_string()));
+    eprintln!(
+        "$ {} --bundle --splitting ... {}",
+        esbuild.display(),
+        entries.join(" ")
+    );
+    let status = Command::new(esbuild)
+        .args(&args)
+        .env("PATH", search_path())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", esbuild.display()))?;
+    if !status.success() {
+        return Err(format!("esbuild --bundle failed with {status}"));
+    }
+    // What the main entry imports statically: esbuild writes those imports first.
+    let bundled = std::fs::read_to_string(out.join(main))
+        .map_err(|e| format!("cannot read the bundle {main}: {e}"))?;
+    let imports = static_imports(&bundled);
+    // The page's preloads of single modules give way to the bundle's imports.
+    let page_path = out.join(&page);
+    let html = std::fs::read_to_string(&page_path)
+        .map_err(|e| format!("cannot read {}: {e}", page_path.display()))?;
+    let mut kept = String::new();
+    let mut preloaded = false;
+    for line in html.split_inclusive('\n') {
+        let Some(href) = line
+            .trim()
+            .strip_prefix("<link rel=\"modulepreload\" href=\"")
+            .and_then(|l| l.strip_suffix("\">"))
+        else {
+            kept.push_str(line);
+            continue;
+        };
+        if !preloaded {
+            // The bundle's imports take the place of the first preload, in the bundle's order.
+            for i in &imports {
+                kept.push_str(&format!("<link rel=\"modulepreload\" href=\"{i}\">\n"));
+            }
+            preloaded = true;
+        }
+        if !src.join(href).is_file() {
+            return Err(format!(
+                "{page} preloads {href}, which is not in {}",
+                src.display()
+            ));
+        }
+    }
+    std::fs::write(&page_path, kept)
+        .map_err(|e| format!("cannot write {}: {e}", page_path.display()))
+}
+
+/// The specifiers of the static imports at the start of an esbuild-minified module
+/// (`import{a as b}from"./chunk-X.js";import c from"./pkg/layerlab.js";...`), in order.
+fn static_imports(module: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = module;
+    while let Some(stmt) = rest.strip_prefix("import") {
+        let Some(end) = stmt.find(';') else { break };
+        let (head, tail) = stmt.split_at(end);
+        let Some(spec) = head
+            .rsplit_once('"')
+            .and_then(|(before, _)| before.rsplit_once('"'))
+            .map(|(_, s)| s)
+        else {
+            break;
+        };
+        found.push(spec.trim_start_matches("./").to_string());
+        rest = &tail[1..];
+    }
+    found
 }
 
 /// Copies `from` into `to` recursively, except `.js` and `.css` files, which it lists in
