@@ -928,7 +928,11 @@ impl Container {
 
     /// The merged listing of the directory at `path`: every layer's names, duplicates dropped,
     /// whiteouts and what they hide left out, sorted by name.
-    pub fn readdir(&self, path: &VPath) -> Result<Vec<(String, FileType)>> {
+    ///
+    /// The names are borrowed from the container layer's tree and the image's merged view, so a
+    /// listing allocates one vector however many names it holds; a caller that changes the
+    /// container while it walks the listing copies the names first.
+    pub fn readdir(&self, path: &VPath) -> Result<Vec<(&str, FileType)>> {
         let f = self.found("readdir", path)?;
         let (up, low) = match (f.upper, f.lower) {
             (Some(Up::Dir(u)), Some(Low::Dir(l))) => (Some(u), Some(l)),
@@ -944,7 +948,7 @@ impl Container {
         };
         // Both sides are sorted by name: one merge pass, the upper side winning on equal names
         // and its whiteouts dropping the lower name, gives the sorted listing directly.
-        let name = |n: &String| n.clone();
+        let name = String::as_str;
         let out = match (up, low) {
             (None, Some(l)) => l
                 .children
@@ -2525,7 +2529,7 @@ impl Container {
                 };
                 let is_dir = matches!(node, Node::Dir(_));
                 if let Some(d) = out.dir_mut(&dir) {
-                    d.children.insert(name, node);
+                    d.children.insert(name.to_owned(), node);
                 }
                 if is_dir {
                     stack.push(p);

@@ -176,7 +176,7 @@ impl Container {
                 }
                 FileType::Whiteout => continue,
             };
-            dir.children.insert(name, node);
+            dir.children.insert(name.to_owned(), node);
         }
         dir
     }

@@ -356,7 +356,8 @@ fn remove_tree_engine(c: &mut Container, p: &VPath) -> layerlab::Result<Vec<laye
     if c.stat(p)?.file_type != FileType::Dir {
         return c.unlink(p);
     }
-    for (name, _) in c.readdir(p)? {
+    let names: Vec<String> = c.readdir(p)?.iter().map(|(n, _)| n.to_string()).collect();
+    for name in names {
         remove_tree_engine(c, &p.join(&name)?)?;
     }
     c.rmdir(p)
