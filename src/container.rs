@@ -7,7 +7,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
-use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Inodes, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
 use std::collections::{BTreeMap, HashMap};
@@ -211,7 +211,7 @@ pub struct Container {
     index: BTreeMap<(u32, Ino), Ino>,
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
-    orphans: BTreeMap<Ino, FileInode>,
+    orphans: Inodes,
     /// The lower layer and path each copied-up file came from, where the kernel keeps showing
     /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
     /// link with index=off. That number decides the order in which tools that sort a directory
@@ -248,7 +248,7 @@ impl Container {
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
-            orphans: BTreeMap::new(),
+            orphans: Inodes::new(),
             origins: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
@@ -442,7 +442,7 @@ impl Container {
             "the container layer's path index is out of step"
         );
         for ino in self.upper.inodes.keys() {
-            let born = usize::try_from(*ino)
+            let born = usize::try_from(ino)
                 .ok()
                 .and_then(|i| self.file_born.get(i));
             assert!(born.is_some_and(|b| *b != 0), "inode {ino} has no place");
@@ -2499,7 +2499,7 @@ impl Container {
                 continue;
             };
             for (name, _) in children {
-                let Ok(p) = dir.join(&name) else { continue };
+                let Ok(p) = dir.join(name) else { continue };
                 let Ok(f) = self.find(&p) else { continue };
                 let node = match (f.upper, f.lower) {
                     (Some(Up::Dir(d)), _) => Node::Dir(Dir {

@@ -174,6 +174,171 @@ impl FileInode {
     }
 }
 
+/// A layer's inode table: regular files' inodes by number, in number order.
+///
+/// Inode numbers are handed out densely from 1 by [`Layer::add_inode`], so the table is a
+/// vector indexed by number, with a hole where an inode went: a lookup is an index instead of
+/// a B-tree search, and the wasm module holds no B-tree of inodes. It offers the part of
+/// `BTreeMap<Ino, FileInode>`'s interface the crate uses, iterating in number order.
+#[derive(Clone, Default)]
+pub struct Inodes {
+    slots: Vec<Option<FileInode>>,
+    len: usize,
+}
+
+impl Inodes {
+    /// An empty table.
+    pub fn new() -> Inodes {
+        Inodes::default()
+    }
+
+    /// The inode numbered `ino`.
+    pub fn get(&self, ino: &Ino) -> Option<&FileInode> {
+        self.slots.get(usize::try_from(*ino).ok()?)?.as_ref()
+    }
+
+    /// The inode numbered `ino`, mutably.
+    pub fn get_mut(&mut self, ino: &Ino) -> Option<&mut FileInode> {
+        self.slots.get_mut(usize::try_from(*ino).ok()?)?.as_mut()
+    }
+
+    /// True when the table holds an inode numbered `ino`.
+    pub fn contains_key(&self, ino: &Ino) -> bool {
+        self.get(ino).is_some()
+    }
+
+    /// Stores `inode` as number `ino`, returning the inode that had the number. Numbers are
+    /// small (they come from [`Layer::add_inode`]): the table grows to the largest one.
+    pub fn insert(&mut self, ino: Ino, inode: FileInode) -> Option<FileInode> {
+        let i = usize::try_from(ino).unwrap_or(usize::MAX - 1);
+        if i >= self.slots.len() {
+            self.slots.resize_with(i.saturating_add(1), || None);
+        }
+        let old = self.slots[i].replace(inode);
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    /// Takes the inode numbered `ino` out of the table.
+    pub fn remove(&mut self, ino: &Ino) -> Option<FileInode> {
+        let old = self.slots.get_mut(usize::try_from(*ino).ok()?)?.take();
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+
+    /// Number of inodes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the table holds no inode.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Drops every inode.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.len = 0;
+    }
+
+    /// The inodes and their numbers, in number order.
+    pub fn iter(&self) -> InodesIter<'_> {
+        self.into_iter()
+    }
+
+    /// The inode numbers, in order.
+    pub fn keys(&self) -> impl Iterator<Item = Ino> + '_ {
+        self.iter().map(|(i, _)| i)
+    }
+
+    /// The inodes, in number order.
+    pub fn values(&self) -> impl Iterator<Item = &FileInode> + '_ {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    /// The inodes, mutably, in number order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FileInode> + '_ {
+        self.slots.iter_mut().filter_map(Option::as_mut)
+    }
+
+    /// Keeps only the inodes for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(Ino, &mut FileInode) -> bool) {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if let Some(inode) = slot {
+                if !keep(i as Ino, inode) {
+                    *slot = None;
+                    self.len -= 1;
+                }
+            }
+        }
+    }
+}
+
+impl std::ops::Index<&Ino> for Inodes {
+    type Output = FileInode;
+
+    /// The inode numbered `ino`; panics when there is none, as `BTreeMap`'s index does.
+    fn index(&self, ino: &Ino) -> &FileInode {
+        self.get(ino).expect("no inode with that number")
+    }
+}
+
+impl PartialEq for Inodes {
+    /// Equal when they hold the same inodes under the same numbers (trailing holes aside).
+    fn eq(&self, other: &Inodes) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Inodes {}
+
+impl fmt::Debug for Inodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Inodes {
+    type Item = (Ino, &'a FileInode);
+    type IntoIter = InodesIter<'a>;
+
+    fn into_iter(self) -> InodesIter<'a> {
+        InodesIter {
+            slots: self.slots.iter().enumerate(),
+        }
+    }
+}
+
+/// The inodes of an [`Inodes`] table and their numbers, in number order.
+pub struct InodesIter<'a> {
+    slots: std::iter::Enumerate<std::slice::Iter<'a, Option<FileInode>>>,
+}
+
+impl<'a> Iterator for InodesIter<'a> {
+    type Item = (Ino, &'a FileInode);
+
+    fn next(&mut self) -> Option<(Ino, &'a FileInode)> {
+        self.slots
+            .by_ref()
+            .find_map(|(i, s)| Some((i as Ino, s.as_ref()?)))
+    }
+}
+
+impl FromIterator<(Ino, FileInode)> for Inodes {
+    fn from_iter<I: IntoIterator<Item = (Ino, FileInode)>>(iter: I) -> Inodes {
+        let mut t = Inodes::new();
+        for (ino, inode) in iter {
+            t.insert(ino, inode);
+        }
+        t
+    }
+}
+
 /// A directory: metadata, the opaque flag, an optional redirect, and its children by name.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Dir {
@@ -286,7 +451,7 @@ pub struct Layer {
     /// The layer's root directory. Its metadata is the layer's idea of `/`.
     pub root: Dir,
     /// Regular files' inodes.
-    pub inodes: BTreeMap<Ino, FileInode>,
+    pub inodes: Inodes,
     next_ino: Ino,
     /// For an inode with several names, the name whose tar entry carried the data (the others
     /// were hard-link entries): extracting the tar in order, as a container host does, makes
@@ -309,7 +474,7 @@ impl Layer {
     pub fn new() -> Layer {
         Layer {
             root: Dir::default(),
-            inodes: BTreeMap::new(),
+            inodes: Inodes::new(),
             next_ino: 1,
             made_at: BTreeMap::new(),
         }
@@ -370,7 +535,7 @@ impl Layer {
     pub fn recount_links(&mut self) {
         // Counted in the inode table itself, not in a map of its own: one B-tree type fewer
         // in the wasm module.
-        fn count(d: &Dir, inodes: &mut BTreeMap<Ino, FileInode>) {
+        fn count(d: &Dir, inodes: &mut Inodes) {
             for n in d.children.values() {
                 match n {
                     Node::File(i) => {
@@ -427,5 +592,77 @@ impl Layer {
             .filter(|i| !i.metacopy)
             .map(|i| i.data.len())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inode(n: u8) -> FileInode {
+        FileInode::new(Meta::new(0o644, i64::from(n)), Blob::new(vec![n]))
+    }
+
+    /// The inode table answers as the `BTreeMap` it replaced does, through a random mix of
+    /// inserts, removals and retains.
+    #[test]
+    fn inode_table_behaves_like_a_btree_map_of_inodes() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut table = Inodes::new();
+        let mut model: BTreeMap<Ino, FileInode> = BTreeMap::new();
+        for step in 0..4000u32 {
+            let ino = next() % 64;
+            match next() % 5 {
+                0 | 1 => {
+                    let i = inode((step % 251) as u8);
+                    assert_eq!(table.insert(ino, i.clone()), model.insert(ino, i));
+                }
+                2 => assert_eq!(table.remove(&ino), model.remove(&ino)),
+                3 => {
+                    let cut = (next() % 251) as i64;
+                    table.retain(|_, i| i.meta.mtime < cut);
+                    model.retain(|_, i| i.meta.mtime < cut);
+                }
+                _ => {
+                    if let Some(i) = table.get_mut(&ino) {
+                        i.nlink += 1;
+                    }
+                    if let Some(i) = model.get_mut(&ino) {
+                        i.nlink += 1;
+                    }
+                }
+            }
+            assert_eq!(table.len(), model.len());
+            assert_eq!(table.is_empty(), model.is_empty());
+            assert_eq!(table.get(&ino), model.get(&ino));
+            assert_eq!(table.contains_key(&ino), model.contains_key(&ino));
+            let pairs: Vec<(Ino, &FileInode)> = table.iter().collect();
+            let want: Vec<(Ino, &FileInode)> = model.iter().map(|(k, v)| (*k, v)).collect();
+            assert_eq!(pairs, want);
+            assert!(table.keys().eq(model.keys().copied()));
+            assert!(table.values().eq(model.values()));
+        }
+    }
+
+    #[test]
+    fn inode_tables_are_equal_when_they_hold_the_same_inodes_whatever_their_holes() {
+        let mut a = Inodes::new();
+        a.insert(1, inode(1));
+        a.insert(9, inode(9));
+        a.remove(&9);
+        let b: Inodes = [(1, inode(1))].into_iter().collect();
+        assert_eq!(a, b);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        a.insert(2, inode(2));
+        assert_ne!(a, b);
+        assert_eq!(a[&2].data.bytes(), [2]);
+        assert_eq!(a.get(&u64::MAX), None);
+        assert_eq!(a.remove(&u64::MAX), None);
     }
 }

@@ -156,7 +156,7 @@ impl Container {
             return dir;
         };
         for (name, t) in children {
-            let Ok(p) = path.join(&name) else { continue };
+            let Ok(p) = path.join(name) else { continue };
             let Ok(st) = self.stat(&p) else { continue };
             let m = Meta {
                 mode: st.mode,

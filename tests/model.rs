@@ -81,7 +81,7 @@ fn view(c: &Container) -> Model {
     let mut stack = vec![VPath::root()];
     while let Some(dir) = stack.pop() {
         for (name, t) in c.readdir(&dir).expect("readdir of a visible directory") {
-            let p = dir.join(&name).expect("valid name");
+            let p = dir.join(name).expect("valid name");
             let st = c.stat(&p).expect("stat of a listed name");
             match t {
                 FileType::Dir => {

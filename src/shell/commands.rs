@@ -968,10 +968,10 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             if name.starts_with('.') && !(o.has('a') || o.has('A')) {
                 continue;
             }
-            let Ok(p) = dir.join(&name) else { continue };
+            let Ok(p) = dir.join(name) else { continue };
             let Ok(s) = ctx.c.stat(&p) else { continue };
             if s.file_type == FileType::Dir {
-                subdirs.push((display_join(&shown, &name), p));
+                subdirs.push((display_join(&shown, name), p));
             }
             listed.push((name.to_owned(), s));
         }
@@ -2285,8 +2285,8 @@ fn walk(
         return;
     };
     for (name, ft) in entries {
-        let Ok(p) = path.join(&name) else { continue };
-        let s = display_join(shown, &name);
+        let Ok(p) = path.join(name) else { continue };
+        let s = display_join(shown, name);
         if ft == FileType::Dir {
             walk(ctx, &p, &s, true, symlinks, out);
         } else if ft != FileType::Symlink || symlinks {
