@@ -388,10 +388,16 @@ impl Container {
         #[cfg(debug_assertions)]
         self.check_index();
         let seq = self.events.len() as u64 + 1;
+        // One operation often emits several events at one path (a copy-up, then the write):
+        // they share the previous event's path instead of allocating it again.
+        let path = match self.events.last() {
+            Some(e) if *e.path == *path.as_str() => Arc::clone(&e.path),
+            _ => Arc::from(path.as_str()),
+        };
         self.events.push(Event {
             seq,
             kind,
-            path: Arc::from(path.as_str()),
+            path,
             to: to.map(|t| Arc::from(t.as_str())),
             layers,
             bytes,
