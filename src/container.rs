@@ -423,7 +423,7 @@ impl Container {
             at.clear();
             at.push('/');
             at.push_str(name);
-            index_into(&mut fresh, &at, child, plain, &mut 0);
+            index_into(&mut fresh, &at, child, plain, &mut 0, true);
         }
         // Places in the creation order are history, which the tree does not hold.
         let norm = |ix: &UIndex| -> BTreeMap<String, Ix> {
@@ -1493,16 +1493,19 @@ impl Container {
                     &node,
                     parent_plain,
                     &mut self.born,
+                    false,
                 );
                 Some(std::mem::replace(slot, node))
             }
             None => {
+                // When the index says the name is free, nothing at or under it is indexed.
                 index_into(
                     &mut self.uindex,
                     path.as_str(),
                     &node,
                     parent_plain,
                     &mut self.born,
+                    !exists,
                 );
                 dir.children.insert(name.to_string(), node)
             }
@@ -1553,6 +1556,7 @@ impl Container {
             node,
             parent_plain,
             &mut self.born,
+            false,
         );
     }
 
@@ -2567,8 +2571,18 @@ fn file_into(
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
 /// of the directory that holds it. A directory or symlink keeps the place in the creation
 /// order that its entry already has; a new one takes `fresh` and moves it on.
-fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh: &mut u64) {
-    let slot = ix.get_mut(at);
+///
+/// `absent` promises that nothing at or under `at` is in the index yet (a new entry): each
+/// entry is then inserted without probing for an old one first.
+fn index_into(
+    ix: &mut UIndex,
+    at: &str,
+    node: &Node,
+    parent_plain: bool,
+    fresh: &mut u64,
+    absent: bool,
+) {
+    let slot = if absent { None } else { ix.get_mut(at) };
     let old = slot.as_deref().copied();
     let mut born = || match old {
         Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
@@ -2594,13 +2608,16 @@ fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh:
         }
     }
     if let (Node::Dir(d), Ix::Dir { plain, .. }) = (node, entry) {
+        if d.children.is_empty() {
+            return;
+        }
         let mut child = String::with_capacity(at.len() + 16);
         for (name, sub) in &d.children {
             child.clear();
             child.push_str(at);
             child.push('/');
             child.push_str(name);
-            index_into(ix, &child, sub, plain, fresh);
+            index_into(ix, &child, sub, plain, fresh, absent);
         }
     }
 }
