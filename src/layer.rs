@@ -339,6 +339,219 @@ impl FromIterator<(Ino, FileInode)> for Inodes {
     }
 }
 
+/// A name as a directory's children are keyed: ordered byte by byte (as `str` is), compared
+/// by an inlined loop rather than a call to `memcmp`, which costs more than the comparison
+/// itself for names of a few bytes. See [`Children`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+/// A borrowed [`Name`], for lookups by `&str` with the same order.
+#[derive(PartialEq, Eq)]
+#[repr(transparent)]
+pub struct NameRef([u8]);
+
+impl NameRef {
+    fn new(s: &str) -> &NameRef {
+        // SAFETY: `NameRef` is a `repr(transparent)` wrapper of `[u8]`.
+        unsafe { &*(s.as_bytes() as *const [u8] as *const NameRef) }
+    }
+}
+
+impl Ord for NameRef {
+    #[inline]
+    fn cmp(&self, other: &NameRef) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &other.0);
+        for (x, y) in a.iter().zip(b) {
+            if x != y {
+                return x.cmp(y);
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+impl PartialOrd for NameRef {
+    fn partial_cmp(&self, other: &NameRef) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::borrow::Borrow<NameRef> for Name {
+    fn borrow(&self) -> &NameRef {
+        NameRef::new(&self.0)
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        NameRef::new(&self.0).cmp(NameRef::new(&other.0))
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A directory's children by name, sorted by name: a `BTreeMap<String, V>` in all but the
+/// comparison of keys (see [`Name`]), with the part of its interface the crate uses. Used by
+/// the layers' trees ([`Dir`]) and the merged view.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Children<V>(BTreeMap<Name, V>);
+
+impl<V> Default for Children<V> {
+    fn default() -> Children<V> {
+        Children(BTreeMap::new())
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for Children<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> Children<V> {
+    /// No children.
+    pub fn new() -> Children<V> {
+        Children::default()
+    }
+
+    /// The child called `name`.
+    #[inline]
+    pub fn get<K: AsRef<str> + ?Sized>(&self, name: &K) -> Option<&V> {
+        self.0.get(NameRef::new(name.as_ref()))
+    }
+
+    /// The child called `name`, mutably.
+    #[inline]
+    pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<&mut V> {
+        self.0.get_mut(NameRef::new(name.as_ref()))
+    }
+
+    /// True when there is a child called `name`.
+    pub fn contains_key<K: AsRef<str> + ?Sized>(&self, name: &K) -> bool {
+        self.0.contains_key(NameRef::new(name.as_ref()))
+    }
+
+    /// Sets the child called `name`, returning the one it replaces.
+    pub fn insert(&mut self, name: String, child: V) -> Option<V> {
+        self.0.insert(Name(name), child)
+    }
+
+    /// Takes the child called `name` out.
+    pub fn remove<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<V> {
+        self.0.remove(NameRef::new(name.as_ref()))
+    }
+
+    /// The entry for `name`, to insert or change in place.
+    pub fn entry(&mut self, name: String) -> std::collections::btree_map::Entry<'_, Name, V> {
+        self.0.entry(Name(name))
+    }
+
+    /// Drops every child.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Number of children.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Names and children, sorted by name.
+    pub fn iter(&self) -> ChildrenIter<'_, V> {
+        ChildrenIter(self.0.iter())
+    }
+
+    /// Names and children, mutably, sorted by name.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> + '_ {
+        self.0.iter_mut().map(|(k, v)| (&k.0, v))
+    }
+
+    /// The names, sorted.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + '_ {
+        self.0.keys().map(|k| &k.0)
+    }
+
+    /// The children, sorted by name.
+    pub fn values(&self) -> std::collections::btree_map::Values<'_, Name, V> {
+        self.0.values()
+    }
+
+    /// The children, mutably, sorted by name.
+    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, Name, V> {
+        self.0.values_mut()
+    }
+}
+
+/// The names and children of a [`Children`], sorted by name.
+#[derive(Clone)]
+pub struct ChildrenIter<'a, V>(std::collections::btree_map::Iter<'a, Name, V>);
+
+impl<'a, V> Iterator for ChildrenIter<'a, V> {
+    type Item = (&'a String, &'a V);
+    #[inline]
+    fn next(&mut self) -> Option<(&'a String, &'a V)> {
+        self.0.next().map(|(k, v)| (&k.0, v))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<V> DoubleEndedIterator for ChildrenIter<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (&k.0, v))
+    }
+}
+
+impl<V> ExactSizeIterator for ChildrenIter<'_, V> {}
+
+impl<'a, V> IntoIterator for &'a Children<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = ChildrenIter<'a, V>;
+    fn into_iter(self) -> ChildrenIter<'a, V> {
+        self.iter()
+    }
+}
+
+impl<V> IntoIterator for Children<V> {
+    type Item = (String, V);
+    type IntoIter = std::iter::Map<
+        std::collections::btree_map::IntoIter<Name, V>,
+        fn((Name, V)) -> (String, V),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().map(|(k, v)| (k.0, v))
+    }
+}
+
+impl<V> FromIterator<(String, V)> for Children<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Children<V> {
+        Children(iter.into_iter().map(|(k, v)| (Name(k), v)).collect())
+    }
+}
+
 /// A directory: metadata, the opaque flag, an optional redirect, and its children by name.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Dir {
@@ -349,7 +562,7 @@ pub struct Dir {
     /// With `redirect_dir=on`, the lower path a renamed directory merges with.
     pub redirect: Option<VPath>,
     /// Children by name, sorted.
-    pub children: BTreeMap<String, Node>,
+    pub children: Children<Node>,
     /// True when a layer tar named this directory only as the parent of other entries, without
     /// an entry of its own. Such a directory holding nothing but whiteouts is ignored where a
     /// lower layer has a non-directory (a whiteout under a path that is no longer a directory).
@@ -648,6 +861,50 @@ mod tests {
             assert!(table.keys().eq(model.keys().copied()));
             assert!(table.values().eq(model.values()));
         }
+    }
+
+    /// Children sort exactly as `str` does (byte order), whatever the names: ASCII, empty,
+    /// prefixes of one another, multi-byte characters, bytes above 0x7f.
+    #[test]
+    fn children_keep_the_order_of_str_and_find_every_name() {
+        let names = [
+            "", "a", "A", "ab", "abc", "abd", "b", "ba", "s01", "s1", "s10", "new12", "new123",
+            "é", "e\u{301}", "z", "\u{7f}", "\u{80}", "日本", "日", ".wh", "~", "a b",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    NameRef::new(a).cmp(NameRef::new(b)),
+                    a.cmp(b),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+        let mut children: Children<usize> = Children::new();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(children.insert(n.to_string(), i), None);
+        }
+        let mut sorted = names.to_vec();
+        sorted.sort();
+        assert!(children
+            .keys()
+            .map(String::as_str)
+            .eq(sorted.iter().copied()));
+        assert!(children
+            .iter()
+            .rev()
+            .map(|(k, _)| k.as_str())
+            .eq(sorted.iter().rev().copied()));
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(children.get(*n), Some(&i));
+            assert!(children.contains_key(*n));
+        }
+        assert_eq!(children.get("missing"), None);
+        assert_eq!(children.remove("abc"), Some(4));
+        assert_eq!(children.len(), names.len() - 1);
+        let owned: Vec<(String, usize)> = children.clone().into_iter().collect();
+        assert_eq!(owned.len(), children.len());
+        assert_eq!(owned.into_iter().collect::<Children<usize>>(), children);
     }
 
     #[test]

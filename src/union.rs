@@ -6,7 +6,7 @@
 //! layer it comes from and, for directories, every layer that contributes to it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Blob, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Children, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
 use crate::path::VPath;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -48,7 +48,7 @@ pub struct MDir {
     /// list at its own layer. Empty only for the root of an image with no layers.
     pub layers: Vec<u32>,
     /// The visible children, sorted by name.
-    pub children: BTreeMap<String, MNode>,
+    pub children: Children<MNode>,
 }
 
 impl MNode {

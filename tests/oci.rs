@@ -216,7 +216,7 @@ fn canonical(layer: &Layer) -> Layer {
             meta: d.meta,
             opaque: d.opaque,
             redirect: None,
-            children: BTreeMap::new(),
+            children: Default::default(),
             implicit: false,
         };
         for (name, node) in &d.children {
