@@ -352,8 +352,12 @@ pub struct NameRef([u8]);
 
 impl NameRef {
     fn new(s: &str) -> &NameRef {
+        NameRef::of_bytes(s.as_bytes())
+    }
+
+    fn of_bytes(b: &[u8]) -> &NameRef {
         // SAFETY: `NameRef` is a `repr(transparent)` wrapper of `[u8]`.
-        unsafe { &*(s.as_bytes() as *const [u8] as *const NameRef) }
+        unsafe { &*(b as *const [u8] as *const NameRef) }
     }
 }
 
@@ -441,6 +445,18 @@ impl<V> Children<V> {
     #[inline]
     pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<&mut V> {
         self.0.get_mut(NameRef::new(name.as_ref()))
+    }
+
+    /// The child whose name is the bytes `name` (a component cut out of a path at `/` bytes).
+    #[inline]
+    pub(crate) fn get_bytes(&self, name: &[u8]) -> Option<&V> {
+        self.0.get(NameRef::of_bytes(name))
+    }
+
+    /// The child whose name is the bytes `name`, mutably.
+    #[inline]
+    pub(crate) fn get_mut_bytes(&mut self, name: &[u8]) -> Option<&mut V> {
+        self.0.get_mut(NameRef::of_bytes(name))
     }
 
     /// True when there is a child called `name`.
