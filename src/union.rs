@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub const MAX_LAYERS: usize = 500;
 
 /// An entry of the merged view of an image's layers. Directories and symlinks are boxed so
-/// that an entry is three words: a merged directory's children sit densely in their B-tree
+/// that an entry is two words: a merged directory's children sit densely in their B-tree
 /// nodes, which a listing or a walk reads from end to end.
 #[derive(Clone, Debug)]
 pub enum MNode {
