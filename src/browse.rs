@@ -131,7 +131,7 @@ impl Container {
         };
         let mut out = Vec::with_capacity(children.len());
         for (name, _) in children.into_iter().rev() {
-            let Ok(path) = dir.join(&name) else { continue };
+            let Ok(path) = dir.join(name) else { continue };
             let Ok(st) = self.stat(&path) else { continue };
             let (entry_type, size) = match st.file_type {
                 FileType::Dir => (EntryType::Dir, 0),
@@ -319,7 +319,7 @@ impl Shell {
                 let is_dir = t == FileType::Dir
                     || (t == FileType::Symlink
                         && dir
-                            .join(&name)
+                            .join(name)
                             .and_then(|p| c.resolve(&VPath::root(), p.as_str(), true))
                             .and_then(|p| c.stat(&p))
                             .is_ok_and(|s| s.file_type == FileType::Dir));

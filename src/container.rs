@@ -7,7 +7,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
-use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Inodes, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
 use std::collections::{BTreeMap, HashMap};
@@ -211,7 +211,7 @@ pub struct Container {
     index: BTreeMap<(u32, Ino), Ino>,
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
-    orphans: BTreeMap<Ino, FileInode>,
+    orphans: Inodes,
     /// The lower layer and path each copied-up file came from, where the kernel keeps showing
     /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
     /// link with index=off. That number decides the order in which tools that sort a directory
@@ -248,7 +248,7 @@ impl Container {
             opts,
             limits: Limits::default(),
             index: BTreeMap::new(),
-            orphans: BTreeMap::new(),
+            orphans: Inodes::new(),
             origins: BTreeMap::new(),
             events: Vec::new(),
             clock: 0,
@@ -388,10 +388,16 @@ impl Container {
         #[cfg(debug_assertions)]
         self.check_index();
         let seq = self.events.len() as u64 + 1;
+        // One operation often emits several events at one path (a copy-up, then the write):
+        // they share the previous event's path instead of allocating it again.
+        let path = match self.events.last() {
+            Some(e) if *e.path == *path.as_str() => Arc::clone(&e.path),
+            _ => Arc::from(path.as_str()),
+        };
         self.events.push(Event {
             seq,
             kind,
-            path: Arc::from(path.as_str()),
+            path,
             to: to.map(|t| Arc::from(t.as_str())),
             layers,
             bytes,
@@ -417,7 +423,7 @@ impl Container {
             at.clear();
             at.push('/');
             at.push_str(name);
-            index_into(&mut fresh, &at, child, plain, &mut 0);
+            index_into(&mut fresh, &at, child, plain, &mut 0, true);
         }
         // Places in the creation order are history, which the tree does not hold.
         let norm = |ix: &UIndex| -> BTreeMap<String, Ix> {
@@ -442,7 +448,7 @@ impl Container {
             "the container layer's path index is out of step"
         );
         for ino in self.upper.inodes.keys() {
-            let born = usize::try_from(*ino)
+            let born = usize::try_from(ino)
                 .ok()
                 .and_then(|i| self.file_born.get(i));
             assert!(born.is_some_and(|b| *b != 0), "inode {ino} has no place");
@@ -928,7 +934,11 @@ impl Container {
 
     /// The merged listing of the directory at `path`: every layer's names, duplicates dropped,
     /// whiteouts and what they hide left out, sorted by name.
-    pub fn readdir(&self, path: &VPath) -> Result<Vec<(String, FileType)>> {
+    ///
+    /// The names are borrowed from the container layer's tree and the image's merged view, so a
+    /// listing allocates one vector however many names it holds; a caller that changes the
+    /// container while it walks the listing copies the names first.
+    pub fn readdir(&self, path: &VPath) -> Result<Vec<(&str, FileType)>> {
         let f = self.found("readdir", path)?;
         let (up, low) = match (f.upper, f.lower) {
             (Some(Up::Dir(u)), Some(Low::Dir(l))) => (Some(u), Some(l)),
@@ -944,7 +954,7 @@ impl Container {
         };
         // Both sides are sorted by name: one merge pass, the upper side winning on equal names
         // and its whiteouts dropping the lower name, gives the sorted listing directly.
-        let name = |n: &String| n.clone();
+        let name = String::as_str;
         let out = match (up, low) {
             (None, Some(l)) => l
                 .children
@@ -1483,16 +1493,19 @@ impl Container {
                     &node,
                     parent_plain,
                     &mut self.born,
+                    false,
                 );
                 Some(std::mem::replace(slot, node))
             }
             None => {
+                // When the index says the name is free, nothing at or under it is indexed.
                 index_into(
                     &mut self.uindex,
                     path.as_str(),
                     &node,
                     parent_plain,
                     &mut self.born,
+                    !exists,
                 );
                 dir.children.insert(name.to_string(), node)
             }
@@ -1543,6 +1556,7 @@ impl Container {
             node,
             parent_plain,
             &mut self.born,
+            false,
         );
     }
 
@@ -2495,7 +2509,7 @@ impl Container {
                 continue;
             };
             for (name, _) in children {
-                let Ok(p) = dir.join(&name) else { continue };
+                let Ok(p) = dir.join(name) else { continue };
                 let Ok(f) = self.find(&p) else { continue };
                 let node = match (f.upper, f.lower) {
                     (Some(Up::Dir(d)), _) => Node::Dir(Dir {
@@ -2525,7 +2539,7 @@ impl Container {
                 };
                 let is_dir = matches!(node, Node::Dir(_));
                 if let Some(d) = out.dir_mut(&dir) {
-                    d.children.insert(name, node);
+                    d.children.insert(name.to_owned(), node);
                 }
                 if is_dir {
                     stack.push(p);
@@ -2557,8 +2571,18 @@ fn file_into(
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
 /// of the directory that holds it. A directory or symlink keeps the place in the creation
 /// order that its entry already has; a new one takes `fresh` and moves it on.
-fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh: &mut u64) {
-    let slot = ix.get_mut(at);
+///
+/// `absent` promises that nothing at or under `at` is in the index yet (a new entry): each
+/// entry is then inserted without probing for an old one first.
+fn index_into(
+    ix: &mut UIndex,
+    at: &str,
+    node: &Node,
+    parent_plain: bool,
+    fresh: &mut u64,
+    absent: bool,
+) {
+    let slot = if absent { None } else { ix.get_mut(at) };
     let old = slot.as_deref().copied();
     let mut born = || match old {
         Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
@@ -2584,13 +2608,16 @@ fn index_into(ix: &mut UIndex, at: &str, node: &Node, parent_plain: bool, fresh:
         }
     }
     if let (Node::Dir(d), Ix::Dir { plain, .. }) = (node, entry) {
+        if d.children.is_empty() {
+            return;
+        }
         let mut child = String::with_capacity(at.len() + 16);
         for (name, sub) in &d.children {
             child.clear();
             child.push_str(at);
             child.push('/');
             child.push_str(name);
-            index_into(ix, &child, sub, plain, fresh);
+            index_into(ix, &child, sub, plain, fresh, absent);
         }
     }
 }
@@ -2655,8 +2682,12 @@ fn parent_str(path: &VPath) -> &str {
 /// The directory at `dir` (a path string, `""` or `/` for the root) under `root`.
 fn dir_in<'a>(root: &'a Dir, dir: &str) -> Option<&'a Dir> {
     let mut d = root;
-    for c in dir.split('/').filter(|c| !c.is_empty()) {
-        d = d.children.get(c)?.as_dir()?;
+    for c in dir
+        .as_bytes()
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+    {
+        d = d.children.get_bytes(c)?.as_dir()?;
     }
     Some(d)
 }
@@ -2664,8 +2695,13 @@ fn dir_in<'a>(root: &'a Dir, dir: &str) -> Option<&'a Dir> {
 /// The directory at `dir` under `root`, mutably.
 fn dir_in_mut<'a>(root: &'a mut Dir, dir: &str) -> Option<&'a mut Dir> {
     let mut d = root;
-    for c in dir.split('/').filter(|c| !c.is_empty()) {
-        d = d.children.get_mut(c)?.as_dir_mut()?;
+    // Split at `/` bytes (a `str` pattern search costs more than the short names it finds).
+    for c in dir
+        .as_bytes()
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+    {
+        d = d.children.get_mut_bytes(c)?.as_dir_mut()?;
     }
     Some(d)
 }

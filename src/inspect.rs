@@ -213,10 +213,10 @@ impl Container {
                 .iter()
                 .filter(|(ino, inode)| {
                     let seen = counts
-                        .binary_search_by_key(*ino, |(k, _)| *k)
+                        .binary_search_by_key(ino, |(k, _)| *k)
                         .is_ok_and(|k| counts[k].1 > 0);
-                    let visible = (seen && !self.indexed(i as u32, **ino))
-                        || feeding.contains(&(i as u32, **ino));
+                    let visible = (seen && !self.indexed(i as u32, *ino))
+                        || feeding.contains(&(i as u32, *ino));
                     !inode.metacopy && !visible
                 })
                 .map(|(_, inode)| inode.data.len())
@@ -270,7 +270,7 @@ impl Container {
         // Inserted one by one: `collect` into a set would compile one more sort.
         let mut all = BTreeSet::new();
         for ino in upper.inodes.keys() {
-            all.insert(*ino);
+            all.insert(ino);
         }
         layers.push(usage_of(self.container_layer(), upper, &all));
         Usage::of_layers(layers)
@@ -284,7 +284,7 @@ impl Container {
             if !inode.metacopy {
                 continue;
             }
-            if let Some((l, from)) = self.origin_of(*uino) {
+            if let Some((l, from)) = self.origin_of(uino) {
                 let layer = self.image().layers().get(l as usize);
                 if let Some(Node::File(vino)) = layer.and_then(|x| x.get(from)) {
                     sources.push((l, *vino));

@@ -174,6 +174,400 @@ impl FileInode {
     }
 }
 
+/// A layer's inode table: regular files' inodes by number, in number order.
+///
+/// Inode numbers are handed out densely from 1 by [`Layer::add_inode`], so the table is a
+/// vector indexed by number, with a hole where an inode went: a lookup is an index instead of
+/// a B-tree search, and the wasm module holds no B-tree of inodes. It offers the part of
+/// `BTreeMap<Ino, FileInode>`'s interface the crate uses, iterating in number order.
+#[derive(Clone, Default)]
+pub struct Inodes {
+    slots: Vec<Option<FileInode>>,
+    len: usize,
+}
+
+impl Inodes {
+    /// An empty table.
+    pub fn new() -> Inodes {
+        Inodes::default()
+    }
+
+    /// The inode numbered `ino`.
+    pub fn get(&self, ino: &Ino) -> Option<&FileInode> {
+        self.slots.get(usize::try_from(*ino).ok()?)?.as_ref()
+    }
+
+    /// The inode numbered `ino`, mutably.
+    pub fn get_mut(&mut self, ino: &Ino) -> Option<&mut FileInode> {
+        self.slots.get_mut(usize::try_from(*ino).ok()?)?.as_mut()
+    }
+
+    /// True when the table holds an inode numbered `ino`.
+    pub fn contains_key(&self, ino: &Ino) -> bool {
+        self.get(ino).is_some()
+    }
+
+    /// Stores `inode` as number `ino`, returning the inode that had the number. Numbers are
+    /// small (they come from [`Layer::add_inode`]): the table grows to the largest one.
+    pub fn insert(&mut self, ino: Ino, inode: FileInode) -> Option<FileInode> {
+        let i = usize::try_from(ino).unwrap_or(usize::MAX - 1);
+        if i >= self.slots.len() {
+            self.slots.resize_with(i.saturating_add(1), || None);
+        }
+        let old = self.slots[i].replace(inode);
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    /// Takes the inode numbered `ino` out of the table.
+    pub fn remove(&mut self, ino: &Ino) -> Option<FileInode> {
+        let old = self.slots.get_mut(usize::try_from(*ino).ok()?)?.take();
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+
+    /// Number of inodes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the table holds no inode.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Drops every inode.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.len = 0;
+    }
+
+    /// The inodes and their numbers, in number order.
+    pub fn iter(&self) -> InodesIter<'_> {
+        self.into_iter()
+    }
+
+    /// The inode numbers, in order.
+    pub fn keys(&self) -> impl Iterator<Item = Ino> + '_ {
+        self.iter().map(|(i, _)| i)
+    }
+
+    /// The inodes, in number order.
+    pub fn values(&self) -> impl Iterator<Item = &FileInode> + '_ {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    /// The inodes, mutably, in number order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FileInode> + '_ {
+        self.slots.iter_mut().filter_map(Option::as_mut)
+    }
+
+    /// Keeps only the inodes for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(Ino, &mut FileInode) -> bool) {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if let Some(inode) = slot {
+                if !keep(i as Ino, inode) {
+                    *slot = None;
+                    self.len -= 1;
+                }
+            }
+        }
+    }
+}
+
+impl std::ops::Index<&Ino> for Inodes {
+    type Output = FileInode;
+
+    /// The inode numbered `ino`; panics when there is none, as `BTreeMap`'s index does.
+    fn index(&self, ino: &Ino) -> &FileInode {
+        self.get(ino).expect("no inode with that number")
+    }
+}
+
+impl PartialEq for Inodes {
+    /// Equal when they hold the same inodes under the same numbers (trailing holes aside).
+    fn eq(&self, other: &Inodes) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Inodes {}
+
+impl fmt::Debug for Inodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Inodes {
+    type Item = (Ino, &'a FileInode);
+    type IntoIter = InodesIter<'a>;
+
+    fn into_iter(self) -> InodesIter<'a> {
+        InodesIter {
+            slots: self.slots.iter().enumerate(),
+        }
+    }
+}
+
+/// The inodes of an [`Inodes`] table and their numbers, in number order.
+pub struct InodesIter<'a> {
+    slots: std::iter::Enumerate<std::slice::Iter<'a, Option<FileInode>>>,
+}
+
+impl<'a> Iterator for InodesIter<'a> {
+    type Item = (Ino, &'a FileInode);
+
+    fn next(&mut self) -> Option<(Ino, &'a FileInode)> {
+        self.slots
+            .by_ref()
+            .find_map(|(i, s)| Some((i as Ino, s.as_ref()?)))
+    }
+}
+
+impl FromIterator<(Ino, FileInode)> for Inodes {
+    fn from_iter<I: IntoIterator<Item = (Ino, FileInode)>>(iter: I) -> Inodes {
+        let mut t = Inodes::new();
+        for (ino, inode) in iter {
+            t.insert(ino, inode);
+        }
+        t
+    }
+}
+
+/// A name as a directory's children are keyed: ordered byte by byte (as `str` is), compared
+/// by an inlined loop rather than a call to `memcmp`, which costs more than the comparison
+/// itself for names of a few bytes. See [`Children`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+/// A borrowed [`Name`], for lookups by `&str` with the same order.
+#[derive(PartialEq, Eq)]
+#[repr(transparent)]
+pub struct NameRef([u8]);
+
+impl NameRef {
+    fn new(s: &str) -> &NameRef {
+        NameRef::of_bytes(s.as_bytes())
+    }
+
+    fn of_bytes(b: &[u8]) -> &NameRef {
+        // SAFETY: `NameRef` is a `repr(transparent)` wrapper of `[u8]`.
+        unsafe { &*(b as *const [u8] as *const NameRef) }
+    }
+}
+
+impl Ord for NameRef {
+    #[inline]
+    fn cmp(&self, other: &NameRef) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &other.0);
+        for (x, y) in a.iter().zip(b) {
+            if x != y {
+                return x.cmp(y);
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+impl PartialOrd for NameRef {
+    fn partial_cmp(&self, other: &NameRef) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::borrow::Borrow<NameRef> for Name {
+    fn borrow(&self) -> &NameRef {
+        NameRef::new(&self.0)
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        NameRef::new(&self.0).cmp(NameRef::new(&other.0))
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A directory's children by name, sorted by name: a `BTreeMap<String, V>` in all but the
+/// comparison of keys (see [`Name`]), with the part of its interface the crate uses. Used by
+/// the layers' trees ([`Dir`]) and the merged view.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Children<V>(BTreeMap<Name, V>);
+
+impl<V> Default for Children<V> {
+    fn default() -> Children<V> {
+        Children(BTreeMap::new())
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for Children<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> Children<V> {
+    /// No children.
+    pub fn new() -> Children<V> {
+        Children::default()
+    }
+
+    /// The child called `name`.
+    #[inline]
+    pub fn get<K: AsRef<str> + ?Sized>(&self, name: &K) -> Option<&V> {
+        self.0.get(NameRef::new(name.as_ref()))
+    }
+
+    /// The child called `name`, mutably.
+    #[inline]
+    pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<&mut V> {
+        self.0.get_mut(NameRef::new(name.as_ref()))
+    }
+
+    /// The child whose name is the bytes `name` (a component cut out of a path at `/` bytes).
+    #[inline]
+    pub(crate) fn get_bytes(&self, name: &[u8]) -> Option<&V> {
+        self.0.get(NameRef::of_bytes(name))
+    }
+
+    /// The child whose name is the bytes `name`, mutably.
+    #[inline]
+    pub(crate) fn get_mut_bytes(&mut self, name: &[u8]) -> Option<&mut V> {
+        self.0.get_mut(NameRef::of_bytes(name))
+    }
+
+    /// True when there is a child called `name`.
+    pub fn contains_key<K: AsRef<str> + ?Sized>(&self, name: &K) -> bool {
+        self.0.contains_key(NameRef::new(name.as_ref()))
+    }
+
+    /// Sets the child called `name`, returning the one it replaces.
+    pub fn insert(&mut self, name: String, child: V) -> Option<V> {
+        self.0.insert(Name(name), child)
+    }
+
+    /// Takes the child called `name` out.
+    pub fn remove<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<V> {
+        self.0.remove(NameRef::new(name.as_ref()))
+    }
+
+    /// The entry for `name`, to insert or change in place.
+    pub fn entry(&mut self, name: String) -> std::collections::btree_map::Entry<'_, Name, V> {
+        self.0.entry(Name(name))
+    }
+
+    /// Drops every child.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Number of children.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Names and children, sorted by name.
+    pub fn iter(&self) -> ChildrenIter<'_, V> {
+        ChildrenIter(self.0.iter())
+    }
+
+    /// Names and children, mutably, sorted by name.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> + '_ {
+        self.0.iter_mut().map(|(k, v)| (&k.0, v))
+    }
+
+    /// The names, sorted.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + '_ {
+        self.0.keys().map(|k| &k.0)
+    }
+
+    /// The children, sorted by name.
+    pub fn values(&self) -> std::collections::btree_map::Values<'_, Name, V> {
+        self.0.values()
+    }
+
+    /// The children, mutably, sorted by name.
+    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, Name, V> {
+        self.0.values_mut()
+    }
+}
+
+/// The names and children of a [`Children`], sorted by name.
+#[derive(Clone)]
+pub struct ChildrenIter<'a, V>(std::collections::btree_map::Iter<'a, Name, V>);
+
+impl<'a, V> Iterator for ChildrenIter<'a, V> {
+    type Item = (&'a String, &'a V);
+    #[inline]
+    fn next(&mut self) -> Option<(&'a String, &'a V)> {
+        self.0.next().map(|(k, v)| (&k.0, v))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<V> DoubleEndedIterator for ChildrenIter<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (&k.0, v))
+    }
+}
+
+impl<V> ExactSizeIterator for ChildrenIter<'_, V> {}
+
+impl<'a, V> IntoIterator for &'a Children<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = ChildrenIter<'a, V>;
+    fn into_iter(self) -> ChildrenIter<'a, V> {
+        self.iter()
+    }
+}
+
+impl<V> IntoIterator for Children<V> {
+    type Item = (String, V);
+    type IntoIter = std::iter::Map<
+        std::collections::btree_map::IntoIter<Name, V>,
+        fn((Name, V)) -> (String, V),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().map(|(k, v)| (k.0, v))
+    }
+}
+
+impl<V> FromIterator<(String, V)> for Children<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Children<V> {
+        Children(iter.into_iter().map(|(k, v)| (Name(k), v)).collect())
+    }
+}
+
 /// A directory: metadata, the opaque flag, an optional redirect, and its children by name.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Dir {
@@ -184,7 +578,7 @@ pub struct Dir {
     /// With `redirect_dir=on`, the lower path a renamed directory merges with.
     pub redirect: Option<VPath>,
     /// Children by name, sorted.
-    pub children: BTreeMap<String, Node>,
+    pub children: Children<Node>,
     /// True when a layer tar named this directory only as the parent of other entries, without
     /// an entry of its own. Such a directory holding nothing but whiteouts is ignored where a
     /// lower layer has a non-directory (a whiteout under a path that is no longer a directory).
@@ -286,7 +680,7 @@ pub struct Layer {
     /// The layer's root directory. Its metadata is the layer's idea of `/`.
     pub root: Dir,
     /// Regular files' inodes.
-    pub inodes: BTreeMap<Ino, FileInode>,
+    pub inodes: Inodes,
     next_ino: Ino,
     /// For an inode with several names, the name whose tar entry carried the data (the others
     /// were hard-link entries): extracting the tar in order, as a container host does, makes
@@ -309,7 +703,7 @@ impl Layer {
     pub fn new() -> Layer {
         Layer {
             root: Dir::default(),
-            inodes: BTreeMap::new(),
+            inodes: Inodes::new(),
             next_ino: 1,
             made_at: BTreeMap::new(),
         }
@@ -370,7 +764,7 @@ impl Layer {
     pub fn recount_links(&mut self) {
         // Counted in the inode table itself, not in a map of its own: one B-tree type fewer
         // in the wasm module.
-        fn count(d: &Dir, inodes: &mut BTreeMap<Ino, FileInode>) {
+        fn count(d: &Dir, inodes: &mut Inodes) {
             for n in d.children.values() {
                 match n {
                     Node::File(i) => {
@@ -427,5 +821,121 @@ impl Layer {
             .filter(|i| !i.metacopy)
             .map(|i| i.data.len())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inode(n: u8) -> FileInode {
+        FileInode::new(Meta::new(0o644, i64::from(n)), Blob::new(vec![n]))
+    }
+
+    /// The inode table answers as the `BTreeMap` it replaced does, through a random mix of
+    /// inserts, removals and retains.
+    #[test]
+    fn inode_table_behaves_like_a_btree_map_of_inodes() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut table = Inodes::new();
+        let mut model: BTreeMap<Ino, FileInode> = BTreeMap::new();
+        for step in 0..4000u32 {
+            let ino = next() % 64;
+            match next() % 5 {
+                0 | 1 => {
+                    let i = inode((step % 251) as u8);
+                    assert_eq!(table.insert(ino, i.clone()), model.insert(ino, i));
+                }
+                2 => assert_eq!(table.remove(&ino), model.remove(&ino)),
+                3 => {
+                    let cut = (next() % 251) as i64;
+                    table.retain(|_, i| i.meta.mtime < cut);
+                    model.retain(|_, i| i.meta.mtime < cut);
+                }
+                _ => {
+                    if let Some(i) = table.get_mut(&ino) {
+                        i.nlink += 1;
+                    }
+                    if let Some(i) = model.get_mut(&ino) {
+                        i.nlink += 1;
+                    }
+                }
+            }
+            assert_eq!(table.len(), model.len());
+            assert_eq!(table.is_empty(), model.is_empty());
+            assert_eq!(table.get(&ino), model.get(&ino));
+            assert_eq!(table.contains_key(&ino), model.contains_key(&ino));
+            let pairs: Vec<(Ino, &FileInode)> = table.iter().collect();
+            let want: Vec<(Ino, &FileInode)> = model.iter().map(|(k, v)| (*k, v)).collect();
+            assert_eq!(pairs, want);
+            assert!(table.keys().eq(model.keys().copied()));
+            assert!(table.values().eq(model.values()));
+        }
+    }
+
+    /// Children sort exactly as `str` does (byte order), whatever the names: ASCII, empty,
+    /// prefixes of one another, multi-byte characters, bytes above 0x7f.
+    #[test]
+    fn children_keep_the_order_of_str_and_find_every_name() {
+        let names = [
+            "", "a", "A", "ab", "abc", "abd", "b", "ba", "s01", "s1", "s10", "new12", "new123",
+            "é", "e\u{301}", "z", "\u{7f}", "\u{80}", "日本", "日", ".wh", "~", "a b",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    NameRef::new(a).cmp(NameRef::new(b)),
+                    a.cmp(b),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+        let mut children: Children<usize> = Children::new();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(children.insert(n.to_string(), i), None);
+        }
+        let mut sorted = names.to_vec();
+        sorted.sort();
+        assert!(children
+            .keys()
+            .map(String::as_str)
+            .eq(sorted.iter().copied()));
+        assert!(children
+            .iter()
+            .rev()
+            .map(|(k, _)| k.as_str())
+            .eq(sorted.iter().rev().copied()));
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(children.get(*n), Some(&i));
+            assert!(children.contains_key(*n));
+        }
+        assert_eq!(children.get("missing"), None);
+        assert_eq!(children.remove("abc"), Some(4));
+        assert_eq!(children.len(), names.len() - 1);
+        let owned: Vec<(String, usize)> = children.clone().into_iter().collect();
+        assert_eq!(owned.len(), children.len());
+        assert_eq!(owned.into_iter().collect::<Children<usize>>(), children);
+    }
+
+    #[test]
+    fn inode_tables_are_equal_when_they_hold_the_same_inodes_whatever_their_holes() {
+        let mut a = Inodes::new();
+        a.insert(1, inode(1));
+        a.insert(9, inode(9));
+        a.remove(&9);
+        let b: Inodes = [(1, inode(1))].into_iter().collect();
+        assert_eq!(a, b);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        a.insert(2, inode(2));
+        assert_ne!(a, b);
+        assert_eq!(a[&2].data.bytes(), [2]);
+        assert_eq!(a.get(&u64::MAX), None);
+        assert_eq!(a.remove(&u64::MAX), None);
     }
 }

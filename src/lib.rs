@@ -46,7 +46,10 @@ pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, EventKind};
 pub use host::{Action, BaseLayer, ContainerInfo, Host, LayerInfo, SavedState};
 pub use inspect::{Cell, CellState, Change, Explanation, ImageUsage, LayerUsage, Role, Usage};
-pub use layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
+pub use layer::{
+    Blob, Children, ChildrenIter, Digest, Dir, FileInode, FileType, Inodes, InodesIter, Layer,
+    Meta, Node, Symlink,
+};
 pub use path::VPath;
 pub use shell::{Output, Shell};
 pub use store::{Commit, LayerStore};

@@ -91,11 +91,12 @@ impl VPath {
     /// This path with one more component, checked with [`check_name`].
     pub fn join(&self, name: &str) -> Result<VPath> {
         check_name(name, &self.0)?;
-        let s = if self.is_root() {
-            format!("/{name}")
-        } else {
-            format!("{}/{name}", self.0)
-        };
+        // Written out rather than through `format!`, whose machinery cost more than the copy.
+        let base = if self.is_root() { "" } else { self.0.as_str() };
+        let mut s = String::with_capacity(base.len() + 1 + name.len());
+        s.push_str(base);
+        s.push('/');
+        s.push_str(name);
         if s.len() > PATH_MAX {
             return Err(Error::new(ErrorKind::NameTooLong, "path", s));
         }
@@ -126,7 +127,7 @@ pub fn check_name(name: &str, context: &str) -> Result<()> {
             format!("{context}/{name}")
         }
     };
-    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+    if name.is_empty() || name == "." || name == ".." || name.bytes().any(|b| b == b'/' || b == 0) {
         return Err(Error::new(ErrorKind::InvalidInput, "path", at())
             .with_detail(format!("{name:?} is not a valid file name")));
     }
@@ -263,6 +264,36 @@ mod tests {
         assert_eq!(VPath::root().name(), None);
         assert_eq!(last_slash("no slash"), 0);
         assert_eq!(last_slash("/x/"), 2);
+    }
+
+    #[test]
+    fn join_appends_one_checked_name() {
+        let root = VPath::root();
+        let a = root.join("a").unwrap();
+        assert_eq!(a.as_str(), "/a");
+        assert_eq!(
+            a.join("\u{e9}t\u{e9}").unwrap().as_str(),
+            "/a/\u{e9}t\u{e9}"
+        );
+        for bad in ["", ".", "..", "x/y", "nul\0", ".wh.x"] {
+            assert_eq!(
+                a.join(bad).unwrap_err().kind(),
+                ErrorKind::InvalidInput,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            a.join(&"n".repeat(256)).unwrap_err().kind(),
+            ErrorKind::NameTooLong
+        );
+        let mut deep = VPath::root();
+        while deep.as_str().len() + 11 <= PATH_MAX {
+            deep = deep.join("0123456789").unwrap();
+        }
+        assert_eq!(
+            deep.join("0123456789").unwrap_err().kind(),
+            ErrorKind::NameTooLong
+        );
     }
 
     #[test]

@@ -156,7 +156,7 @@ impl Container {
             return dir;
         };
         for (name, t) in children {
-            let Ok(p) = path.join(&name) else { continue };
+            let Ok(p) = path.join(name) else { continue };
             let Ok(st) = self.stat(&p) else { continue };
             let m = Meta {
                 mode: st.mode,
@@ -176,7 +176,7 @@ impl Container {
                 }
                 FileType::Whiteout => continue,
             };
-            dir.children.insert(name, node);
+            dir.children.insert(name.to_owned(), node);
         }
         dir
     }

@@ -6,7 +6,7 @@
 //! layer it comes from and, for directories, every layer that contributes to it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Blob, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Children, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
 use crate::path::VPath;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -16,7 +16,9 @@ use std::sync::Arc;
 /// needs fewer).
 pub const MAX_LAYERS: usize = 500;
 
-/// An entry of the merged view of an image's layers.
+/// An entry of the merged view of an image's layers. Directories and symlinks are boxed so
+/// that an entry is two words: a merged directory's children sit densely in their B-tree
+/// nodes, which a listing or a walk reads from end to end.
 #[derive(Clone, Debug)]
 pub enum MNode {
     /// A regular file: the layer it comes from and its inode there.
@@ -31,10 +33,10 @@ pub enum MNode {
         /// The index of the layer that holds it.
         layer: u32,
         /// The link itself.
-        link: Symlink,
+        link: Box<Symlink>,
     },
     /// A directory, merged across layers.
-    Dir(MDir),
+    Dir(Box<MDir>),
 }
 
 /// A merged directory.
@@ -46,7 +48,7 @@ pub struct MDir {
     /// list at its own layer. Empty only for the root of an image with no layers.
     pub layers: Vec<u32>,
     /// The visible children, sorted by name.
-    pub children: BTreeMap<String, MNode>,
+    pub children: Children<MNode>,
 }
 
 impl MNode {
@@ -71,12 +73,12 @@ impl MNode {
             Node::File(ino) => MNode::File { layer, ino: *ino },
             Node::Symlink(link) => MNode::Symlink {
                 layer,
-                link: link.clone(),
+                link: Box::new(link.clone()),
             },
             Node::Dir(d) => {
                 let mut m = MDir::default();
                 m.apply(d, layer);
-                MNode::Dir(m)
+                MNode::Dir(Box::new(m))
             }
             Node::Whiteout => return None,
         })

@@ -81,7 +81,7 @@ fn view(c: &Container) -> Model {
     let mut stack = vec![VPath::root()];
     while let Some(dir) = stack.pop() {
         for (name, t) in c.readdir(&dir).expect("readdir of a visible directory") {
-            let p = dir.join(&name).expect("valid name");
+            let p = dir.join(name).expect("valid name");
             let st = c.stat(&p).expect("stat of a listed name");
             match t {
                 FileType::Dir => {
@@ -356,7 +356,8 @@ fn remove_tree_engine(c: &mut Container, p: &VPath) -> layerlab::Result<Vec<laye
     if c.stat(p)?.file_type != FileType::Dir {
         return c.unlink(p);
     }
-    for (name, _) in c.readdir(p)? {
+    let names: Vec<String> = c.readdir(p)?.iter().map(|(n, _)| n.to_string()).collect();
+    for name in names {
         remove_tree_engine(c, &p.join(&name)?)?;
     }
     c.rmdir(p)

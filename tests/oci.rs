@@ -216,7 +216,7 @@ fn canonical(layer: &Layer) -> Layer {
             meta: d.meta,
             opaque: d.opaque,
             redirect: None,
-            children: BTreeMap::new(),
+            children: Default::default(),
             implicit: false,
         };
         for (name, node) in &d.children {
@@ -1050,7 +1050,7 @@ fn export_is_deterministic() {
     assert_eq!(a, export_layer(&sample_layer()));
     // Inode numbers, insertion order and link counts are not part of the bytes.
     let mut shuffled = canonical(&sample_layer());
-    let renumbered: BTreeMap<u64, FileInode> = shuffled
+    let renumbered: layerlab::Inodes = shuffled
         .inodes
         .iter()
         .map(|(i, inode)| (100 - i, inode.clone()))

@@ -135,7 +135,7 @@ fn readdir_merges_layers_drops_duplicates_hides_whiteouts_and_sorts() {
         ],
         Options::default(),
     );
-    let names: Vec<String> = c
+    let names: Vec<&str> = c
         .readdir(&p("d"))
         .unwrap()
         .into_iter()

@@ -968,12 +968,12 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             if name.starts_with('.') && !(o.has('a') || o.has('A')) {
                 continue;
             }
-            let Ok(p) = dir.join(&name) else { continue };
+            let Ok(p) = dir.join(name) else { continue };
             let Ok(s) = ctx.c.stat(&p) else { continue };
             if s.file_type == FileType::Dir {
-                subdirs.push((display_join(&shown, &name), p));
+                subdirs.push((display_join(&shown, name), p));
             }
-            listed.push((name, s));
+            listed.push((name.to_owned(), s));
         }
         if long {
             let total: u64 = listed.iter().map(|(_, s)| kib_blocks(s)).sum();
@@ -1302,8 +1302,12 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 /// Removes the tree at `path` depth-first, as `rm -r` does; `shown` names it in messages.
 fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i32 {
     let mut status = 0;
-    let entries = ctx.c.readdir(path).unwrap_or_default();
-    for (name, _) in entries {
+    // Copied: the loop removes the names it lists.
+    let entries: Vec<String> = ctx.c.readdir(path).map_or_else(
+        |_| Vec::new(),
+        |l| l.into_iter().map(|(n, _)| n.to_owned()).collect(),
+    );
+    for name in entries {
         let Ok(child) = path.join(&name) else {
             continue;
         };
@@ -1684,7 +1688,11 @@ fn copy_tree(
                     state.made.push(dst.clone());
                 }
             }
-            let mut entries = ctx.c.readdir(src).unwrap_or_default();
+            // Copied: the copy changes the container while it walks the listing.
+            let mut entries: Vec<(String, FileType)> = ctx.c.readdir(src).map_or_else(
+                |_| Vec::new(),
+                |l| l.into_iter().map(|(n, t)| (n.to_owned(), t)).collect(),
+            );
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
@@ -2277,8 +2285,8 @@ fn walk(
         return;
     };
     for (name, ft) in entries {
-        let Ok(p) = path.join(&name) else { continue };
-        let s = display_join(shown, &name);
+        let Ok(p) = path.join(name) else { continue };
+        let s = display_join(shown, name);
         if ft == FileType::Dir {
             walk(ctx, &p, &s, true, symlinks, out);
         } else if ft != FileType::Symlink || symlinks {

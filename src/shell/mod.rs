@@ -434,10 +434,10 @@ impl Shell {
                     if name.starts_with('.') && !comp.starts_with('.') {
                         continue;
                     }
-                    if !wildmatch(comp, &name) {
+                    if !wildmatch(comp, name) {
                         continue;
                     }
-                    let Ok(p) = d.join(&name) else { continue };
+                    let Ok(p) = d.join(name) else { continue };
                     if !is_last {
                         let is_dir = self
                             .container
@@ -449,7 +449,7 @@ impl Shell {
                             continue;
                         }
                     }
-                    next.push((join(&name), p));
+                    next.push((join(name), p));
                 }
             }
             cands = next;

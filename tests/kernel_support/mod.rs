@@ -1959,7 +1959,7 @@ fn snapshot_engine_merged(c: &Container) -> Snapshot {
             continue;
         };
         for (name, _) in children {
-            let Ok(path) = dir.join(&name) else { continue };
+            let Ok(path) = dir.join(name) else { continue };
             let rel = path.as_str().trim_start_matches('/').to_string();
             let node = match c.stat(&path) {
                 Ok(st) => match st.file_type {
