@@ -6,7 +6,7 @@
 import init, { LayerLab } from './pkg/layerlab.js';
 import { h } from './dom.js';
 import { snapshot, newCache, validateSaved } from './model.js';
-import { Matrix, afterPaint, visibleColumns } from './matrix.js';
+import { Matrix, afterNextFrame, visibleColumns } from './matrix.js';
 import { Timeline } from './timeline.js';
 import { Terminal } from './terminal.js';
 import { renderWhy } from './why.js';
@@ -1104,8 +1104,8 @@ function renderPathBar() {
 
 /**
  * Draws the page from `state`. With `panelsLater`, the panels below the matrix (path bar,
- * timeline, terminal, why, lessons) are drawn in a task after the next frame has painted
- * (`afterPaint`): a command's frame then holds only its engine work and the matrix.
+ * timeline, terminal, why, lessons) are drawn once the next frame has been (`afterNextFrame`):
+ * a command's frame then holds only its engine work and the matrix.
  */
 function render({ panelsLater = false } = {}) {
   if (!state.snap) return;
@@ -1117,7 +1117,7 @@ function render({ panelsLater = false } = {}) {
   matrix.render(state, { quick: panelsLater });
   performance.measure('ll-render-matrix', 'll-render');
   panelsDue = true;
-  if (panelsLater) afterPaint(renderPanels);
+  if (panelsLater) afterNextFrame(renderPanels);
   else renderPanels();
   performance.measure('ll-render-all', 'll-render');
 }

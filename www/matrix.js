@@ -274,8 +274,8 @@ export class Matrix {
    * change.
    *
    * With `quick`, only the columns on screen are drawn now (a command's frame has enough to
-   * do); the columns around them, drawn so that a scroll finds them ready, follow in a task
-   * after the next frame has painted.
+   * do); the columns around them, drawn so that a scroll finds them ready, follow once that
+   * frame is drawn (`afterNextFrame`).
    */
   render(s, { quick = false } = {}) {
     this.state = s;
@@ -297,7 +297,7 @@ export class Matrix {
     this.drawnAt = this.position();
     if (quick) {
       const n = this.renders;
-      afterPaint(() => {
+      afterNextFrame(() => {
         if (this.renders === n && this.state === s) this.render(s);
       });
     }
@@ -492,30 +492,24 @@ function unname(el, pathAttr) {
   el.removeAttribute('data-col');
 }
 
-const paintChannel = new MessageChannel();
-const afterPaintQueue = [];
-paintChannel.port1.onmessage = () => {
-  for (const f of afterPaintQueue.splice(0)) f();
-};
-
 /**
- * Runs `f` in a task of its own once the next frame has painted (a message posted from an
- * animation frame callback arrives after that frame's rendering), or after 100 ms if no frame
- * comes (a hidden page). Work that can wait a frame goes here, out of a command's frame.
+ * Runs `f` once the next frame has been drawn, in the idle time after it (at most 50 ms later,
+ * busy or not), or after 100 ms if no frame comes (a hidden page). Work that can wait a frame
+ * goes here, out of a command's frame: the next frame lays out and paints what the command
+ * changed, and `f` runs in what is left of a frame's time after that (asked for from within an
+ * animation frame: asked for at once, the idle time left before the next frame would come
+ * first, and what `f` changes would be drawn with the command's changes).
  */
-export function afterPaint(f) {
+export function afterNextFrame(f) {
   let done = false;
   const once = () => {
     if (done) return;
     done = true;
+    clearTimeout(timer);
     f();
   };
   const timer = setTimeout(once, 100);
-  requestAnimationFrame(() => {
-    clearTimeout(timer);
-    afterPaintQueue.push(once);
-    paintChannel.port2.postMessage(null);
-  });
+  requestAnimationFrame(() => requestIdleCallback(once, { timeout: 50 }));
 }
 
 // Writes that skip what is already there: an unchanged cell costs no style, layout or paint.
