@@ -466,10 +466,11 @@ function dispatch(action) {
       if (state.selection && entry.events.length) matrix.reveal((animates ? animator.firstColumn(entry.events, state) : null) ?? state.cursor.col);
       performance.measure('ll-reveal', 'll-engine');
       scheduleSave();
-      // The layers are drawn now; the terminal, timeline, why and lesson panels in the next
-      // frame, so that the command's frame (its engine work, the matrix and their layout and
-      // paint) fits one frame and the animation starts without a dropped frame.
-      render({ panelsLater: true });
+      // After a typed command the layers are drawn now, the terminal, timeline, why and
+      // lesson panels once that frame is drawn: the command's frame (its engine work, the
+      // matrix and their layout and paint) then fits one frame, and its animation starts
+      // without a dropped frame. The toolbar's actions animate nothing and draw at once.
+      render({ panelsLater: kind === 'run' });
       performance.measure('ll-refresh+render', 'll-engine');
       performance.measure('ll-dispatch-all', 'll-dispatch');
       // A new command ends the last one's animations: each animates against the state it made.
