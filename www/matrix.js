@@ -296,10 +296,12 @@ export class Matrix {
     const last = Math.min(cols.length, Math.ceil((this.scrollX + cellsW) / CELL_W) + overscan);
     this.drawnAt = this.position();
     if (quick) {
+      // In an idle period of its own, after the one where the page draws its panels: the
+      // frames after a command share out the work it left.
       const n = this.renders;
-      afterNextFrame(() => {
+      afterNextFrame(() => requestIdleCallback(() => {
         if (this.renders === n && this.state === s) this.render(s);
-      });
+      }, { timeout: 500 }));
     }
     // A slot this render does not draw: hidden, or (quick) only unnamed, which writes nothing
     // that needs a new style or layout; it still shows a column off screen until the fill.
