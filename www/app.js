@@ -316,8 +316,7 @@ function stepArg() {
 function explainSelection() {
   const sel = state.selection;
   state.explained = false;
-  if (!sel) state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : null;
-  else state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : relatedToPath(sel.path);
+  state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : sel ? relatedToPath(sel.path) : null;
 }
 
 /** Asks the engine why the selected path looks as it does, unless that is known already. */
