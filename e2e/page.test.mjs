@@ -108,6 +108,46 @@ test('a copy-up: the matrix, why and the timeline agree, and the copy is animate
   await shot(page, '03-copy-up-why');
 });
 
+test('the animations fly over the cells they are about: a copy-up from the lower cell up to the container layer, a whiteout over the merged cell', async () => {
+  // The ghosts are placed from the matrix's own geometry (no layout is read when an animation
+  // starts): held at their first and last keyframes, they must sit on the real cells.
+  const { page } = await fresh();
+  const ghostAt = (cls, progress) => page.evaluate(([c, p]) => {
+    const g = document.querySelector(`.ghost.${c}`);
+    if (!g) return null;
+    for (const a of g.getAnimations()) {
+      a.pause();
+      a.currentTime = p * a.effect.getComputedTiming().duration;
+    }
+    const r = g.getBoundingClientRect();
+    return { left: r.left, top: r.top, width: r.width, height: r.height };
+  }, [cls, progress]);
+  const cellAt = (layer, path) => cell(page, layer, path).evaluate((e) => {
+    const r = e.getBoundingClientRect();
+    const s = getComputedStyle(e);
+    // The ghost covers the cell's slot: the cell with its margin (left) and inset (top, bottom).
+    return { left: r.left - parseFloat(s.marginLeft), top: r.top - parseFloat(s.top) };
+  });
+  const near = (a, b, what) => {
+    assert.ok(Math.abs(a.left - b.left) < 1.5 && Math.abs(a.top - b.top) < 1.5, `${what}: ghost at ${JSON.stringify(a)}, cell slot at ${JSON.stringify(b)}`);
+  };
+  await page.fill('[aria-label="command"]', 'echo 10.0.0.2 db >> /etc/hosts');
+  await page.press('[aria-label="command"]', 'Enter');
+  // The first copy-up is the parent directory's, /etc from layer 0.
+  await page.waitForSelector('.ghost.ghost-copy', { state: 'attached' });
+  const start = await ghostAt('ghost-copy', 0);
+  near(start, await cellAt('0', '/etc'), 'copy-up start');
+  assert.ok(start.width > 60 && start.height > 30, JSON.stringify(start));
+  near(await ghostAt('ghost-copy', 1), await cellAt('container', '/etc'), 'copy-up end');
+  await settle(page);
+
+  await page.fill('[aria-label="command"]', 'rm /etc/passwd');
+  await page.press('[aria-label="command"]', 'Enter');
+  await page.waitForSelector('.ghost.ghost-fade', { state: 'attached' });
+  near(await ghostAt('ghost-fade', 0), await cellAt('merged', '/etc/passwd'), 'whiteout');
+  await settle(page);
+});
+
 test('a whiteout: the deleted file stays in its layer and disappears from the merged view', async () => {
   const { page } = await fresh();
   await run(page, 'rm /etc/passwd');

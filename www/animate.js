@@ -13,8 +13,10 @@ const ANIMATED = new Set(['copy-up', 'whiteout', 'opaque']);
 const MAX_ANIMATED = 6;
 
 export class Animator {
-  constructor({ overlay, caption, skip, matrix }) {
-    this.overlay = overlay;
+  constructor({ caption, skip, matrix }) {
+    // The ghosts fly inside the matrix (its overlay scrolls with the cells), placed from the
+    // matrix's own geometry: starting an animation reads no layout.
+    this.overlay = matrix.overlay;
     this.caption = caption;
     this.skipButton = skip;
     this.matrix = matrix;
@@ -25,6 +27,9 @@ export class Animator {
     // document for its animations (getAnimations brings style and layout up to date first: a
     // whole restyle of the matrix just drawn, inside the command's frame).
     this.running = new Set();
+    // The event moving now and the sentences marked as playing.
+    this.current = null;
+    this.marks = [];
     this.skipButton.addEventListener('click', () => this.skip());
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.busy()) this.skip();
@@ -78,21 +83,35 @@ export class Animator {
     document.body.classList.add('animating');
     while (this.queue.length) {
       const job = this.queue.shift();
-      // The sentence of the event that is moving is marked, in the caption and the timeline.
-      const marks = document.querySelectorAll(`#caption [data-seq="${job.event.seq}"], #timeline [data-seq="${job.event.seq}"]`);
-      for (const m of marks) m.classList.add('playing');
+      this.current = job.event;
+      this.markPlaying();
       try {
         await this.one(job.event, job.ctx);
       } catch {
         // A skipped or cancelled animation rejects its promise; the state is already final.
       } finally {
-        for (const m of marks) m.classList.remove('playing');
+        for (const m of this.marks) m.classList.remove('playing');
+        this.marks = [];
+        this.current = null;
       }
     }
     this.overlay.replaceChildren();
     this.playing = false;
     this.skipButton.hidden = true;
     document.body.classList.remove('animating');
+  }
+
+  /**
+   * Marks the sentence of the event that is moving, in the caption and the timeline. The page
+   * draws the timeline a frame after the command (and the caption), so it calls this again then.
+   */
+  markPlaying() {
+    if (!this.current) return;
+    for (const m of document.querySelectorAll(`#caption [data-seq="${this.current.seq}"], #timeline [data-seq="${this.current.seq}"]`)) {
+      if (m.classList.contains('playing')) continue;
+      m.classList.add('playing');
+      this.marks.push(m);
+    }
   }
 
   /**
@@ -151,19 +170,20 @@ export class Animator {
     const col = this.column(ctx, e.path);
     if (col === null) return;
     this.matrix.reveal(col);
-    // The page has just drawn this state; only a scroll by reveal needs a new render.
-    this.matrix.renderIfMoved(ctx.state);
+    // The page has just drawn this state; only a scroll by reveal needs a new render (of the
+    // columns on screen first, the rest after the frame).
+    this.matrix.renderIfMoved(ctx.state, { quick: true });
     const m = this.matrix;
     const top = this.rowIndex(ctx, 'container');
     const mergedRow = this.rowIndex(ctx, 'merged');
     if (top < 0) return;
-    const dest = m.cellRect(top, col);
+    const dest = m.cellBox(top, col);
     if (!dest) return;
     this.counted();
     const destCell = m.cellElement(top, col);
     if (e.kind === 'copy-up') {
       const from = this.rowIndex(ctx, String(e.layers[0]));
-      const src = from >= 0 ? m.cellRect(from, col) : null;
+      const src = from >= 0 ? m.cellBox(from, col) : null;
       if (!src) return;
       const entry = ctx.before?.rows.find((r) => r.key === String(e.layers[0]))?.map.get(e.path);
       const what = entry?.type === 'file' ? `▤ ${e.metadataOnly ? 'meta' : 'copy'}` : entry?.type === 'dir' || entry?.type === 'opaque' ? '▸ dir' : 'copy-up';
@@ -178,7 +198,7 @@ export class Animator {
     } else if (e.kind === 'whiteout') {
       const anims = [];
       if (destCell) anims.push(this.animate(destCell, [{ transform: 'scale(1.6)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: ms(600), easing: 'ease-out' }).finished);
-      const merged = mergedRow >= 0 ? m.cellRect(mergedRow, col) : null;
+      const merged = mergedRow >= 0 ? m.cellBox(mergedRow, col) : null;
       if (merged) {
         const before = ctx.before?.merged.get(e.path);
         const ghost = this.ghost(merged, 'ghost-fade', before ? 'deleted' : '');
@@ -194,8 +214,8 @@ export class Animator {
       const rows = ctx.state.snap.rows;
       const firstImage = rows.findIndex((r) => r.key !== 'merged' && r.key !== 'container');
       if (firstImage < 0) return;
-      const a = m.cellRect(firstImage, col);
-      const b = m.cellRect(rows.length - 1, end);
+      const a = m.cellBox(firstImage, col);
+      const b = m.cellBox(rows.length - 1, end);
       if (!a || !b) return;
       const rect = { left: a.left, top: a.top, width: b.left + b.width - a.left, height: b.top + b.height - a.top };
       const ghost = this.ghost(rect, 'ghost-opaque', 'hidden by the opaque directory');

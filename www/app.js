@@ -6,7 +6,7 @@
 import init, { LayerLab } from './pkg/layerlab.js';
 import { h } from './dom.js';
 import { snapshot, newCache, validateSaved } from './model.js';
-import { Matrix, visibleColumns } from './matrix.js';
+import { Matrix, afterNextFrame, visibleColumns } from './matrix.js';
 import { Timeline } from './timeline.js';
 import { Terminal } from './terminal.js';
 import { renderWhy } from './why.js';
@@ -70,6 +70,8 @@ const state = {
   selection: null,
   focus: null,
   related: null,
+  // The "why" panel's explanation of the selection, made when the panel is drawn.
+  explained: true,
   explain: null,
   preview: null,
   collapsed: new Set(),
@@ -306,15 +308,26 @@ function stepArg() {
   return state.step === state.total ? undefined : state.step;
 }
 
+/**
+ * Marks what the selection relates to (cells, events, commands) for the matrix and the
+ * timeline; the "why" explanation itself (engine calls) is made when the panel is drawn
+ * (`explain`), after a command's frame.
+ */
 function explainSelection() {
+  const sel = state.selection;
+  state.explained = false;
+  state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : sel ? relatedToPath(sel.path) : null;
+}
+
+/** Asks the engine why the selected path looks as it does, unless that is known already. */
+function explain() {
+  if (state.explained) return;
+  state.explained = true;
   const sel = state.selection;
   state.explain = null;
   state.preview = null;
   state.maskedPreview = null;
-  if (!sel) {
-    state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : null;
-    return;
-  }
+  if (!sel) return;
   try {
     state.explain = state.lab.explain(sel.path, stepArg());
     const m = state.snap.merged.get(sel.path);
@@ -333,7 +346,6 @@ function explainSelection() {
   } catch (e) {
     state.explain = null;
   }
-  state.related = state.focus?.kind === 'command' ? relatedToCommand(state.focus.id) : relatedToPath(sel.path);
 }
 
 function rowKeyOf(layer) {
@@ -453,7 +465,11 @@ function dispatch(action) {
       if (state.selection && entry.events.length) matrix.reveal((animates ? animator.firstColumn(entry.events, state) : null) ?? state.cursor.col);
       performance.measure('ll-reveal', 'll-engine');
       scheduleSave();
-      render();
+      // After a typed command the layers are drawn now, the terminal, timeline, why and
+      // lesson panels once that frame is drawn: the command's frame (its engine work, the
+      // matrix and their layout and paint) then fits one frame, and its animation starts
+      // without a dropped frame. The toolbar's actions animate nothing and draw at once.
+      render({ panelsLater: kind === 'run' });
       performance.measure('ll-refresh+render', 'll-engine');
       performance.measure('ll-dispatch-all', 'll-dispatch');
       // A new command ends the last one's animations: each animates against the state it made.
@@ -1086,26 +1102,48 @@ function renderPathBar() {
   );
 }
 
-function render() {
+/**
+ * Draws the page from `state`. With `panelsLater`, the panels below the matrix (path bar,
+ * timeline, terminal, why, lessons) are drawn once the next frame has been (`afterNextFrame`):
+ * a command's frame then holds only its engine work and the matrix.
+ */
+function render({ panelsLater = false } = {}) {
   if (!state.snap) return;
   performance.mark('ll-render');
   renderNotice();
   renderToolbar();
   renderTimelineControls();
-  renderPathBar();
   performance.measure('ll-render-top', 'll-render');
-  matrix.render(state);
+  matrix.render(state, { quick: panelsLater });
   performance.measure('ll-render-matrix', 'll-render');
+  panelsDue = true;
+  if (panelsLater) afterNextFrame(renderPanels);
+  else renderPanels();
+  performance.measure('ll-render-all', 'll-render');
+}
+
+/** Whether the panels have not been drawn since the last render. */
+let panelsDue = false;
+
+function renderPanels() {
+  // A render since then drew them already, with the same or a newer state.
+  if (!panelsDue || !state.snap) return;
+  panelsDue = false;
+  performance.mark('ll-panels');
+  renderPathBar();
   timeline.render(state);
-  performance.measure('ll-render-timeline', 'll-render');
   terminal.render(state);
+  explain();
   renderWhy($('#why'), state);
   renderLessons(state, lessonHandlers);
   // The intro's suggestions are for the default image; a lesson brings its own goal.
   const intro = document.querySelector('.t-intro');
   if (intro && state.lessons.lesson?.goal) intro.hidden = true;
-  performance.measure('ll-render-all', 'll-render');
+  // The animation playing marks its event in the timeline, which may be new.
+  animator.markPlaying();
+  performance.measure('ll-render-panels', 'll-panels');
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // Wiring: the DOM events that become actions.
@@ -1149,7 +1187,7 @@ const lessonHandlers = {
     if (l) downloadFile(lessonJson(l), `${l.id}.json`);
   },
 };
-const animator = new Animator({ overlay: $('#overlay'), caption: $('#caption'), skip: $('#btn-skip'), matrix });
+const animator = new Animator({ caption: $('#caption'), skip: $('#btn-skip'), matrix });
 
 let playTimer = 0;
 function stopPlaying() {

@@ -8,6 +8,9 @@ import { h, bytes, shortDigest, basename, depth, within } from './dom.js';
 import { cellState, masked } from './model.js';
 
 export const CELL_W = 84;
+/** A row's height and the column heads' height, as styles.css sets them (`--row-h`, `.mx-head`). */
+export const ROW_H = 46;
+export const HEAD_H = 132;
 const OVERSCAN = 3;
 
 const STATE_TEXT = {
@@ -88,7 +91,10 @@ export class Matrix {
     this.heads = h('div', { class: 'mx-cells', role: 'presentation' });
     this.head.append(this.corner, this.heads);
     this.body = h('div', { class: 'mx-body', role: 'rowgroup' });
-    this.canvas.append(this.head, this.body);
+    // The animations' ghosts fly in this layer, inside the scrolled canvas: placed in the
+    // canvas's own coordinates, which the matrix knows without asking the layout (see cellBox).
+    this.overlay = h('div', { class: 'mx-overlay', 'aria-hidden': 'true' });
+    this.canvas.append(this.head, this.body, this.overlay);
     root.append(this.canvas);
     this.pending = false;
     this.state = null;
@@ -97,8 +103,14 @@ export class Matrix {
     // a read after the page's changes would force a layout of the whole page mid-command.
     this.scrollX = 0;
     this.viewW = 0;
-    this.wantX = undefined;
+    this.pendingX = undefined;
+    // Counts full renders, so that a fill scheduled by a quick render (see render) that a
+    // later render made unneeded does nothing.
+    this.renders = 0;
     root.addEventListener('scroll', () => {
+      // A scroll the page asked for is applied in the next animation frame (see scrollTo);
+      // until then the position it asked for is the one to draw.
+      if (this.pendingX !== undefined) return;
       this.scrollX = root.scrollLeft;
       this.schedule();
     });
@@ -137,8 +149,8 @@ export class Matrix {
   }
 
   /** Renders unless the last render already drew the current position of an unchanged state. */
-  renderIfMoved(s) {
-    if (this.state !== s || this.drawnAt !== this.position()) this.render(s);
+  renderIfMoved(s, options) {
+    if (this.state !== s || this.drawnAt !== this.position()) this.render(s, options);
   }
 
   onKey(e) {
@@ -211,15 +223,25 @@ export class Matrix {
     else if (x + CELL_W > this.scrollX + visible) to = x + CELL_W - visible;
     if (to === null) return;
     this.scrollTo(to);
-    // A column the last drawing had no room for yet (a command added paths): the browser
-    // stopped short, and the next render scrolls on once it has widened the canvas.
-    this.wantX = this.scrollX !== to ? to : undefined;
   }
 
-  /** Scrolls the matrix and keeps where it ended (the browser stops at the canvas's end). */
+  /**
+   * Scrolls the matrix to `x` in the next animation frame, and draws for `x` from now on.
+   * Setting (or reading) scrollLeft right away would lay out the page first, in the middle of
+   * a command's changes; in the frame, the layout is due anyway. `x` is always reachable once
+   * the next render has sized the canvas for the column revealed; should the browser stop
+   * short all the same, its scroll event corrects the position drawn.
+   */
   scrollTo(x) {
-    this.root.scrollLeft = x;
-    this.scrollX = this.root.scrollLeft;
+    this.scrollX = x;
+    if (this.pendingX === undefined) {
+      requestAnimationFrame(() => {
+        const to = this.pendingX;
+        this.pendingX = undefined;
+        if (to !== undefined && this.root.scrollLeft !== to) this.root.scrollLeft = to;
+      });
+    }
+    this.pendingX = x;
   }
 
   /** The row labels' width, read once: reading layout while drawing would force one. */
@@ -228,13 +250,15 @@ export class Matrix {
     return this.labelW || 300;
   }
 
-  /** Where a cell is on screen, even if it is not rendered (for animations). */
-  cellRect(rowIndex, col) {
-    const rowEl = this.body.children[rowIndex];
-    if (!rowEl) return null;
-    const r = rowEl.getBoundingClientRect();
-    const cells = rowEl.lastElementChild.getBoundingClientRect();
-    return { left: cells.left + col * CELL_W, top: r.top, width: CELL_W, height: r.height };
+  /**
+   * Where a cell's slot is in the canvas (the coordinates of `overlay`), even if it is not
+   * rendered: computed from the fixed sizes of rows, heads and columns, so that an animation
+   * starting right after a command reads no layout (a read would lay out the whole page inside
+   * the command's frame).
+   */
+  cellBox(rowIndex, col) {
+    if (!this.lines || rowIndex < 0 || rowIndex >= this.lines.length) return null;
+    return { left: this.labelWidth() + col * CELL_W, top: HEAD_H + rowIndex * ROW_H, width: CELL_W, height: ROW_H };
   }
 
   cellElement(rowIndex, col) {
@@ -248,9 +272,14 @@ export class Matrix {
    * to another part of a 20 000-file image restyles and lays out what changed, not a new grid.
    * The rows, their labels and the slots are built again only when the layers or the width
    * change.
+   *
+   * With `quick`, only the columns on screen are drawn now (a command's frame has enough to
+   * do); the columns around them, drawn so that a scroll finds them ready, follow once that
+   * frame is drawn (`afterNextFrame`).
    */
-  render(s) {
+  render(s, { quick = false } = {}) {
     this.state = s;
+    this.renders += 1;
     const snap = s.snap;
     if (!snap) return;
     const cols = s.view.cols;
@@ -260,13 +289,23 @@ export class Matrix {
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
     setStyle(this.canvas, 'width', `${labelW + width}px`);
-    if (this.wantX !== undefined && this.wantX !== this.scrollX) this.scrollTo(this.wantX);
-    this.wantX = undefined;
     // The row labels stay on screen at the left: the cells show in what is left of the width.
     const cellsW = Math.max(0, this.width() - labelW);
-    const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - OVERSCAN);
-    const last = Math.min(cols.length, Math.ceil((this.scrollX + cellsW) / CELL_W) + OVERSCAN);
+    const overscan = quick ? 0 : OVERSCAN;
+    const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - overscan);
+    const last = Math.min(cols.length, Math.ceil((this.scrollX + cellsW) / CELL_W) + overscan);
     this.drawnAt = this.position();
+    if (quick) {
+      // In an idle period of its own, after the one where the page draws its panels: the
+      // frames after a command share out the work it left.
+      const n = this.renders;
+      afterNextFrame(() => requestIdleCallback(() => {
+        if (this.renders === n && this.state === s) this.render(s);
+      }, { timeout: 500 }));
+    }
+    // A slot this render does not draw: hidden, or (quick) only unnamed, which writes nothing
+    // that needs a new style or layout; it still shows a column off screen until the fill.
+    const unused = quick ? unname : park;
     const sel = s.selection;
     const related = s.related;
     // Enough slots for every column a render can draw at this width.
@@ -289,7 +328,7 @@ export class Matrix {
       if (head.hidden) head.hidden = false;
       this.drawHead(head, s, cols[c], c);
     }
-    for (const [slot, head] of this.headSlots) if (!used.has(slot)) park(head, 'data-col-path');
+    for (const [slot, head] of this.headSlots) if (!used.has(slot)) unused(head, 'data-col-path');
 
     snap.rows.forEach((row, r) => {
       const line = this.lines[r];
@@ -334,7 +373,7 @@ export class Matrix {
         setStyle(cell, 'left', `${c * CELL_W}px`);
         this.drawCell(cell, entry, row, snap);
       }
-      for (const [slot, cell] of line.slots) if (!used.has(slot)) park(cell, 'data-path');
+      for (const [slot, cell] of line.slots) if (!used.has(slot)) unused(cell, 'data-path');
     });
     const active = this.cellElement(s.cursor.row, s.cursor.col);
     if (active) setAttr(root, 'aria-activedescendant', active.id);
@@ -444,9 +483,35 @@ export class Matrix {
 function park(el, pathAttr) {
   if (el.hidden) return;
   el.hidden = true;
+  unname(el, pathAttr);
+}
+
+/** Takes a slot's element out of the columns that queries find, leaving it as it looks. */
+function unname(el, pathAttr) {
+  if (!el.hasAttribute(pathAttr)) return;
   el.removeAttribute(pathAttr);
   el.removeAttribute('id');
   el.removeAttribute('data-col');
+}
+
+/**
+ * Runs `f` once the next frame has been drawn, in the idle time after it (at most 50 ms later,
+ * busy or not), or after 100 ms if no frame comes (a hidden page). Work that can wait a frame
+ * goes here, out of a command's frame: the next frame lays out and paints what the command
+ * changed, and `f` runs in what is left of a frame's time after that (asked for from within an
+ * animation frame: asked for at once, the idle time left before the next frame would come
+ * first, and what `f` changes would be drawn with the command's changes).
+ */
+export function afterNextFrame(f) {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    f();
+  };
+  const timer = setTimeout(once, 100);
+  requestAnimationFrame(() => requestIdleCallback(once, { timeout: 50 }));
 }
 
 // Writes that skip what is already there: an unchanged cell costs no style, layout or paint.
