@@ -908,8 +908,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             Ok((_, s)) => files.push((raw.clone(), s)),
             Err(k) => {
-                ctx.io
-                    .err(format!("ls: cannot access {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "ls", "cannot access", raw, k);
                 status = 2;
             }
         }
@@ -1013,8 +1012,7 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let s = match stat_of(ctx, raw, o.has('L')) {
             Ok((_, s)) => s,
             Err(k) => {
-                ctx.io
-                    .err(format!("stat: cannot statx {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "stat", "cannot statx", raw, k);
                 status = 1;
                 continue;
             }
@@ -1155,12 +1153,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     for raw in &o.operands {
         let fail = |ctx: &mut Ctx<'_>, shown: &str, k: ErrorKind| {
-            ctx.io.err(format!(
-                "mkdir: cannot create directory {}: {}\n",
-                q(shown),
-                k.strerror()
-            ));
-            1
+            complain_q(ctx, "mkdir", "cannot create directory", shown, k)
         };
         if o.has('p') {
             // Each missing ancestor gets u+wx so that the rest can be created inside it.
@@ -1280,7 +1273,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     .out(format!("rmdir: removing directory, {}\n", q(&shown)));
             }
             if let Err(k) = r {
-                status = complain(ctx, "rmdir", format!("failed to remove {}", q(&shown)), k);
+                status = complain_q(ctx, "rmdir", "failed to remove", &shown, k);
                 break;
             }
             if !o.has('p') {
@@ -1319,19 +1312,14 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
             ctx.io.out(format!("removed {}\n", q(&child_shown)));
         }
         if let Err(e) = r {
-            status = complain(
-                ctx,
-                "rm",
-                format!("cannot remove {}", q(&child_shown)),
-                e.kind(),
-            );
+            status = complain_q(ctx, "rm", "cannot remove", &child_shown, e.kind());
         }
     }
     match ctx.c.rmdir(path) {
         Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
         Ok(_) => {}
         Err(e) => {
-            status = complain(ctx, "rm", format!("cannot remove {}", q(shown)), e.kind());
+            status = complain_q(ctx, "rm", "cannot remove", shown, e.kind());
         }
     }
     status
@@ -1381,8 +1369,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             // looked up (coreutils' ignorable_missing: ENOENT and ENOTDIR).
             Err(ErrorKind::NotFound | ErrorKind::NotADirectory) if force => continue,
             Err(k) => {
-                ctx.io
-                    .err(format!("rm: cannot remove {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "rm", "cannot remove", raw, k);
                 status = 1;
                 continue;
             }
@@ -1415,7 +1402,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
             Ok(_) => {}
             Err(e) => {
-                status = complain(ctx, "rm", format!("cannot remove {}", q(raw)), e.kind());
+                status = complain_q(ctx, "rm", "cannot remove", raw, e.kind());
             }
         }
     }
@@ -1447,7 +1434,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let r = stat_of(ctx, raw, true)
                 .and_then(|(p, _)| ctx.c.utimes(&p, now).map_err(|e| e.kind()));
             if let Err(k) = r {
-                status = complain(ctx, "touch", format!("setting times of {}", q(raw)), k);
+                status = complain_q(ctx, "touch", "setting times of", raw, k);
             }
             continue;
         }
@@ -1471,7 +1458,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         });
         if let Err(k) = r {
-            status = complain(ctx, "touch", format!("cannot touch {}", q(raw)), k);
+            status = complain_q(ctx, "touch", "cannot touch", raw, k);
         }
     }
     status
@@ -1606,11 +1593,7 @@ fn copy_tree(
                 return 1;
             }
             Err(k) => {
-                ctx.io.err(format!(
-                    "{cmd}: cannot stat {}: {}\n",
-                    q(shown_dst),
-                    k.strerror()
-                ));
+                complain_q(ctx, cmd, "cannot stat", shown_dst, k);
                 return 1;
             }
         }
@@ -1619,7 +1602,6 @@ fn copy_tree(
         return 0;
     }
     let umask = *ctx.umask;
-    let fail = |ctx: &mut Ctx<'_>, what: String, k: ErrorKind| complain(ctx, cmd, what, k);
     let mut status = 0;
     // Where -p puts the metadata: the file written, through a symlink at the target.
     let mut meta_dst = dst.clone();
@@ -1666,9 +1648,11 @@ fn copy_tree(
                 Some(_) => {}
                 None => {
                     if let Err(e) = ctx.c.mkdir(dst, made) {
-                        return fail(
+                        return complain_q(
                             ctx,
-                            format!("cannot create directory {}", q(shown_dst)),
+                            cmd,
+                            "cannot create directory",
+                            shown_dst,
                             e.kind(),
                         );
                     }
@@ -1756,15 +1740,11 @@ fn copy_tree(
             }
             if existing.is_some() {
                 if let Err(e) = ctx.c.unlink(dst) {
-                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                    return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
             if let Err(e) = ctx.c.symlink(&target, dst) {
-                return fail(
-                    ctx,
-                    format!("cannot create symbolic link {}", q(shown_dst)),
-                    e.kind(),
-                );
+                return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
             }
         }
         _ => {
@@ -1775,9 +1755,10 @@ fn copy_tree(
             {
                 Ok(d) => d,
                 Err(e) => {
-                    return fail(
+                    return complain(
                         ctx,
-                        format!("cannot open {} for reading", q(shown_src)),
+                        cmd,
+                        format_args!("cannot open {} for reading", q(shown_src)),
                         e.kind(),
                     )
                 }
@@ -1808,14 +1789,15 @@ fn copy_tree(
                 // Another name of an inode already copied: link to that copy.
                 if existing.is_some() {
                     if let Err(e) = ctx.c.unlink(dst) {
-                        return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                        return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                     }
                 }
                 return match ctx.c.link(&first, dst) {
                     Ok(_) => 0,
-                    Err(e) => fail(
+                    Err(e) => complain(
                         ctx,
-                        format!(
+                        cmd,
+                        format_args!(
                             "cannot create hard link {} to {}",
                             q(shown_dst),
                             q(first.as_str())
@@ -1835,7 +1817,7 @@ fn copy_tree(
             });
             if how.links && followed.is_some_and(|e| e.file_type == FileType::File && e.nlink > 1) {
                 if let Err(e) = ctx.c.unlink(dst) {
-                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                    return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
             // cp opens the target O_WRONLY|O_CREAT|O_TRUNC (through a symlink there) and
@@ -1855,11 +1837,7 @@ fn copy_tree(
                 .open(&target, flags, st.mode & 0o777 & !umask)
                 .and_then(|_| ctx.c.append(&target, data.bytes()));
             if let Err(e) = r {
-                return fail(
-                    ctx,
-                    format!("cannot create regular file {}", q(shown_dst)),
-                    e.kind(),
-                );
+                return complain_q(ctx, cmd, "cannot create regular file", shown_dst, e.kind());
             }
             if several {
                 state.copied.insert(st.ino, target.clone());
@@ -1890,8 +1868,7 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
         Err(k) => k,
         Ok(_) => ErrorKind::NotADirectory,
     };
-    ctx.io
-        .err(format!("{cmd}: target {}: {}\n", q(dest), k.strerror()));
+    complain_q(ctx, cmd, "target", dest, k);
 }
 
 /// True when `cp` or `mv` must refuse because the source and the existing target are the same
@@ -2053,8 +2030,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let (sp, st) = match stat_of(ctx, &src, how.deref) {
             Ok(v) => v,
             Err(k) => {
-                ctx.io
-                    .err(format!("cp: cannot stat {}: {}\n", q(&src), k.strerror()));
+                complain_q(ctx, "cp", "cannot stat", &src, k);
                 status = 1;
                 continue;
             }
@@ -2070,7 +2046,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                status = complain(ctx, "cp", format!("cannot stat {}", q(&shown_dst)), k);
+                status = complain_q(ctx, "cp", "cannot stat", &shown_dst, k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2126,8 +2102,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let (sp, st) = match stat_of(ctx, &src, false) {
             Ok(v) => v,
             Err(k) => {
-                ctx.io
-                    .err(format!("mv: cannot stat {}: {}\n", q(&src), k.strerror()));
+                complain_q(ctx, "mv", "cannot stat", &src, k);
                 status = 1;
                 continue;
             }
@@ -2136,7 +2111,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                status = complain(ctx, "mv", format!("cannot stat {}", q(&shown_dst)), k);
+                status = complain_q(ctx, "mv", "cannot stat", &shown_dst, k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2369,12 +2344,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let new =
                 apply_mode(&mode, s.mode, s.file_type == FileType::Dir, umask).unwrap_or(s.mode);
             if let Err(e) = ctx.c.chmod(&path, new) {
-                status = complain(
-                    ctx,
-                    "chmod",
-                    format!("changing permissions of {}", q(&shown)),
-                    e.kind(),
-                );
+                status = complain_q(ctx, "chmod", "changing permissions of", &shown, e.kind());
                 continue;
             }
             // -v tells every file, -c only those that changed.
@@ -2469,7 +2439,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 } else {
                     "cannot access"
                 };
-                status = complain(ctx, "chown", format!("{what} {}", q(raw)), k);
+                status = complain_q(ctx, "chown", what, raw, k);
                 continue;
             }
         };
@@ -2477,12 +2447,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         walk(ctx, &p, raw, recursive, true, &mut list);
         for (path, shown) in list {
             if let Err(e) = ctx.c.chown(&path, uid, gid) {
-                status = complain(
-                    ctx,
-                    "chown",
-                    format!("changing ownership of {}", q(&shown)),
-                    e.kind(),
-                );
+                status = complain_q(ctx, "chown", "changing ownership of", &shown, e.kind());
             }
         }
     }
@@ -2558,7 +2523,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 Ok((p, _)) => Some(p),
                 Err(k) => {
-                    status = complain(ctx, "ln", format!("failed to access {}", q(src)), k);
+                    status = complain_q(ctx, "ln", "failed to access", src, k);
                     continue;
                 }
             }
@@ -2568,7 +2533,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             // With -f, coreutils lstats the target before removing it: an error other than
             // ENOENT (ENOTDIR, ELOOP) is "failed to access".
             Err(k) if o.has('f') && k != ErrorKind::NotFound => {
-                status = complain(ctx, "ln", format!("failed to access {}", q(&shown)), k);
+                status = complain_q(ctx, "ln", "failed to access", &shown, k);
                 continue;
             }
             Err(k) => {
@@ -2635,7 +2600,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if let Err(e) = ctx.c.unlink(&dst) {
-                status = complain(ctx, "ln", format!("cannot remove {}", q(&shown)), e.kind());
+                status = complain_q(ctx, "ln", "cannot remove", &shown, e.kind());
                 continue;
             }
         }
@@ -3075,7 +3040,15 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 /// Prints coreutils' usual failure line, `CMD: WHAT: strerror`, and returns status 1.
-fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: impl std::fmt::Display, k: ErrorKind) -> i32 {
+fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>, k: ErrorKind) -> i32 {
     ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+    1
+}
+
+/// `CMD: WHAT 'NAME': strerror` (the name quoted as coreutils quotes it), status 1: the
+/// common case of `complain`, in one place rather than a `format!` and a `q` at each caller.
+fn complain_q(ctx: &mut Ctx<'_>, cmd: &str, what: &str, name: &str, k: ErrorKind) -> i32 {
+    ctx.io
+        .err(format!("{cmd}: {what} {}: {}\n", q(name), k.strerror()));
     1
 }
