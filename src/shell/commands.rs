@@ -1144,7 +1144,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(m) => match apply_mode(m, 0o777, true, 0) {
             Some(v) => v,
             None => {
-                ctx.io.err(format!("mkdir: invalid mode {}\n", q(m)));
+                ctx.io.err_q("mkdir: invalid mode ", m, "\n");
                 return 1;
             }
         },
@@ -1224,8 +1224,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 cur = next;
                 if o.has('v') {
-                    ctx.io
-                        .out(format!("mkdir: created directory {}\n", q(&shown)));
+                    ctx.io.out_q("mkdir: created directory ", &shown, "\n");
                 }
             }
             continue;
@@ -1233,7 +1232,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let made =
             resolve(ctx, raw, false).and_then(|p| ctx.c.mkdir(&p, mode).map_err(|e| e.kind()));
         match made {
-            Ok(_) if o.has('v') => ctx.io.out(format!("mkdir: created directory {}\n", q(raw))),
+            Ok(_) if o.has('v') => ctx.io.out_q("mkdir: created directory ", raw, "\n"),
             Ok(_) => {}
             Err(k) => status = fail(ctx, raw, k),
         }
@@ -1269,8 +1268,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 resolve(ctx, &shown, false).and_then(|p| ctx.c.rmdir(&p).map_err(|e| e.kind()))
             };
             if r.is_ok() && o.has('v') {
-                ctx.io
-                    .out(format!("rmdir: removing directory, {}\n", q(&shown)));
+                ctx.io.out_q("rmdir: removing directory, ", &shown, "\n");
             }
             if let Err(k) = r {
                 status = complain_q(ctx, "rmdir", "failed to remove", &shown, k);
@@ -1309,14 +1307,14 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
             _ => ctx.c.unlink(&child),
         };
         if r.is_ok() && verbose {
-            ctx.io.out(format!("removed {}\n", q(&child_shown)));
+            ctx.io.out_q("removed ", &child_shown, "\n");
         }
         if let Err(e) = r {
             status = complain_q(ctx, "rm", "cannot remove", &child_shown, e.kind());
         }
     }
     match ctx.c.rmdir(path) {
-        Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
+        Ok(_) if verbose => ctx.io.out_q("removed directory ", shown, "\n"),
         Ok(_) => {}
         Err(e) => {
             status = complain_q(ctx, "rm", "cannot remove", shown, e.kind());
@@ -1355,10 +1353,11 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     for raw in &o.operands {
         if recursive && matches!(base(raw), "." | "..") {
-            ctx.io.err(format!(
-                "rm: refusing to remove '.' or '..' directory: skipping {}\n",
-                q(raw)
-            ));
+            ctx.io.err_q(
+                "rm: refusing to remove '.' or '..' directory: skipping ",
+                raw,
+                "\n",
+            );
             status = 1;
             continue;
         }
@@ -1388,7 +1387,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 ctx.c.rmdir(&p)
             } else {
                 ctx.io
-                    .err(format!("rm: cannot remove {}: Is a directory\n", q(raw)));
+                    .err_q("rm: cannot remove ", raw, ": Is a directory\n");
                 status = 1;
                 continue;
             }
@@ -1397,9 +1396,9 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         match r {
             Ok(_) if o.has('v') && s.file_type == FileType::Dir => {
-                ctx.io.out(format!("removed directory {}\n", q(raw)))
+                ctx.io.out_q("removed directory ", raw, "\n")
             }
-            Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
+            Ok(_) if o.has('v') => ctx.io.out_q("removed ", raw, "\n"),
             Ok(_) => {}
             Err(e) => {
                 status = complain_q(ctx, "rm", "cannot remove", raw, e.kind());
@@ -2036,10 +2035,8 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         if st.file_type == FileType::Dir && !recursive {
-            ctx.io.err(format!(
-                "cp: -r not specified; omitting directory {}\n",
-                q(&src)
-            ));
+            ctx.io
+                .err_q("cp: -r not specified; omitting directory ", &src, "\n");
             status = 1;
             continue;
         }
@@ -2150,10 +2147,11 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     continue;
                 }
                 (false, true) => {
-                    ctx.io.err(format!(
-                        "mv: cannot overwrite directory {} with non-directory\n",
-                        q(&shown_dst)
-                    ));
+                    ctx.io.err_q(
+                        "mv: cannot overwrite directory ",
+                        &shown_dst,
+                        " with non-directory\n",
+                    );
                     status = 1;
                     continue;
                 }
@@ -2307,7 +2305,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return missing(ctx, "chmod", &format!("missing operand after {}", q(&mode)));
     }
     if apply_mode(&mode, 0, false, 0).is_none() {
-        ctx.io.err(format!("chmod: invalid mode: {}\n", q(&mode)));
+        ctx.io.err_q("chmod: invalid mode: ", &mode, "\n");
         try_help(ctx, "chmod");
         return 1;
     }
@@ -2331,7 +2329,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     ctx.io.err(msg);
                 }
                 if o.has('v') {
-                    ctx.io.out(format!("{} could not be accessed\n", q(raw)));
+                    ctx.io.out_q("", raw, " could not be accessed\n");
                 }
                 status = 1;
                 continue;
@@ -2405,7 +2403,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         match id(ctx.c, "/etc/passwd", u) {
             Some(v) => Some(v),
             None => {
-                ctx.io.err(format!("chown: invalid user: {}\n", q(owner)));
+                ctx.io.err_q("chown: invalid user: ", owner, "\n");
                 return 1;
             }
         }
@@ -2415,7 +2413,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(g) => match id(ctx.c, "/etc/group", g) {
             Some(v) => Some(v),
             None => {
-                ctx.io.err(format!("chown: invalid group: {}\n", q(owner)));
+                ctx.io.err_q("chown: invalid group: ", owner, "\n");
                 return 1;
             }
         },
@@ -2664,8 +2662,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         );
     };
     let Some((rel, n)) = parse_size(size) else {
-        ctx.io
-            .err(format!("truncate: Invalid number: {}\n", q(size)));
+        ctx.io.err_q("truncate: Invalid number: ", size, "\n");
         return 1;
     };
     if o.operands.is_empty() {
