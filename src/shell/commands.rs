@@ -769,30 +769,25 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             ctx.io.out(format!("{sep}==> {name} <==\n"));
         }
         first = false;
+        // The same window over bytes or over lines: `len` counts the one that is asked for.
+        let lines: Vec<&[u8]> = if bytes_mode {
+            Vec::new()
+        } else {
+            data.split_inclusive(|&b| b == b'\n').collect()
+        };
+        let len = if bytes_mode { data.len() } else { lines.len() };
+        let range = if all_but {
+            0..len.saturating_sub(n)
+        } else if head {
+            0..n.min(len)
+        } else if from_start {
+            n.saturating_sub(1).min(len)..len
+        } else {
+            len.saturating_sub(n)..len
+        };
         let piece: &[u8] = if bytes_mode {
-            let len = data.len();
-            let range = if all_but {
-                0..len.saturating_sub(n)
-            } else if head {
-                0..n.min(len)
-            } else if from_start {
-                n.saturating_sub(1).min(len)..len
-            } else {
-                len.saturating_sub(n)..len
-            };
             data.get(range).unwrap_or(&[])
         } else {
-            let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
-            let len = lines.len();
-            let range = if all_but {
-                0..len.saturating_sub(n)
-            } else if head {
-                0..n.min(len)
-            } else if from_start {
-                n.saturating_sub(1).min(len)..len
-            } else {
-                len.saturating_sub(n)..len
-            };
             let start: usize = lines
                 .get(..range.start)
                 .map_or(0, |l| l.iter().map(|x| x.len()).sum());
@@ -2913,12 +2908,18 @@ fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
             "!=" => a != b,
             "<" => a < b,
             ">" => a > b,
-            "-eq" => int(a)? == int(b)?,
-            "-ne" => int(a)? != int(b)?,
-            "-lt" => int(a)? < int(b)?,
-            "-le" => int(a)? <= int(b)?,
-            "-gt" => int(a)? > int(b)?,
-            "-ge" => int(a)? >= int(b)?,
+            "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
+                // Both sides parsed once, the left first (its error wins), for all six.
+                let o = int(a)?.cmp(&int(b)?);
+                match *op {
+                    "-eq" => o.is_eq(),
+                    "-ne" => o.is_ne(),
+                    "-lt" => o.is_lt(),
+                    "-le" => o.is_le(),
+                    "-gt" => o.is_gt(),
+                    _ => o.is_ge(),
+                }
+            }
             "-a" => !a.is_empty() && !b.is_empty(),
             "-o" => !a.is_empty() || !b.is_empty(),
             _ => return Err(format!("{op}: binary operator expected")),
