@@ -276,10 +276,22 @@ impl Value {
         names: [&str; N],
         deny_unknown: bool,
     ) -> Result<[Option<&Value>; N], String> {
+        let mut out = [None; N];
+        self.fields_into(what, &names, &mut out, deny_unknown)?;
+        Ok(out)
+    }
+
+    /// `fields`' work, once for every `N` (the generic wrapper above only sizes the array).
+    fn fields_into<'v>(
+        &'v self,
+        what: &str,
+        names: &[&str],
+        out: &mut [Option<&'v Value>],
+        deny_unknown: bool,
+    ) -> Result<(), String> {
         let Value::Object(members) = self else {
             return Err(format!("{what}: expected an object, found {}", self.kind()));
         };
-        let mut out = [None; N];
         for (key, value) in members {
             match names.iter().position(|n| n == key) {
                 Some(i) if out[i].is_some() => {
@@ -295,7 +307,7 @@ impl Value {
                 None => {}
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The string this is, or an error naming `what`.

@@ -10,13 +10,14 @@ use crate::layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Sy
 use crate::oci;
 use crate::path::VPath;
 use crate::union::Image;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Layers by DiffID, each stored once.
 #[derive(Clone, Debug, Default)]
 pub struct LayerStore {
-    layers: BTreeMap<Digest, Arc<Layer>>,
+    /// Sorted by DiffID: a sorted vector rather than a `BTreeMap`, whose code for this one
+    /// key type cost the wasm module 4 KB (a store holds a few dozen layers at most).
+    layers: Vec<(Digest, Arc<Layer>)>,
     /// The bytes of file content of the stored layers, kept as they are added.
     bytes: u64,
 }
@@ -31,18 +32,20 @@ impl LayerStore {
     /// The second value is true when the layer was new.
     pub fn add(&mut self, layer: Layer) -> (Digest, Arc<Layer>, bool) {
         let diff_id = oci::layer_diff_id(&layer);
-        if let Some(existing) = self.layers.get(&diff_id) {
-            return (diff_id, existing.clone(), false);
-        }
+        let at = match self.layers.binary_search_by(|(d, _)| d.cmp(&diff_id)) {
+            Ok(i) => return (diff_id, self.layers[i].1.clone(), false),
+            Err(i) => i,
+        };
         let layer = Arc::new(layer);
         self.bytes += layer.bytes();
-        self.layers.insert(diff_id, layer.clone());
+        self.layers.insert(at, (diff_id, layer.clone()));
         (diff_id, layer, true)
     }
 
     /// The layer with this DiffID.
     pub fn get(&self, diff_id: &Digest) -> Option<&Arc<Layer>> {
-        self.layers.get(diff_id)
+        let i = self.layers.binary_search_by(|(d, _)| d.cmp(diff_id)).ok()?;
+        self.layers.get(i).map(|(_, l)| l)
     }
 
     /// Number of distinct layers stored.

@@ -2624,3 +2624,44 @@ fn cp_a_onto_an_existing_directory_keeps_its_set_id_bits() {
         0o6755
     );
 }
+
+#[test]
+fn test_compares_integers_and_head_tail_count_bytes_and_lines() {
+    check(
+        "[ 2 -eq 2 ]; echo $?; [ 2 -ne 2 ]; echo $?; [ 1 -le 1 ]; echo $?; [ 3 -gt 2 ]; echo $?; [ 2 -ge 3 ]; echo $?; [ 1 -lt 2 ]; echo $?; [ -1 -lt 0 ]; echo $?; [ x -eq y ]; echo $?; [ 1 -gt y ]; echo $?
+printf 'abcdef\\n' > /tmp/b; head -c 2 /tmp/b; echo; tail -c 3 /tmp/b; head -c -4 /tmp/b; echo; tail -c +5 /tmp/b; printf '1\\n2\\n3\\n' > /tmp/l; head -n -1 /tmp/l; tail -n 1 /tmp/l; head -c 0 /tmp/l; tail -n +9 /tmp/l",
+        expect![[r#"
+            status 0
+            stdout:
+            0
+            1
+            0
+            0
+            1
+            0
+            0
+            2
+            2
+            ab
+            ef
+            abc
+            ef
+            1
+            2
+            3
+            stderr:
+            bash: line 1: [: x: integer expression expected
+            bash: line 1: [: y: integer expression expected
+            events:
+              copy-up /tmp
+              create /tmp/b
+              write /tmp/b
+              create /tmp/l
+              write /tmp/l
+            container layer:
+              /tmp dir 1777
+              /tmp/b file 0644 0:0 "abcdef\n"
+              /tmp/l file 0644 0:0 "1\n2\n3\n"
+        "#]],
+    );
+}

@@ -769,30 +769,25 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             ctx.io.out(format!("{sep}==> {name} <==\n"));
         }
         first = false;
+        // The same window over bytes or over lines: `len` counts the one that is asked for.
+        let lines: Vec<&[u8]> = if bytes_mode {
+            Vec::new()
+        } else {
+            data.split_inclusive(|&b| b == b'\n').collect()
+        };
+        let len = if bytes_mode { data.len() } else { lines.len() };
+        let range = if all_but {
+            0..len.saturating_sub(n)
+        } else if head {
+            0..n.min(len)
+        } else if from_start {
+            n.saturating_sub(1).min(len)..len
+        } else {
+            len.saturating_sub(n)..len
+        };
         let piece: &[u8] = if bytes_mode {
-            let len = data.len();
-            let range = if all_but {
-                0..len.saturating_sub(n)
-            } else if head {
-                0..n.min(len)
-            } else if from_start {
-                n.saturating_sub(1).min(len)..len
-            } else {
-                len.saturating_sub(n)..len
-            };
             data.get(range).unwrap_or(&[])
         } else {
-            let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
-            let len = lines.len();
-            let range = if all_but {
-                0..len.saturating_sub(n)
-            } else if head {
-                0..n.min(len)
-            } else if from_start {
-                n.saturating_sub(1).min(len)..len
-            } else {
-                len.saturating_sub(n)..len
-            };
             let start: usize = lines
                 .get(..range.start)
                 .map_or(0, |l| l.iter().map(|x| x.len()).sum());
@@ -908,8 +903,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             Ok((_, s)) => files.push((raw.clone(), s)),
             Err(k) => {
-                ctx.io
-                    .err(format!("ls: cannot access {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "ls", "cannot access", raw, k);
                 status = 2;
             }
         }
@@ -1013,8 +1007,7 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let s = match stat_of(ctx, raw, o.has('L')) {
             Ok((_, s)) => s,
             Err(k) => {
-                ctx.io
-                    .err(format!("stat: cannot statx {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "stat", "cannot statx", raw, k);
                 status = 1;
                 continue;
             }
@@ -1146,7 +1139,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(m) => match apply_mode(m, 0o777, true, 0) {
             Some(v) => v,
             None => {
-                ctx.io.err(format!("mkdir: invalid mode {}\n", q(m)));
+                ctx.io.err_q("mkdir: invalid mode ", m, "\n");
                 return 1;
             }
         },
@@ -1155,12 +1148,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     for raw in &o.operands {
         let fail = |ctx: &mut Ctx<'_>, shown: &str, k: ErrorKind| {
-            ctx.io.err(format!(
-                "mkdir: cannot create directory {}: {}\n",
-                q(shown),
-                k.strerror()
-            ));
-            1
+            complain_q(ctx, "mkdir", "cannot create directory", shown, k)
         };
         if o.has('p') {
             // Each missing ancestor gets u+wx so that the rest can be created inside it.
@@ -1231,8 +1219,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 cur = next;
                 if o.has('v') {
-                    ctx.io
-                        .out(format!("mkdir: created directory {}\n", q(&shown)));
+                    ctx.io.out_q("mkdir: created directory ", &shown, "\n");
                 }
             }
             continue;
@@ -1240,7 +1227,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let made =
             resolve(ctx, raw, false).and_then(|p| ctx.c.mkdir(&p, mode).map_err(|e| e.kind()));
         match made {
-            Ok(_) if o.has('v') => ctx.io.out(format!("mkdir: created directory {}\n", q(raw))),
+            Ok(_) if o.has('v') => ctx.io.out_q("mkdir: created directory ", raw, "\n"),
             Ok(_) => {}
             Err(k) => status = fail(ctx, raw, k),
         }
@@ -1276,11 +1263,10 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 resolve(ctx, &shown, false).and_then(|p| ctx.c.rmdir(&p).map_err(|e| e.kind()))
             };
             if r.is_ok() && o.has('v') {
-                ctx.io
-                    .out(format!("rmdir: removing directory, {}\n", q(&shown)));
+                ctx.io.out_q("rmdir: removing directory, ", &shown, "\n");
             }
             if let Err(k) = r {
-                status = complain(ctx, "rmdir", format!("failed to remove {}", q(&shown)), k);
+                status = complain_q(ctx, "rmdir", "failed to remove", &shown, k);
                 break;
             }
             if !o.has('p') {
@@ -1320,22 +1306,17 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
             _ => ctx.c.unlink(&child),
         };
         if r.is_ok() && verbose {
-            ctx.io.out(format!("removed {}\n", q(&child_shown)));
+            ctx.io.out_q("removed ", &child_shown, "\n");
         }
         if let Err(e) = r {
-            status = complain(
-                ctx,
-                "rm",
-                format!("cannot remove {}", q(&child_shown)),
-                e.kind(),
-            );
+            status = complain_q(ctx, "rm", "cannot remove", &child_shown, e.kind());
         }
     }
     match ctx.c.rmdir(path) {
-        Ok(_) if verbose => ctx.io.out(format!("removed directory {}\n", q(shown))),
+        Ok(_) if verbose => ctx.io.out_q("removed directory ", shown, "\n"),
         Ok(_) => {}
         Err(e) => {
-            status = complain(ctx, "rm", format!("cannot remove {}", q(shown)), e.kind());
+            status = complain_q(ctx, "rm", "cannot remove", shown, e.kind());
         }
     }
     status
@@ -1371,10 +1352,11 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     for raw in &o.operands {
         if recursive && matches!(base(raw), "." | "..") {
-            ctx.io.err(format!(
-                "rm: refusing to remove '.' or '..' directory: skipping {}\n",
-                q(raw)
-            ));
+            ctx.io.err_q(
+                "rm: refusing to remove '.' or '..' directory: skipping ",
+                raw,
+                "\n",
+            );
             status = 1;
             continue;
         }
@@ -1385,8 +1367,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             // looked up (coreutils' ignorable_missing: ENOENT and ENOTDIR).
             Err(ErrorKind::NotFound | ErrorKind::NotADirectory) if force => continue,
             Err(k) => {
-                ctx.io
-                    .err(format!("rm: cannot remove {}: {}\n", q(raw), k.strerror()));
+                complain_q(ctx, "rm", "cannot remove", raw, k);
                 status = 1;
                 continue;
             }
@@ -1405,7 +1386,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 ctx.c.rmdir(&p)
             } else {
                 ctx.io
-                    .err(format!("rm: cannot remove {}: Is a directory\n", q(raw)));
+                    .err_q("rm: cannot remove ", raw, ": Is a directory\n");
                 status = 1;
                 continue;
             }
@@ -1414,12 +1395,12 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         match r {
             Ok(_) if o.has('v') && s.file_type == FileType::Dir => {
-                ctx.io.out(format!("removed directory {}\n", q(raw)))
+                ctx.io.out_q("removed directory ", raw, "\n")
             }
-            Ok(_) if o.has('v') => ctx.io.out(format!("removed {}\n", q(raw))),
+            Ok(_) if o.has('v') => ctx.io.out_q("removed ", raw, "\n"),
             Ok(_) => {}
             Err(e) => {
-                status = complain(ctx, "rm", format!("cannot remove {}", q(raw)), e.kind());
+                status = complain_q(ctx, "rm", "cannot remove", raw, e.kind());
             }
         }
     }
@@ -1451,7 +1432,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let r = stat_of(ctx, raw, true)
                 .and_then(|(p, _)| ctx.c.utimes(&p, now).map_err(|e| e.kind()));
             if let Err(k) = r {
-                status = complain(ctx, "touch", format!("setting times of {}", q(raw)), k);
+                status = complain_q(ctx, "touch", "setting times of", raw, k);
             }
             continue;
         }
@@ -1475,7 +1456,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         });
         if let Err(k) = r {
-            status = complain(ctx, "touch", format!("cannot touch {}", q(raw)), k);
+            status = complain_q(ctx, "touch", "cannot touch", raw, k);
         }
     }
     status
@@ -1610,11 +1591,7 @@ fn copy_tree(
                 return 1;
             }
             Err(k) => {
-                ctx.io.err(format!(
-                    "{cmd}: cannot stat {}: {}\n",
-                    q(shown_dst),
-                    k.strerror()
-                ));
+                complain_q(ctx, cmd, "cannot stat", shown_dst, k);
                 return 1;
             }
         }
@@ -1623,7 +1600,6 @@ fn copy_tree(
         return 0;
     }
     let umask = *ctx.umask;
-    let fail = |ctx: &mut Ctx<'_>, what: String, k: ErrorKind| complain(ctx, cmd, what, k);
     let mut status = 0;
     // Where -p puts the metadata: the file written, through a symlink at the target.
     let mut meta_dst = dst.clone();
@@ -1670,9 +1646,11 @@ fn copy_tree(
                 Some(_) => {}
                 None => {
                     if let Err(e) = ctx.c.mkdir(dst, made) {
-                        return fail(
+                        return complain_q(
                             ctx,
-                            format!("cannot create directory {}", q(shown_dst)),
+                            cmd,
+                            "cannot create directory",
+                            shown_dst,
                             e.kind(),
                         );
                     }
@@ -1764,15 +1742,11 @@ fn copy_tree(
             }
             if existing.is_some() {
                 if let Err(e) = ctx.c.unlink(dst) {
-                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                    return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
             if let Err(e) = ctx.c.symlink(&target, dst) {
-                return fail(
-                    ctx,
-                    format!("cannot create symbolic link {}", q(shown_dst)),
-                    e.kind(),
-                );
+                return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
             }
         }
         _ => {
@@ -1783,9 +1757,10 @@ fn copy_tree(
             {
                 Ok(d) => d,
                 Err(e) => {
-                    return fail(
+                    return complain(
                         ctx,
-                        format!("cannot open {} for reading", q(shown_src)),
+                        cmd,
+                        format_args!("cannot open {} for reading", q(shown_src)),
                         e.kind(),
                     )
                 }
@@ -1816,14 +1791,15 @@ fn copy_tree(
                 // Another name of an inode already copied: link to that copy.
                 if existing.is_some() {
                     if let Err(e) = ctx.c.unlink(dst) {
-                        return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                        return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                     }
                 }
                 return match ctx.c.link(&first, dst) {
                     Ok(_) => 0,
-                    Err(e) => fail(
+                    Err(e) => complain(
                         ctx,
-                        format!(
+                        cmd,
+                        format_args!(
                             "cannot create hard link {} to {}",
                             q(shown_dst),
                             q(first.as_str())
@@ -1843,7 +1819,7 @@ fn copy_tree(
             });
             if how.links && followed.is_some_and(|e| e.file_type == FileType::File && e.nlink > 1) {
                 if let Err(e) = ctx.c.unlink(dst) {
-                    return fail(ctx, format!("cannot remove {}", q(shown_dst)), e.kind());
+                    return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
             // cp opens the target O_WRONLY|O_CREAT|O_TRUNC (through a symlink there) and
@@ -1863,11 +1839,7 @@ fn copy_tree(
                 .open(&target, flags, st.mode & 0o777 & !umask)
                 .and_then(|_| ctx.c.append(&target, data.bytes()));
             if let Err(e) = r {
-                return fail(
-                    ctx,
-                    format!("cannot create regular file {}", q(shown_dst)),
-                    e.kind(),
-                );
+                return complain_q(ctx, cmd, "cannot create regular file", shown_dst, e.kind());
             }
             if several {
                 state.copied.insert(st.ino, target.clone());
@@ -1898,8 +1870,7 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
         Err(k) => k,
         Ok(_) => ErrorKind::NotADirectory,
     };
-    ctx.io
-        .err(format!("{cmd}: target {}: {}\n", q(dest), k.strerror()));
+    complain_q(ctx, cmd, "target", dest, k);
 }
 
 /// True when `cp` or `mv` must refuse because the source and the existing target are the same
@@ -2061,24 +2032,21 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let (sp, st) = match stat_of(ctx, &src, how.deref) {
             Ok(v) => v,
             Err(k) => {
-                ctx.io
-                    .err(format!("cp: cannot stat {}: {}\n", q(&src), k.strerror()));
+                complain_q(ctx, "cp", "cannot stat", &src, k);
                 status = 1;
                 continue;
             }
         };
         if st.file_type == FileType::Dir && !recursive {
-            ctx.io.err(format!(
-                "cp: -r not specified; omitting directory {}\n",
-                q(&src)
-            ));
+            ctx.io
+                .err_q("cp: -r not specified; omitting directory ", &src, "\n");
             status = 1;
             continue;
         }
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                status = complain(ctx, "cp", format!("cannot stat {}", q(&shown_dst)), k);
+                status = complain_q(ctx, "cp", "cannot stat", &shown_dst, k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2134,8 +2102,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let (sp, st) = match stat_of(ctx, &src, false) {
             Ok(v) => v,
             Err(k) => {
-                ctx.io
-                    .err(format!("mv: cannot stat {}: {}\n", q(&src), k.strerror()));
+                complain_q(ctx, "mv", "cannot stat", &src, k);
                 status = 1;
                 continue;
             }
@@ -2144,7 +2111,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         let dst = match dst {
             Ok(d) => d,
             Err(DestErr::Stat(k)) => {
-                status = complain(ctx, "mv", format!("cannot stat {}", q(&shown_dst)), k);
+                status = complain_q(ctx, "mv", "cannot stat", &shown_dst, k);
                 continue;
             }
             Err(DestErr::Create(k)) => {
@@ -2183,10 +2150,11 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     continue;
                 }
                 (false, true) => {
-                    ctx.io.err(format!(
-                        "mv: cannot overwrite directory {} with non-directory\n",
-                        q(&shown_dst)
-                    ));
+                    ctx.io.err_q(
+                        "mv: cannot overwrite directory ",
+                        &shown_dst,
+                        " with non-directory\n",
+                    );
                     status = 1;
                     continue;
                 }
@@ -2340,7 +2308,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return missing(ctx, "chmod", &format!("missing operand after {}", q(&mode)));
     }
     if apply_mode(&mode, 0, false, 0).is_none() {
-        ctx.io.err(format!("chmod: invalid mode: {}\n", q(&mode)));
+        ctx.io.err_q("chmod: invalid mode: ", &mode, "\n");
         try_help(ctx, "chmod");
         return 1;
     }
@@ -2364,7 +2332,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     ctx.io.err(msg);
                 }
                 if o.has('v') {
-                    ctx.io.out(format!("{} could not be accessed\n", q(raw)));
+                    ctx.io.out_q("", raw, " could not be accessed\n");
                 }
                 status = 1;
                 continue;
@@ -2377,12 +2345,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             let new =
                 apply_mode(&mode, s.mode, s.file_type == FileType::Dir, umask).unwrap_or(s.mode);
             if let Err(e) = ctx.c.chmod(&path, new) {
-                status = complain(
-                    ctx,
-                    "chmod",
-                    format!("changing permissions of {}", q(&shown)),
-                    e.kind(),
-                );
+                status = complain_q(ctx, "chmod", "changing permissions of", &shown, e.kind());
                 continue;
             }
             // -v tells every file, -c only those that changed.
@@ -2443,7 +2406,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         match id(ctx.c, "/etc/passwd", u) {
             Some(v) => Some(v),
             None => {
-                ctx.io.err(format!("chown: invalid user: {}\n", q(owner)));
+                ctx.io.err_q("chown: invalid user: ", owner, "\n");
                 return 1;
             }
         }
@@ -2453,7 +2416,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(g) => match id(ctx.c, "/etc/group", g) {
             Some(v) => Some(v),
             None => {
-                ctx.io.err(format!("chown: invalid group: {}\n", q(owner)));
+                ctx.io.err_q("chown: invalid group: ", owner, "\n");
                 return 1;
             }
         },
@@ -2477,7 +2440,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 } else {
                     "cannot access"
                 };
-                status = complain(ctx, "chown", format!("{what} {}", q(raw)), k);
+                status = complain_q(ctx, "chown", what, raw, k);
                 continue;
             }
         };
@@ -2485,12 +2448,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         walk(ctx, &p, raw, recursive, true, &mut list);
         for (path, shown) in list {
             if let Err(e) = ctx.c.chown(&path, uid, gid) {
-                status = complain(
-                    ctx,
-                    "chown",
-                    format!("changing ownership of {}", q(&shown)),
-                    e.kind(),
-                );
+                status = complain_q(ctx, "chown", "changing ownership of", &shown, e.kind());
             }
         }
     }
@@ -2566,7 +2524,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 }
                 Ok((p, _)) => Some(p),
                 Err(k) => {
-                    status = complain(ctx, "ln", format!("failed to access {}", q(src)), k);
+                    status = complain_q(ctx, "ln", "failed to access", src, k);
                     continue;
                 }
             }
@@ -2576,7 +2534,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             // With -f, coreutils lstats the target before removing it: an error other than
             // ENOENT (ENOTDIR, ELOOP) is "failed to access".
             Err(k) if o.has('f') && k != ErrorKind::NotFound => {
-                status = complain(ctx, "ln", format!("failed to access {}", q(&shown)), k);
+                status = complain_q(ctx, "ln", "failed to access", &shown, k);
                 continue;
             }
             Err(k) => {
@@ -2643,7 +2601,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if let Err(e) = ctx.c.unlink(&dst) {
-                status = complain(ctx, "ln", format!("cannot remove {}", q(&shown)), e.kind());
+                status = complain_q(ctx, "ln", "cannot remove", &shown, e.kind());
                 continue;
             }
         }
@@ -2707,8 +2665,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         );
     };
     let Some((rel, n)) = parse_size(size) else {
-        ctx.io
-            .err(format!("truncate: Invalid number: {}\n", q(size)));
+        ctx.io.err_q("truncate: Invalid number: ", size, "\n");
         return 1;
     };
     if o.operands.is_empty() {
@@ -2959,12 +2916,18 @@ fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
             "!=" => a != b,
             "<" => a < b,
             ">" => a > b,
-            "-eq" => int(a)? == int(b)?,
-            "-ne" => int(a)? != int(b)?,
-            "-lt" => int(a)? < int(b)?,
-            "-le" => int(a)? <= int(b)?,
-            "-gt" => int(a)? > int(b)?,
-            "-ge" => int(a)? >= int(b)?,
+            "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
+                // Both sides parsed once, the left first (its error wins), for all six.
+                let o = int(a)?.cmp(&int(b)?);
+                match *op {
+                    "-eq" => o.is_eq(),
+                    "-ne" => o.is_ne(),
+                    "-lt" => o.is_lt(),
+                    "-le" => o.is_le(),
+                    "-gt" => o.is_gt(),
+                    _ => o.is_ge(),
+                }
+            }
             "-a" => !a.is_empty() && !b.is_empty(),
             "-o" => !a.is_empty() || !b.is_empty(),
             _ => return Err(format!("{op}: binary operator expected")),
@@ -3083,7 +3046,15 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 /// Prints coreutils' usual failure line, `CMD: WHAT: strerror`, and returns status 1.
-fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: impl std::fmt::Display, k: ErrorKind) -> i32 {
+fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>, k: ErrorKind) -> i32 {
     ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+    1
+}
+
+/// `CMD: WHAT 'NAME': strerror` (the name quoted as coreutils quotes it), status 1: the
+/// common case of `complain`, in one place rather than a `format!` and a `q` at each caller.
+fn complain_q(ctx: &mut Ctx<'_>, cmd: &str, what: &str, name: &str, k: ErrorKind) -> i32 {
+    ctx.io
+        .err(format!("{cmd}: {what} {}: {}\n", q(name), k.strerror()));
     1
 }

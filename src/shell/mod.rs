@@ -107,6 +107,21 @@ impl Io {
     pub(crate) fn err(&mut self, text: impl AsRef<[u8]>) {
         self.put(2, text.as_ref());
     }
+
+    /// Writes `before`, `name` quoted as coreutils quotes it, and `after` to standard output:
+    /// one function for a line that 17 messages share the shape of.
+    pub(crate) fn out_q(&mut self, before: &str, name: &str, after: &str) {
+        self.put_q(1, before, name, after);
+    }
+
+    /// `out_q` to standard error.
+    pub(crate) fn err_q(&mut self, before: &str, name: &str, after: &str) {
+        self.put_q(2, before, name, after);
+    }
+
+    fn put_q(&mut self, fd: u8, before: &str, name: &str, after: &str) {
+        self.put(fd, format!("{before}{}{after}", fmt::q(name)).as_bytes());
+    }
 }
 
 /// Called after each command line of a script with its text and what it alone did.
