@@ -215,8 +215,10 @@ pub struct Container {
     /// The lower layer and path each copied-up file came from, where the kernel keeps showing
     /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
     /// link with index=off. That number decides the order in which tools that sort a directory
-    /// by inode (GNU cp) visit it.
-    origins: BTreeMap<Ino, (u32, VPath)>,
+    /// by inode (GNU cp) visit it. Indexed by container-layer inode number, which
+    /// `Layer::add_inode` hands out densely: a vector rather than a `BTreeMap`, whose code for
+    /// this key and value was 7 KB of the wasm module.
+    origins: Vec<Option<(u32, VPath)>>,
     events: Vec<Event>,
     clock: i64,
     upper_bytes: u64,
@@ -249,7 +251,7 @@ impl Container {
             limits: Limits::default(),
             index: BTreeMap::new(),
             orphans: Inodes::new(),
-            origins: BTreeMap::new(),
+            origins: Vec::new(),
             events: Vec::new(),
             clock: 0,
             upper_bytes: 0,
@@ -724,7 +726,7 @@ impl Container {
             Found {
                 upper: Some(Up::File(ino)),
                 ..
-            } => self.origins.get(&ino).map(|(layer, p)| (*layer, p)),
+            } => self.origin_of(ino),
             _ => None,
         }
     }
@@ -732,7 +734,8 @@ impl Container {
     /// For an inode of the container layer that was copied up, the lower layer and path it
     /// came from.
     pub(crate) fn origin_of(&self, ino: Ino) -> Option<(u32, &VPath)> {
-        self.origins.get(&ino).map(|(layer, p)| (*layer, p))
+        let (layer, p) = self.origins.get(usize::try_from(ino).ok()?)?.as_ref()?;
+        Some((*layer, p))
     }
 
     /// True when something is visible at `path`.
@@ -880,7 +883,6 @@ impl Container {
         let lower = self
             .image
             .link_names(l, ino)
-            .iter()
             .filter(|p| {
                 matches!(
                     self.find(p),
@@ -1334,7 +1336,13 @@ impl Container {
                 // split a hard link (ovl_getattr: a lower inode with one name, or one the index
                 // keeps); a split name shows its new upper inode.
                 if lower_nlink < 2 || self.opts.index {
-                    self.origins.insert(uino, (l, path.clone()));
+                    // Numbers come from `add_inode`, dense from 1: the vector grows by one.
+                    if let Ok(i) = usize::try_from(uino) {
+                        if i >= self.origins.len() {
+                            self.origins.resize(i + 1, None);
+                        }
+                        self.origins[i] = Some((l, path.clone()));
+                    }
                 }
                 if !meta_only {
                     self.upper_bytes += size;
@@ -1574,7 +1582,12 @@ impl Container {
                 None => false,
             };
             if gone {
-                self.origins.remove(&ino);
+                if let Some(o) = usize::try_from(ino)
+                    .ok()
+                    .and_then(|i| self.origins.get_mut(i))
+                {
+                    *o = None;
+                }
                 if let Some(i) = self.upper.inodes.remove(&ino) {
                     if !i.metacopy {
                         self.upper_bytes = self.upper_bytes.saturating_sub(i.data.len());

@@ -8,7 +8,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{Blob, Children, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
 use crate::path::VPath;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
@@ -167,8 +167,11 @@ pub(crate) enum Flat {
 
 type FlatIndex = HashMap<Box<str>, Flat, BuildHasherDefault<FxHasher>>;
 
-/// The names the merged view gives each lower inode that has several, sorted.
-type LinkNames = BTreeMap<(u32, Ino), Vec<VPath>>;
+/// The names the merged view gives each lower inode that has several: (layer, inode) and one
+/// name, sorted by inode and then by path. Built once per image and then only searched, so a
+/// sorted vector with binary search serves it; a `BTreeMap` here cost the wasm module its own
+/// B-tree code (BENCHMARKS.md, "The page's download, night (branch size5)").
+type LinkNames = Vec<((u32, Ino), VPath)>;
 
 fn index_files(
     dir: &MDir,
@@ -195,7 +198,7 @@ fn index_files(
                     out.insert(at.as_str().into(), Flat::File(f));
                     if i.nlink > 1 {
                         if let Ok(p) = VPath::parse(at) {
-                            links.entry((*layer, *ino)).or_default().push(p);
+                            links.push(((*layer, *ino), p));
                         }
                     }
                 }
@@ -254,6 +257,9 @@ impl Image {
         let mut at = String::new();
         let mut links = LinkNames::new();
         index_files(&merged, &layers, &mut at, &mut files, &mut links);
+        // The walk visits names in path order, and the sort is stable: each inode's names stay
+        // in path order.
+        crate::sort::sort_by(&mut links, |a, b| a.0.cmp(&b.0));
         Ok(Image {
             layers,
             merged,
@@ -305,8 +311,11 @@ impl Image {
 
     /// The names under which the merged view shows inode `ino` of layer `layer`, in path order,
     /// when it has more than one name in its layer (empty otherwise).
-    pub(crate) fn link_names(&self, layer: u32, ino: Ino) -> &[VPath] {
-        self.links.get(&(layer, ino)).map_or(&[], Vec::as_slice)
+    pub(crate) fn link_names(&self, layer: u32, ino: Ino) -> impl Iterator<Item = &VPath> {
+        let key = (layer, ino);
+        let start = self.links.partition_point(|(k, _)| *k < key);
+        let end = start + self.links[start..].partition_point(|(k, _)| *k == key);
+        self.links[start..end].iter().map(|(_, p)| p)
     }
 
     /// Number of visible entries in the merged view (the root excluded).
