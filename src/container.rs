@@ -10,7 +10,7 @@ use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
 use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Inodes, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
@@ -208,7 +208,7 @@ pub struct Container {
     opts: Options,
     limits: Limits,
     /// `index=on`: lower inodes (layer, inode) already copied up, and their upper inode.
-    index: BTreeMap<(u32, Ino), Ino>,
+    index: InoIndex,
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: Inodes,
@@ -249,7 +249,7 @@ impl Container {
             file_born: Vec::new(),
             opts,
             limits: Limits::default(),
-            index: BTreeMap::new(),
+            index: InoIndex::default(),
             orphans: Inodes::new(),
             origins: Vec::new(),
             events: Vec::new(),
@@ -428,7 +428,7 @@ impl Container {
             index_into(&mut fresh, &at, child, plain, &mut 0, true);
         }
         // Places in the creation order are history, which the tree does not hold.
-        let norm = |ix: &UIndex| -> BTreeMap<String, Ix> {
+        let norm = |ix: &UIndex| -> std::collections::BTreeMap<String, Ix> {
             ix.iter()
                 .map(|(k, v)| {
                     let v = match *v {
@@ -745,12 +745,12 @@ impl Container {
 
     /// True when `index=on` has recorded a copy-up of the lower inode `(layer, ino)`.
     pub(crate) fn index_has(&self, layer: u32, ino: Ino) -> bool {
-        self.index.contains_key(&(layer, ino))
+        self.index.get(layer, ino).is_some()
     }
 
     fn lower_inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         if self.opts.index {
-            if let Some(u) = self.index.get(&(layer, ino)) {
+            if let Some(u) = self.index.get(layer, ino) {
                 return self.indexed_inode(*u);
             }
         }
@@ -775,7 +775,7 @@ impl Container {
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
         if let Some(f) = self.image_file(path) {
             // An inode already copied up for another name (index=on) shows the upper inode.
-            if !(self.opts.index && self.index.contains_key(&(f.layer, f.ino))) {
+            if !(self.opts.index && self.index.get(f.layer, f.ino).is_some()) {
                 return Ok(Stat {
                     file_type: FileType::File,
                     mode: f.meta.mode,
@@ -848,7 +848,7 @@ impl Container {
                 st
             }
             (None, Some(Low::File(l, ino))) => {
-                match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                match self.index.get(l, ino).filter(|_| self.opts.index) {
                     Some(u) => {
                         let inode = self.indexed_inode(*u).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
@@ -878,7 +878,7 @@ impl Container {
         if !self.opts.index {
             return None;
         }
-        let (&(l, ino), _) = self.index.iter().find(|(_, u)| **u == uino)?;
+        let (l, ino) = self.index.key_of(uino)?;
         let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
         let lower = self
             .image
@@ -1273,7 +1273,7 @@ impl Container {
             }
             Low::File(l, ino) => {
                 let indexed = if self.opts.index {
-                    self.index.get(&(l, ino)).copied()
+                    self.index.get(l, ino).copied()
                 } else {
                     None
                 };
@@ -1369,7 +1369,7 @@ impl Container {
                 );
                 if lower_nlink > 1 {
                     if self.opts.index {
-                        self.index.insert((l, ino), uino);
+                        self.index.insert(l, ino, uino);
                     } else {
                         let msg = format!(
                             "hardlink-break: {path} had {lower_nlink} names in {}; the copy in the container layer is a new inode, so the other names no longer see its changes (index=off)",
@@ -1594,7 +1594,7 @@ impl Container {
                     }
                     // index=on: the kernel's index still links the inode, and lower names of
                     // it that were never copied up keep showing it (seen on kernel 6.18).
-                    if self.opts.index && self.index.values().any(|u| *u == ino) {
+                    if self.opts.index && self.index.key_of(ino).is_some() {
                         self.orphans.insert(ino, i);
                         continue;
                     }
@@ -1605,7 +1605,7 @@ impl Container {
                 {
                     *b = 0;
                 }
-                self.index.retain(|_, u| *u != ino);
+                self.index.forget(ino);
             }
         }
     }
@@ -2240,7 +2240,7 @@ impl Container {
             match (f.upper, f.lower) {
                 (Some(Up::File(ino)), _) => Some((true, 0, ino)),
                 (None, Some(Low::File(l, ino))) => {
-                    match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
+                    match self.index.get(l, ino).filter(|_| self.opts.index) {
                         Some(u) => Some((true, 0, *u)),
                         None if self.opts.index => Some((false, l, ino)),
                         None => None,
@@ -2513,9 +2513,10 @@ impl Container {
             mtime: s.mtime,
         });
         // Names that share an inode in the view share one in the flattened layer too. Keyed
-        // (layer, inode) with u32::MAX for the container layer: the key type of `index`, so
-        // the wasm module carries one B-tree for both.
-        let mut inodes: BTreeMap<(u32, Ino), Ino> = BTreeMap::new();
+        // (layer, inode), the container layer by its place above the image's: the type of
+        // `index`, so the wasm module carries its code once.
+        let upper = self.container_layer() as u32;
+        let mut inodes = InoIndex::default();
         let mut stack = vec![VPath::root()];
         while let Some(dir) = stack.pop() {
             let Ok(children) = self.readdir(&dir) else {
@@ -2537,15 +2538,15 @@ impl Container {
                         Node::Symlink(s.clone())
                     }
                     (Some(Up::File(ino)), _) => {
-                        let key = (u32::MAX, ino);
+                        let key = (upper, ino);
                         file_into(&mut out, &mut inodes, key, self.upper.inodes.get(&ino))
                     }
                     (None, Some(Low::File(l, ino))) => {
-                        let (key, inode) =
-                            match self.index.get(&(l, ino)).filter(|_| self.opts.index) {
-                                Some(u) => ((u32::MAX, *u), self.indexed_inode(*u)),
-                                None => ((l, ino), self.image.inode(l, ino)),
-                            };
+                        let (key, inode) = match self.index.get(l, ino).filter(|_| self.opts.index)
+                        {
+                            Some(u) => ((upper, *u), self.indexed_inode(*u)),
+                            None => ((l, ino), self.image.inode(l, ino)),
+                        };
                         file_into(&mut out, &mut inodes, key, inode)
                     }
                     (None, None) => continue,
@@ -2566,19 +2567,81 @@ impl Container {
 
 fn file_into(
     out: &mut Layer,
-    inodes: &mut BTreeMap<(u32, Ino), Ino>,
+    inodes: &mut InoIndex,
     key: (u32, Ino),
     inode: Option<&FileInode>,
 ) -> Node {
-    if let Some(ino) = inodes.get(&key) {
+    if let Some(ino) = inodes.get(key.0, key.1) {
         return Node::File(*ino);
     }
     let inode = inode
         .cloned()
         .unwrap_or_else(|| FileInode::new(Meta::new(0o644, 0), Blob::empty()));
     let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
-    inodes.insert(key, ino);
+    inodes.insert(key.0, key.1, ino);
     Node::File(ino)
+}
+
+/// Inode numbers by (layer, inode number): the container-layer inode each lower inode was
+/// copied up to (`index=on`), or a flattened layer's inode for each inode of the view.
+///
+/// Every layer numbers its inodes densely from 1 (`Layer::add_inode`), so each layer has a
+/// vector indexed by inode number, 0 where there is none: a lookup is two indexings, and the
+/// wasm module holds no B-tree for this key (its code was 9 KB; BENCHMARKS.md, "The page's
+/// download, night (branch size5)"). Walks go in (layer, inode) order, as the map's did.
+#[derive(Clone, Debug, Default)]
+struct InoIndex(Vec<Vec<Ino>>);
+
+impl InoIndex {
+    /// The inode that inode `ino` of layer `layer` maps to.
+    fn get(&self, layer: u32, ino: Ino) -> Option<&Ino> {
+        let to = self
+            .0
+            .get(layer as usize)?
+            .get(usize::try_from(ino).ok()?)?;
+        (*to != 0).then_some(to)
+    }
+
+    /// Maps inode `ino` of layer `layer` to `to` (not 0). Layers are few and inode numbers
+    /// small (they come from `Layer::add_inode`): the vectors grow to the largest ones.
+    fn insert(&mut self, layer: u32, ino: Ino, to: Ino) {
+        let (Ok(l), Ok(i)) = (usize::try_from(layer), usize::try_from(ino)) else {
+            return;
+        };
+        if l >= self.0.len() {
+            self.0.resize_with(l + 1, Vec::new);
+        }
+        let row = &mut self.0[l];
+        if i >= row.len() {
+            row.resize(i + 1, 0);
+        }
+        row[i] = to;
+    }
+
+    /// The first (layer, inode), in that order, that maps to `to`.
+    fn key_of(&self, to: Ino) -> Option<(u32, Ino)> {
+        if to == 0 {
+            return None;
+        }
+        self.0.iter().enumerate().find_map(|(l, row)| {
+            let i = row.iter().position(|&u| u == to)?;
+            Some((l as u32, i as Ino))
+        })
+    }
+
+    /// Drops every mapping to `to`.
+    fn forget(&mut self, to: Ino) {
+        for u in self.0.iter_mut().flatten() {
+            if *u == to {
+                *u = 0;
+            }
+        }
+    }
+
+    /// Drops every mapping.
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
@@ -2771,5 +2834,35 @@ fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
         layer,
         ino: display_ino(lid, ino),
         target: None,
+    }
+}
+
+#[cfg(test)]
+mod ino_index_tests {
+    use super::InoIndex;
+
+    /// The index answers as the `BTreeMap<(u32, Ino), Ino>` it replaced: lookups, the first
+    /// key in (layer, inode) order for a value, and forgetting a value everywhere.
+    #[test]
+    fn ino_index_answers_as_the_map_it_replaced() {
+        let mut ix = InoIndex::default();
+        assert_eq!(ix.get(0, 1), None);
+        ix.insert(2, 7, 40);
+        ix.insert(0, 9, 41);
+        ix.insert(1, 3, 40);
+        assert_eq!(ix.get(2, 7), Some(&40));
+        assert_eq!(ix.get(0, 9), Some(&41));
+        assert_eq!(ix.get(2, 6), None);
+        assert_eq!(ix.get(5, 7), None);
+        assert_eq!(ix.get(0, u64::MAX), None);
+        assert_eq!(ix.key_of(40), Some((1, 3)));
+        assert_eq!(ix.key_of(41), Some((0, 9)));
+        assert_eq!(ix.key_of(0), None);
+        ix.forget(40);
+        assert_eq!(ix.key_of(40), None);
+        assert_eq!(ix.get(2, 7), None);
+        assert_eq!(ix.get(0, 9), Some(&41));
+        ix.clear();
+        assert_eq!(ix.get(0, 9), None);
     }
 }
