@@ -710,7 +710,7 @@ impl Container {
         if l.nlink(ino) < 2 {
             return None;
         }
-        if let Some(at) = l.made_at.get(&ino) {
+        if let Some(at) = l.made_at_of(ino) {
             return Some(at.clone());
         }
         l.walk()

@@ -686,8 +686,10 @@ pub struct Layer {
     /// were hard-link entries): extracting the tar in order, as a container host does, makes
     /// the inode there, which decides where it falls in the inode order of the lower file
     /// system. Layers not read from a tar leave it empty (the first name in path order is then
-    /// taken, which is where the exporter writes the data).
-    pub(crate) made_at: BTreeMap<Ino, VPath>,
+    /// taken, which is where the exporter writes the data). Indexed by inode number (numbers
+    /// are dense from 1): a vector rather than a `BTreeMap`, so the wasm module needs no B-tree
+    /// for this key and value.
+    made_at: Vec<Option<VPath>>,
 }
 
 /// Two layers are equal when they hold the same entries and inodes; which tar entry carried
@@ -705,8 +707,26 @@ impl Layer {
             root: Dir::default(),
             inodes: Inodes::new(),
             next_ino: 1,
-            made_at: BTreeMap::new(),
+            made_at: Vec::new(),
         }
+    }
+
+    /// The name whose tar entry carried inode `ino`'s data, when the layer was read from a tar
+    /// and the inode has several names.
+    pub(crate) fn made_at_of(&self, ino: Ino) -> Option<&VPath> {
+        self.made_at.get(usize::try_from(ino).ok()?)?.as_ref()
+    }
+
+    /// Records `at` as the name whose tar entry carried inode `ino`'s data, unless one is
+    /// recorded already (the first such entry wins).
+    pub(crate) fn note_made_at(&mut self, ino: Ino, at: VPath) {
+        let Ok(i) = usize::try_from(ino) else {
+            return;
+        };
+        if i >= self.made_at.len() {
+            self.made_at.resize(i + 1, None);
+        }
+        self.made_at[i].get_or_insert(at);
     }
 
     /// Stores a new inode and returns its number.

@@ -25,11 +25,11 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Blob, Digest, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Digest, Dir, FileInode, Layer, Meta, Node, Symlink};
 use crate::path::{check_name, VPath, PATH_MAX};
 use sha2::{Digest as _, Sha256};
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{self, Read};
 use std::rc::Rc;
 use tar::{EntryType, Header};
@@ -670,7 +670,7 @@ impl Builder {
                 // the inode.
                 let ino = *ino;
                 if let Ok(at) = VPath::parse(&format!("/{}", comps.join("/"))) {
-                    self.layer.made_at.entry(ino).or_insert(at);
+                    self.layer.note_made_at(ino, at);
                 }
                 Ok(Node::File(ino))
             }
@@ -865,8 +865,9 @@ fn type_name(kind: EntryType) -> String {
 /// recursion: a layer may be 2048 directories deep (PATH_MAX), which a recursive walk turns
 /// into a stack overflow in debug builds and on wasm's small stack.
 fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
-    // Each inode already written, with the name it was written under.
-    let mut first_names: BTreeMap<Ino, String> = BTreeMap::new();
+    // Each inode already written, with the name it was written under, indexed by inode number
+    // (dense from 1): a vector, so the wasm module needs no B-tree for this key and value.
+    let mut first_names: Vec<Option<String>> = Vec::new();
     let mut stack = vec![(String::new(), layer.root.children.iter())];
     while let Some((prefix, children)) = stack.last_mut() {
         let Some((name, node)) = children.next() else {
@@ -890,7 +891,8 @@ fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
                 let Some(inode) = layer.inodes.get(ino) else {
                     continue;
                 };
-                if let Some(first) = first_names.get(ino) {
+                let slot = usize::try_from(*ino).unwrap_or(usize::MAX);
+                if let Some(first) = first_names.get(slot).and_then(Option::as_ref) {
                     w.entry(&path, EntryType::Link, &inode.meta, Some(first), &[]);
                 } else {
                     w.entry(
@@ -900,7 +902,12 @@ fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
                         None,
                         inode.data.bytes(),
                     );
-                    first_names.insert(*ino, path);
+                    if slot != usize::MAX {
+                        if slot >= first_names.len() {
+                            first_names.resize(slot + 1, None);
+                        }
+                        first_names[slot] = Some(path);
+                    }
                 }
             }
             Node::Symlink(s) => {

@@ -1515,7 +1515,13 @@ struct CopyState {
     made: Vec<VPath>,
     /// With `links`: the first copy made of each source inode with several names, for the
     /// whole command.
-    copied: std::collections::BTreeMap<u64, VPath>,
+    /// A hash map: lookups by number only, never walked (a `BTreeMap` of this key and value
+    /// would be the wasm module's last B-tree of it).
+    copied: std::collections::HashMap<
+        u64,
+        VPath,
+        std::hash::BuildHasherDefault<crate::union::FxHasher>,
+    >,
 }
 
 impl CopyState {
