@@ -356,6 +356,8 @@ impl Container {
         self.file_born.clear();
         self.index.clear();
         self.orphans.clear();
+        // Keyed by the old container layer's inode numbers, which the new one hands out again.
+        self.origins.clear();
         self.upper_bytes = 0;
         self.upper_entries = 0;
         // The commit event comes before the rebase; the state after it is the rebased one.
@@ -2864,5 +2866,31 @@ mod ino_index_tests {
         assert_eq!(ix.get(0, 9), Some(&41));
         ix.clear();
         assert_eq!(ix.get(0, 9), None);
+    }
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::*;
+
+    /// A commit starts a new container layer whose inode numbers begin at 1 again: a file made
+    /// there was not copied up, even when an inode of the old layer with its number was.
+    #[test]
+    fn a_file_made_after_a_commit_was_not_copied_up() {
+        let p = |s: &str| VPath::parse(s).expect("path");
+        let mut c0 = Container::new(Arc::new(Image::empty()), Options::default());
+        c0.write_file(&p("/a"), b"x", false).expect("write");
+        let lower = Arc::new(c0.merged_layer());
+        let image = Arc::new(Image::new(vec![lower]).expect("image"));
+        let mut c = Container::new(image.clone(), Options::default());
+        c.append(&p("/a"), b"y").expect("append");
+        assert_eq!(
+            c.copied_up_from(&p("/a"))
+                .map(|(l, from)| (l, from.as_str().to_owned())),
+            Some((0, "/a".to_owned()))
+        );
+        c.rebase(image);
+        c.write_file(&p("/b"), b"z", false).expect("write b");
+        assert_eq!(c.copied_up_from(&p("/b")), None);
     }
 }
