@@ -385,17 +385,28 @@ fn site() -> Result<PathBuf, String> {
         src.display(),
         out.display()
     );
-    let status = Command::new(&esbuild)
-        .args(&args)
+    run_esbuild(&esbuild, &args, "esbuild")?;
+    bundle(&cfg, &src, &out, &esbuild)?;
+    Ok(out)
+}
+
+/// Runs esbuild from node_modules with `args`, from the repository's root; `what` names the
+/// step in the error.
+fn run_esbuild<S: AsRef<std::ffi::OsStr>>(
+    esbuild: &Path,
+    args: &[S],
+    what: &str,
+) -> Result<(), String> {
+    let status = Command::new(esbuild)
+        .args(args)
         .env("PATH", search_path())
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start {}: {e}", esbuild.display()))?;
     if !status.success() {
-        return Err(format!("esbuild failed with {status}"));
+        return Err(format!("{what} failed with {status}"));
     }
-    bundle(&cfg, &src, &out, &esbuild)?;
-    Ok(out)
+    Ok(())
 }
 
 /// Bundles the page's own modules (`[site] bundle` of wasm-pack.toml) over their one-file
@@ -430,15 +441,7 @@ fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(),
         esbuild.display(),
         entries.join(" ")
     );
-    let status = Command::new(esbuild)
-        .args(&args)
-        .env("PATH", search_path())
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot start {}: {e}", esbuild.display()))?;
-    if !status.success() {
-        return Err(format!("esbuild --bundle failed with {status}"));
-    }
+    run_esbuild(esbuild, &args, "esbuild --bundle")?;
     // What the main entry imports statically: esbuild writes those imports first.
     let bundled = std::fs::read_to_string(out.join(main))
         .map_err(|e| format!("cannot read the bundle {main}: {e}"))?;
