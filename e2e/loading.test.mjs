@@ -1,7 +1,10 @@
-// Which modules the page loads when: the lessons' modules (lesson-core.js, lessons.js) are not
-// needed to use the page, so they are requested only once it is usable, and the panel then
-// lists the lessons; a lesson link needs them at once, before the page is usable. Each request
-// is held by a route that reads the page's `data-ready` at the moment it is made.
+// Which modules the page loads when. A plain visit fetches the page's own modules and the
+// lesson list (lessons/index.json, drawn by lesson-list.js) and nothing else: the lesson engine
+// (lesson-page.js, which holds lesson-core.js and lessons.js in the built page) is fetched only
+// when a lesson is opened, a lesson link is followed or author mode starts, or on the intent to
+// do so (hovering or focusing a lesson button or the author button). The list itself is fetched
+// only once the page is usable. Each request is held by a route that reads the page's
+// `data-ready` at the moment it is made.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, ready, run } from './browser.mjs';
@@ -16,9 +19,15 @@ after(async () => {
   await env?.close();
 });
 
-/** Opens the page at `hash`, recording for each lesson module whether the page was usable. */
+// The lesson engine's modules, bundled (target/site: lesson-page.js) or not (www/: all three).
+const ENGINE = /\/(lesson-page|lesson-core|lessons)\.js$/;
+
+/**
+ * Opens the page at `hash`, recording for each request of the lesson engine or the lesson list
+ * whether the page was usable.
+ */
 async function openRecording(hash = '') {
-  const context = await env.browser.newContext();
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => {
@@ -26,7 +35,7 @@ async function openRecording(hash = '') {
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   const requested = [];
-  await context.route(/\/(lesson-core|lessons)\.js$/, async (route) => {
+  await context.route(/\/(lesson-page|lesson-core|lessons)\.js$|\/lessons\/index\.json$/, async (route) => {
     const usable = await page.evaluate(() => document.body?.dataset.ready ?? null);
     requested.push({ file: new URL(route.request().url()).pathname, usable });
     await route.continue();
@@ -36,27 +45,87 @@ async function openRecording(hash = '') {
   return { context, page, problems, requested };
 }
 
-test('the lesson modules are requested only once the page is usable, then the lessons are listed', async () => {
+const engineFiles = (requested) => requested.map((r) => r.file).filter((f) => ENGINE.test(f));
+
+test('a plain visit lists the lessons once the page is usable and never fetches the lesson engine', async () => {
   const { context, page, problems, requested } = await openRecording();
   try {
-    // The page works before they are there.
+    // The page works before the list is there.
     await run(page, 'rm /etc/passwd');
-    await page.waitForFunction(() => document.querySelectorAll('#lesson-list button').length > 0);
-    assert.deepEqual(requested.map((r) => r.file).sort(), ['/lesson-core.js', '/lessons.js']);
-    for (const r of requested) assert.equal(r.usable, 'true', `${r.file} was requested before the page was usable`);
+    await page.waitForFunction(() => document.querySelectorAll('#lesson-list button[data-lesson]').length > 0);
+    assert.equal(await page.locator('#lesson-list button[data-lesson]').count(), 9);
+    assert.match(await page.locator('#lesson-count').textContent(), /^0 of 8 solved$/);
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(500);
+    assert.deepEqual(requested.map((r) => r.file), ['/lessons/index.json']);
+    assert.equal(requested[0].usable, 'true', 'the lesson list was requested before the page was usable');
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }
 });
 
-test('a lesson link loads the lesson modules at once and opens the lesson', async () => {
+test('hovering a lesson button fetches the lesson engine; clicking it opens the lesson', async () => {
+  const { context, page, problems, requested } = await openRecording();
+  try {
+    const button = page.locator('#lesson-list button[data-lesson="delete-does-not-shrink"]');
+    await button.waitFor();
+    assert.deepEqual(engineFiles(requested), []);
+    await button.hover();
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => /\/lesson-page\.js$/.test(r.name)));
+    assert.ok(engineFiles(requested).includes('/lesson-page.js'), 'hovering fetched the lesson engine');
+    await button.click();
+    await page.waitForFunction(() => document.querySelector('#lesson-main .lesson-title')?.textContent === 'Deleting a file does not shrink the image');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('author mode loads the lesson engine on its first click and works from a fresh page', async () => {
+  const { context, page, problems, requested } = await openRecording();
+  try {
+    await page.locator('#lesson-list button[data-lesson]').first().waitFor();
+    // A click without a hover first (the keyboard's Enter): the click itself loads it.
+    await page.focus('#btn-author');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !document.querySelector('#author').hidden);
+    assert.ok(engineFiles(requested).includes('/lesson-page.js'));
+    await page.click('#au-start');
+    assert.match(await page.locator('#au-start-status').textContent(), /^Start set: 3 image layers and 0 earlier actions/);
+    await run(page, 'rm /etc/hosts');
+    assert.equal(await page.locator('#au-solution').inputValue(), 'rm /etc/hosts\n');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a lesson link loads the lesson engine at once and opens the lesson', async () => {
   const { context, page, problems, requested } = await openRecording('#lesson=copy-on-write');
   try {
-    assert.deepEqual(requested.map((r) => r.file).sort(), ['/lesson-core.js', '/lessons.js']);
-    for (const r of requested) assert.notEqual(r.usable, 'true', `${r.file} was requested only after the page was usable`);
+    const engine = requested.filter((r) => ENGINE.test(r.file));
+    assert.ok(engine.some((r) => r.file === '/lesson-page.js'), 'the lesson engine was fetched');
+    for (const r of engine) assert.notEqual(r.usable, 'true', `${r.file} was requested only after the page was usable`);
     const title = await page.locator('#lesson-body .lesson-title').first().textContent();
-    assert.notEqual(title, 'Learn how image layers work, one goal at a time', 'the lesson is open');
+    assert.equal(title, 'Copy-on-write: the first write copies the file up');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a lesson in progress comes back after a reload, loading the lesson engine before the page is usable', async () => {
+  const { context, page, problems, requested } = await openRecording('#lesson=opaque-dirs');
+  try {
+    await run(page, 'ls /');
+    requested.length = 0;
+    await page.reload();
+    await ready(page);
+    const engine = requested.filter((r) => ENGINE.test(r.file));
+    assert.ok(engine.some((r) => r.file === '/lesson-page.js'), 'the lesson engine was fetched');
+    for (const r of engine) assert.notEqual(r.usable, 'true', `${r.file} was requested only after the page was usable`);
+    assert.equal(await page.locator('#lesson-main .lesson-title').textContent(), 'Opaque directories: rm -rf d; mkdir d');
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -8,22 +8,11 @@
 // reference solution, a wrong solution and hints. Scripts are shell lines, one per line; a line
 // that starts with `@` is a page action instead of a command (see parseScript).
 
-export const LESSON_VERSION = 1;
+import { LESSON_LIMITS, ID, isObject, own, text, HERE, getJson } from './lesson-index.js';
 
-/** Limits on a lesson from a file or a link, checked before anything runs. */
-export const LESSON_LIMITS = {
-  title: 200,
-  text: 8000,
-  layers: 64,
-  layerScript: 1024 * 1024,
-  script: 64 * 1024,
-  hints: 20,
-  hint: 2000,
-  ignore: 50,
-  entries: 20000,
-  path: 4096,
-  containers: 64,
-};
+export { LESSON_LIMITS, loadLessonIndex } from './lesson-index.js';
+
+export const LESSON_VERSION = 1;
 
 /** The goal's comparisons: the merged view, the layers' own entries, or both. */
 export const COMPARES = ['merged', 'layers', 'both'];
@@ -33,22 +22,6 @@ export const IGNORABLE = ['mode', 'size', 'content', 'target', 'redirect', 'meta
 
 const TYPES = ['file', 'dir', 'opaque', 'symlink', 'whiteout'];
 const OPTION_NAMES = { redirect_dir: 'redirectDir', metacopy: 'metacopy', index: 'index' };
-const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-
-function isObject(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function own(o, key) {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
-}
-
-function text(v, max, what, { empty = true } = {}) {
-  if (typeof v !== 'string') throw new Error(`${what} is not text`);
-  if (v.length > max) throw new Error(`${what} is longer than ${max} characters`);
-  if (!empty && v.trim() === '') throw new Error(`${what} is empty`);
-  return v;
-}
 
 function flag(v, what) {
   if (typeof v !== 'boolean') throw new Error(`${what} is not true or false`);
@@ -550,50 +523,6 @@ export function verifyLesson(LayerLab, lesson) {
 
 // ---------------------------------------------------------------------------------------------
 // Loading from www/lessons/.
-
-const HERE = new URL('.', import.meta.url);
-
-async function getJson(url, fetchFn, what) {
-  let res;
-  try {
-    res = await fetchFn(url);
-  } catch (e) {
-    throw new Error(`${what} could not be fetched: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (!res.ok) throw new Error(`${what} could not be fetched (HTTP ${res.status})`);
-  const body = await res.text();
-  if (body.length > 8 * 1024 * 1024) throw new Error(`${what} is too large`);
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new Error(`${what} is not valid JSON`);
-  }
-}
-
-/**
- * The lesson list, `{version, lessons: [{id, title, file, goal}]}`, from `lessons/index.json`
- * under `baseUrl` (by default the folder of this module, www/). `goal` is false for a sandbox
- * (left out: true), so a list can count what there is to solve without loading every lesson.
- */
-export async function loadLessonIndex(baseUrl = HERE, fetchFn = globalThis.fetch) {
-  const doc = await getJson(new URL('lessons/index.json', baseUrl), fetchFn, 'the lesson list');
-  if (!isObject(doc) || own(doc, 'version') !== 1 || !Array.isArray(own(doc, 'lessons'))) throw new Error('the lesson list is not a version 1 list');
-  if (doc.lessons.length > 1000) throw new Error('the lesson list is too long');
-  const seen = new Set();
-  const lessons = doc.lessons.map((l, i) => {
-    if (!isObject(l)) throw new Error(`lesson ${i + 1} of the list is not an object`);
-    const id = own(l, 'id');
-    if (typeof id !== 'string' || !ID.test(id)) throw new Error(`lesson ${i + 1} of the list has a bad id`);
-    if (seen.has(id)) throw new Error(`the lesson list names ${id} twice`);
-    seen.add(id);
-    const file = own(l, 'file') ?? `${id}.json`;
-    if (typeof file !== 'string' || !/^[a-z0-9-]{1,64}\.json$/.test(file)) throw new Error(`lesson ${id} has a bad file name`);
-    const goal = own(l, 'goal') ?? true;
-    if (typeof goal !== 'boolean') throw new Error(`lesson ${id} of the list has a goal that is not true or false`);
-    return { id, title: text(own(l, 'title'), LESSON_LIMITS.title, `lesson ${id}'s title`, { empty: false }), file, goal };
-  });
-  return { version: 1, lessons };
-}
 
 /** Fetches and validates one lesson by id (ids are [a-z0-9-] only, so no path escapes). */
 export async function loadLesson(id, baseUrl = HERE, fetchFn = globalThis.fetch) {
