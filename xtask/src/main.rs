@@ -14,8 +14,8 @@
 //! - `site`: the served page alone, from `www/` as it is (the wasm must be built): `www/` copied
 //!   to `target/site/` with every JavaScript module and style sheet minified by esbuild, one
 //!   file at a time, then the full page's own modules bundled over their copies (`[site]
-//!   bundle` of `wasm-pack.toml`: one `app.js`, the lesson modules still fetched lazily, the
-//!   embed's modules and `www/`'s layout as they are). Quick, for after editing the page's files.
+//!   bundle` of `wasm-pack.toml`: one `app.js`, and one `lesson-page.js`, the lesson engine it
+//!   imports lazily; the embed's modules and `www/`'s layout as they are). Quick, for after editing the page's files.
 //! - `serve`: setup, build, then serves `target/site/` on http://127.0.0.1:8080 (`--port N` to
 //!   change).
 //! - `test`: installs what the tests need (skipping what is already there), then runs the format
@@ -410,38 +410,45 @@ fn run_esbuild<S: AsRef<std::ffi::OsStr>>(
 }
 
 /// Bundles the page's own modules (`[site] bundle` of wasm-pack.toml) over their one-file
-/// minified copies in `out`: esbuild `--bundle --splitting --format=esm`, so the modules the
-/// page needs before it is usable arrive as one gzip stream instead of ten, and the lazily
-/// imported lesson modules stay separate files of the same names (shared code goes into
-/// `chunk-*.js` beside them). wasm-bindgen's glue (`pkg/`) stays its own module, for it finds the
-/// wasm next to itself. The `[site] bundle-page` then preloads what the bundle imports instead
-/// of the modules that are now inside it. Every other module (the embed's) keeps its one-file
-/// copy, so the embed, and `www/` served as it is, work unchanged.
+/// minified copies in `out`: each entry with esbuild `--bundle --format=esm`, on its own, with
+/// the other entries left as imports, so the modules the page needs before it is usable arrive
+/// as one gzip stream instead of ten, and each lazily imported entry (the lesson engine,
+/// `lesson-page.js`) is one file too. No code-splitting chunk: a chunk of what the entries share
+/// would be one more file before the page is usable, and its own gzip stream (about 0.9 KB more
+/// than one file); the lazy entry carries its own copy of the few small modules it shares with
+/// `app.js` instead, which the modules allow because they hold no state. wasm-bindgen's glue
+/// (`pkg/`) stays its own module, for it finds the wasm next to itself. The `[site] bundle-page`
+/// then preloads what the main bundle imports instead of the modules that are now inside it.
+/// Every other module (the embed's) keeps its one-file copy, so the embed, and `www/` served as
+/// it is, work unchanged.
 fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(), String> {
     let entries = cfg.list("site", "bundle")?;
     let Some(main) = entries.first() else {
         return Ok(());
     };
     let page = cfg.str("site", "bundle-page")?;
-    let mut args = vec![
-        "--bundle".to_string(),
-        "--splitting".to_string(),
-        "--format=esm".to_string(),
-        "--minify".to_string(),
-        "--charset=utf8".to_string(),
-        "--log-level=warning".to_string(),
-        "--allow-overwrite".to_string(),
-        "--external:./pkg/*".to_string(),
-        format!("--outbase={}", src.display()),
-        format!("--outdir={}", out.display()),
-    ];
-    args.extend(entries.iter().map(|e| src.join(e).display().to_string()));
-    eprintln!(
-        "$ {} --bundle --splitting ... {}",
-        esbuild.display(),
-        entries.join(" ")
-    );
-    run_esbuild(esbuild, &args, "esbuild --bundle")?;
+    for entry in &entries {
+        let mut args = vec![
+            "--bundle".to_string(),
+            "--format=esm".to_string(),
+            "--minify".to_string(),
+            "--charset=utf8".to_string(),
+            "--log-level=warning".to_string(),
+            "--allow-overwrite".to_string(),
+            "--external:./pkg/*".to_string(),
+        ];
+        args.extend(
+            entries
+                .iter()
+                .filter(|e| *e != entry)
+                .map(|e| format!("--external:./{e}")),
+        );
+        args.push(format!("--outbase={}", src.display()));
+        args.push(format!("--outdir={}", out.display()));
+        args.push(src.join(entry).display().to_string());
+        eprintln!("$ {} --bundle ... {entry}", esbuild.display());
+        run_esbuild(esbuild, &args, "esbuild --bundle")?;
+    }
     // What the main entry imports statically: esbuild writes those imports first.
     let bundled = std::fs::read_to_string(out.join(main))
         .map_err(|e| format!("cannot read the bundle {main}: {e}"))?;
@@ -480,7 +487,7 @@ fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(),
 }
 
 /// The specifiers of the static imports at the start of an esbuild-minified module
-/// (`import{a as b}from"./chunk-X.js";import c from"./pkg/layerlab.js";...`), in order.
+/// (`import{a as b}from"./x.js";import c from"./pkg/layerlab.js";...`), in order.
 fn static_imports(module: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = module;
