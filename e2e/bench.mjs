@@ -8,7 +8,8 @@
 //   node e2e/bench.mjs            (build the page into target/site first: cargo xtask build)
 //   node e2e/bench.mjs --transfer (the transfer sizes and time to usable only: a plain visit,
 //                                  before usable and after, and what the first use of a lesson,
-//                                  author mode, share and export fetches on top)
+//                                  author mode, share and export fetches on top, and a second
+//                                  visit with a saved session)
 
 import { chromium } from 'playwright-core';
 import { deflateRawSync } from 'node:zlib';
@@ -144,6 +145,18 @@ try {
     share: await lazily(async (page) => {
       await page.click('#btn-share');
       await page.waitForFunction(() => document.querySelector('#share-url').value.includes('#s='));
+    }),
+    // A second visit with a saved session (a command typed, then a reload): the whole page
+    // again, and session-io.js to read the session back.
+    returnVisit: await lazily(async (page) => {
+      await page.fill('[aria-label="command"]', 'echo hello > /greeting');
+      await page.press('[aria-label="command"]', 'Enter');
+      await page.waitForFunction(() => (localStorage.getItem('layerlab.session.v1') ?? '').includes('greeting'));
+      await page.waitForLoadState('networkidle');
+      server.log.length = 0;
+      await page.reload();
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      await page.waitForTimeout(3000);
     }),
     export: await lazily(async (page) => {
       const download = page.waitForEvent('download');
@@ -306,7 +319,7 @@ console.log(JSON.stringify(t, null, 2));
 console.log(`
 | measure | result | target |
 |---|---|---|
-| wasm + JS transferred (gzip), a plain visit | ${t.transfer.plainVisit.wasmPlusJsKB} KB: before usable ${t.transfer.wasmPlusJsKB} KB (wasm ${t.transfer.wasmGzipKB} KB, JS ${t.transfer.jsGzipKB} KB), after usable ${t.transfer.afterUsable.wasmPlusJsKB} KB wasm + JS and ${t.transfer.afterUsable.otherKB} KB data; on first use: a lesson ${t.transfer.lazy.openLesson.wasmPlusJsKB} KB, author mode ${t.transfer.lazy.authorMode.wasmPlusJsKB} KB, share ${t.transfer.lazy.share.wasmPlusJsKB} KB, export ${t.transfer.lazy.export.wasmPlusJsKB} KB | < 150 KB |
+| wasm + JS transferred (gzip), a plain visit | ${t.transfer.plainVisit.wasmPlusJsKB} KB: before usable ${t.transfer.wasmPlusJsKB} KB (wasm ${t.transfer.wasmGzipKB} KB, JS ${t.transfer.jsGzipKB} KB), after usable ${t.transfer.afterUsable.wasmPlusJsKB} KB wasm + JS and ${t.transfer.afterUsable.otherKB} KB data; on first use: a lesson ${t.transfer.lazy.openLesson.wasmPlusJsKB} KB, author mode ${t.transfer.lazy.authorMode.wasmPlusJsKB} KB, share ${t.transfer.lazy.share.wasmPlusJsKB} KB, export ${t.transfer.lazy.export.wasmPlusJsKB} KB; a second visit with a saved session ${t.transfer.lazy.returnVisit.wasmPlusJsKB} KB | < 150 KB |
 | navigation to usable (default scenario) | ${t.usableMs.median} ms | < 500 ms |
 | Enter to updated matrix, ${t.bigImage.files} files | median ${t.enterToMatrixMs.median} ms, best ${t.enterToMatrixMs.min} ms (next frame ${t.enterToMatrixMs.toNextFrameMedian} ms) | < 50 ms |
 | copy-up animation, ${t.bigImage.files} files, from the frame before the command to the animation's end (${t.copyUpAnimation.whole.countedMs} ms) | ${t.copyUpAnimation.whole.fps} fps, an empty page ${t.copyUpAnimation.whole.emptyPageFps} fps side by side: ratio ${t.copyUpAnimation.whole.ratio} (worst frame ${t.copyUpAnimation.whole.worstFrameMs} ms, empty page ${t.copyUpAnimation.whole.emptyWorstFrameMs} ms; frames dropped in 5 rounds ${t.copyUpAnimation.whole.droppedFrames}, empty page ${t.copyUpAnimation.whole.emptyDroppedFrames}; the command's task ${t.copyUpAnimation.commandTaskMs} ms) | 60 fps |

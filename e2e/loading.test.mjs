@@ -131,3 +131,96 @@ test('a lesson in progress comes back after a reload, loading the lesson engine 
     await context.close();
   }
 });
+
+test('saved-state validation and the share codec (session-io.js) load only for a session, a link or a share', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const requested = [];
+  await context.route(/\/session-io\.js$/, async (route) => {
+    const usable = await page.evaluate(() => document.body?.dataset.ready ?? null);
+    requested.push(usable);
+    await route.continue();
+  });
+  try {
+    // A first visit: nothing saved, no link. A command does not need it either.
+    await page.goto(env.server.url);
+    await ready(page);
+    await run(page, 'echo hello > /greeting');
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(requested, [], 'a first visit fetched session-io.js');
+    // The share button: fetched on its first use, and the link works.
+    await page.click('#btn-share');
+    await page.waitForFunction(() => document.querySelector('#share-url').value.includes('#s=1.'));
+    assert.equal(requested.length, 1);
+    const link = await page.inputValue('#share-url');
+    // A reload with the session saved: fetched before the page is usable, and the session is back.
+    await page.waitForFunction(() => (localStorage.getItem('layerlab.session.v1') ?? '').includes('greeting'));
+    requested.length = 0;
+    await page.reload();
+    await ready(page);
+    assert.equal(requested.length, 1);
+    assert.notEqual(requested[0], 'true', 'the saved session was read only after the page was usable');
+    assert.match(await page.locator('.term-out').innerText(), /echo hello > \/greeting/);
+    // The share link in a fresh browser (no saved session): fetched before usable, replayed.
+    const other = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    try {
+      const fresh = await other.newPage();
+      const seen = [];
+      await other.route(/\/session-io\.js$/, async (route) => {
+        seen.push(await fresh.evaluate(() => document.body?.dataset.ready ?? null));
+        await route.continue();
+      });
+      await fresh.goto(link);
+      await ready(fresh);
+      assert.equal(seen.length, 1);
+      assert.notEqual(seen[0], 'true');
+      assert.match(await fresh.locator('#notice').innerText(), /Opened a shared session: 1 actions replayed/);
+      assert.match(await fresh.locator('.term-out').innerText(), /echo hello > \/greeting/);
+    } finally {
+      await other.close();
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('export after a fresh load downloads the session, and importing it back works', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  try {
+    await page.goto(env.server.url);
+    await ready(page);
+    await run(page, 'rm /etc/hosts');
+    const download = page.waitForEvent('download');
+    await page.click('#btn-export');
+    const file = await (await download).path();
+    // A fresh page (nothing saved, so session-io.js not loaded yet) imports the file.
+    const other = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    try {
+      const fresh = await other.newPage();
+      fresh.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      await fresh.goto(env.server.url);
+      await ready(fresh);
+      await fresh.setInputFiles('#import', file);
+      await fresh.waitForFunction(() => /Loaded a session: 1 actions replayed/.test(document.querySelector('#notice').textContent));
+      assert.match(await fresh.locator('.term-out').innerText(), /rm \/etc\/hosts/);
+    } finally {
+      await other.close();
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

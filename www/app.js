@@ -5,13 +5,13 @@
 
 import init, { LayerLab } from './pkg/layerlab.js';
 import { h } from './dom.js';
-import { snapshot, newCache, validateSaved } from './model.js';
+import { snapshot, newCache } from './model.js';
 import { Matrix, afterNextFrame, visibleColumns } from './matrix.js';
 import { Timeline } from './timeline.js';
 import { Terminal } from './terminal.js';
 import { renderWhy } from './why.js';
 import { Animator } from './animate.js';
-import { encodeFragment, decodeFragment, isShareHash, hashKind, decodeLessonFragment } from './share.js';
+import { isShareHash, hashKind } from './hash.js';
 import { loadLessonIndex } from './lesson-index.js';
 import { renderLessons as renderLessonList } from './lesson-list.js';
 import {
@@ -57,6 +57,25 @@ async function lessonCore() {
   await loadLessonModules();
   if (!L) throw new Error(`the lessons could not be loaded (${lessonsError})`);
   return L;
+}
+
+// Saved-state validation and the share-link codec (session-io.js) are fetched only when there
+// is a saved session, a link or a file to read (at the start of boot, alongside the wasm, when
+// there is one), or a share link to make (on the share button's hover or focus, or its click).
+// `validateSaved` is set once it is loaded; every path to it waits for `loadSessionIo()` first.
+let validateSaved = null;
+let sessionIo = null;
+
+/** Loads session-io.js, once (again after a failure); resolves to the module. */
+function loadSessionIo() {
+  sessionIo ??= import('./session-io.js').then((io) => {
+    validateSaved = io.validateSaved;
+    return io;
+  }, (e) => {
+    sessionIo = null;
+    throw e;
+  });
+  return sessionIo;
 }
 
 const $ = (sel) => document.querySelector(sel);
@@ -781,6 +800,7 @@ async function openLessonById(id, message) {
 async function openLessonLink(hash) {
   try {
     await lessonCore();
+    const { decodeLessonFragment } = await loadSessionIo();
     const lesson = L.parseLesson(await decodeLessonFragment(hash));
     dispatch({ type: 'lesson-open', lesson, source: 'link', message: `Opened the lesson “${lesson.title}” from a link.` });
   } catch (e) {
@@ -1041,6 +1061,7 @@ function wire() {
   $('#opt-motion').addEventListener('change', (e) => dispatch({ type: 'prefs', prefs: { motion: e.target.checked ? 'auto' : 'off' } }));
   $('#btn-share').addEventListener('click', async () => {
     try {
+      const { encodeFragment } = await loadSessionIo();
       const frag = await encodeFragment(state.lab.save());
       const url = `${location.origin}${location.pathname}#${frag}`;
       dispatch({ type: 'share', url });
@@ -1049,6 +1070,7 @@ function wire() {
       dispatch({ type: 'notice', text: `A share link could not be made: ${errorText(e)}`, tone: 'error' });
     }
   });
+  for (const type of ['pointerover', 'focusin']) $('#btn-share').addEventListener(type, () => loadSessionIo().catch(() => {}), { once: true });
   $('#share-copy').addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(state.share ?? '');
@@ -1066,6 +1088,12 @@ function wire() {
     if (!file) return;
     if (file.size > 8 * 1024 * 1024) {
       dispatch({ type: 'notice', text: 'That file is too large to be a session.', tone: 'error' });
+      return;
+    }
+    try {
+      await loadSessionIo();
+    } catch (e) {
+      dispatch({ type: 'notice', text: `The file ${file.name} could not be opened: ${errorText(e)}. Nothing was changed.`, tone: 'error' });
       return;
     }
     dispatch({ type: 'load', json: await file.text(), what: `The file ${file.name}` });
@@ -1097,6 +1125,7 @@ function wire() {
       return;
     }
     try {
+      const { decodeFragment } = await loadSessionIo();
       const json = await decodeFragment(hash);
       dispatch({ type: 'load', json, what: 'This share link', message: 'Opened a shared session. Press ▶ replay in the timeline to watch it event by event.' });
     } catch (e) {
@@ -1178,8 +1207,14 @@ async function boot() {
     });
     return lessonIndex;
   };
+  // A saved session or a link to read: session-io.js is fetched now, alongside the wasm. If it
+  // cannot be loaded the page does not start (the saved session stays in storage, untouched).
+  const link = hashKind(location.hash)?.kind;
+  const io = loadSession() !== null || link === 'session' || link === 'lesson-data' ? loadSessionIo() : null;
+  io?.catch(() => {});
   await init();
   performance.mark('layerlab-wasm');
+  if (io) await io;
   let built = null;
   let linkError = null;
   const kind = hashKind(location.hash);
@@ -1191,7 +1226,7 @@ async function boot() {
     // The link has done its job once read; a reload then restores the saved session.
     history.replaceState(null, '', location.pathname + location.search);
     try {
-      const saved = validateSaved(await decodeFragment(hash));
+      const saved = validateSaved(await (await io).decodeFragment(hash));
       built = rebuild(saved);
       setNotice(`Opened a shared session: ${saved.actions.length} actions replayed. Press ▶ replay in the timeline to watch it event by event.`);
     } catch (e) {
@@ -1244,7 +1279,7 @@ async function boot() {
     }
   } else if (L && lessonHash?.kind === 'lesson-data') {
     try {
-      const lesson = L.parseLesson(await decodeLessonFragment(lessonHash.hash));
+      const lesson = L.parseLesson(await (await io).decodeLessonFragment(lessonHash.hash));
       openLesson(lesson, 'link', `Opened the lesson “${lesson.title}” from a link.`);
     } catch (e) {
       setNotice(`This lesson link could not be opened: ${errorText(e)}. Nothing was changed.`, 'error');

@@ -8,7 +8,7 @@
 
 import * as L from './lesson-core.js';
 import { drawLesson } from './lessons.js';
-import { validateSaved } from './model.js';
+import { validateSaved } from './saved.js';
 import { encodeLessonFragment } from './share.js';
 import { clearSession, stashFreeSession, loadFreeSession, downloadFile } from './storage.js';
 

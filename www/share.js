@@ -2,7 +2,9 @@
 // versioned and compressed: `#s=1.<base64url of deflate-raw(JSON)>`. Opening such a link
 // replays the history. The fragment never reaches a server.
 
-import { LIMITS } from './model.js';
+import { LIMITS } from './saved.js';
+
+export { hashKind, isShareHash } from './hash.js';
 
 export const FRAGMENT_VERSION = '1';
 
@@ -68,34 +70,9 @@ export async function encodeLessonFragment(json) {
   return `lesson-data=${await pack(json)}`;
 }
 
-/**
- * What a location hash asks the page to open: `{kind: 'session'}` (`#s=`), `{kind: 'lesson',
- * id}` (`#lesson=ID`, a lesson of www/lessons/), `{kind: 'lesson-data'}` (`#lesson-data=`, a
- * whole lesson in the link), or null.
- */
-export function hashKind(hash) {
-  if (hash.startsWith('#s=')) return { kind: 'session' };
-  if (hash.startsWith('#lesson-data=')) return { kind: 'lesson-data' };
-  if (hash.startsWith('#lesson=')) {
-    let id;
-    try {
-      id = decodeURIComponent(hash.slice('#lesson='.length)).slice(0, 100);
-    } catch {
-      id = '';
-    }
-    return { kind: 'lesson', id };
-  }
-  return null;
-}
-
 /** The lesson JSON of a `#lesson-data=` hash; throws like decodeFragment. */
 export async function decodeLessonFragment(hash) {
   return unpack(hash.replace(/^#lesson-data=/, ''));
-}
-
-/** Whether a location hash holds a shared state. */
-export function isShareHash(hash) {
-  return hash.startsWith('#s=');
 }
 
 /**
