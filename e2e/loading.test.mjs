@@ -224,3 +224,26 @@ test('export after a fresh load downloads the session, and importing it back wor
     await context.close();
   }
 });
+
+test('a lesson engine or session module that cannot be fetched gets a clear message and changes nothing', async () => {
+  const { context, page, problems } = await openRecording();
+  try {
+    const button = page.locator('#lesson-list button[data-lesson="copy-on-write"]');
+    await button.waitFor();
+    await run(page, 'echo mine > /mine');
+    await context.route(/\/(lesson-page|session-io)\.js$/, (route) => route.abort());
+    await button.click();
+    await page.waitForFunction(() => /could not be opened: the lessons could not be loaded \(.*\); reload the page to try again/.test(document.querySelector('#notice').textContent));
+    assert.equal(await page.locator('#lesson-main .lesson-title').textContent(), 'Learn how image layers work, one goal at a time');
+    await page.click('#btn-share');
+    await page.waitForFunction(() => /A share link could not be made: .*reload the page to try again/.test(document.querySelector('#notice').textContent));
+    assert.equal(await page.isHidden('#share-out'), true);
+    // The session is untouched: the command is still there, and still saved.
+    assert.match(await page.locator('.term-out').innerText(), /echo mine > \/mine/);
+    await page.waitForFunction(() => (localStorage.getItem('layerlab.session.v1') ?? '').includes('mine'));
+    // The failed fetches are the browser's only console errors.
+    assert.ok(problems.length > 0 && problems.every((p) => /net::ERR_FAILED/.test(p)), problems.join('\n'));
+  } finally {
+    await context.close();
+  }
+});

@@ -55,7 +55,8 @@ function loadLessonModules() {
 /** Waits for the lesson modules; throws when they could not be loaded. */
 async function lessonCore() {
   await loadLessonModules();
-  if (!L) throw new Error(`the lessons could not be loaded (${lessonsError})`);
+  // A module that failed to load stays failed until a reload (browsers keep the failure).
+  if (!L) throw new Error(`the lessons could not be loaded (${lessonsError}); reload the page to try again`);
   return L;
 }
 
@@ -66,14 +67,16 @@ async function lessonCore() {
 let validateSaved = null;
 let sessionIo = null;
 
-/** Loads session-io.js, once (again after a failure); resolves to the module. */
+/**
+ * Loads session-io.js, once; resolves to the module. A failure (the network) stays until a
+ * reload, as browsers keep a module that failed to load; the callers say so.
+ */
 function loadSessionIo() {
   sessionIo ??= import('./session-io.js').then((io) => {
     validateSaved = io.validateSaved;
     return io;
   }, (e) => {
-    sessionIo = null;
-    throw e;
+    throw new Error(`${errorText(e)}; reload the page to try again`);
   });
   return sessionIo;
 }
