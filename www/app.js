@@ -1197,8 +1197,8 @@ async function boot() {
   state.lessons.progress = loaded.progress;
   const progressError = loaded.error;
   // The list arrives when it arrives: the page is usable without it (and draws it then), so
-  // it and the lesson modules are fetched once the page is usable, unless a lesson is being
-  // opened.
+  // it is fetched once the page is usable, unless a lesson is being opened (which also needs
+  // the lesson engine before the page is usable).
   let lessonIndex = null;
   const loadLessons = () => {
     lessonIndex ??= loadLessonIndex().then((doc) => {

@@ -4,7 +4,8 @@
 
 import { LIMITS } from './saved.js';
 
-export { hashKind, isShareHash } from './hash.js';
+// What a location hash asks for (`hashKind`, `isShareHash`) is in hash.js: every visit needs
+// it, this module only a visit with a link to read or make.
 
 export const FRAGMENT_VERSION = '1';
 
