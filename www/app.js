@@ -1215,7 +1215,10 @@ async function boot() {
   const link = hashKind(location.hash)?.kind;
   const io = loadSession() !== null || link === 'session' || link === 'lesson-data' ? loadSessionIo() : null;
   io?.catch(() => {});
-  await init();
+  // The glue finds the wasm next to itself by default; in the served page it is bundled into
+  // app.js (one file and one gzip stream before the page is usable), so the page names the
+  // wasm's place itself, the same place in www/ and in target/site/.
+  await init({ module_or_path: new URL('pkg/layerlab_bg.wasm', import.meta.url) });
   performance.mark('layerlab-wasm');
   if (io) await io;
   let built = null;

@@ -416,9 +416,11 @@ fn run_esbuild<S: AsRef<std::ffi::OsStr>>(
 /// `lesson-page.js`) is one file too. No code-splitting chunk: a chunk of what the entries share
 /// would be one more file before the page is usable, and its own gzip stream (about 0.9 KB more
 /// than one file); the lazy entry carries its own copy of the few small modules it shares with
-/// `app.js` instead, which the modules allow because they hold no state. wasm-bindgen's glue
-/// (`pkg/`) stays its own module, for it finds the wasm next to itself. The `[site] bundle-page`
-/// then preloads what the main bundle imports instead of the modules that are now inside it.
+/// `app.js` instead, which the modules allow because they hold no state. wasm-bindgen's glue is
+/// bundled into `app.js` too (the page passes `init` the wasm's URL, which the glue would
+/// otherwise take from its own place); `pkg/` keeps its copy for the embed. The `[site]
+/// bundle-page` then preloads what the main bundle imports (nothing left today) instead of the
+/// modules that are now inside it.
 /// Every other module (the embed's) keeps its one-file copy, so the embed, and `www/` served as
 /// it is, work unchanged.
 fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(), String> {
@@ -435,7 +437,6 @@ fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(),
             "--charset=utf8".to_string(),
             "--log-level=warning".to_string(),
             "--allow-overwrite".to_string(),
-            "--external:./pkg/*".to_string(),
         ];
         args.extend(
             entries
