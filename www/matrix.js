@@ -524,8 +524,18 @@ function setClass(el, value) {
   if (el.className !== value) el.className = value;
 }
 
+/**
+ * Changes a text in place: the element's one text node keeps its place in the tree (setting
+ * textContent would remove it and insert a new one, and each is a layout object taken out and
+ * put in again: about 150 per command that scrolls the matrix).
+ */
 function setText(el, value) {
-  if (el.textContent !== value) el.textContent = value;
+  const t = el.firstChild;
+  if (t !== null && t.nodeType === Node.TEXT_NODE && t.nextSibling === null) {
+    if (t.data !== value) t.data = value;
+  } else if (el.textContent !== value) {
+    el.textContent = value;
+  }
 }
 
 function setStyle(el, prop, value) {
