@@ -118,7 +118,10 @@ try {
   if (frameStats.length) {
     const m = (k) => med(frameStats.map((f) => f[k]).sort((a, b) => a - b));
     console.log(`the frame after the command, median of ${frameStats.length}: style ${m('style').toFixed(1)} ms (${m('elements')} elements), layout ${m('layout').toFixed(1)} ms (${m('dirty')} objects), pre-paint + paint ${m('paint').toFixed(1)} ms (${m('paintArea')} px² recorded), raster ${m('raster').toFixed(1)} ms (${m('tiles')} tiles), ${m('layers')} layers updated`);
-    if (TO_END) console.log(`frames dropped from the frame before the command to the animation's end: ${frameStats.map((f) => f.dropped).join(', ')} (sum ${frameStats.reduce((n, f) => n + f.dropped, 0)} in ${frameStats.length} rounds)`);
+    if (TO_END) {
+      console.log(`frames dropped from the frame before the command to the animation's end: ${frameStats.map((f) => f.dropped).join(', ')} (sum ${frameStats.reduce((n, f) => n + f.dropped, 0)} in ${frameStats.length} rounds)`);
+      console.log(`the same window, median of ${frameStats.length}: main thread ${m('mainMs').toFixed(1)} ms, raster ${m('rasterMs').toFixed(1)} ms (thread time), busiest frame interval ${m('busiest').toFixed(1)} ms of main thread; intervals with over 10 ms of main thread ${frameStats.map((f) => f.over10).join(', ')}, over 16.7 ms ${frameStats.map((f) => f.over16).join(', ')}`);
+    }
   }
 } finally {
   await browser.close();
@@ -315,6 +318,14 @@ function droppedFrames(events, mine, tasks, times, markAt, pid) {
   const commandAt = times[0];
   const toTrace = (ms) => mark.ts + (ms - markAt) * 1000;
   const cpu = (e) => (e.tdur ?? e.dur) / 1000;
+  // What a task was: its entry point and first script, or a frame (it painted).
+  const label = (t) => {
+    const inner = mine.filter((e) => e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
+    const kind = inner.find((e) => ['TimerFire', 'FireIdleCallback', 'FireAnimationFrame', 'EventDispatch', 'MajorGC', 'MinorGC'].includes(e.name));
+    const fn = inner.find((e) => e.name === 'FunctionCall' && e.args?.data?.url);
+    const painted = inner.some((e) => e.name === 'Paint');
+    return `${kind?.name ?? (painted ? 'frame' : 'task')}${fn ? ` ${fn.args.data.url.split('/').pop()}:${fn.args.data.lineNumber + 1}:${fn.args.data.columnNumber}` : ''}${painted && kind ? ' + frame' : ''}`;
+  };
   let dropped = 0;
   const lines = [];
   for (let i = 1; i < times.length; i += 1) {
@@ -324,18 +335,35 @@ function droppedFrames(events, mine, tasks, times, markAt, pid) {
     dropped += n;
     const a = toTrace(times[i - 1]);
     const b = toTrace(times[i]);
-    const busy = tasks.filter((t) => t.ts + t.dur > a - 2000 && t.ts < b && cpu(t) >= 1).map((t) => {
-      const inner = mine.filter((e) => e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
-      const kind = inner.find((e) => ['TimerFire', 'FireIdleCallback', 'FireAnimationFrame', 'EventDispatch', 'MajorGC', 'MinorGC'].includes(e.name));
-      const fn = inner.find((e) => e.name === 'FunctionCall' && e.args?.data?.url);
-      return `${(cpu(t)).toFixed(1)} ms ${kind?.name ?? (inner.some((e) => e.name === 'Paint') ? 'frame' : 'task')}${fn ? ` ${fn.args.data.url.split('/').pop()}:${fn.args.data.lineNumber + 1}:${fn.args.data.columnNumber}` : ''}`;
-    });
+    const busy = tasks.filter((t) => t.ts + t.dur > a - 2000 && t.ts < b && cpu(t) >= 1).map((t) => `${(cpu(t)).toFixed(1)} ms ${label(t)}`);
     const raster = events.filter((e) => e.pid === pid && e.name === 'RasterTask' && e.ph === 'X' && e.ts >= a && e.ts <= b);
     const byLayer = new Map();
     for (const r of raster) byLayer.set(r.args?.tileData?.layerId, (byLayer.get(r.args?.tileData?.layerId) ?? 0) + 1);
     lines.push(`    +${(times[i - 1] - commandAt).toFixed(1)} ms: ${gap.toFixed(1)} ms between frames (${n} dropped); main thread: ${busy.join('; ') || 'idle'}; raster ${raster.reduce((s, e) => s + cpu(e), 0).toFixed(1)} ms (${raster.length} tiles; by layer ${[...byLayer].map(([l, k]) => `${l}: ${k}`).join(', ')})`);
   }
-  console.log(`  frames from the one before the command to the animation's end: ${times.length - 1} intervals over ${(times[times.length - 1] - times[0]).toFixed(0)} ms, ${dropped} dropped`);
+  // The work in the window, which the load does not change (thread time): all main-thread
+  // tasks and all raster tasks from the frame before the command to the animation's end, and
+  // the busiest frame interval (the main-thread time of the tasks that began in it).
+  const a0 = toTrace(times[0]);
+  const a1 = toTrace(times[times.length - 1]);
+  const mainMs = tasks.filter((t) => t.ts >= a0 && t.ts < a1).reduce((n, t) => n + cpu(t), 0);
+  const rasterMs = events.filter((e) => e.pid === pid && e.name === 'RasterTask' && e.ph === 'X' && e.ts >= a0 && e.ts < a1).reduce((n, e) => n + cpu(e), 0);
+  const perInterval = [];
+  for (let i = 1; i < times.length; i += 1) {
+    const a = toTrace(times[i - 1]);
+    const b = toTrace(times[i]);
+    const inside = tasks.filter((t) => t.ts >= a && t.ts < b);
+    const ms = inside.reduce((n, t) => n + cpu(t), 0);
+    perInterval.push(ms);
+    // A busy interval that dropped no frame is listed too: it is the next to drop one.
+    if (ms > 10 && Math.round((times[i] - times[i - 1]) / PERIOD) <= 1) {
+      lines.push(`    +${(times[i - 1] - commandAt).toFixed(1)} ms: ${ms.toFixed(1)} ms of main thread in one frame interval: ${inside.filter((t) => cpu(t) >= 1).map((t) => `${cpu(t).toFixed(1)} ms ${label(t)}`).join('; ')}`);
+    }
+  }
+  const busiest = Math.max(0, ...perInterval);
+  const over = (ms) => perInterval.filter((x) => x > ms).length;
+  console.log(`  frames from the one before the command to the animation's end: ${times.length - 1} intervals over ${(times[times.length - 1] - times[0]).toFixed(0)} ms, ${dropped} dropped; main thread ${mainMs.toFixed(1)} ms, raster ${rasterMs.toFixed(1)} ms (thread time); busiest interval ${busiest.toFixed(1)} ms of main thread, intervals over 10 ms ${over(10)}, over 16.7 ms ${over(PERIOD)}`);
+  if (frameStats.length) Object.assign(frameStats[frameStats.length - 1], { mainMs, rasterMs, busiest, over10: over(10), over16: over(PERIOD) });
   for (const l of lines) console.log(l);
   if (frameStats.length) frameStats[frameStats.length - 1].dropped = dropped;
 }

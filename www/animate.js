@@ -170,6 +170,18 @@ export class Animator {
     return col === undefined || col >= cols.length ? null : col;
   }
 
+  /**
+   * Has the matrix draw the columns of the next step in idle time while this one plays
+   * (`Matrix.prepare`), `after` ms from now: the next step's scroll then finds them drawn.
+   */
+  prepareNext(after) {
+    const next = this.queue[0];
+    if (!next) return;
+    const col = this.column(next.ctx, next.event.path);
+    if (col === null) return;
+    setTimeout(() => requestIdleCallback(() => this.matrix.prepare(next.ctx.state, col), { timeout: 300 }), after);
+  }
+
   rowIndex(ctx, key) {
     return ctx.state.snap.rows.findIndex((r) => r.key === key);
   }
@@ -196,6 +208,7 @@ export class Animator {
     // columns on screen first, the rest after the frame).
     this.matrix.renderIfMoved(ctx.state, { quick: true });
     const m = this.matrix;
+    this.prepareNext(ms(250));
     const top = this.rowIndex(ctx, 'container');
     const mergedRow = this.rowIndex(ctx, 'merged');
     if (top < 0) return;
