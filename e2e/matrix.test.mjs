@@ -1,8 +1,9 @@
 // End-to-end tests of the matrix's two banks of cells (www/matrix.js): while an animation step
 // plays, the columns of the next step are drawn in idle time into the bank not on screen, and
 // the step's scroll switches to them. Whatever the banks hold, the cells on the page must be
-// right: one visible cell per row and column, each showing its path's state, after a command
-// whose animation scrolls 300 columns and after the next one that scrolls back.
+// right: one cell per row and column, each showing its path's state, and no retired cell on
+// screen, after a command whose animation scrolls 300 columns and after the next one that
+// scrolls back.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,7 +39,17 @@ after(async () => {
  * image layer's and the merged row's files all files.
  */
 async function checkCells(page, expected) {
-  const cells = await page.evaluate(() => [...document.querySelectorAll('#matrix [role=gridcell]:not([hidden])')].map((c) => ({
+  // Cells a render retired without hiding them (aria-hidden, unnamed) may stay where they
+  // were, off screen: none may be in the part of the matrix on screen.
+  const stale = await page.evaluate(() => {
+    const m = document.querySelector('#matrix');
+    const from = m.scrollLeft - 84;
+    const to = m.scrollLeft + m.clientWidth;
+    return [...document.querySelectorAll('#matrix [role=gridcell][aria-hidden]:not([hidden]), #matrix .mx-col[aria-hidden]:not([hidden])')]
+      .map((c) => parseFloat(c.style.left)).filter((x) => x >= from && x <= to);
+  });
+  assert.deepEqual(stale, [], 'retired cells on screen');
+  const cells = await page.evaluate(() => [...document.querySelectorAll('#matrix [role=gridcell]:not([hidden]):not([aria-hidden])')].map((c) => ({
     row: c.closest('[data-layer]').getAttribute('data-layer'),
     path: c.getAttribute('data-path'),
     id: c.id,
@@ -57,7 +68,7 @@ async function checkCells(page, expected) {
     if (c.row === 'container') assert.equal(c.state, expected[c.path] ?? 'none', `container layer at ${c.path}`);
     else if (c.path.endsWith('.txt')) assert.equal(c.state, 'file', `${c.row} at ${c.path}`);
   }
-  const heads = await page.evaluate(() => [...document.querySelectorAll('#matrix [data-col-path]')].map((h) => h.style.left));
+  const heads = await page.evaluate(() => [...document.querySelectorAll('#matrix [data-col-path]:not([hidden])')].map((h) => h.style.left));
   assert.equal(new Set(heads).size, heads.length, 'one head per column');
 }
 

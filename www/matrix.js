@@ -403,14 +403,17 @@ export class Matrix {
         this.heads.append(head);
       }
       if (head.hidden) head.hidden = false;
+      if (head.hasAttribute('aria-hidden')) head.removeAttribute('aria-hidden');
       colOf.set(head, c);
       this.drawHead(head, s, cols[c], c);
     }
+    // The other bank's cells outside the window are only unnamed, never hidden here: hiding
+    // a bank of cells would restyle and lay out a hundred elements in the frame after a step.
     const retire = (el, slot, pathAttr) => {
       if (used.has(slot)) return;
       if (slot >= base && slot < base + slots) unused(el, pathAttr);
       else if (inWindow(el)) park(el, pathAttr);
-      else if (!otherOk) unused(el, pathAttr);
+      else if (!otherOk) unname(el, pathAttr);
     };
     for (const [slot, head] of this.headSlots) retire(head, slot, 'data-col-path');
 
@@ -426,6 +429,7 @@ export class Matrix {
           line.cells.append(cell);
         }
         if (cell.hidden) cell.hidden = false;
+        if (cell.hasAttribute('aria-hidden')) cell.removeAttribute('aria-hidden');
         colOf.set(cell, c);
         const path = cols[c];
         const entry = row.map.get(path);
@@ -566,12 +570,17 @@ function park(el, pathAttr) {
   unname(el, pathAttr);
 }
 
-/** Takes a slot's element out of the columns that queries find, leaving it as it looks. */
+/**
+ * Takes a slot's element out of the columns that queries and assistive technology find,
+ * leaving it as it looks (no style or layout changes): it stays off screen until a render
+ * draws a column in it or hides it.
+ */
 function unname(el, pathAttr) {
   if (!el.hasAttribute(pathAttr)) return;
   el.removeAttribute(pathAttr);
   el.removeAttribute('id');
   el.removeAttribute('data-col');
+  el.setAttribute('aria-hidden', 'true');
 }
 
 /**
