@@ -179,7 +179,10 @@ export class Animator {
     if (!next) return;
     const col = this.column(next.ctx, next.event.path);
     if (col === null) return;
-    setTimeout(() => requestIdleCallback(() => this.matrix.prepare(next.ctx.state, col), { timeout: 300 }), after);
+    // Only while that step is still the next one (a skip or a new command empties the queue).
+    setTimeout(() => requestIdleCallback(() => {
+      if (this.queue[0] === next) this.matrix.prepare(next.ctx.state, col);
+    }, { timeout: 300 }), after);
   }
 
   rowIndex(ctx, key) {
