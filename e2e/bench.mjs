@@ -43,12 +43,17 @@ const FRAMES = `async (first, min, done) => {
 function rate(times) {
   let worst = 0;
   let dropped = 0;
+  // Where the frames were dropped: ms from the first frame counted to the start of each long
+  // interval, with the frames it dropped ("+950:1").
+  const at = [];
   for (let i = 1; i < times.length; i += 1) {
     const gap = times[i] - times[i - 1];
     worst = Math.max(worst, gap);
-    dropped += Math.max(0, Math.round(gap / (1000 / 60)) - 1);
+    const n = Math.max(0, Math.round(gap / (1000 / 60)) - 1);
+    dropped += n;
+    if (n > 0) at.push(`+${Math.round(times[i - 1] - times[0])}:${n}`);
   }
-  return { fps: (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000), worst, dropped, ms: times[times.length - 1] - times[0] };
+  return { fps: (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000), worst, dropped, at, ms: times[times.length - 1] - times[0] };
 }
 
 /** The frames from `times[from]` for 900 ms (the first one at or past 900 ms included). */
@@ -297,6 +302,9 @@ try {
     // Over the five rounds together.
     droppedFrames: anim.reduce((n, r) => n + r[k].dropped, 0),
     emptyDroppedFrames: empty.reduce((n, r) => n + r[k].dropped, 0),
+    // Per round, where (ms after the first frame counted) and how many.
+    droppedAt: anim.map((r) => r[k].at.join(' ')),
+    emptyDroppedAt: empty.map((r) => r[k].at.join(' ')),
     countedMs: Math.round(median(anim.map((r) => r[k].ms))),
   });
   results.copyUpAnimation = {

@@ -12,6 +12,20 @@ const ANIMATED = new Set(['copy-up', 'whiteout', 'opaque']);
 /** Beyond this many events in one command, the rest change instantly. */
 const MAX_ANIMATED = 6;
 
+/**
+ * Resolves in the idle time after the current frame is drawn (at most 50 ms later), or after
+ * 100 ms without a frame (a hidden page).
+ */
+function afterThisFrame() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestIdleCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    }, { timeout: 50 });
+  });
+}
+
 export class Animator {
   constructor({ caption, skip, matrix }) {
     // The ghosts fly inside the matrix (its overlay scrolls with the cells), placed from the
@@ -81,7 +95,15 @@ export class Animator {
     this.playing = true;
     this.skipButton.hidden = false;
     document.body.classList.add('animating');
+    let first = true;
     while (this.queue.length) {
+      // The next step (its scroll, its drawing of the matrix) begins in the idle time after
+      // the frame where the last one ended, not inside that frame: an animation ends in the
+      // frame's animation phase, and drawing the matrix there put the script, style, layout and
+      // paint of a scroll of 100 columns in one frame. Skipping empties the queue meanwhile.
+      if (!first) await afterThisFrame();
+      first = false;
+      if (!this.queue.length) break;
       const job = this.queue.shift();
       this.current = job.event;
       this.markPlaying();
@@ -148,6 +170,21 @@ export class Animator {
     return col === undefined || col >= cols.length ? null : col;
   }
 
+  /**
+   * Has the matrix draw the columns of the next step in idle time while this one plays
+   * (`Matrix.prepare`), `after` ms from now: the next step's scroll then finds them drawn.
+   */
+  prepareNext(after) {
+    const next = this.queue[0];
+    if (!next) return;
+    const col = this.column(next.ctx, next.event.path);
+    if (col === null) return;
+    // Only while that step is still the next one (a skip or a new command empties the queue).
+    setTimeout(() => requestIdleCallback(() => {
+      if (this.queue[0] === next) this.matrix.prepare(next.ctx.state, col);
+    }, { timeout: 300 }), after);
+  }
+
   rowIndex(ctx, key) {
     return ctx.state.snap.rows.findIndex((r) => r.key === key);
   }
@@ -174,6 +211,7 @@ export class Animator {
     // columns on screen first, the rest after the frame).
     this.matrix.renderIfMoved(ctx.state, { quick: true });
     const m = this.matrix;
+    this.prepareNext(ms(250));
     const top = this.rowIndex(ctx, 'container');
     const mergedRow = this.rowIndex(ctx, 'merged');
     if (top < 0) return;

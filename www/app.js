@@ -909,7 +909,7 @@ function render({ panelsLater = false } = {}) {
   matrix.render(state, { quick: panelsLater });
   performance.measure('ll-render-matrix', 'll-render');
   panelsDue = true;
-  if (panelsLater) afterNextFrame(renderPanels);
+  if (panelsLater) afterNextFrame(() => renderPanels({ spread: true }));
   else renderPanels();
   performance.measure('ll-render-all', 'll-render');
 }
@@ -917,7 +917,12 @@ function render({ panelsLater = false } = {}) {
 /** Whether the panels have not been drawn since the last render. */
 let panelsDue = false;
 
-function renderPanels() {
+/**
+ * Draws the panels below the matrix. With `spread` (after a typed command, from idle time),
+ * the path bar, timeline and terminal now and "why" and the lessons once the next frame has
+ * been drawn: each frame then lays out and paints a part of the panels, not all of them.
+ */
+function renderPanels({ spread = false } = {}) {
   // A render since then drew them already, with the same or a newer state.
   if (!panelsDue || !state.snap) return;
   panelsDue = false;
@@ -925,15 +930,26 @@ function renderPanels() {
   renderPathBar();
   timeline.render(state);
   terminal.render(state);
+  // The animation playing marks its event in the timeline, which may be new.
+  animator.markPlaying();
+  whyDue = true;
+  if (spread) afterNextFrame(renderWhyAndLessons);
+  else renderWhyAndLessons();
+  performance.measure('ll-render-panels', 'll-panels');
+}
+
+/** Whether "why" and the lessons have not been drawn since the last render. */
+let whyDue = false;
+
+function renderWhyAndLessons() {
+  if (!whyDue || !state.snap) return;
+  whyDue = false;
   explain();
   renderWhy($('#why'), state);
   renderLessons(state, lessonHandlers);
   // The intro's suggestions are for the default image; a lesson brings its own goal.
   const intro = document.querySelector('.t-intro');
   if (intro && state.lessons.lesson?.goal) intro.hidden = true;
-  // The animation playing marks its event in the timeline, which may be new.
-  animator.markPlaying();
-  performance.measure('ll-render-panels', 'll-panels');
 }
 
 

@@ -98,6 +98,10 @@ export class Matrix {
     root.append(this.canvas);
     this.pending = false;
     this.state = null;
+    // Per bank of slots (see render): the render it was drawn after (`renders`) and the columns
+    // it shows; the bank on screen.
+    this.banks = [null, null];
+    this.bank = 0;
     // The scroll position and the visible width are kept here, from scroll events and a
     // ResizeObserver (both run when layout is up to date), so that drawing reads no layout:
     // a read after the page's changes would force a layout of the whole page mid-command.
@@ -215,14 +219,17 @@ export class Matrix {
 
   /** Scrolls so that column `col` is on screen. */
   reveal(col) {
-    const labelW = this.labelWidth();
+    const to = this.revealX(col);
+    if (to !== null) this.scrollTo(to);
+  }
+
+  /** The scroll position `reveal(col)` would scroll to, or null if the column is on screen. */
+  revealX(col) {
     const x = col * CELL_W;
-    const visible = this.width() - labelW;
-    let to = null;
-    if (x < this.scrollX) to = x;
-    else if (x + CELL_W > this.scrollX + visible) to = x + CELL_W - visible;
-    if (to === null) return;
-    this.scrollTo(to);
+    const visible = this.cellsWidth();
+    if (x < this.scrollX) return x;
+    if (x + CELL_W > this.scrollX + visible) return x + CELL_W - visible;
+    return null;
   }
 
   /**
@@ -273,11 +280,19 @@ export class Matrix {
    * The rows, their labels and the slots are built again only when the layers or the width
    * change.
    *
+   * There are two banks of slots: the one on screen, and one that `prepare` can draw, in idle
+   * time, for a window an animation is about to scroll to. A render whose window the other
+   * bank already shows, for the same state, switches to it and writes nothing.
+   *
    * With `quick`, only the columns on screen are drawn now (a command's frame has enough to
    * do); the columns around them, drawn so that a scroll finds them ready, follow once that
    * frame is drawn (`afterNextFrame`).
    */
   render(s, { quick = false } = {}) {
+    // The page's state is one object that changes in place: what a bank shows is right only
+    // if no render came between its drawing and now (prepare stamps it with `renders`).
+    const prepared = this.banks[1 - this.bank];
+    const fresh = prepared !== null && prepared.version === this.renders && this.state === s;
     this.state = s;
     this.renders += 1;
     const snap = s.snap;
@@ -289,11 +304,7 @@ export class Matrix {
     const width = cols.length * CELL_W;
     const labelW = this.labelWidth();
     setStyle(this.canvas, 'width', `${labelW + width}px`);
-    // The row labels stay on screen at the left: the cells show in what is left of the width.
-    const cellsW = Math.max(0, this.width() - labelW);
-    const overscan = quick ? 0 : OVERSCAN;
-    const first = Math.max(0, Math.floor(this.scrollX / CELL_W) - overscan);
-    const last = Math.min(cols.length, Math.ceil((this.scrollX + cellsW) / CELL_W) + overscan);
+    const { first, last } = this.windowAt(this.scrollX, cols.length, quick ? 0 : OVERSCAN);
     this.drawnAt = this.position();
     if (quick) {
       // In an idle period of its own, after the one where the page draws its panels: the
@@ -303,33 +314,13 @@ export class Matrix {
         if (this.renders === n && this.state === s) this.render(s);
       }, { timeout: 500 }));
     }
-    // A slot this render does not draw: hidden, or (quick) only unnamed, which writes nothing
-    // that needs a new style or layout; it still shows a column off screen until the fill.
-    const unused = quick ? unname : park;
-    const sel = s.selection;
-    const related = s.related;
     // Enough slots for every column a render can draw at this width.
-    const slots = Math.ceil(cellsW / CELL_W) + 2 * OVERSCAN + 2;
+    const slots = Math.ceil(this.cellsWidth() / CELL_W) + 2 * OVERSCAN + 2;
     const rowKeys = snap.rows.map((r) => r.key).join('|');
     if (slots !== this.slots || rowKeys !== this.rowKeys) this.rebuild(snap, slots, rowKeys);
 
     setText(this.cornerSub, `${cols.length} of ${snap.columns.length} paths`);
     setStyle(this.heads, 'width', `${width}px`);
-    const used = new Set();
-    for (let c = first; c < last; c += 1) {
-      const slot = c % slots;
-      used.add(slot);
-      let head = this.headSlots.get(slot);
-      if (!head) {
-        head = h('div', { role: 'columnheader' }, h('span', { class: 'col-name' }));
-        this.headSlots.set(slot, head);
-        this.heads.append(head);
-      }
-      if (head.hidden) head.hidden = false;
-      this.drawHead(head, s, cols[c], c);
-    }
-    for (const [slot, head] of this.headSlots) if (!used.has(slot)) unused(head, 'data-col-path');
-
     snap.rows.forEach((row, r) => {
       const line = this.lines[r];
       setClass(line.el, `mx-row row-${row.key === 'merged' ? 'merged' : row.key === 'container' ? 'container' : 'image'}${r === s.cursor.row ? ' active-row' : ''}`);
@@ -341,9 +332,96 @@ export class Matrix {
         line.labelKey = labelKey;
       }
       setStyle(line.cells, 'width', `${width}px`);
+    });
+    // The other bank, if prepare drew this window since the last render, is ready: show it.
+    if (fresh && prepared.first <= first && last <= prepared.last) this.bank = 1 - this.bank;
+    // A slot this render does not draw: hidden, or (quick) only unnamed, which writes nothing
+    // that needs a new style or layout; it still shows a column off screen until the fill.
+    this.drawWindow(s, this.bank, first, last, quick ? unname : park, false);
+    const active = this.cellElement(s.cursor.row, s.cursor.col);
+    if (active) setAttr(root, 'aria-activedescendant', active.id);
+    else if (root.hasAttribute('aria-activedescendant')) root.removeAttribute('aria-activedescendant');
+  }
+
+  /** The width the cells show in: the row labels stay on screen at the left. */
+  cellsWidth() {
+    return Math.max(0, this.width() - this.labelWidth());
+  }
+
+  /** The columns a render at scroll position `x` draws, with `overscan` columns each side. */
+  windowAt(x, count, overscan) {
+    const first = Math.max(0, Math.floor(x / CELL_W) - overscan);
+    const last = Math.min(count, Math.ceil((x + this.cellsWidth()) / CELL_W) + overscan);
+    return { first, last };
+  }
+
+  /**
+   * Draws, in idle time, the columns that `reveal(col)` will scroll to into the bank not on
+   * screen, so that the scroll (an animation's next step) finds them drawn: its frame then
+   * scrolls instead of restyling and laying out a new window of cells. Does nothing when that
+   * window is on screen already, or the state is not the one on screen.
+   */
+  prepare(s, col) {
+    if (this.state !== s || !s.snap || !this.lines) return;
+    const x = this.revealX(col);
+    if (x === null) return;
+    const { first, last } = this.windowAt(x, s.view.cols.length, 0);
+    const shown = this.banks[this.bank];
+    if (!shown || shown.version !== this.renders || (first < shown.last && shown.first < last)) return;
+    const other = this.banks[1 - this.bank];
+    if (other && other.version === this.renders && other.first <= first && last <= other.last) return;
+    this.drawWindow(s, 1 - this.bank, first, last, unname, true);
+  }
+
+  /**
+   * Draws columns [first, last) into bank `b`. Its slots this window does not use go through
+   * `unused`. A column of the other bank inside this window is hidden (the two would overlap);
+   * the rest of the other bank is kept with `keepOther` (prepare: it is the bank on screen),
+   * else it goes through `unused` too (a render: it may show an older state).
+   */
+  drawWindow(s, b, first, last, unused, keepOther) {
+    const snap = s.snap;
+    const cols = s.view.cols;
+    const slots = this.slots;
+    const base = b * slots;
+    const ob = 1 - b;
+    const otherOk = keepOther;
+    const inWindow = (el) => {
+      const c = colOf.get(el);
+      return c !== undefined && c >= first && c < last;
+    };
+    const sel = s.selection;
+    const related = s.related;
+    const used = new Set();
+    for (let c = first; c < last; c += 1) {
+      const slot = base + (c % slots);
+      used.add(slot);
+      let head = this.headSlots.get(slot);
+      if (!head) {
+        head = h('div', { role: 'columnheader' }, h('span', { class: 'col-name' }));
+        this.headSlots.set(slot, head);
+        this.heads.append(head);
+      }
+      if (head.hidden) head.hidden = false;
+      if (head.hasAttribute('aria-hidden')) head.removeAttribute('aria-hidden');
+      colOf.set(head, c);
+      this.drawHead(head, s, cols[c], c);
+    }
+    // The other bank's cells outside the window are only unnamed, never hidden here: hiding
+    // a bank of cells would restyle and lay out a hundred elements in the frame after a step.
+    const retire = (el, slot, pathAttr) => {
+      if (used.has(slot)) return;
+      if (slot >= base && slot < base + slots) unused(el, pathAttr);
+      else if (inWindow(el)) park(el, pathAttr);
+      else if (!otherOk) unname(el, pathAttr);
+    };
+    for (const [slot, head] of this.headSlots) retire(head, slot, 'data-col-path');
+
+    snap.rows.forEach((row, r) => {
+      const line = this.lines[r];
       const layerIndex = row.info ? row.info.index : -1;
       for (let c = first; c < last; c += 1) {
-        const slot = c % slots;
+        const slot = base + (c % slots);
         let cell = line.slots.get(slot);
         if (!cell) {
           cell = h('div', { role: 'gridcell' });
@@ -351,6 +429,8 @@ export class Matrix {
           line.cells.append(cell);
         }
         if (cell.hidden) cell.hidden = false;
+        if (cell.hasAttribute('aria-hidden')) cell.removeAttribute('aria-hidden');
+        colOf.set(cell, c);
         const path = cols[c];
         const entry = row.map.get(path);
         const state = cellState(entry);
@@ -373,17 +453,18 @@ export class Matrix {
         setStyle(cell, 'left', `${c * CELL_W}px`);
         this.drawCell(cell, entry, row, snap);
       }
-      for (const [slot, cell] of line.slots) if (!used.has(slot)) unused(cell, 'data-path');
+      for (const [slot, cell] of line.slots) retire(cell, slot, 'data-path');
     });
-    const active = this.cellElement(s.cursor.row, s.cursor.col);
-    if (active) setAttr(root, 'aria-activedescendant', active.id);
-    else if (root.hasAttribute('aria-activedescendant')) root.removeAttribute('aria-activedescendant');
+    this.banks[b] = { version: this.renders, first, last };
+    if (!otherOk) this.banks[ob] = null;
   }
 
   /** New rows (labels drawn on the next render) and no cells: the layers or the width changed. */
   rebuild(snap, slots, rowKeys) {
     this.slots = slots;
     this.rowKeys = rowKeys;
+    this.banks = [null, null];
+    this.bank = 0;
     if (!this.cornerSub) {
       this.cornerSub = h('span', { class: 'corner-sub' });
       this.corner.replaceChildren(h('span', { class: 'corner-title', text: 'layers ↓  paths →' }), this.cornerSub);
@@ -475,6 +556,9 @@ export class Matrix {
   }
 }
 
+/** The column each head and cell element was last drawn for. */
+const colOf = new WeakMap();
+
 /**
  * Hides a slot's element that this render does not use (the window is a column narrower at
  * some scroll positions), keeping it for the next render instead of removing and building it
@@ -486,12 +570,17 @@ function park(el, pathAttr) {
   unname(el, pathAttr);
 }
 
-/** Takes a slot's element out of the columns that queries find, leaving it as it looks. */
+/**
+ * Takes a slot's element out of the columns that queries and assistive technology find,
+ * leaving it as it looks (no style or layout changes): it stays off screen until a render
+ * draws a column in it or hides it.
+ */
 function unname(el, pathAttr) {
   if (!el.hasAttribute(pathAttr)) return;
   el.removeAttribute(pathAttr);
   el.removeAttribute('id');
   el.removeAttribute('data-col');
+  el.setAttribute('aria-hidden', 'true');
 }
 
 /**
@@ -524,8 +613,18 @@ function setClass(el, value) {
   if (el.className !== value) el.className = value;
 }
 
+/**
+ * Changes a text in place: the element's one text node keeps its place in the tree (setting
+ * textContent would remove it and insert a new one, and each is a layout object taken out and
+ * put in again: about 150 per command that scrolls the matrix).
+ */
 function setText(el, value) {
-  if (el.textContent !== value) el.textContent = value;
+  const t = el.firstChild;
+  if (t !== null && t.nodeType === Node.TEXT_NODE && t.nextSibling === null) {
+    if (t.data !== value) t.data = value;
+  } else if (el.textContent !== value) {
+    el.textContent = value;
+  }
 }
 
 function setStyle(el, prop, value) {
