@@ -118,7 +118,10 @@ fn render(sh: &mut Shell, script: &str) -> String {
                     i.meta.mode, i.meta.uid, i.meta.gid
                 )
             }
-            Node::Symlink(l) => format!("symlink -> {}", l.target),
+            Node::Symlink(_) => {
+                let i = upper.inode(node).unwrap();
+                format!("symlink -> {}", i.target.as_deref().unwrap_or(""))
+            }
             Node::Whiteout => "whiteout".to_string(),
         };
         writeln!(s, "  {path} {line}").unwrap();
@@ -934,7 +937,7 @@ fn stat_shows_the_gnu_default_format() {
              Birth: -
               File: /app/link -> main.py
               Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
-            Device: 0,48	Inode: 78724191    Links: 1
+            Device: 0,48	Inode: 1000007     Links: 1
             Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
             Access: 2023-11-14 22:13:20.000000000 +0000
             Modify: 2023-11-14 22:13:20.000000000 +0000
@@ -2450,7 +2453,7 @@ fn chown_r_changes_symlinks_themselves_and_never_follows_them() {
     let upper = sh.container().upper();
     for link in ["/tmp/dangling", "/app/link"] {
         match upper.get(&p(link)) {
-            Some(Node::Symlink(s)) => assert_eq!(s.meta.uid, 7, "{link}"),
+            Some(Node::Symlink(s)) => assert_eq!(upper.inodes[s].meta.uid, 7, "{link}"),
             other => panic!("{link}: {other:?}"),
         }
     }
@@ -2662,6 +2665,77 @@ printf 'abcdef\\n' > /tmp/b; head -c 2 /tmp/b; echo; tail -c 3 /tmp/b; head -c -
               /tmp dir 1777
               /tmp/b file 0644 0:0 "abcdef\n"
               /tmp/l file 0644 0:0 "1\n2\n3\n"
+        "#]],
+    );
+}
+
+/// GNU ln without -s links a symlink itself; cp and mv then see two names of one file: mv
+/// refuses ("are the same file"), cp -P and cp -a do nothing and succeed, cp -a keeps the
+/// names linked in its copy and cp -r does not, ln -f keeps them linked. Checked with bash 5.2
+/// and coreutils 9.1.
+#[test]
+fn a_hard_link_of_a_symlink_is_one_file_to_ln_cp_and_mv() {
+    check(
+        "cd /tmp; ln -s t s; ln s s2; ls -l s s2; mv s s2; echo \"mv $?\"
+cp -P s s2; echo \"cp-P $?\"; cp -a s s2; echo \"cp-a $?\"
+mkdir d; ln -s x d/a; ln d/a d/b; cp -a d e; cp -r d f; ls -l e f
+ln -f d/a d/b; echo \"ln-f $?\"; ls -l d",
+        expect![[r#"
+            status 0
+            stdout:
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 s -> t
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 s2 -> t
+            mv 1
+            cp-P 0
+            cp-a 0
+            e:
+            total 0
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 b -> x
+
+            f:
+            total 0
+            lrwxrwxrwx 1 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 1 root root 1 Nov 15 22:13 b -> x
+            ln-f 0
+            total 0
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 b -> x
+            stderr:
+            mv: 's' and 's2' are the same file
+            events:
+              copy-up /tmp
+              symlink /tmp/s
+              link /tmp/s2 -> /tmp/s
+              mkdir /tmp/d
+              symlink /tmp/d/a
+              link /tmp/d/b -> /tmp/d/a
+              mkdir /tmp/e
+              symlink /tmp/e/a
+              chown /tmp/e/a
+              utimes /tmp/e/a
+              link /tmp/e/b -> /tmp/e/a
+              chown /tmp/e
+              chmod /tmp/e
+              utimes /tmp/e
+              mkdir /tmp/f
+              symlink /tmp/f/a
+              symlink /tmp/f/b
+              link /tmp/d/.ln-tmp0 -> /tmp/d/a
+              remove /tmp/d/.ln-tmp0
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/a symlink -> x
+              /tmp/d/b symlink -> x
+              /tmp/e dir 0755
+              /tmp/e/a symlink -> x
+              /tmp/e/b symlink -> x
+              /tmp/f dir 0755
+              /tmp/f/a symlink -> x
+              /tmp/f/b symlink -> x
+              /tmp/s symlink -> t
+              /tmp/s2 symlink -> t
         "#]],
     );
 }

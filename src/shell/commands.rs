@@ -1568,6 +1568,9 @@ fn copy_tree(
         }
     };
     let existing = ctx.c.stat(dst).ok();
+    if existing.is_some() && !how.deref && linked_symlinks(ctx, src, dst) {
+        return 0;
+    }
     if existing.is_some() && same_file(ctx, src.as_str(), dst, how.deref, false) {
         ctx.io.err(format!(
             "{cmd}: {} and {} are the same file\n",
@@ -1689,7 +1692,9 @@ fn copy_tree(
                     if let Some(low) = ctx.c.find(p).ok().and_then(|f| f.lower) {
                         // A hard link's inode was made where its first name is.
                         let at = match low {
-                            Low::File(layer, ino) => ctx.c.first_name_in_layer(layer, ino),
+                            Low::File(layer, ino) | Low::Symlink(layer, ino) => {
+                                ctx.c.first_name_in_layer(layer, ino)
+                            }
                             _ => None,
                         };
                         return (0, u64::from(low.layer()), by_path(at.as_ref().unwrap_or(p)));
@@ -1751,8 +1756,29 @@ fn copy_tree(
                     return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
+            // A symlink with several names is linked to the copy of the first, as a file is
+            // (coreutils links without following: the symlink itself).
+            let several = how.links && st.nlink > 1;
+            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+                return match ctx.c.link(&first, dst) {
+                    Ok(_) => 0,
+                    Err(e) => complain(
+                        ctx,
+                        cmd,
+                        format_args!(
+                            "cannot create hard link {} to {}",
+                            q(shown_dst),
+                            q(first.as_str())
+                        ),
+                        e.kind(),
+                    ),
+                };
+            }
             if let Err(e) = ctx.c.symlink(&target, dst) {
                 return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
+            }
+            if several {
+                state.copied.insert(st.ino, dst.clone());
             }
         }
         _ => {
@@ -1879,6 +1905,18 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
     complain_q(ctx, cmd, "target", dest, k);
 }
 
+/// True when `src` and `dst` are two names of one symlink inode (a hard link of a symlink):
+/// coreutils' `same_file_ok` then has cp return at once, successfully, copying nothing.
+fn linked_symlinks(ctx: &Ctx<'_>, src: &VPath, dst: &VPath) -> bool {
+    src != dst
+        && matches!(
+            (ctx.c.stat(src), ctx.c.stat(dst)),
+            (Ok(a), Ok(b)) if a.file_type == FileType::Symlink
+                && b.file_type == FileType::Symlink
+                && a.ino == b.ino
+        )
+}
+
 /// True when `cp` or `mv` must refuse because the source and the existing target are the same
 /// file: coreutils' `same_file_ok` for the options the shell offers (no backups, no links made,
 /// the target never unlinked before it is opened). `deref` says whether the source is
@@ -1907,9 +1945,11 @@ fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool
             return false;
         }
     } else {
-        // Two symlinks: fine unless they are the same name.
+        // Two symlinks: fine unless they are the same name, or, for mv, two names of one
+        // inode (rename(2) would do nothing). cp does nothing there, successfully: see
+        // `linked_symlinks`.
         if link(&sl) && link(&dl) {
-            return src_l == *dst;
+            return src_l == *dst || (move_mode && same(&sl, &dl));
         }
         let sf = if link(&sl) {
             follow(&src_l)
