@@ -215,9 +215,9 @@ pub struct Container {
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: Inodes,
-    /// The lower layer and path each copied-up file came from, where the kernel keeps showing
-    /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
-    /// link with index=off. That number decides the order in which tools that sort a directory
+    /// The lower layer and path each copied-up file or symlink came from, where the kernel
+    /// keeps showing the lower inode number for it (st_ino, d_ino): not for a name split from
+    /// a lower hard link with index=off. That number decides the order in which tools that sort a directory
     /// by inode (GNU cp) visit it. Indexed by container-layer inode number, which
     /// `Layer::add_inode` hands out densely: a vector rather than a `BTreeMap`, whose code for
     /// this key and value was 7 KB of the wasm module.
@@ -694,12 +694,33 @@ impl Container {
             .map(|(p, _)| p)
     }
 
-    /// For a file in the container layer that was copied up, the lower layer and path it
-    /// came from.
+    /// The path under which the image's layers hold what shows at `path`: `path` itself,
+    /// unless a directory on the way is redirected (`redirect_dir=on`), which merges with the
+    /// lower directory its redirect names, so that what lies below it is that directory's.
+    pub(crate) fn lower_path(&self, path: &VPath) -> VPath {
+        let mut low = VPath::root();
+        let mut up = Some(&self.upper.root);
+        for comp in path.components() {
+            let node = up.and_then(|d| d.children.get(comp));
+            up = node.and_then(Node::as_dir);
+            low = match up.and_then(|d| d.redirect.as_ref()) {
+                Some(r) => r.clone(),
+                None => match low.join(comp) {
+                    Ok(p) => p,
+                    Err(_) => return path.clone(),
+                },
+            };
+        }
+        low
+    }
+
+    /// For a file or symlink in the container layer that was copied up, the lower layer and
+    /// path it came from, where the kernel keeps showing its lower inode number (see
+    /// `origins`).
     pub(crate) fn copied_up_from(&self, path: &VPath) -> Option<(u32, &VPath)> {
         match self.find(path).ok()? {
             Found {
-                upper: Some(Up::File(ino)),
+                upper: Some(Up::File(ino) | Up::Symlink(ino)),
                 ..
             } => self.origin_of(ino),
             _ => None,

@@ -2325,6 +2325,13 @@ fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
                 h.set_size(path.len() as u64);
                 b.append_data(&mut h, path, path.as_bytes()).unwrap();
             }
+            sym if sym.starts_with("symlink:") => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_mode(0o777);
+                h.set_size(0);
+                b.append_link(&mut h, path, &sym["symlink:".len()..])
+                    .unwrap();
+            }
             link => {
                 let target = link.strip_prefix("link:").unwrap();
                 h.set_entry_type(tar::EntryType::Link);
@@ -2339,6 +2346,76 @@ fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
     let mut c = Container::new(image, Options::default());
     c.set_clock(NOW);
     Shell::new(c)
+}
+
+/// The names under `dir` in the merged view, one a line.
+fn tree_under(sh: &Shell, dir: &str) -> String {
+    let c = sh.container();
+    let mut out = String::new();
+    let mut stack = vec![p(dir)];
+    while let Some(d) = stack.pop() {
+        let Ok(names) = c.readdir(&d) else { continue };
+        for (name, t) in names {
+            let path = d.join(name).unwrap();
+            out.push_str(&format!("{path}\n"));
+            if t == layerlab::FileType::Dir {
+                stack.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn cp_r_meets_a_copied_up_symlink_where_its_lower_inode_is() {
+    // kernel_diff_more_commands seed 25 (case 198), checked on kernel 6.18 with default
+    // options: `chown -R` copies `d1/a` up, and the copy keeps the lower inode number (a
+    // symlink with one name has an origin, as a file has), which comes before `d1/d2`'s; so GNU
+    // cp copies `a` before it goes into itself through `d2`.
+    let mut sh = shell_over_tar(&[("d1", "dir"), ("d1/a", "symlink:missing"), ("d1/d2", "dir")]);
+    let out = sh.run_script("chown -R 7 d1/a; cp -a d1 d1/d2/d2");
+    assert_eq!(out.status, 1);
+    expect![[r#"
+        cp: cannot copy a directory, 'd1', into itself, 'd1/d2/d2'
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&out.stderr));
+    expect![[r#"
+        /d1/d2/d2/a
+        /d1/d2/d2/d2
+    "#]]
+    .assert_eq(&tree_under(&sh, "/d1/d2/d2"));
+}
+
+#[test]
+fn cp_r_meets_a_redirected_directory_where_its_lower_directory_is() {
+    // kernel_diff_more_commands seed 34 (case 21), redirect_dir=on, checked on kernel 6.18:
+    // `mv b d1/d1/b` keeps the lower `b`'s inode, made before `d1/d1/a`'s, so GNU cp copies
+    // `d1/d1/b` first (the first directory it makes), then `a`, then `d1`; walking the new
+    // `d1/d1/d1` it meets that first directory and stops, before `a`.
+    let mut sh = shell_over_tar(&[
+        ("a", "symlink:d1"),
+        ("b", "dir"),
+        ("d1", "dir"),
+        ("d1/d1", "dir"),
+        ("d1/d1/a", "file"),
+        ("d1/d1/d1", "dir"),
+    ]);
+    sh.container_mut().set_options(Options {
+        redirect_dir: true,
+        ..Options::default()
+    });
+    let out = sh.run_script("mv b d1/d1/b; cp -a d1 a");
+    assert_eq!(out.status, 1);
+    expect![[r#"
+        cp: cannot copy a directory, 'd1', into itself, 'a/d1'
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&out.stderr));
+    expect![[r#"
+        /d1/d1/d1/a
+        /d1/d1/d1/b
+        /d1/d1/d1/d1
+    "#]]
+    .assert_eq(&tree_under(&sh, "/d1/d1/d1"));
 }
 
 #[test]

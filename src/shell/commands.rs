@@ -1685,6 +1685,9 @@ fn copy_tree(
             // first, in the order the layer was written (by path); a copied-up file keeps its
             // lower inode. Then the ones made in the container, in the order they were made
             // (a renamed entry keeps its inode), the directories this copy made among them.
+            // A directory renamed with redirect_dir=on keeps the inode of the lower directory
+            // it was renamed from, and what shows under it is that directory's: the lower
+            // path, not the name, decides.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
@@ -1697,7 +1700,8 @@ fn copy_tree(
                             }
                             _ => None,
                         };
-                        return (0, u64::from(low.layer()), by_path(at.as_ref().unwrap_or(p)));
+                        let at = at.unwrap_or_else(|| ctx.c.lower_path(p));
+                        return (0, u64::from(low.layer()), by_path(&at));
                     }
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
                         return (0, u64::from(layer), by_path(from));
