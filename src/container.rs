@@ -2372,10 +2372,12 @@ impl Container {
         let parent = self.parent_of("symlink", path)?;
         self.copy_up_dirs(&parent, path)?;
         let meta = self.new_meta(path, 0o777, false);
-        let link = self.upper.add_symlink(meta, target.to_string());
-        if let Err(e) = self.put(path, link) {
+        let ino = self
+            .upper
+            .add_inode(FileInode::symlink(meta, target.to_string()));
+        if let Err(e) = self.put(path, Node::Symlink(ino)) {
             // Nothing names the new inode: it goes.
-            self.upper.inodes.retain(|_, i| i.nlink > 0);
+            self.upper.inodes.remove(&ino);
             return Err(e);
         }
         let c = self.container_layer();

@@ -590,6 +590,20 @@ fn with_index_on_a_copied_up_linked_symlink_keeps_its_other_names() {
     );
 }
 
+/// A symlink the container layer has no room for fails with ENOSPC and leaves no inode
+/// behind (its inode is made before its name is put in place).
+#[test]
+fn a_symlink_refused_by_the_entry_limit_leaves_no_inode_behind() {
+    let mut c = container(&[], Options::default());
+    c.set_limits(layerlab::Limits {
+        max_entries: 1,
+        ..layerlab::Limits::default()
+    });
+    c.symlink("t", &p("a")).unwrap();
+    assert_eq!(c.symlink("t", &p("b")).unwrap_err().errno(), "ENOSPC");
+    assert_eq!(c.upper().inodes.len(), 1);
+}
+
 #[test]
 fn a_user_may_not_create_a_name_that_begins_with_wh() {
     let mut c = container(&[], Options::default());
