@@ -865,13 +865,23 @@ impl Container {
 
     /// index=on: the link count of the copied-up inode `uino`, as the kernel keeps it for an
     /// indexed inode: its names in the container layer plus the names of its lower inode that
-    /// still show it (not removed, renamed or replaced). `None` when `uino` is not indexed.
+    /// still show it (not removed, renamed or replaced through the container). The kernel
+    /// starts from the lower file system's count, so names that upper image layers hide (a
+    /// whiteout or another entry over them) count too: no operation on the overlay can reach
+    /// them to take them off. `None` when `uino` is not indexed.
     fn indexed_nlink(&self, uino: Ino) -> Option<u32> {
         if !self.opts.index {
             return None;
         }
         let (l, ino) = self.index.key_of(uino)?;
         let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
+        let in_layer = self
+            .image
+            .layers()
+            .get(l as usize)
+            .map_or(0, |layer| layer.nlink(ino));
+        let in_view = self.image.link_names(l, ino).count() as u32;
+        let hidden = in_layer.saturating_sub(in_view);
         let lower = self
             .image
             .link_names(l, ino)
@@ -885,7 +895,7 @@ impl Container {
                 )
             })
             .count() as u32;
-        Some((upper + lower).max(1))
+        Some((upper + hidden + lower).max(1))
     }
 
     fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {

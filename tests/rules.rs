@@ -483,6 +483,28 @@ fn with_index_on_a_copied_up_hard_link_counts_the_lower_names_that_still_show_it
 }
 
 #[test]
+fn with_index_on_a_copied_up_hard_link_counts_lower_names_that_image_layers_hide() {
+    // Checked on kernel 6.18 (index=on): `a` and `b` are one inode of the bottom layer and a
+    // layer above whites `b` out. The kernel starts the count from the lower file system's 2,
+    // which no overlay operation can lower through `b`: `a` shows 2 before and after its
+    // copy-up, 3 after `ln a c`, 2 after `rm c` (kernel_diff_more_commands seed 67, case 215:
+    // GNU cp -a then replaces a symlink to `a` instead of writing through it).
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["b=v1", "a == b"], &["b~"]], opts);
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    assert_eq!(nlink(&c, "a"), 2);
+    c.append(&p("a"), b"x").unwrap();
+    assert_eq!(nlink(&c, "a"), 2);
+    c.link(&p("a"), &p("c")).unwrap();
+    assert_eq!((nlink(&c, "a"), nlink(&c, "c")), (3, 3));
+    c.unlink(&p("c")).unwrap();
+    assert_eq!(nlink(&c, "a"), 2);
+}
+
+#[test]
 fn the_source_of_a_hard_link_is_copied_up_first() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.link(&p("a"), &p("b")).unwrap();
