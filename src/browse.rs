@@ -190,14 +190,17 @@ fn layer_entry(layer: &Layer, path: VPath, node: &Node) -> TreeEntry {
             d.redirect.as_ref().map(VPath::to_string),
             false,
         ),
-        Node::Symlink(s) => (
-            EntryType::Symlink,
-            s.target.len() as u64,
-            0o777,
-            Some(s.target.clone()),
-            None,
-            false,
-        ),
+        Node::Symlink(ino) => {
+            let target = layer.target(*ino).unwrap_or_default();
+            (
+                EntryType::Symlink,
+                target.len() as u64,
+                0o777,
+                Some(target.to_string()),
+                None,
+                false,
+            )
+        }
         Node::Whiteout => (EntryType::Whiteout, 0, 0, None, None, false),
     };
     TreeEntry {

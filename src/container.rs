@@ -7,7 +7,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{human_bytes, push_u64, Event, EventKind, Layers, Sentence};
-use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Inodes, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Dir, FileInode, FileType, Ino, Inodes, Layer, Meta, Node};
 use crate::path::{check_name, last_slash, VPath, NAME_MAX, PATH_MAX};
 use crate::union::{Flat, FlatFile, FxHasher, Image, MDir, MNode};
 use std::collections::HashMap;
@@ -94,7 +94,8 @@ pub struct OpenFlags {
 pub(crate) enum Up<'a> {
     Dir(&'a Dir),
     File(Ino),
-    Symlink(&'a Symlink),
+    /// A symlink: its inode in the container layer.
+    Symlink(Ino),
 }
 
 /// The lower side of a lookup.
@@ -102,7 +103,8 @@ pub(crate) enum Up<'a> {
 pub(crate) enum Low<'a> {
     Dir(&'a MDir),
     File(u32, Ino),
-    Symlink(u32, &'a Symlink),
+    /// A symlink: its layer and its inode there.
+    Symlink(u32, Ino),
 }
 
 impl<'a> Low<'a> {
@@ -110,7 +112,7 @@ impl<'a> Low<'a> {
         match m {
             MNode::Dir(d) => Low::Dir(d),
             MNode::File { layer, ino } => Low::File(*layer, *ino),
-            MNode::Symlink { layer, link } => Low::Symlink(*layer, link),
+            MNode::Symlink { layer, ino } => Low::Symlink(*layer, *ino),
         }
     }
 
@@ -179,8 +181,9 @@ enum Ix {
     Dir { plain: bool, meta: Meta, born: u64 },
     /// A regular file and its inode (whose place in that order is in `Container::file_born`).
     File(Ino),
-    /// A symbolic link, and its place in that order.
-    Symlink { born: u64 },
+    /// A symbolic link and its inode (its place in that order is in `Container::file_born`
+    /// too: hard links of a symlink share it).
+    Symlink(Ino),
     /// A whiteout.
     Whiteout,
 }
@@ -202,8 +205,8 @@ pub struct Container {
     /// GNU cp walks a directory in inode order, and the upper file system numbers inodes as it
     /// makes them; `Container::made_order` answers from it.
     born: u64,
-    /// That place for each container-layer inode, by inode number (0: none); hard links
-    /// share it.
+    /// That place for each container-layer inode (files and symlinks), by inode number (0:
+    /// none); hard links share it.
     file_born: Vec<u64>,
     opts: Options,
     limits: Limits,
@@ -212,9 +215,9 @@ pub struct Container {
     /// `index=on`: copied-up inodes whose last upper name went while lower names remain. The
     /// kernel keeps them in the index, so those lower names still show the changed file.
     orphans: Inodes,
-    /// The lower layer and path each copied-up file came from, where the kernel keeps showing
-    /// the lower inode number for it (st_ino, d_ino): not for a name split from a lower hard
-    /// link with index=off. That number decides the order in which tools that sort a directory
+    /// The lower layer and path each copied-up file or symlink came from, where the kernel
+    /// keeps showing the lower inode number for it (st_ino, d_ino): not for a name split from
+    /// a lower hard link with index=off. That number decides the order in which tools that sort a directory
     /// by inode (GNU cp) visit it. Indexed by container-layer inode number, which
     /// `Layer::add_inode` hands out densely: a vector rather than a `BTreeMap`, whose code for
     /// this key and value was 7 KB of the wasm module.
@@ -439,7 +442,6 @@ impl Container {
                             meta,
                             born: 0,
                         },
-                        Ix::Symlink { .. } => Ix::Symlink { born: 0 },
                         other => other,
                     };
                     (k.to_string(), v)
@@ -493,10 +495,14 @@ impl Container {
                     lower: None,
                 })
             }
+            Some(Ix::Symlink(ino)) => {
+                return Quick::Upper(Found {
+                    upper: Some(Up::Symlink(*ino)),
+                    lower: None,
+                })
+            }
             Some(Ix::Whiteout) => return Quick::NotFound,
             Some(Ix::Dir { .. }) => return Quick::UpperDir,
-            // The answer holds a reference into the tree.
-            Some(Ix::Symlink { .. }) => return self.quick_walk(path),
             None => {}
         }
         // The container layer lacks the name: what decides is the deepest entry it has on the
@@ -509,7 +515,7 @@ impl Container {
                 Some(Ix::Dir { plain: true, .. }) => return Quick::Image(self.image.flat(s), last),
                 Some(Ix::Dir { plain: false, .. }) => return Quick::Slow,
                 Some(Ix::Whiteout) => return Quick::NotFound,
-                Some(Ix::File(_) | Ix::Symlink { .. }) => return Quick::Slow,
+                Some(Ix::File(_) | Ix::Symlink(_)) => return Quick::Slow,
                 None => last = false,
             }
             if end == 0 {
@@ -531,39 +537,6 @@ impl Container {
             });
         }
         self.uindex.get(at).copied()
-    }
-
-    /// `quick` by walking the container layer's tree (for a path that ends at a symlink).
-    fn quick_walk(&self, path: &VPath) -> Quick<'_> {
-        let mut up = &self.upper.root;
-        let mut plain = !up.opaque;
-        let mut comps = path.components().peekable();
-        while let Some(comp) = comps.next() {
-            let last = comps.peek().is_none();
-            match up.children.get(comp) {
-                None if plain => return Quick::Image(self.image.flat(path.as_str()), last),
-                None => return Quick::Slow,
-                Some(Node::Dir(d)) => {
-                    plain &= !d.opaque && d.redirect.is_none();
-                    up = d;
-                }
-                Some(Node::Whiteout) => return Quick::NotFound,
-                Some(Node::File(ino)) if last => {
-                    return Quick::Upper(Found {
-                        upper: Some(Up::File(*ino)),
-                        lower: None,
-                    })
-                }
-                Some(Node::Symlink(s)) if last => {
-                    return Quick::Upper(Found {
-                        upper: Some(Up::Symlink(s)),
-                        lower: None,
-                    })
-                }
-                Some(_) => return Quick::Slow,
-            }
-        }
-        Quick::UpperDir
     }
 
     /// The image's entry at `path` as the lower side of its parent sees it, when the container
@@ -666,8 +639,8 @@ impl Container {
                     upper: Some(Up::File(*ino)),
                     lower: None,
                 },
-                Some(Node::Symlink(s)) => Found {
-                    upper: Some(Up::Symlink(s)),
+                Some(Node::Symlink(ino)) => Found {
+                    upper: Some(Up::Symlink(*ino)),
                     lower: None,
                 },
                 None => match lc() {
@@ -717,16 +690,37 @@ impl Container {
         }
         l.walk()
             .into_iter()
-            .find(|(_, n)| matches!(n, Node::File(i) if *i == ino))
+            .find(|(_, n)| matches!(n, Node::File(i) | Node::Symlink(i) if *i == ino))
             .map(|(p, _)| p)
     }
 
-    /// For a file in the container layer that was copied up, the lower layer and path it
-    /// came from.
+    /// The path under which the image's layers hold what shows at `path`: `path` itself,
+    /// unless a directory on the way is redirected (`redirect_dir=on`), which merges with the
+    /// lower directory its redirect names, so that what lies below it is that directory's.
+    pub(crate) fn lower_path(&self, path: &VPath) -> VPath {
+        let mut low = VPath::root();
+        let mut up = Some(&self.upper.root);
+        for comp in path.components() {
+            let node = up.and_then(|d| d.children.get(comp));
+            up = node.and_then(Node::as_dir);
+            low = match up.and_then(|d| d.redirect.as_ref()) {
+                Some(r) => r.clone(),
+                None => match low.join(comp) {
+                    Ok(p) => p,
+                    Err(_) => return path.clone(),
+                },
+            };
+        }
+        low
+    }
+
+    /// For a file or symlink in the container layer that was copied up, the lower layer and
+    /// path it came from, where the kernel keeps showing its lower inode number (see
+    /// `origins`).
     pub(crate) fn copied_up_from(&self, path: &VPath) -> Option<(u32, &VPath)> {
         match self.find(path).ok()? {
             Found {
-                upper: Some(Up::File(ino)),
+                upper: Some(Up::File(ino) | Up::Symlink(ino)),
                 ..
             } => self.origin_of(ino),
             _ => None,
@@ -773,6 +767,16 @@ impl Container {
         }
     }
 
+    /// The target of a symlink of the merged view (`None` for anything else).
+    fn link_target<'a>(&'a self, f: &Found<'a>) -> Option<&'a str> {
+        let inode = match (f.upper, f.lower) {
+            (Some(Up::Symlink(ino)), _) => self.upper.inodes.get(&ino),
+            (None, Some(Low::Symlink(l, ino))) => self.lower_inode(l, ino),
+            _ => None,
+        };
+        inode?.target.as_deref()
+    }
+
     /// `lstat`: what is at `path`, without following a final symlink.
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
         if let Some(f) = self.image_file(path) {
@@ -806,18 +810,6 @@ impl Container {
             ino,
             target: None,
         };
-        let link_stat = |s: &Symlink, layer: usize, ino: u64| Stat {
-            file_type: FileType::Symlink,
-            mode: 0o777,
-            uid: s.meta.uid,
-            gid: s.meta.gid,
-            mtime: s.meta.mtime,
-            size: s.target.len() as u64,
-            nlink: 1,
-            layer,
-            ino,
-            target: Some(s.target.clone()),
-        };
         let synthetic = path_ino(path);
         Ok(match (f.upper, f.lower) {
             // Like the kernel's ovl_getattr: a directory merged from more than one layer
@@ -832,7 +824,6 @@ impl Container {
                     .count();
                 dir_stat(d.meta, c, synthetic, 2 + subdirs as u32)
             }
-            (Some(Up::Symlink(s)), _) => link_stat(s, c, synthetic),
             (None, Some(Low::Dir(d))) => {
                 let nlink = if d.layers.len() > 1 {
                     1
@@ -841,15 +832,14 @@ impl Container {
                 };
                 dir_stat(d.meta, Low::Dir(d).layer() as usize, synthetic, nlink)
             }
-            (None, Some(Low::Symlink(l, s))) => link_stat(s, l as usize, synthetic),
-            (Some(Up::File(ino)), _) => {
+            (Some(Up::File(ino) | Up::Symlink(ino)), _) => {
                 let mut st = self.file_stat(c, c as u64, ino, &self.upper)?;
                 if let Some(n) = self.indexed_nlink(ino) {
                     st.nlink = n;
                 }
                 st
             }
-            (None, Some(Low::File(l, ino))) => {
+            (None, Some(Low::File(l, ino) | Low::Symlink(l, ino))) => {
                 match self.index.get(l, ino).filter(|_| self.opts.index) {
                     Some(u) => {
                         let inode = self.indexed_inode(*u).ok_or_else(|| {
@@ -875,13 +865,23 @@ impl Container {
 
     /// index=on: the link count of the copied-up inode `uino`, as the kernel keeps it for an
     /// indexed inode: its names in the container layer plus the names of its lower inode that
-    /// still show it (not removed, renamed or replaced). `None` when `uino` is not indexed.
+    /// still show it (not removed, renamed or replaced through the container). The kernel
+    /// starts from the lower file system's count, so names that upper image layers hide (a
+    /// whiteout or another entry over them) count too: no operation on the overlay can reach
+    /// them to take them off. `None` when `uino` is not indexed.
     fn indexed_nlink(&self, uino: Ino) -> Option<u32> {
         if !self.opts.index {
             return None;
         }
         let (l, ino) = self.index.key_of(uino)?;
         let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
+        let in_layer = self
+            .image
+            .layers()
+            .get(l as usize)
+            .map_or(0, |layer| layer.nlink(ino));
+        let in_view = self.image.link_names(l, ino).count() as u32;
+        let hidden = in_layer.saturating_sub(in_view);
         let lower = self
             .image
             .link_names(l, ino)
@@ -890,12 +890,12 @@ impl Container {
                     self.find(p),
                     Ok(Found {
                         upper: None,
-                        lower: Some(Low::File(pl, pi)),
+                        lower: Some(Low::File(pl, pi) | Low::Symlink(pl, pi)),
                     }) if pl == l && pi == ino
                 )
             })
             .count() as u32;
-        Some((upper + lower).max(1))
+        Some((upper + hidden + lower).max(1))
     }
 
     fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {
@@ -919,16 +919,10 @@ impl Container {
 
     /// The target of the symlink at `path`.
     pub fn readlink(&self, path: &VPath) -> Result<String> {
-        match self.found("readlink", path)? {
-            Found {
-                upper: Some(Up::Symlink(s)),
-                ..
-            }
-            | Found {
-                upper: None,
-                lower: Some(Low::Symlink(_, s)),
-            } => Ok(s.target.clone()),
-            _ => Err(Error::new(
+        let f = self.found("readlink", path)?;
+        match self.link_target(&f) {
+            Some(t) => Ok(t.to_string()),
+            None => Err(Error::new(
                 ErrorKind::InvalidInput,
                 "readlink",
                 path.as_str(),
@@ -1070,29 +1064,19 @@ impl Container {
             let last = todo.is_empty();
             let follow = !last || follow_last || trailing_slash;
             if follow {
-                if let Ok(
-                    Found {
-                        upper: Some(Up::Symlink(s)),
-                        ..
-                    }
-                    | Found {
-                        upper: None,
-                        lower: Some(Low::Symlink(_, s)),
-                    },
-                ) = self.find(&next)
-                {
+                if let Some(target) = self.find(&next).ok().and_then(|f| self.link_target(&f)) {
                     hops += 1;
                     if hops > MAX_HOPS {
                         return Err(err(ErrorKind::Loop));
                     }
-                    if s.target.is_empty() {
+                    if target.is_empty() {
                         return Err(err(ErrorKind::NotFound));
                     }
-                    if s.target.starts_with('/') {
+                    if target.starts_with('/') {
                         cur = VPath::root();
                     }
                     todo.extend(
-                        s.target
+                        target
                             .split('/')
                             .rev()
                             .filter(|c| !c.is_empty())
@@ -1254,26 +1238,19 @@ impl Container {
                     msg,
                 );
             }
-            Low::Symlink(_, s) => {
-                let s = s.clone();
-                self.copy_up_dirs(&parent, path)?;
-                let bytes = s.target.len() as u64;
-                self.put(path, Node::Symlink(s))?;
-                let msg = format!(
-                    "copy-up: symlink {path} copied from {} into the container layer {reason}",
-                    self.layer_name(from)
-                );
-                self.emit(
-                    EventKind::CopyUp,
-                    path,
-                    None,
-                    Layers::two(from, c),
-                    bytes,
-                    false,
-                    msg,
-                );
-            }
-            Low::File(l, ino) => {
+            Low::File(l, ino) | Low::Symlink(l, ino) => {
+                // A symlink is copied up as a file is (its target for its data), hard links
+                // and the index included, as the kernel does; only regular files have
+                // metadata-only copies.
+                let is_link = matches!(low, Low::Symlink(..));
+                let meta_only = meta_only && !is_link;
+                let node_of = |ino: Ino| {
+                    if is_link {
+                        Node::Symlink(ino)
+                    } else {
+                        Node::File(ino)
+                    }
+                };
                 let indexed = if self.opts.index {
                     self.index.get(l, ino).copied()
                 } else {
@@ -1308,7 +1285,7 @@ impl Container {
                         }
                         self.upper.inodes.insert(uino, i);
                     }
-                    self.put(path, Node::File(uino))?;
+                    self.put(path, node_of(uino))?;
                     let msg = format!(
                         "copy-up: {path} is linked to the inode already copied up for another name of the same lower file (index=on keeps hard links together) {reason}"
                     );
@@ -1321,7 +1298,7 @@ impl Container {
                         true,
                         msg,
                     );
-                    if !meta_only {
+                    if !meta_only && !is_link {
                         self.copy_up_data(path, reason)?;
                     }
                     return Ok(());
@@ -1332,7 +1309,9 @@ impl Container {
                     self.check_bytes(path, self.upper_bytes + size)?;
                 }
                 let mut new = FileInode::new(inode.meta, inode.data);
+                new.target = inode.target;
                 new.metacopy = meta_only;
+                let link_bytes = new.target.as_ref().map_or(0, |t| t.len() as u64);
                 let uino = self.upper.add_inode(new);
                 // The kernel shows the lower inode number only where the copy cannot have
                 // split a hard link (ovl_getattr: a lower inode with one name, or one the index
@@ -1349,8 +1328,13 @@ impl Container {
                 if !meta_only {
                     self.upper_bytes += size;
                 }
-                self.put(path, Node::File(uino))?;
-                let msg = if meta_only {
+                self.put(path, node_of(uino))?;
+                let msg = if is_link {
+                    Sentence::Text(format!(
+                        "copy-up: symlink {path} copied from {} into the container layer {reason}",
+                        self.layer_name(from)
+                    ))
+                } else if meta_only {
                     Sentence::Text(format!(
                         "copy-up: only the metadata of {path} was copied from {} into the container layer (metacopy=on); its {} of data stay below until it is opened for writing",
                         self.layer_name(from),
@@ -1359,7 +1343,13 @@ impl Container {
                 } else {
                     Sentence::CopyUp { reason }
                 };
-                let bytes = if meta_only { 0 } else { size };
+                let bytes = if is_link {
+                    link_bytes
+                } else if meta_only {
+                    0
+                } else {
+                    size
+                };
                 self.emit(
                     EventKind::CopyUp,
                     path,
@@ -1472,7 +1462,7 @@ impl Container {
             )
         })?;
         let added = count_nodes(&node);
-        if let Node::File(ino) = &node {
+        if let Node::File(ino) | Node::Symlink(ino) = &node {
             if let Some(i) = inodes.get_mut(ino) {
                 i.nlink += 1;
             }
@@ -2236,12 +2226,12 @@ impl Container {
         Ok(())
     }
 
-    /// True when two regular files of the merged view are one overlay inode.
+    /// True when two regular files (or two symlinks) of the merged view are one overlay inode.
     fn same_file_inode(&self, a: &Found<'_>, b: &Found<'_>) -> bool {
         let id = |f: &Found<'_>| -> Option<(bool, u32, Ino)> {
             match (f.upper, f.lower) {
-                (Some(Up::File(ino)), _) => Some((true, 0, ino)),
-                (None, Some(Low::File(l, ino))) => {
+                (Some(Up::File(ino) | Up::Symlink(ino)), _) => Some((true, 0, ino)),
+                (None, Some(Low::File(l, ino) | Low::Symlink(l, ino))) => {
                     match self.index.get(l, ino).filter(|_| self.opts.index) {
                         Some(u) => Some((true, 0, *u)),
                         None if self.opts.index => Some((false, l, ino)),
@@ -2269,8 +2259,8 @@ impl Container {
     /// keeps its place, and hard links share one.
     pub(crate) fn made_order(&self, path: &VPath) -> Option<u64> {
         match self.uindex.get(path.as_str())? {
-            Ix::Dir { born, .. } | Ix::Symlink { born } => Some(*born),
-            Ix::File(ino) => usize::try_from(*ino)
+            Ix::Dir { born, .. } => Some(*born),
+            Ix::File(ino) | Ix::Symlink(ino) => usize::try_from(*ino)
                 .ok()
                 .and_then(|i| self.file_born.get(i).copied())
                 .filter(|b| *b != 0),
@@ -2278,8 +2268,8 @@ impl Container {
         }
     }
 
-    /// The places in the creation order of the directories and symlinks at and under `path`
-    /// in the container layer, by their paths relative to it (regular files keep theirs with
+    /// The places in the creation order of the directories at and under `path` in the
+    /// container layer, by their paths relative to it (files and symlinks keep theirs with
     /// their inodes).
     fn borns_under(&self, path: &VPath) -> Vec<(String, u64)> {
         fn walk(ix: &UIndex, d: &Dir, at: &mut String, skip: usize, out: &mut Vec<(String, u64)>) {
@@ -2287,7 +2277,7 @@ impl Container {
                 let len = at.len();
                 at.push('/');
                 at.push_str(name);
-                if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) = ix.get(at.as_str()) {
+                if let Some(Ix::Dir { born, .. }) = ix.get(at.as_str()) {
                     out.push((at[skip..].to_string(), *born));
                 }
                 if let Node::Dir(sub) = child {
@@ -2297,19 +2287,15 @@ impl Container {
             }
         }
         let mut out = Vec::new();
-        match self.uindex.get(path.as_str()) {
-            Some(Ix::Symlink { born }) => out.push((String::new(), *born)),
-            Some(Ix::Dir { born, .. }) => {
-                out.push((String::new(), *born));
-                let node = path
-                    .name()
-                    .and_then(|n| dir_in(&self.upper.root, parent_str(path))?.children.get(n));
-                if let Some(Node::Dir(d)) = node {
-                    let mut at = path.as_str().to_string();
-                    walk(&self.uindex, d, &mut at, path.as_str().len(), &mut out);
-                }
+        if let Some(Ix::Dir { born, .. }) = self.uindex.get(path.as_str()) {
+            out.push((String::new(), *born));
+            let node = path
+                .name()
+                .and_then(|n| dir_in(&self.upper.root, parent_str(path))?.children.get(n));
+            if let Some(Node::Dir(d)) = node {
+                let mut at = path.as_str().to_string();
+                walk(&self.uindex, d, &mut at, path.as_str().len(), &mut out);
             }
-            _ => {}
         }
         out
     }
@@ -2318,9 +2304,7 @@ impl Container {
     fn set_borns(&mut self, path: &VPath, borns: Vec<(String, u64)>) {
         for (rel, b) in borns {
             let key = format!("{path}{rel}");
-            if let Some(Ix::Dir { born, .. } | Ix::Symlink { born }) =
-                self.uindex.get_mut(key.as_str())
-            {
+            if let Some(Ix::Dir { born, .. }) = self.uindex.get_mut(key.as_str()) {
                 *born = b;
             }
         }
@@ -2397,11 +2381,15 @@ impl Container {
         self.check_new_name("symlink", path)?;
         let parent = self.parent_of("symlink", path)?;
         self.copy_up_dirs(&parent, path)?;
-        let link = Symlink {
-            meta: self.new_meta(path, 0o777, false),
-            target: target.to_string(),
-        };
-        self.put(path, Node::Symlink(link))?;
+        let meta = self.new_meta(path, 0o777, false);
+        let ino = self
+            .upper
+            .add_inode(FileInode::symlink(meta, target.to_string()));
+        if let Err(e) = self.put(path, Node::Symlink(ino)) {
+            // Nothing names the new inode: it goes.
+            self.upper.inodes.remove(&ino);
+            return Err(e);
+        }
         let c = self.container_layer();
         let msg = format!("symlink: {path} created in the container layer, pointing at {target}");
         self.emit(
@@ -2434,8 +2422,7 @@ impl Container {
         self.copy_up(path, self.opts.metacopy, reason)?;
         let meta = match self.upper_node_mut(path) {
             Some(Node::Dir(d)) => Some(&mut d.meta),
-            Some(Node::Symlink(s)) => Some(&mut s.meta),
-            Some(Node::File(ino)) => {
+            Some(Node::File(ino) | Node::Symlink(ino)) => {
                 let ino = *ino;
                 self.upper.inodes.get_mut(&ino).map(|i| &mut i.meta)
             }
@@ -2536,14 +2523,11 @@ impl Container {
                         meta: d.meta,
                         ..Dir::default()
                     }),
-                    (Some(Up::Symlink(s)), _) | (None, Some(Low::Symlink(_, s))) => {
-                        Node::Symlink(s.clone())
-                    }
-                    (Some(Up::File(ino)), _) => {
+                    (Some(Up::File(ino) | Up::Symlink(ino)), _) => {
                         let key = (upper, ino);
                         file_into(&mut out, &mut inodes, key, self.upper.inodes.get(&ino))
                     }
-                    (None, Some(Low::File(l, ino))) => {
+                    (None, Some(Low::File(l, ino) | Low::Symlink(l, ino))) => {
                         let (key, inode) = match self.index.get(l, ino).filter(|_| self.opts.index)
                         {
                             Some(u) => ((upper, *u), self.indexed_inode(*u)),
@@ -2573,15 +2557,26 @@ fn file_into(
     key: (u32, Ino),
     inode: Option<&FileInode>,
 ) -> Node {
+    let node = |ino: Ino, link: bool| {
+        if link {
+            Node::Symlink(ino)
+        } else {
+            Node::File(ino)
+        }
+    };
     if let Some(ino) = inodes.get(key.0, key.1) {
-        return Node::File(*ino);
+        let link = out.inodes.get(ino).is_some_and(FileInode::is_symlink);
+        return node(*ino, link);
     }
     let inode = inode
         .cloned()
         .unwrap_or_else(|| FileInode::new(Meta::new(0o644, 0), Blob::empty()));
-    let ino = out.add_inode(FileInode::new(inode.meta, inode.data));
+    let mut new = FileInode::new(inode.meta, inode.data);
+    new.target = inode.target;
+    let link = new.is_symlink();
+    let ino = out.add_inode(new);
     inodes.insert(key.0, key.1, ino);
-    Node::File(ino)
+    node(ino, link)
 }
 
 /// Inode numbers by (layer, inode number): the container-layer inode each lower inode was
@@ -2647,8 +2642,9 @@ impl InoIndex {
 }
 
 /// Records `node` at `at` and its subtree in the path index; `parent_plain` is the plainness
-/// of the directory that holds it. A directory or symlink keeps the place in the creation
-/// order that its entry already has; a new one takes `fresh` and moves it on.
+/// of the directory that holds it. A directory keeps the place in the creation order that its
+/// entry already has; a new one takes `fresh` and moves it on (files and symlinks keep theirs
+/// with their inodes).
 ///
 /// `absent` promises that nothing at or under `at` is in the index yet (a new entry): each
 /// entry is then inserted without probing for an old one first.
@@ -2663,7 +2659,7 @@ fn index_into(
     let slot = if absent { None } else { ix.get_mut(at) };
     let old = slot.as_deref().copied();
     let mut born = || match old {
-        Some(Ix::Dir { born, .. } | Ix::Symlink { born }) => born,
+        Some(Ix::Dir { born, .. }) => born,
         _ => {
             *fresh += 1;
             *fresh
@@ -2671,7 +2667,7 @@ fn index_into(
     };
     let entry = match node {
         Node::File(ino) => Ix::File(*ino),
-        Node::Symlink(_) => Ix::Symlink { born: born() },
+        Node::Symlink(ino) => Ix::Symlink(*ino),
         Node::Whiteout => Ix::Whiteout,
         Node::Dir(d) => Ix::Dir {
             plain: parent_plain && !d.opaque && d.redirect.is_none(),
@@ -2800,7 +2796,7 @@ fn count_nodes(node: &Node) -> usize {
 
 fn collect_files(node: &Node, out: &mut Vec<Ino>) {
     match node {
-        Node::File(i) => out.push(*i),
+        Node::File(i) | Node::Symlink(i) => out.push(*i),
         Node::Dir(d) => d.children.values().for_each(|n| collect_files(n, out)),
         _ => {}
     }
@@ -2812,7 +2808,7 @@ fn display_ino(lid: u64, ino: Ino) -> u64 {
     (lid + 1) * 1_000_000 + ino
 }
 
-/// A stable display inode number for entries that have no inode table (directories, symlinks).
+/// A stable display inode number for entries that have no inode table (directories).
 fn path_ino(path: &VPath) -> u64 {
     // FNV-1a: deterministic across runs and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -2825,17 +2821,22 @@ fn path_ino(path: &VPath) -> u64 {
 }
 
 fn inode_stat(inode: &FileInode, layer: usize, lid: u64, ino: Ino) -> Stat {
+    let (file_type, mode, size) = match &inode.target {
+        // A symlink's mode is always 0777 on Linux; its size is its target's length.
+        Some(t) => (FileType::Symlink, 0o777, t.len() as u64),
+        None => (FileType::File, inode.meta.mode, inode.data.len()),
+    };
     Stat {
-        file_type: FileType::File,
-        mode: inode.meta.mode,
+        file_type,
+        mode,
         uid: inode.meta.uid,
         gid: inode.meta.gid,
         mtime: inode.meta.mtime,
-        size: inode.data.len(),
+        size,
         nlink: inode.nlink.max(1),
         layer,
         ino: display_ino(lid, ino),
-        target: None,
+        target: inode.target.clone(),
     }
 }
 

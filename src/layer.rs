@@ -148,13 +148,18 @@ impl fmt::Debug for Blob {
 /// An inode number inside one layer's inode table.
 pub type Ino = u64;
 
-/// A regular file's inode: metadata and content. Several names may point at one inode.
+/// An inode of a regular file or a symlink: metadata and content (a file's data, a symlink's
+/// target). Several names may point at one inode: hard links of a file, and, as on Linux, hard
+/// links of a symlink (`ln` without `-s` links the symlink itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileInode {
-    /// Ownership, mode and time.
+    /// Ownership, mode and time (the mode of a symlink is always 0777 on Linux).
     pub meta: Meta,
-    /// The content.
+    /// A regular file's content; empty for a symlink (its target is not file data, and sizes
+    /// count file data only).
     pub data: Blob,
+    /// A symlink's target, as written; `None` for a regular file.
+    pub target: Option<String>,
     /// True when only the metadata lives in this layer and the data is still the lower
     /// layer's (`metacopy=on`); the data follows on the first open for write.
     pub metacopy: bool,
@@ -168,13 +173,27 @@ impl FileInode {
         FileInode {
             meta,
             data,
+            target: None,
             metacopy: false,
             nlink: 0,
         }
     }
+
+    /// A symlink pointing at `target`, with `meta`, not yet linked into any directory.
+    pub fn symlink(meta: Meta, target: String) -> FileInode {
+        FileInode {
+            target: Some(target),
+            ..FileInode::new(meta, Blob::empty())
+        }
+    }
+
+    /// True for a symlink's inode.
+    pub fn is_symlink(&self) -> bool {
+        self.target.is_some()
+    }
 }
 
-/// A layer's inode table: regular files' inodes by number, in number order.
+/// A layer's inode table: regular files' and symlinks' inodes by number, in number order.
 ///
 /// Inode numbers are handed out densely from 1 by [`Layer::add_inode`], so the table is a
 /// vector indexed by number, with a hole where an inode went: a lookup is an index instead of
@@ -610,15 +629,6 @@ impl Default for Meta {
     }
 }
 
-/// A symbolic link.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Symlink {
-    /// Ownership, mode and time (the mode of a symlink is always 0777 on Linux).
-    pub meta: Meta,
-    /// What the link points at, as written.
-    pub target: String,
-}
-
 /// One entry of a layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
@@ -626,8 +636,9 @@ pub enum Node {
     File(Ino),
     /// A directory.
     Dir(Dir),
-    /// A symbolic link.
-    Symlink(Symlink),
+    /// A symbolic link; its inode (metadata and target) lives in the layer's inode table, so
+    /// that several names can share it, as hard links of a symlink do on Linux.
+    Symlink(Ino),
     /// A whiteout: the name is deleted from the layers below.
     Whiteout,
 }
@@ -679,7 +690,7 @@ impl Node {
 pub struct Layer {
     /// The layer's root directory. Its metadata is the layer's idea of `/`.
     pub root: Dir,
-    /// Regular files' inodes.
+    /// Regular files' and symlinks' inodes.
     pub inodes: Inodes,
     next_ino: Ino,
     /// For an inode with several names, the name whose tar entry carried the data (the others
@@ -766,12 +777,22 @@ impl Layer {
         Some(dir)
     }
 
-    /// The file inode behind `node`, if it is a file.
+    /// The inode behind `node`, if it is a file or a symlink.
     pub fn inode(&self, node: &Node) -> Option<&FileInode> {
         match node {
-            Node::File(ino) => self.inodes.get(ino),
+            Node::File(ino) | Node::Symlink(ino) => self.inodes.get(ino),
             _ => None,
         }
+    }
+
+    /// Stores a new symlink inode pointing at `target` and returns its node (one name).
+    pub fn add_symlink(&mut self, meta: Meta, target: String) -> Node {
+        Node::Symlink(self.add_inode(FileInode::symlink(meta, target)))
+    }
+
+    /// The target of the symlink inode `ino`, if there is one.
+    pub fn target(&self, ino: Ino) -> Option<&str> {
+        self.inodes.get(&ino)?.target.as_deref()
     }
 
     /// How many names in this layer point at `ino` (0 for an unknown inode).
@@ -787,7 +808,7 @@ impl Layer {
         fn count(d: &Dir, inodes: &mut Inodes) {
             for n in d.children.values() {
                 match n {
-                    Node::File(i) => {
+                    Node::File(i) | Node::Symlink(i) => {
                         if let Some(inode) = inodes.get_mut(i) {
                             inode.nlink += 1;
                         }

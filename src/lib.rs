@@ -48,7 +48,7 @@ pub use host::{Action, BaseLayer, ContainerInfo, Host, LayerInfo, SavedState};
 pub use inspect::{Cell, CellState, Change, Explanation, ImageUsage, LayerUsage, Role, Usage};
 pub use layer::{
     Blob, Children, ChildrenIter, Digest, Dir, FileInode, FileType, Inodes, InodesIter, Layer,
-    Meta, Node, Symlink,
+    Meta, Node,
 };
 pub use path::VPath;
 pub use shell::{Output, Shell};

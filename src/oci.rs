@@ -25,7 +25,7 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Blob, Digest, Dir, FileInode, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Digest, Dir, FileInode, Layer, Meta, Node};
 use crate::path::{check_name, VPath, PATH_MAX};
 use sha2::{Digest as _, Sha256};
 use std::cell::Cell;
@@ -630,7 +630,7 @@ impl Builder {
                 if target.is_empty() || target.contains('\0') {
                     return Err(bad(&raw, "the symlink has an empty or NUL-holding target"));
                 }
-                Node::Symlink(Symlink { meta, target })
+                self.layer.add_symlink(meta, target)
             }
             EntryType::Link => self.hard_link(entry, &raw)?,
             other => {
@@ -665,17 +665,17 @@ impl Builder {
             dir = found.and_then(Node::as_dir);
         }
         match found {
-            Some(Node::File(ino)) => {
+            // A hard link of a symlink links the symlink itself, as extracting the tar does
+            // (GNU tar and containers' extractors call link(2), which does not follow it).
+            Some(node @ (Node::File(ino) | Node::Symlink(ino))) => {
                 // The target's entry carried the data: that is where extracting the tar makes
                 // the inode.
-                let ino = *ino;
+                let (ino, node) = (*ino, node.clone());
                 if let Ok(at) = VPath::parse(&format!("/{}", comps.join("/"))) {
                     self.layer.note_made_at(ino, at);
                 }
-                Ok(Node::File(ino))
+                Ok(node)
             }
-            // The model has no inodes for symlinks; a copy keeps everything but the link count.
-            Some(Node::Symlink(s)) => Ok(Node::Symlink(s.clone())),
             Some(Node::Dir(_)) => Err(bad(
                 raw,
                 format!("hard link to {target:?}, which is a directory"),
@@ -887,7 +887,9 @@ fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
                 }
                 stack.push((path, d.children.iter()));
             }
-            Node::File(ino) => {
+            // A file's or symlink's first name carries the inode; its other names are hard-link
+            // entries pointing at that name.
+            Node::File(ino) | Node::Symlink(ino) => {
                 let Some(inode) = layer.inodes.get(ino) else {
                     continue;
                 };
@@ -895,24 +897,23 @@ fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
                 if let Some(first) = first_names.get(slot).and_then(Option::as_ref) {
                     w.entry(&path, EntryType::Link, &inode.meta, Some(first), &[]);
                 } else {
-                    w.entry(
-                        &path,
-                        EntryType::Regular,
-                        &inode.meta,
-                        None,
-                        inode.data.bytes(),
-                    );
+                    match &inode.target {
+                        Some(t) if t.is_empty() || t.contains('\0') => continue,
+                        Some(t) => w.entry(&path, EntryType::Symlink, &inode.meta, Some(t), &[]),
+                        None => w.entry(
+                            &path,
+                            EntryType::Regular,
+                            &inode.meta,
+                            None,
+                            inode.data.bytes(),
+                        ),
+                    }
                     if slot != usize::MAX {
                         if slot >= first_names.len() {
                             first_names.resize(slot + 1, None);
                         }
                         first_names[slot] = Some(path);
                     }
-                }
-            }
-            Node::Symlink(s) => {
-                if !s.target.is_empty() && !s.target.contains('\0') {
-                    w.entry(&path, EntryType::Symlink, &s.meta, Some(&s.target), &[]);
                 }
             }
             Node::Whiteout => w.marker(&format!("{prefix}{WHITEOUT_PREFIX}{name}")),

@@ -6,7 +6,7 @@
 use crate::container::Container;
 use crate::error::Result;
 use crate::event::{human_bytes, EventKind};
-use crate::layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Digest, Dir, FileInode, FileType, Layer, Meta, Node};
 use crate::oci;
 use crate::path::VPath;
 use crate::union::Image;
@@ -169,10 +169,7 @@ impl Container {
             };
             let node = match t {
                 FileType::Dir => Node::Dir(self.subtree(&p, layer)),
-                FileType::Symlink => Node::Symlink(Symlink {
-                    meta: m,
-                    target: st.target.unwrap_or_default(),
-                }),
+                FileType::Symlink => layer.add_symlink(m, st.target.unwrap_or_default()),
                 FileType::File => {
                     let data = self.read(&p).unwrap_or_else(|_| Blob::empty());
                     Node::File(layer.add_inode(FileInode::new(m, data)))

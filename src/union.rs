@@ -6,7 +6,7 @@
 //! layer it comes from and, for directories, every layer that contributes to it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Blob, Children, Dir, FileInode, Ino, Layer, Meta, Node, Symlink};
+use crate::layer::{Blob, Children, Dir, FileInode, Ino, Layer, Meta, Node};
 use crate::path::VPath;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -16,8 +16,8 @@ use std::sync::Arc;
 /// needs fewer).
 pub const MAX_LAYERS: usize = 500;
 
-/// An entry of the merged view of an image's layers. Directories and symlinks are boxed so
-/// that an entry is two words: a merged directory's children sit densely in their B-tree
+/// An entry of the merged view of an image's layers. Directories are boxed so that an entry
+/// is two words: a merged directory's children sit densely in their B-tree
 /// nodes, which a listing or a walk reads from end to end.
 #[derive(Clone, Debug)]
 pub enum MNode {
@@ -28,12 +28,12 @@ pub enum MNode {
         /// Its inode in that layer.
         ino: Ino,
     },
-    /// A symbolic link and the layer it comes from.
+    /// A symbolic link: the layer it comes from and its inode there.
     Symlink {
         /// The index of the layer that holds it.
         layer: u32,
-        /// The link itself.
-        link: Box<Symlink>,
+        /// Its inode in that layer.
+        ino: Ino,
     },
     /// A directory, merged across layers.
     Dir(Box<MDir>),
@@ -71,10 +71,7 @@ impl MNode {
     fn from_node(node: &Node, layer: u32) -> Option<MNode> {
         Some(match node {
             Node::File(ino) => MNode::File { layer, ino: *ino },
-            Node::Symlink(link) => MNode::Symlink {
-                layer,
-                link: Box::new(link.clone()),
-            },
+            Node::Symlink(ino) => MNode::Symlink { layer, ino: *ino },
             Node::Dir(d) => {
                 let mut m = MDir::default();
                 m.apply(d, layer);
@@ -207,8 +204,14 @@ fn index_files(
                 out.insert(at.as_str().into(), Flat::Dir);
                 index_files(d, layers, at, out, links);
             }
-            MNode::Symlink { .. } => {
+            MNode::Symlink { layer, ino } => {
                 out.insert(at.as_str().into(), Flat::Symlink);
+                let nlink = layers.get(*layer as usize).map_or(0, |l| l.nlink(*ino));
+                if nlink > 1 {
+                    if let Ok(p) = VPath::parse(at) {
+                        links.push(((*layer, *ino), p));
+                    }
+                }
             }
         }
         at.truncate(len);
@@ -304,7 +307,7 @@ impl Image {
         }
     }
 
-    /// The inode behind a merged file.
+    /// The inode behind a merged file or symlink.
     pub fn inode(&self, layer: u32, ino: Ino) -> Option<&FileInode> {
         self.layers.get(layer as usize)?.inodes.get(&ino)
     }

@@ -34,9 +34,7 @@
 //!   by the kernel's readdir (lookup then says ENOENT). Generators and the shrinker never make
 //!   such layers; OCI semantics (a whiteout hides lower entries) are what the engine models.
 //! - The kernel makes all its whiteouts hard links of one inode; hard-link groups hold regular
-//!   files only.
-//! - The engine has no symlink inodes, so a hard link of a symlink is a copy there: link groups
-//!   leave symlinks out, and the syscall part skips `link` of a symlink.
+//!   files and symlinks only.
 //! - Link counts are not compared, only which names share an inode (what scripts do with a
 //!   count, such as GNU cp -a replacing a target that has other names, is compared).
 //! - The engine refuses to create names that begin with `.wh.` (DESIGN.md), the kernel does

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use expect_test::{expect, Expect};
-use layerlab::layer::{Blob, Dir, FileInode, Layer, Meta, Node, Symlink};
+use layerlab::layer::{Blob, Dir, FileInode, Layer, Meta, Node};
 use layerlab::oci::{
     chain_ids, diff_id, export_layer, import_layer, import_layer_and_diff_id, import_layer_with,
     ImportLimits,
@@ -134,7 +134,21 @@ fn render(layer: &Layer) -> String {
                     String::from_utf8_lossy(inode.data.bytes())
                 )
             }
-            Node::Symlink(s) => format!("{path} -> {} {}", s.target, meta(&s.meta)),
+            Node::Symlink(ino) => {
+                let n = inos.len() + 1;
+                let n = *inos.entry(*ino).or_insert(n);
+                let inode = &layer.inodes[ino];
+                let links = if inode.nlink > 1 {
+                    format!(" inode#{n} nlink={}", inode.nlink)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{path} -> {} {}{links}",
+                    inode.target.as_deref().unwrap_or(""),
+                    meta(&inode.meta)
+                )
+            }
             Node::Whiteout => format!("{path} (whiteout)"),
         };
         out.push_str(&line);
@@ -187,8 +201,9 @@ fn merged(image: &Image) -> String {
                         String::from_utf8_lossy(i.data.bytes())
                     ));
                 }
-                MNode::Symlink { link, .. } => {
-                    out.push_str(&format!("{path} -> {}\n", link.target))
+                MNode::Symlink { layer, ino } => {
+                    let i = image.inode(*layer, *ino).unwrap();
+                    out.push_str(&format!("{path} -> {}\n", i.target.as_deref().unwrap()))
                 }
             }
         }
@@ -222,7 +237,7 @@ fn canonical(layer: &Layer) -> Layer {
         for (name, node) in &d.children {
             let n = match node {
                 Node::Dir(sub) => Node::Dir(go(src, sub, out, map)),
-                Node::File(ino) => {
+                Node::File(ino) | Node::Symlink(ino) => {
                     let new = match map.get(ino) {
                         Some(n) => *n,
                         None => {
@@ -233,7 +248,10 @@ fn canonical(layer: &Layer) -> Layer {
                             n
                         }
                     };
-                    Node::File(new)
+                    match node {
+                        Node::File(_) => Node::File(new),
+                        _ => Node::Symlink(new),
+                    }
                 }
                 other => other.clone(),
             };
@@ -294,10 +312,7 @@ fn sample_layer() -> Layer {
         ("deep", Node::Dir(deep)),
         (
             "link",
-            Node::Symlink(Symlink {
-                meta: Meta::new(0o777, 5),
-                target: "./etc/../etc/hosts".to_string(),
-            }),
+            l.add_symlink(Meta::new(0o777, 5), "./etc/../etc/hosts".to_string()),
         ),
     ]
     .into_iter()
@@ -484,7 +499,7 @@ fn long_names_and_link_targets_import_through_gnu_and_pax_extensions() {
     let Some(Node::Symlink(s)) = layer.get(&VPath::parse("/s").unwrap()) else {
         panic!("no symlink")
     };
-    assert_eq!(s.target, long_target);
+    assert_eq!(layer.target(*s), Some(long_target.as_str()));
     let Some(Node::File(pax)) = layer.get(&VPath::parse("/pax-name-é").unwrap()) else {
         panic!("no PAX-named file")
     };
@@ -731,6 +746,29 @@ fn hard_links_share_the_inode_of_their_earlier_target() {
             /usr/bin/true 0755 0:0 t=1700000000 "ELF" inode#1 nlink=3
         "#]],
     );
+}
+
+/// A hard link entry whose target is a symlink links the symlink itself (extracting the tar
+/// calls link(2), which does not follow it): one symlink inode with two names.
+#[test]
+fn a_hard_link_to_a_symlink_imports_as_a_second_name_of_the_symlink() {
+    let tar = Tar::new().symlink("s", "target").link("h", "s").build();
+    check(
+        &tar,
+        expect![[r#"
+            / 0755 0:0 t=0 implicit
+            /h -> target 0777 0:0 t=1700000000 inode#1 nlink=2
+            /s -> target 0777 0:0 t=1700000000 inode#1 nlink=2
+        "#]],
+    );
+    let layer = import_layer(&tar).unwrap();
+    let (Some(Node::Symlink(a)), Some(Node::Symlink(b))) = (
+        layer.get(&VPath::parse("/s").unwrap()),
+        layer.get(&VPath::parse("/h").unwrap()),
+    ) else {
+        panic!("two symlinks expected")
+    };
+    assert_eq!(a, b);
 }
 
 #[test]
@@ -1024,6 +1062,26 @@ fn list(tar: &[u8]) -> String {
     out
 }
 
+/// A symlink with two names is written once as a symlink and once as a hard link to that
+/// name, and reads back as one inode.
+#[test]
+fn a_symlink_with_two_names_exports_as_a_symlink_and_a_hard_link() {
+    let mut layer = Layer::new();
+    let link = layer.add_symlink(Meta::new(0o777, 9), "etc/hosts".into());
+    layer.root.children.insert("b".into(), link.clone());
+    layer.root.children.insert("a".into(), link);
+    layer.recount_links();
+    let tar = export_layer(&layer);
+    expect![[r#"
+        Symlink a 777 0:0 t=9 size=0 user="" -> etc/hosts
+        Link b 777 0:0 t=9 size=0 user="" -> a
+    "#]]
+    .assert_eq(&list(&tar));
+    let back = import_layer(&tar).unwrap();
+    assert_eq!(canonical(&back), canonical(&layer));
+    assert_eq!(export_layer(&back), tar);
+}
+
 #[test]
 fn export_writes_tree_order_explicit_dirs_whiteouts_and_opaque_markers() {
     expect![[r#"
@@ -1058,7 +1116,7 @@ fn export_is_deterministic() {
     fn renumber(d: &mut Dir) {
         for n in d.children.values_mut() {
             match n {
-                Node::File(i) => *i = 100 - *i,
+                Node::File(i) | Node::Symlink(i) => *i = 100 - *i,
                 Node::Dir(sub) => renumber(sub),
                 _ => {}
             }
@@ -1140,10 +1198,7 @@ fn odd_names_times_and_ids_round_trip_byte_for_byte() {
     d.children.insert("far".into(), Node::File(far_ino));
     d.children.insert(
         "s".into(),
-        Node::Symlink(Symlink {
-            meta: Meta::new(0o777, 0),
-            target: format!("a//./b/{}", "y".repeat(300)),
-        }),
+        layer.add_symlink(Meta::new(0o777, 0), format!("a//./b/{}", "y".repeat(300))),
     );
     layer.root.children.insert("p".repeat(200), Node::Dir(d));
     layer.recount_links();
@@ -1278,8 +1333,9 @@ fn image_tree(image: &Image) -> String {
                         i.meta.mtime
                     ));
                 }
-                MNode::Symlink { link, .. } => {
-                    out.push_str(&format!("{path} -> {}\n", link.target));
+                MNode::Symlink { layer, ino } => {
+                    let i = image.inode(*layer, *ino).unwrap();
+                    out.push_str(&format!("{path} -> {}\n", i.target.as_deref().unwrap()));
                 }
             }
         }
@@ -1330,10 +1386,7 @@ fn interop_layers() -> (Layer, Layer) {
         ),
         (
             "link",
-            Node::Symlink(Symlink {
-                meta: Meta::new(0o777, 0),
-                target: "etc/hosts".into(),
-            }),
+            lower.add_symlink(Meta::new(0o777, 0), "etc/hosts".into()),
         ),
     ]
     .into_iter()
@@ -1541,10 +1594,7 @@ mod property {
                             }
                             Node::Dir(d)
                         }
-                        G::Symlink(m, t) => Node::Symlink(Symlink {
-                            meta: *m,
-                            target: t.clone(),
-                        }),
+                        G::Symlink(m, t) => l.add_symlink(*m, t.clone()),
                         G::Whiteout => Node::Whiteout,
                     }
                 }

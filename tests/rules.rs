@@ -483,6 +483,28 @@ fn with_index_on_a_copied_up_hard_link_counts_the_lower_names_that_still_show_it
 }
 
 #[test]
+fn with_index_on_a_copied_up_hard_link_counts_lower_names_that_image_layers_hide() {
+    // Checked on kernel 6.18 (index=on): `a` and `b` are one inode of the bottom layer and a
+    // layer above whites `b` out. The kernel starts the count from the lower file system's 2,
+    // which no overlay operation can lower through `b`: `a` shows 2 before and after its
+    // copy-up, 3 after `ln a c`, 2 after `rm c` (kernel_diff_more_commands seed 67, case 215:
+    // GNU cp -a then replaces a symlink to `a` instead of writing through it).
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["b=v1", "a == b"], &["b~"]], opts);
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    assert_eq!(nlink(&c, "a"), 2);
+    c.append(&p("a"), b"x").unwrap();
+    assert_eq!(nlink(&c, "a"), 2);
+    c.link(&p("a"), &p("c")).unwrap();
+    assert_eq!((nlink(&c, "a"), nlink(&c, "c")), (3, 3));
+    c.unlink(&p("c")).unwrap();
+    assert_eq!(nlink(&c, "a"), 2);
+}
+
+#[test]
 fn the_source_of_a_hard_link_is_copied_up_first() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.link(&p("a"), &p("b")).unwrap();
@@ -500,6 +522,108 @@ fn the_source_of_a_hard_link_is_copied_up_first() {
             f 644 /b "data" nlink=2
         "#]],
     );
+}
+
+/// `ln` of a symlink without `-s` links the symlink itself, as link(2) does on Linux: one
+/// inode with two names, whose stat shows one inode number and a link count of 2.
+#[test]
+fn hard_links_of_a_symlink_are_one_inode_with_a_link_count() {
+    let mut c = container(&[&["l -> target", "l2 == l"]], Options::default());
+    let st = |c: &Container, n: &str| c.stat(&p(n)).unwrap();
+    assert_eq!(st(&c, "l").file_type, layerlab::FileType::Symlink);
+    assert_eq!((st(&c, "l").nlink, st(&c, "l2").nlink), (2, 2));
+    assert_eq!(st(&c, "l").ino, st(&c, "l2").ino);
+    assert_eq!(st(&c, "l2").target.as_deref(), Some("target"));
+    c.symlink("t2", &p("s")).unwrap();
+    let ev = c.link(&p("s"), &p("s2")).unwrap();
+    check_events(
+        &ev,
+        expect![[r#"
+            link /s2 -> /s (0 B) [1]
+        "#]],
+    );
+    check_upper(
+        &c,
+        expect![[r#"
+            l /s -> t2 nlink=2
+            l /s2 -> t2 nlink=2
+        "#]],
+    );
+    assert_eq!(st(&c, "s").ino, st(&c, "s2").ino);
+    assert_ne!(st(&c, "s").ino, st(&c, "l").ino);
+    // Removing one name leaves the other, now with one link.
+    c.unlink(&p("s")).unwrap();
+    assert_eq!(st(&c, "s2").nlink, 1);
+    assert_eq!(c.readlink(&p("s2")).unwrap(), "t2");
+}
+
+/// Checked on kernel 6.18 (index=off): `chown -h 7 l` copies `l` up as a new inode with one
+/// link and uid 7; `l2` stays the lower inode, still counting 2 links and owned by 0.
+#[test]
+fn with_index_off_copying_up_one_name_of_a_linked_lower_symlink_breaks_the_pair() {
+    let mut c = container(&[&["l -> target", "l2 == l"]], Options::default());
+    let ev = c.chown(&p("l"), Some(7), None).unwrap();
+    check_events(
+        &ev,
+        expect![[r#"
+            copy-up /l (6 B) [0, 1]
+            hardlink-break /l (0 B) [0, 1]
+            chown /l (0 B) [1]
+        "#]],
+    );
+    let (l, l2) = (c.stat(&p("l")).unwrap(), c.stat(&p("l2")).unwrap());
+    assert_eq!((l.nlink, l.uid), (1, 7));
+    assert_eq!((l2.nlink, l2.uid), (2, 0));
+    assert_ne!(l.ino, l2.ino);
+    check_upper(
+        &c,
+        expect![[r#"
+            l /l -> target
+        "#]],
+    );
+}
+
+/// Checked on kernel 6.18 (index=on): after `chown -h 7 l` both names show one inode owned by
+/// 7 with 2 links, and `ln l2 l3` links the copied-up inode: 3 links, one inode number.
+#[test]
+fn with_index_on_a_copied_up_linked_symlink_keeps_its_other_names() {
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["l -> target", "l2 == l"]], opts);
+    c.chown(&p("l"), Some(7), None).unwrap();
+    let st = |c: &Container, n: &str| c.stat(&p(n)).unwrap();
+    assert_eq!((st(&c, "l").nlink, st(&c, "l2").nlink), (2, 2));
+    assert_eq!((st(&c, "l").uid, st(&c, "l2").uid), (7, 7));
+    assert_eq!(st(&c, "l").ino, st(&c, "l2").ino);
+    c.link(&p("l2"), &p("l3")).unwrap();
+    for n in ["l", "l2", "l3"] {
+        assert_eq!(st(&c, n).nlink, 3, "{n}");
+        assert_eq!(st(&c, n).ino, st(&c, "l").ino, "{n}");
+    }
+    check_upper(
+        &c,
+        expect![[r#"
+            l /l -> target nlink=3
+            l /l2 -> target nlink=3
+            l /l3 -> target nlink=3
+        "#]],
+    );
+}
+
+/// A symlink the container layer has no room for fails with ENOSPC and leaves no inode
+/// behind (its inode is made before its name is put in place).
+#[test]
+fn a_symlink_refused_by_the_entry_limit_leaves_no_inode_behind() {
+    let mut c = container(&[], Options::default());
+    c.set_limits(layerlab::Limits {
+        max_entries: 1,
+        ..layerlab::Limits::default()
+    });
+    c.symlink("t", &p("a")).unwrap();
+    assert_eq!(c.symlink("t", &p("b")).unwrap_err().errno(), "ENOSPC");
+    assert_eq!(c.upper().inodes.len(), 1);
 }
 
 #[test]

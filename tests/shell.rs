@@ -118,7 +118,10 @@ fn render(sh: &mut Shell, script: &str) -> String {
                     i.meta.mode, i.meta.uid, i.meta.gid
                 )
             }
-            Node::Symlink(l) => format!("symlink -> {}", l.target),
+            Node::Symlink(_) => {
+                let i = upper.inode(node).unwrap();
+                format!("symlink -> {}", i.target.as_deref().unwrap_or(""))
+            }
             Node::Whiteout => "whiteout".to_string(),
         };
         writeln!(s, "  {path} {line}").unwrap();
@@ -934,7 +937,7 @@ fn stat_shows_the_gnu_default_format() {
              Birth: -
               File: /app/link -> main.py
               Size: 7         	Blocks: 0          IO Block: 4096   symbolic link
-            Device: 0,48	Inode: 78724191    Links: 1
+            Device: 0,48	Inode: 1000007     Links: 1
             Access: (0777/lrwxrwxrwx)  Uid: (    0/    root)   Gid: (    0/    root)
             Access: 2023-11-14 22:13:20.000000000 +0000
             Modify: 2023-11-14 22:13:20.000000000 +0000
@@ -2322,6 +2325,13 @@ fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
                 h.set_size(path.len() as u64);
                 b.append_data(&mut h, path, path.as_bytes()).unwrap();
             }
+            sym if sym.starts_with("symlink:") => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_mode(0o777);
+                h.set_size(0);
+                b.append_link(&mut h, path, &sym["symlink:".len()..])
+                    .unwrap();
+            }
             link => {
                 let target = link.strip_prefix("link:").unwrap();
                 h.set_entry_type(tar::EntryType::Link);
@@ -2336,6 +2346,76 @@ fn shell_over_tar(entries: &[(&str, &str)]) -> Shell {
     let mut c = Container::new(image, Options::default());
     c.set_clock(NOW);
     Shell::new(c)
+}
+
+/// The names under `dir` in the merged view, one a line.
+fn tree_under(sh: &Shell, dir: &str) -> String {
+    let c = sh.container();
+    let mut out = String::new();
+    let mut stack = vec![p(dir)];
+    while let Some(d) = stack.pop() {
+        let Ok(names) = c.readdir(&d) else { continue };
+        for (name, t) in names {
+            let path = d.join(name).unwrap();
+            out.push_str(&format!("{path}\n"));
+            if t == layerlab::FileType::Dir {
+                stack.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn cp_r_meets_a_copied_up_symlink_where_its_lower_inode_is() {
+    // kernel_diff_more_commands seed 25 (case 198), checked on kernel 6.18 with default
+    // options: `chown -R` copies `d1/a` up, and the copy keeps the lower inode number (a
+    // symlink with one name has an origin, as a file has), which comes before `d1/d2`'s; so GNU
+    // cp copies `a` before it goes into itself through `d2`.
+    let mut sh = shell_over_tar(&[("d1", "dir"), ("d1/a", "symlink:missing"), ("d1/d2", "dir")]);
+    let out = sh.run_script("chown -R 7 d1/a; cp -a d1 d1/d2/d2");
+    assert_eq!(out.status, 1);
+    expect![[r#"
+        cp: cannot copy a directory, 'd1', into itself, 'd1/d2/d2'
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&out.stderr));
+    expect![[r#"
+        /d1/d2/d2/a
+        /d1/d2/d2/d2
+    "#]]
+    .assert_eq(&tree_under(&sh, "/d1/d2/d2"));
+}
+
+#[test]
+fn cp_r_meets_a_redirected_directory_where_its_lower_directory_is() {
+    // kernel_diff_more_commands seed 34 (case 21), redirect_dir=on, checked on kernel 6.18:
+    // `mv b d1/d1/b` keeps the lower `b`'s inode, made before `d1/d1/a`'s, so GNU cp copies
+    // `d1/d1/b` first (the first directory it makes), then `a`, then `d1`; walking the new
+    // `d1/d1/d1` it meets that first directory and stops, before `a`.
+    let mut sh = shell_over_tar(&[
+        ("a", "symlink:d1"),
+        ("b", "dir"),
+        ("d1", "dir"),
+        ("d1/d1", "dir"),
+        ("d1/d1/a", "file"),
+        ("d1/d1/d1", "dir"),
+    ]);
+    sh.container_mut().set_options(Options {
+        redirect_dir: true,
+        ..Options::default()
+    });
+    let out = sh.run_script("mv b d1/d1/b; cp -a d1 a");
+    assert_eq!(out.status, 1);
+    expect![[r#"
+        cp: cannot copy a directory, 'd1', into itself, 'a/d1'
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&out.stderr));
+    expect![[r#"
+        /d1/d1/d1/a
+        /d1/d1/d1/b
+        /d1/d1/d1/d1
+    "#]]
+    .assert_eq(&tree_under(&sh, "/d1/d1/d1"));
 }
 
 #[test]
@@ -2450,7 +2530,7 @@ fn chown_r_changes_symlinks_themselves_and_never_follows_them() {
     let upper = sh.container().upper();
     for link in ["/tmp/dangling", "/app/link"] {
         match upper.get(&p(link)) {
-            Some(Node::Symlink(s)) => assert_eq!(s.meta.uid, 7, "{link}"),
+            Some(Node::Symlink(s)) => assert_eq!(upper.inodes[s].meta.uid, 7, "{link}"),
             other => panic!("{link}: {other:?}"),
         }
     }
@@ -2663,5 +2743,118 @@ printf 'abcdef\\n' > /tmp/b; head -c 2 /tmp/b; echo; tail -c 3 /tmp/b; head -c -
               /tmp/b file 0644 0:0 "abcdef\n"
               /tmp/l file 0644 0:0 "1\n2\n3\n"
         "#]],
+    );
+}
+
+/// GNU ln without -s links a symlink itself; cp and mv then see two names of one file: mv
+/// refuses ("are the same file"), cp -P and cp -a do nothing and succeed, cp -a keeps the
+/// names linked in its copy and cp -r does not, ln -f keeps them linked. Checked with bash 5.2
+/// and coreutils 9.1.
+#[test]
+fn a_hard_link_of_a_symlink_is_one_file_to_ln_cp_and_mv() {
+    check(
+        "cd /tmp; ln -s t s; ln s s2; ls -l s s2; mv s s2; echo \"mv $?\"
+cp -P s s2; echo \"cp-P $?\"; cp -a s s2; echo \"cp-a $?\"
+mkdir d; ln -s x d/a; ln d/a d/b; cp -a d e; cp -r d f; ls -l e f
+ln -f d/a d/b; echo \"ln-f $?\"; ls -l d",
+        expect![[r#"
+            status 0
+            stdout:
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 s -> t
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 s2 -> t
+            mv 1
+            cp-P 0
+            cp-a 0
+            e:
+            total 0
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 b -> x
+
+            f:
+            total 0
+            lrwxrwxrwx 1 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 1 root root 1 Nov 15 22:13 b -> x
+            ln-f 0
+            total 0
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 a -> x
+            lrwxrwxrwx 2 root root 1 Nov 15 22:13 b -> x
+            stderr:
+            mv: 's' and 's2' are the same file
+            events:
+              copy-up /tmp
+              symlink /tmp/s
+              link /tmp/s2 -> /tmp/s
+              mkdir /tmp/d
+              symlink /tmp/d/a
+              link /tmp/d/b -> /tmp/d/a
+              mkdir /tmp/e
+              symlink /tmp/e/a
+              chown /tmp/e/a
+              utimes /tmp/e/a
+              link /tmp/e/b -> /tmp/e/a
+              chown /tmp/e
+              chmod /tmp/e
+              utimes /tmp/e
+              mkdir /tmp/f
+              symlink /tmp/f/a
+              symlink /tmp/f/b
+              link /tmp/d/.ln-tmp0 -> /tmp/d/a
+              remove /tmp/d/.ln-tmp0
+            container layer:
+              /tmp dir 1777
+              /tmp/d dir 0755
+              /tmp/d/a symlink -> x
+              /tmp/d/b symlink -> x
+              /tmp/e dir 0755
+              /tmp/e/a symlink -> x
+              /tmp/e/b symlink -> x
+              /tmp/f dir 0755
+              /tmp/f/a symlink -> x
+              /tmp/f/b symlink -> x
+              /tmp/s symlink -> t
+              /tmp/s2 symlink -> t
+        "#]],
+    );
+}
+
+/// A saved state is a history of scripts and actions, so a session with linked symlinks in an
+/// image layer and in the container layer loads back to the same layers, link counts and
+/// exported container layer (its tar's hard-link entry included).
+#[test]
+fn a_saved_session_with_linked_symlinks_loads_back_the_same() {
+    use layerlab::{Action, BaseLayer, Host};
+    let base = vec![BaseLayer {
+        created_by: "RUN ln -s /etc/hosts /h && ln /h /h2".into(),
+        script: "mkdir /etc\necho x > /etc/hosts\nln -s /etc/hosts /h\nln /h /h2".into(),
+    }];
+    let mut host = Host::new(base, Options::default()).unwrap();
+    host.run("ln -s t /s; ln /s /s2; chown -h 7 /h").unwrap();
+    host.apply(Action::Commit {
+        message: "step".into(),
+    })
+    .unwrap();
+    host.run("ln /s /s3").unwrap();
+    let again = Host::load_json(&host.save_json()).unwrap();
+    assert_eq!(again.layers().unwrap(), host.layers().unwrap());
+    let (a, b) = (host.container().unwrap(), again.container().unwrap());
+    for name in ["/h", "/h2", "/s", "/s2", "/s3"] {
+        let (x, y) = (a.stat(&p(name)).unwrap(), b.stat(&p(name)).unwrap());
+        assert_eq!((x.nlink, x.ino, x.uid), (y.nlink, y.ino, y.uid), "{name}");
+    }
+    // index=off: linking the committed /s copies it up, which splits it from /s2.
+    let st = |n: &str| a.stat(&p(n)).unwrap();
+    assert_eq!(
+        (st("/s3").nlink, st("/s2").nlink, st("/h2").nlink),
+        (2, 2, 2)
+    );
+    assert_eq!(st("/s").ino, st("/s3").ino);
+    assert_ne!(st("/s").ino, st("/s2").ino);
+    let tar = layerlab::oci::export_layer(b.upper());
+    assert_eq!(tar, layerlab::oci::export_layer(a.upper()));
+    let back = layerlab::oci::import_layer(&tar).unwrap();
+    assert_eq!(
+        back.get(&p("/s")).unwrap(),
+        back.get(&p("/s3")).unwrap(),
+        "one symlink inode, two names"
     );
 }

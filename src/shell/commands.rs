@@ -1568,6 +1568,9 @@ fn copy_tree(
         }
     };
     let existing = ctx.c.stat(dst).ok();
+    if existing.is_some() && !how.deref && linked_symlinks(ctx, src, dst) {
+        return 0;
+    }
     if existing.is_some() && same_file(ctx, src.as_str(), dst, how.deref, false) {
         ctx.io.err(format!(
             "{cmd}: {} and {} are the same file\n",
@@ -1682,6 +1685,9 @@ fn copy_tree(
             // first, in the order the layer was written (by path); a copied-up file keeps its
             // lower inode. Then the ones made in the container, in the order they were made
             // (a renamed entry keeps its inode), the directories this copy made among them.
+            // A directory renamed with redirect_dir=on keeps the inode of the lower directory
+            // it was renamed from, and what shows under it is that directory's: the lower
+            // path, not the name, decides.
             let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
@@ -1689,10 +1695,13 @@ fn copy_tree(
                     if let Some(low) = ctx.c.find(p).ok().and_then(|f| f.lower) {
                         // A hard link's inode was made where its first name is.
                         let at = match low {
-                            Low::File(layer, ino) => ctx.c.first_name_in_layer(layer, ino),
+                            Low::File(layer, ino) | Low::Symlink(layer, ino) => {
+                                ctx.c.first_name_in_layer(layer, ino)
+                            }
                             _ => None,
                         };
-                        return (0, u64::from(low.layer()), by_path(at.as_ref().unwrap_or(p)));
+                        let at = at.unwrap_or_else(|| ctx.c.lower_path(p));
+                        return (0, u64::from(low.layer()), by_path(&at));
                     }
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
                         return (0, u64::from(layer), by_path(from));
@@ -1751,8 +1760,29 @@ fn copy_tree(
                     return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                 }
             }
+            // A symlink with several names is linked to the copy of the first, as a file is
+            // (coreutils links without following: the symlink itself).
+            let several = how.links && st.nlink > 1;
+            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+                return match ctx.c.link(&first, dst) {
+                    Ok(_) => 0,
+                    Err(e) => complain(
+                        ctx,
+                        cmd,
+                        format_args!(
+                            "cannot create hard link {} to {}",
+                            q(shown_dst),
+                            q(first.as_str())
+                        ),
+                        e.kind(),
+                    ),
+                };
+            }
             if let Err(e) = ctx.c.symlink(&target, dst) {
                 return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
+            }
+            if several {
+                state.copied.insert(st.ino, dst.clone());
             }
         }
         _ => {
@@ -1879,6 +1909,18 @@ fn target_not_dir(ctx: &mut Ctx<'_>, cmd: &str, dest: &str) {
     complain_q(ctx, cmd, "target", dest, k);
 }
 
+/// True when `src` and `dst` are two names of one symlink inode (a hard link of a symlink):
+/// coreutils' `same_file_ok` then has cp return at once, successfully, copying nothing.
+fn linked_symlinks(ctx: &Ctx<'_>, src: &VPath, dst: &VPath) -> bool {
+    src != dst
+        && matches!(
+            (ctx.c.stat(src), ctx.c.stat(dst)),
+            (Ok(a), Ok(b)) if a.file_type == FileType::Symlink
+                && b.file_type == FileType::Symlink
+                && a.ino == b.ino
+        )
+}
+
 /// True when `cp` or `mv` must refuse because the source and the existing target are the same
 /// file: coreutils' `same_file_ok` for the options the shell offers (no backups, no links made,
 /// the target never unlinked before it is opened). `deref` says whether the source is
@@ -1907,9 +1949,11 @@ fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool
             return false;
         }
     } else {
-        // Two symlinks: fine unless they are the same name.
+        // Two symlinks: fine unless they are the same name, or, for mv, two names of one
+        // inode (rename(2) would do nothing). cp does nothing there, successfully: see
+        // `linked_symlinks`.
         if link(&sl) && link(&dl) {
-            return src_l == *dst;
+            return src_l == *dst || (move_mode && same(&sl, &dl));
         }
         let sf = if link(&sl) {
             follow(&src_l)

@@ -126,9 +126,19 @@ pub fn merged_model(layers: &[LayerSpec]) -> BTreeMap<String, MKind> {
                     }
                     m.insert(e.path.clone(), MKind::Dir);
                 }
-                Kind::File { .. } | Kind::HardLink { .. } => {
+                Kind::File { .. } => {
                     remove_tree(&mut m, &e.path);
                     m.insert(e.path.clone(), MKind::File);
+                }
+                // A hard link is what its target is: a file or a symlink.
+                Kind::HardLink { target } => {
+                    let link = layer
+                        .entries
+                        .iter()
+                        .any(|t| t.path == *target && matches!(t.kind, Kind::Symlink { .. }));
+                    remove_tree(&mut m, &e.path);
+                    let kind = if link { MKind::Symlink } else { MKind::File };
+                    m.insert(e.path.clone(), kind);
                 }
                 Kind::Symlink { .. } => {
                     remove_tree(&mut m, &e.path);
@@ -253,11 +263,12 @@ pub fn gen_layers(rng: &mut fastrand::Rng) -> Vec<LayerSpec> {
     layers
 }
 
-/// A second name for one of the layer's regular files, in the root or one of its directories.
+/// A second name for one of the layer's regular files or symlinks (a hard link of a symlink
+/// links the symlink itself), in the root or one of its directories.
 fn add_hard_link(rng: &mut fastrand::Rng, entries: &mut Vec<Entry>) {
     let files: Vec<String> = entries
         .iter()
-        .filter(|e| matches!(e.kind, Kind::File { .. }))
+        .filter(|e| matches!(e.kind, Kind::File { .. } | Kind::Symlink { .. }))
         .map(|e| e.path.clone())
         .collect();
     if files.is_empty() {
@@ -805,14 +816,12 @@ fn walk(
         } else {
             SNode::Other(format!("mode {:o} rdev {}", md.mode(), md.rdev()))
         };
-        // Only regular files. The kernel shares one inode among the whiteouts it makes (they
-        // are hard links of each other), which says nothing about the layer's content. And the
-        // engine has no symlink inodes: `ln symlink x` (GNU ln links the symlink itself) makes
-        // an equal copy there, a known gap left out of the comparison (types and targets are
-        // still compared).
+        // Regular files and symlinks (`ln symlink x`, GNU ln without -s, links the symlink
+        // itself). Not whiteouts: the kernel shares one inode among the whiteouts it makes
+        // (they are hard links of each other), which says nothing about the layer's content.
         // Grouped by inode identity alone: nlink is not compared (under index=on the engine's
         // stat says 1 for a copied-up name where the kernel still counts the lower names).
-        if ft.is_file() {
+        if ft.is_file() || ft.is_symlink() {
             inodes
                 .entry((md.dev(), md.ino()))
                 .or_default()
@@ -915,8 +924,8 @@ pub fn snapshot_tar(bytes: &[u8]) -> Result<Snapshot, String> {
                     .get(&target)
                     .cloned()
                     .unwrap_or_else(|| SNode::Other(format!("hard link to missing {target}")));
-                // Regular files only, as on the kernel side (see `walk`).
-                if matches!(node, SNode::File { .. }) {
+                // Regular files and symlinks, as on the kernel side (see `walk`).
+                if matches!(node, SNode::File { .. } | SNode::Symlink { .. }) {
                     groups.entry(target).or_default().push(path.clone());
                 }
                 node
@@ -1694,12 +1703,6 @@ fn kernel_op(m: &Path, op: &str) -> String {
         "unlink" => fs::remove_file(at(1)),
         "rmdir" => fs::remove_dir(at(1)),
         "rename" => fs::rename(at(1), at(2)),
-        // Hard links of symlinks are a known gap of the engine (it has no symlink inodes, so
-        // `link` copies the symlink, and renaming one name onto the other is no no-op there);
-        // both sides skip them so that the gap does not hide other divergences.
-        "link" if fs::symlink_metadata(at(1)).is_ok_and(|m| m.file_type().is_symlink()) => {
-            return "skipped: symlink".into();
-        }
         "link" => fs::hard_link(at(1), at(2)),
         "symlink" => std::os::unix::fs::symlink(w[1], at(2)),
         "chmod" => fs::set_permissions(at(1), fs::Permissions::from_mode(0o600)),
@@ -1786,19 +1789,20 @@ pub fn engine_image(layers: &[LayerSpec]) -> Result<Image, String> {
                         Meta::new(*mode, 0),
                         Blob::new(content.clone()),
                     ));
-                    inos.insert(e.path.clone(), ino);
+                    inos.insert(e.path.clone(), Node::File(ino));
                     Node::File(ino)
                 }
                 Kind::Dir { mode, opaque } => Node::Dir(Dir {
                     opaque: *opaque,
                     ..Dir::new(Meta::new(*mode, 0))
                 }),
-                Kind::Symlink { target } => Node::Symlink(layerlab::Symlink {
-                    meta: Meta::new(0o777, 0),
-                    target: target.clone(),
-                }),
+                Kind::Symlink { target } => {
+                    let node = l.add_symlink(Meta::new(0o777, 0), target.clone());
+                    inos.insert(e.path.clone(), node.clone());
+                    node
+                }
                 Kind::HardLink { target } => match inos.get(target) {
-                    Some(ino) => Node::File(*ino),
+                    Some(node) => node.clone(),
                     None => return Err(format!("hard link {} to missing {target}", e.path)),
                 },
                 Kind::Whiteout => Node::Whiteout,
@@ -1821,7 +1825,7 @@ fn engine_op(c: &mut Container, op: &str) -> String {
     let w: Vec<&str> = op.split(' ').collect();
     let root = VPath::root();
     let arg = |i: usize| w.get(i).copied().unwrap_or("");
-    let r: layerlab::Result<bool> = (|| {
+    let r: layerlab::Result<()> = (|| {
         match w[0] {
             "write" | "append" => {
                 let p = c.resolve(&root, arg(1), true)?;
@@ -1851,11 +1855,6 @@ fn engine_op(c: &mut Container, op: &str) -> String {
             "link" => {
                 // linkat(2) looks the old name up completely before it looks at the new one.
                 let p = c.resolve(&root, arg(1), false)?;
-                if c.stat(&p)
-                    .is_ok_and(|st| st.file_type == layerlab::FileType::Symlink)
-                {
-                    return Ok(true);
-                }
                 if !c.exists(&p) {
                     return Err(layerlab::Error::new(
                         layerlab::ErrorKind::NotFound,
@@ -1889,11 +1888,10 @@ fn engine_op(c: &mut Container, op: &str) -> String {
             }
             _ => {}
         }
-        Ok(false)
+        Ok(())
     })();
     match r {
-        Ok(false) => "ok".into(),
-        Ok(true) => "skipped: symlink".into(),
+        Ok(()) => "ok".into(),
         Err(e) => e.kind().errno().to_string(),
     }
 }
@@ -1934,9 +1932,12 @@ fn snapshot_layer(l: &Layer) -> Snapshot {
                 }
                 None => SNode::Other("file without inode".into()),
             },
-            Node::Symlink(s) => SNode::Symlink {
-                target: s.target.clone(),
-            },
+            Node::Symlink(ino) => {
+                groups.entry(*ino).or_default().push(rel.clone());
+                SNode::Symlink {
+                    target: l.target(*ino).unwrap_or_default().to_string(),
+                }
+            }
             Node::Whiteout => SNode::Whiteout,
         };
         snap.nodes.insert(rel, n);
@@ -1980,9 +1981,12 @@ fn snapshot_engine_merged(c: &Container) -> Snapshot {
                                 .unwrap_or_default(),
                         }
                     }
-                    layerlab::FileType::Symlink => SNode::Symlink {
-                        target: st.target.clone().unwrap_or_default(),
-                    },
+                    layerlab::FileType::Symlink => {
+                        groups.entry(st.ino).or_default().push(rel.clone());
+                        SNode::Symlink {
+                            target: st.target.clone().unwrap_or_default(),
+                        }
+                    }
                     layerlab::FileType::Whiteout => SNode::Whiteout,
                 },
                 Err(e) => SNode::Other(format!("stat: {e}")),
