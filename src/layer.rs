@@ -4,7 +4,6 @@
 
 use crate::path::VPath;
 use sha2::{Digest as _, Sha256};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -411,26 +410,136 @@ impl fmt::Debug for Name {
     }
 }
 
+/// The names of a [`Children`] and their slot numbers, sorted by name: a vector of runs
+/// (chunks) of at most `2 * CHUNK` names each, every run after the one before it. Not generic,
+/// so the wasm module holds one copy of its code whatever the children are, and much less of
+/// it than a `BTreeMap`'s. A lookup is a binary search among the runs' last names, then one in
+/// a run; an insertion moves at most one run's entries and, when the run splits, the runs'
+/// headers, so filling a directory one name at a time in any order stays far from quadratic
+/// (20 000 names are some 300 runs).
+#[derive(Clone, Default)]
+struct NameIndex {
+    runs: Vec<Vec<Key>>,
+    len: usize,
+}
+
+/// One name of a [`NameIndex`]: its first eight bytes as a number (see [`prefix`]), the name,
+/// and its slot.
+#[derive(Clone)]
+struct Key(u64, Name, u32);
+
+/// The first eight bytes of a name as a big-endian number, zeros after a shorter name's end.
+/// When two names' prefixes differ, the names compare as their prefixes do (at the first byte
+/// where the prefixes differ, either both names have a byte, or the one that has ended is a
+/// prefix of the other and sorts first), so most comparisons of a search are one of integers,
+/// without reading the names; equal prefixes fall back to comparing the names.
+#[inline]
+fn prefix(name: &[u8]) -> u64 {
+    let mut p = [0u8; 8];
+    let n = name.len().min(8);
+    p[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(p)
+}
+
+impl Key {
+    #[inline]
+    fn cmp_to(&self, p: u64, name: &NameRef) -> std::cmp::Ordering {
+        self.0.cmp(&p).then_with(|| NameRef::new(&self.1).cmp(name))
+    }
+}
+
+/// Half the most names a run holds: a full run splits into two of this many.
+const CHUNK: usize = 64;
+
+impl NameIndex {
+    /// The run where `name` is or would go: the first whose last name is not below it, or the
+    /// last run. `None` when there are no runs.
+    #[inline]
+    fn run_of(&self, p: u64, name: &NameRef) -> Option<usize> {
+        if self.runs.len() <= 1 {
+            return self.runs.len().checked_sub(1);
+        }
+        let r = self.runs.partition_point(|run| {
+            run.last()
+                .is_some_and(|k| k.cmp_to(p, name) == std::cmp::Ordering::Less)
+        });
+        Some(r.min(self.runs.len() - 1))
+    }
+
+    #[inline]
+    fn find(&self, name: &NameRef) -> Option<(usize, Result<usize, usize>)> {
+        let p = prefix(&name.0);
+        let r = self.run_of(p, name)?;
+        let run = self.runs.get(r)?;
+        Some((r, run.binary_search_by(|k| k.cmp_to(p, name))))
+    }
+
+    #[inline]
+    fn get(&self, name: &NameRef) -> Option<u32> {
+        let (r, at) = self.find(name)?;
+        Some(self.runs.get(r)?.get(at.ok()?)?.2)
+    }
+
+    /// The slot of `name`, given `next` first when the name is new.
+    fn claim(&mut self, name: String, next: u32) -> u32 {
+        let key = Key(prefix(name.as_bytes()), Name(name), next);
+        let Some((r, at)) = self.find(NameRef::new(&key.1)) else {
+            let mut run = Vec::with_capacity(8);
+            run.push(key);
+            self.runs.push(run);
+            self.len = 1;
+            return next;
+        };
+        let i = match at {
+            Ok(i) => return self.runs[r][i].2,
+            Err(i) => i,
+        };
+        let run = &mut self.runs[r];
+        run.insert(i, key);
+        self.len += 1;
+        if run.len() >= 2 * CHUNK {
+            let tail = run.split_off(CHUNK);
+            self.runs.insert(r + 1, tail);
+        }
+        next
+    }
+
+    fn remove(&mut self, name: &NameRef) -> Option<u32> {
+        let (r, at) = self.find(name)?;
+        let i = at.ok()?;
+        let run = &mut self.runs[r];
+        let Key(_, _, slot) = run.remove(i);
+        self.len -= 1;
+        if run.is_empty() {
+            self.runs.remove(r);
+        }
+        Some(slot)
+    }
+
+    fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<Key>>> {
+        self.runs.iter().flatten()
+    }
+}
+
 /// A directory's children by name, sorted by name, with the part of `BTreeMap<String, V>`'s
 /// interface the crate uses. Used by the layers' trees ([`Dir`]) and the merged view.
 ///
-/// The names live in one B-tree of names to slot numbers, `BTreeMap<Name, u32>`, whatever `V`
-/// is, and the children in a vector of slots beside it. So the B-tree's code exists once in
-/// the wasm module rather than once per child type (`Node`, `MNode`: some 10 KB of code each),
-/// and the B-tree's nodes are small (a name and a number a key). A removal leaves a hole in
+/// The names live in one index of names to slot numbers ([`NameIndex`], not generic) whatever
+/// `V` is, and the children in a vector of slots beside it. So the index's code exists once in
+/// the wasm module, and it is a few sorted vectors rather than a B-tree (a `BTreeMap<Name, V>`
+/// per child type, `Node` and `MNode`, was some 10 KB of code each). A removal leaves a hole in
 /// the slots; when holes outnumber the children, the slots are rebuilt in name order (amortised
-/// O(1) a removal), and an insertion fills the end, so filling a directory one name at a time
-/// stays O(log n) a name whatever the order.
+/// O(1) a removal), and a new name's child goes at the end.
 #[derive(Clone)]
 pub struct Children<V> {
-    index: BTreeMap<Name, u32>,
+    index: NameIndex,
     slots: Vec<Option<V>>,
 }
 
 impl<V> Default for Children<V> {
     fn default() -> Children<V> {
         Children {
-            index: BTreeMap::new(),
+            index: NameIndex::default(),
             slots: Vec::new(),
         }
     }
@@ -452,24 +561,26 @@ impl<V: PartialEq> PartialEq for Children<V> {
 impl<V: Eq> Eq for Children<V> {}
 
 /// The slot for `name`: its own when the name is there, else a new one at the end (`next`,
-/// the number of slots). Not generic, so there is one copy of it and of the B-tree's code.
-fn claim_slot(index: &mut BTreeMap<Name, u32>, name: String, next: usize) -> u32 {
-    *index.entry(Name(name)).or_insert(next as u32)
+/// the number of slots).
+fn claim_slot(index: &mut NameIndex, name: String, next: usize) -> u32 {
+    index.claim(name, next as u32)
 }
 
 /// The new slot numbers when `holes` of `slots` slots are empty: `None` while the holes are
 /// at most as many as the children; otherwise every name is given its rank (its slot in
 /// name order) and the old numbers come back, in that order, for the caller to move the
 /// children by. Not generic, as [`claim_slot`].
-fn renumber(index: &mut BTreeMap<Name, u32>, slots: usize) -> Option<Vec<u32>> {
-    if slots - index.len() <= index.len() {
+fn renumber(index: &mut NameIndex, slots: usize) -> Option<Vec<u32>> {
+    if slots - index.len <= index.len {
         return None;
     }
     Some(
         index
-            .values_mut()
+            .runs
+            .iter_mut()
+            .flatten()
             .enumerate()
-            .map(|(rank, slot)| std::mem::replace(slot, rank as u32))
+            .map(|(rank, Key(_, _, slot))| std::mem::replace(slot, rank as u32))
             .collect(),
     )
 }
@@ -481,22 +592,26 @@ impl<V> Children<V> {
     }
 
     #[inline]
-    fn slot(&self, i: Option<&u32>) -> Option<&V> {
-        self.slots.get(*i? as usize)?.as_ref()
+    fn slot(&self, i: Option<u32>) -> Option<&V> {
+        self.slots.get(i? as usize)?.as_ref()
     }
 
     #[inline]
-    fn slot_mut(&mut self, i: Option<&u32>) -> Option<&mut V> {
-        let i = *i? as usize;
-        self.slots.get_mut(i)?.as_mut()
+    fn slot_mut(&mut self, i: Option<u32>) -> Option<&mut V> {
+        self.slots.get_mut(i? as usize)?.as_mut()
     }
 
     /// The slot `i` that [`claim_slot`] gave, made to exist.
     #[inline]
     fn slot_at(&mut self, i: u32) -> &mut Option<V> {
         let i = i as usize;
-        // A new name's slot is the next one (`claim_slot`).
+        // A new name's slot is the next one (`claim_slot`). A directory's first child makes
+        // room for eight, as its first run of names does: fewer reallocations while a
+        // directory fills.
         if i == self.slots.len() {
+            if i == 0 {
+                self.slots.reserve(8);
+            }
             self.slots.push(None);
         }
         &mut self.slots[i]
@@ -511,8 +626,8 @@ impl<V> Children<V> {
     /// The child called `name`, mutably.
     #[inline]
     pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<&mut V> {
-        let i = self.index.get(NameRef::new(name.as_ref())).copied();
-        self.slot_mut(i.as_ref())
+        let i = self.index.get(NameRef::new(name.as_ref()));
+        self.slot_mut(i)
     }
 
     /// The child whose name is the bytes `name` (a component cut out of a path at `/` bytes).
@@ -524,13 +639,13 @@ impl<V> Children<V> {
     /// The child whose name is the bytes `name`, mutably.
     #[inline]
     pub(crate) fn get_mut_bytes(&mut self, name: &[u8]) -> Option<&mut V> {
-        let i = self.index.get(NameRef::of_bytes(name)).copied();
-        self.slot_mut(i.as_ref())
+        let i = self.index.get(NameRef::of_bytes(name));
+        self.slot_mut(i)
     }
 
     /// True when there is a child called `name`.
     pub fn contains_key<K: AsRef<str> + ?Sized>(&self, name: &K) -> bool {
-        self.index.contains_key(NameRef::new(name.as_ref()))
+        self.index.get(NameRef::new(name.as_ref())).is_some()
     }
 
     /// Sets the child called `name`, returning the one it replaces.
@@ -566,24 +681,25 @@ impl<V> Children<V> {
 
     /// Drops every child.
     pub fn clear(&mut self) {
-        self.index.clear();
+        self.index = NameIndex::default();
         self.slots.clear();
     }
 
     /// Number of children.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.index.len
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.index.len == 0
     }
 
     /// Names and children, sorted by name.
     pub fn iter(&self) -> ChildrenIter<'_, V> {
         ChildrenIter {
             names: self.index.iter(),
+            left: self.index.len,
             slots: &self.slots,
         }
     }
@@ -594,12 +710,12 @@ impl<V> Children<V> {
         let mut slots: Vec<Option<&mut V>> = self.slots.iter_mut().map(Option::as_mut).collect();
         self.index
             .iter()
-            .filter_map(move |(k, &i)| Some((&k.0, slots.get_mut(i as usize)?.take()?)))
+            .filter_map(move |Key(_, k, i)| Some((&k.0, slots.get_mut(*i as usize)?.take()?)))
     }
 
     /// The names, sorted.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + '_ {
-        self.index.keys().map(|k| &k.0)
+        self.index.iter().map(|Key(_, k, _)| &k.0)
     }
 
     /// The children, sorted by name.
@@ -630,7 +746,8 @@ impl<'a, V> ChildEntry<'a, V> {
 
 /// The names and children of a [`Children`], sorted by name.
 pub struct ChildrenIter<'a, V> {
-    names: std::collections::btree_map::Iter<'a, Name, u32>,
+    names: std::iter::Flatten<std::slice::Iter<'a, Vec<Key>>>,
+    left: usize,
     slots: &'a [Option<V>],
 }
 
@@ -638,6 +755,7 @@ impl<V> Clone for ChildrenIter<'_, V> {
     fn clone(&self) -> Self {
         ChildrenIter {
             names: self.names.clone(),
+            left: self.left,
             slots: self.slots,
         }
     }
@@ -645,8 +763,9 @@ impl<V> Clone for ChildrenIter<'_, V> {
 
 impl<'a, V> ChildrenIter<'a, V> {
     #[inline]
-    fn pair(&self, (k, &i): (&'a Name, &'a u32)) -> Option<(&'a String, &'a V)> {
-        Some((&k.0, self.slots.get(i as usize)?.as_ref()?))
+    fn pair(&mut self, Key(_, k, i): &'a Key) -> Option<(&'a String, &'a V)> {
+        self.left -= 1;
+        Some((&k.0, self.slots.get(*i as usize)?.as_ref()?))
     }
 }
 
@@ -658,7 +777,7 @@ impl<'a, V> Iterator for ChildrenIter<'a, V> {
         self.pair(kv)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.names.size_hint()
+        (self.left, Some(self.left))
     }
 }
 
@@ -681,12 +800,14 @@ impl<'a, V> IntoIterator for &'a Children<V> {
 
 /// The names and children of a [`Children`], owned, sorted by name.
 pub struct ChildrenIntoIter<V> {
-    names: std::collections::btree_map::IntoIter<Name, u32>,
+    names: std::iter::Flatten<std::vec::IntoIter<Vec<Key>>>,
+    left: usize,
     slots: Vec<Option<V>>,
 }
 
 impl<V> ChildrenIntoIter<V> {
-    fn pair(&mut self, (k, i): (Name, u32)) -> Option<(String, V)> {
+    fn pair(&mut self, Key(_, k, i): Key) -> Option<(String, V)> {
+        self.left -= 1;
         Some((k.0, self.slots.get_mut(i as usize)?.take()?))
     }
 }
@@ -698,7 +819,7 @@ impl<V> Iterator for ChildrenIntoIter<V> {
         self.pair(kv)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.names.size_hint()
+        (self.left, Some(self.left))
     }
 }
 
@@ -716,7 +837,8 @@ impl<V> IntoIterator for Children<V> {
     type IntoIter = ChildrenIntoIter<V>;
     fn into_iter(self) -> ChildrenIntoIter<V> {
         ChildrenIntoIter {
-            names: self.index.into_iter(),
+            names: self.index.runs.into_iter().flatten(),
+            left: self.index.len,
             slots: self.slots,
         }
     }
@@ -1011,6 +1133,7 @@ impl Layer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn inode(n: u8) -> FileInode {
         FileInode::new(Meta::new(0o644, i64::from(n)), Blob::new(vec![n]))
@@ -1067,9 +1190,39 @@ mod tests {
     /// prefixes of one another, multi-byte characters, bytes above 0x7f.
     #[test]
     fn children_keep_the_order_of_str_and_find_every_name() {
+        // The last seven share their first eight bytes (the index's integer prefix) or hold
+        // NULs, which no valid name does but which must not break the order either.
         let names = [
-            "", "a", "A", "ab", "abc", "abd", "b", "ba", "s01", "s1", "s10", "new12", "new123",
-            "é", "e\u{301}", "z", "\u{7f}", "\u{80}", "日本", "日", ".wh", "~", "a b",
+            "",
+            "a",
+            "A",
+            "ab",
+            "abc",
+            "abd",
+            "b",
+            "ba",
+            "s01",
+            "s1",
+            "s10",
+            "new12",
+            "new123",
+            "é",
+            "e\u{301}",
+            "z",
+            "\u{7f}",
+            "\u{80}",
+            "日本",
+            "日",
+            ".wh",
+            "~",
+            "a b",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "abcdefgh\0",
+            "a\0",
+            "a\0b",
+            "a\u{1}",
         ];
         for a in names {
             for b in names {
