@@ -524,7 +524,7 @@ impl NameIndex {
 /// A directory's children by name, sorted by name, with the part of `BTreeMap<String, V>`'s
 /// interface the crate uses. Used by the layers' trees ([`Dir`]) and the merged view.
 ///
-/// The names live in one index of names to slot numbers ([`NameIndex`], not generic) whatever
+/// The names live in one index of names to slot numbers (`NameIndex`, not generic) whatever
 /// `V` is, and the children in a vector of slots beside it. So the index's code exists once in
 /// the wasm module, and it is a few sorted vectors rather than a B-tree (a `BTreeMap<Name, V>`
 /// per child type, `Node` and `MNode`, was some 10 KB of code each). A removal leaves a hole in
