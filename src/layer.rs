@@ -566,10 +566,10 @@ fn claim_slot(index: &mut NameIndex, name: String, next: usize) -> u32 {
     index.claim(name, next as u32)
 }
 
-/// The new slot numbers when `holes` of `slots` slots are empty: `None` while the holes are
-/// at most as many as the children; otherwise every name is given its rank (its slot in
-/// name order) and the old numbers come back, in that order, for the caller to move the
-/// children by. Not generic, as [`claim_slot`].
+/// The new slot numbers once the holes among `slots` slots outnumber the children: `None`
+/// while they do not; otherwise every name is given its rank (its slot in name order) and the
+/// old numbers come back, in that order, for the caller to move the children by. Not generic,
+/// as [`claim_slot`].
 fn renumber(index: &mut NameIndex, slots: usize) -> Option<Vec<u32>> {
     if slots - index.len <= index.len {
         return None;
