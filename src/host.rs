@@ -185,16 +185,23 @@ impl SavedState {
         }
         out.push_str("],\"options\":");
         options_to_json(&mut out, &self.options);
-        out.push_str(",\"actions\":[");
-        for (i, a) in self.actions.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            a.to_json(&mut out);
-        }
-        out.push_str("]}");
+        out.push_str(",\"actions\":");
+        actions_to_json(&mut out, &self.actions);
+        out.push('}');
         out
     }
+}
+
+/// `actions` as a JSON array, as saved states hold them.
+fn actions_to_json(out: &mut String, actions: &[Action]) {
+    out.push('[');
+    for (i, a) in actions.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        a.to_json(out);
+    }
+    out.push(']');
 }
 
 impl Action {
@@ -953,6 +960,14 @@ impl Host {
     /// The actions so far.
     pub fn actions(&self) -> &[Action] {
         &self.actions
+    }
+
+    /// [`Host::actions`] as JSON, exactly as [`Host::save_json`] writes them (the wasm face
+    /// hands them out through `JSON.parse`, which needs no serialiser of its own for them).
+    pub fn actions_json(&self) -> String {
+        let mut out = String::new();
+        actions_to_json(&mut out, &self.actions);
+        out
     }
 
     /// The canonical OCI tar of the current container's writable layer.

@@ -4,7 +4,6 @@
 
 use crate::path::VPath;
 use sha2::{Digest as _, Sha256};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -430,15 +429,138 @@ impl fmt::Debug for Name {
     }
 }
 
-/// A directory's children by name, sorted by name: a `BTreeMap<String, V>` in all but the
-/// comparison of keys (see [`Name`]), with the part of its interface the crate uses. Used by
-/// the layers' trees ([`Dir`]) and the merged view.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Children<V>(BTreeMap<Name, V>);
+/// The names of a [`Children`] and their slot numbers, sorted by name: a vector of runs
+/// (chunks) of at most `2 * CHUNK` names each, every run after the one before it. Not generic,
+/// so the wasm module holds one copy of its code whatever the children are, and much less of
+/// it than a `BTreeMap`'s. A lookup is a binary search among the runs' last names, then one in
+/// a run; an insertion moves at most one run's entries and, when the run splits, the runs'
+/// headers, so filling a directory one name at a time in any order stays far from quadratic
+/// (20 000 names are some 300 runs).
+#[derive(Clone, Default)]
+struct NameIndex {
+    runs: Vec<Vec<Key>>,
+    len: usize,
+}
+
+/// One name of a [`NameIndex`]: its first eight bytes as a number (see [`prefix`]), the name,
+/// and its slot.
+#[derive(Clone)]
+struct Key(u64, Name, u32);
+
+/// The first eight bytes of a name as a big-endian number, zeros after a shorter name's end.
+/// When two names' prefixes differ, the names compare as their prefixes do (at the first byte
+/// where the prefixes differ, either both names have a byte, or the one that has ended is a
+/// prefix of the other and sorts first), so most comparisons of a search are one of integers,
+/// without reading the names; equal prefixes fall back to comparing the names.
+#[inline]
+fn prefix(name: &[u8]) -> u64 {
+    let mut p = [0u8; 8];
+    let n = name.len().min(8);
+    p[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(p)
+}
+
+impl Key {
+    #[inline]
+    fn cmp_to(&self, p: u64, name: &NameRef) -> std::cmp::Ordering {
+        self.0.cmp(&p).then_with(|| NameRef::new(&self.1).cmp(name))
+    }
+}
+
+/// Half the most names a run holds: a full run splits into two of this many.
+const CHUNK: usize = 64;
+
+impl NameIndex {
+    /// The run where `name` is or would go: the first whose last name is not below it, or the
+    /// last run. `None` when there are no runs.
+    #[inline]
+    fn run_of(&self, p: u64, name: &NameRef) -> Option<usize> {
+        if self.runs.len() <= 1 {
+            return self.runs.len().checked_sub(1);
+        }
+        let r = self.runs.partition_point(|run| {
+            run.last()
+                .is_some_and(|k| k.cmp_to(p, name) == std::cmp::Ordering::Less)
+        });
+        Some(r.min(self.runs.len() - 1))
+    }
+
+    #[inline]
+    fn find(&self, name: &NameRef) -> Option<(usize, Result<usize, usize>)> {
+        let p = prefix(&name.0);
+        let r = self.run_of(p, name)?;
+        let run = self.runs.get(r)?;
+        Some((r, run.binary_search_by(|k| k.cmp_to(p, name))))
+    }
+
+    #[inline]
+    fn get(&self, name: &NameRef) -> Option<u32> {
+        let (r, at) = self.find(name)?;
+        Some(self.runs.get(r)?.get(at.ok()?)?.2)
+    }
+
+    /// The slot of `name`, given `next` first when the name is new.
+    fn claim(&mut self, name: String, next: u32) -> u32 {
+        let key = Key(prefix(name.as_bytes()), Name(name), next);
+        let Some((r, at)) = self.find(NameRef::new(&key.1)) else {
+            let mut run = Vec::with_capacity(8);
+            run.push(key);
+            self.runs.push(run);
+            self.len = 1;
+            return next;
+        };
+        let i = match at {
+            Ok(i) => return self.runs[r][i].2,
+            Err(i) => i,
+        };
+        let run = &mut self.runs[r];
+        run.insert(i, key);
+        self.len += 1;
+        if run.len() >= 2 * CHUNK {
+            let tail = run.split_off(CHUNK);
+            self.runs.insert(r + 1, tail);
+        }
+        next
+    }
+
+    fn remove(&mut self, name: &NameRef) -> Option<u32> {
+        let (r, at) = self.find(name)?;
+        let i = at.ok()?;
+        let run = &mut self.runs[r];
+        let Key(_, _, slot) = run.remove(i);
+        self.len -= 1;
+        if run.is_empty() {
+            self.runs.remove(r);
+        }
+        Some(slot)
+    }
+
+    fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<Key>>> {
+        self.runs.iter().flatten()
+    }
+}
+
+/// A directory's children by name, sorted by name, with the part of `BTreeMap<String, V>`'s
+/// interface the crate uses. Used by the layers' trees ([`Dir`]) and the merged view.
+///
+/// The names live in one index of names to slot numbers (`NameIndex`, not generic) whatever
+/// `V` is, and the children in a vector of slots beside it. So the index's code exists once in
+/// the wasm module, and it is a few sorted vectors rather than a B-tree (a `BTreeMap<Name, V>`
+/// per child type, `Node` and `MNode`, was some 10 KB of code each). A removal leaves a hole in
+/// the slots; when holes outnumber the children, the slots are rebuilt in name order (amortised
+/// O(1) a removal), and a new name's child goes at the end.
+#[derive(Clone)]
+pub struct Children<V> {
+    index: NameIndex,
+    slots: Vec<Option<V>>,
+}
 
 impl<V> Default for Children<V> {
     fn default() -> Children<V> {
-        Children(BTreeMap::new())
+        Children {
+            index: NameIndex::default(),
+            slots: Vec::new(),
+        }
     }
 }
 
@@ -448,115 +570,240 @@ impl<V: fmt::Debug> fmt::Debug for Children<V> {
     }
 }
 
+/// Equal when they hold the same names with equal children, whatever their slots.
+impl<V: PartialEq> PartialEq for Children<V> {
+    fn eq(&self, other: &Children<V>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<V: Eq> Eq for Children<V> {}
+
+/// The slot for `name`: its own when the name is there, else a new one at the end (`next`,
+/// the number of slots).
+fn claim_slot(index: &mut NameIndex, name: String, next: usize) -> u32 {
+    index.claim(name, next as u32)
+}
+
+/// The new slot numbers once the holes among `slots` slots outnumber the children: `None`
+/// while they do not; otherwise every name is given its rank (its slot in name order) and the
+/// old numbers come back, in that order, for the caller to move the children by. Not generic,
+/// as [`claim_slot`].
+fn renumber(index: &mut NameIndex, slots: usize) -> Option<Vec<u32>> {
+    if slots - index.len <= index.len {
+        return None;
+    }
+    Some(
+        index
+            .runs
+            .iter_mut()
+            .flatten()
+            .enumerate()
+            .map(|(rank, Key(_, _, slot))| std::mem::replace(slot, rank as u32))
+            .collect(),
+    )
+}
+
 impl<V> Children<V> {
     /// No children.
     pub fn new() -> Children<V> {
         Children::default()
     }
 
+    #[inline]
+    fn slot(&self, i: Option<u32>) -> Option<&V> {
+        self.slots.get(i? as usize)?.as_ref()
+    }
+
+    #[inline]
+    fn slot_mut(&mut self, i: Option<u32>) -> Option<&mut V> {
+        self.slots.get_mut(i? as usize)?.as_mut()
+    }
+
+    /// The slot `i` that [`claim_slot`] gave, made to exist.
+    #[inline]
+    fn slot_at(&mut self, i: u32) -> &mut Option<V> {
+        let i = i as usize;
+        // A new name's slot is the next one (`claim_slot`). A directory's first child makes
+        // room for eight, as its first run of names does: fewer reallocations while a
+        // directory fills.
+        if i == self.slots.len() {
+            if i == 0 {
+                self.slots.reserve(8);
+            }
+            self.slots.push(None);
+        }
+        &mut self.slots[i]
+    }
+
     /// The child called `name`.
     #[inline]
     pub fn get<K: AsRef<str> + ?Sized>(&self, name: &K) -> Option<&V> {
-        self.0.get(NameRef::new(name.as_ref()))
+        self.slot(self.index.get(NameRef::new(name.as_ref())))
     }
 
     /// The child called `name`, mutably.
     #[inline]
     pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<&mut V> {
-        self.0.get_mut(NameRef::new(name.as_ref()))
+        let i = self.index.get(NameRef::new(name.as_ref()));
+        self.slot_mut(i)
     }
 
     /// The child whose name is the bytes `name` (a component cut out of a path at `/` bytes).
     #[inline]
     pub(crate) fn get_bytes(&self, name: &[u8]) -> Option<&V> {
-        self.0.get(NameRef::of_bytes(name))
+        self.slot(self.index.get(NameRef::of_bytes(name)))
     }
 
     /// The child whose name is the bytes `name`, mutably.
     #[inline]
     pub(crate) fn get_mut_bytes(&mut self, name: &[u8]) -> Option<&mut V> {
-        self.0.get_mut(NameRef::of_bytes(name))
+        let i = self.index.get(NameRef::of_bytes(name));
+        self.slot_mut(i)
     }
 
     /// True when there is a child called `name`.
     pub fn contains_key<K: AsRef<str> + ?Sized>(&self, name: &K) -> bool {
-        self.0.contains_key(NameRef::new(name.as_ref()))
+        self.index.get(NameRef::new(name.as_ref())).is_some()
     }
 
     /// Sets the child called `name`, returning the one it replaces.
     pub fn insert(&mut self, name: String, child: V) -> Option<V> {
-        self.0.insert(Name(name), child)
+        let i = claim_slot(&mut self.index, name, self.slots.len());
+        self.slot_at(i).replace(child)
     }
 
     /// Takes the child called `name` out.
     pub fn remove<K: AsRef<str> + ?Sized>(&mut self, name: &K) -> Option<V> {
-        self.0.remove(NameRef::new(name.as_ref()))
+        let i = self.index.remove(NameRef::new(name.as_ref()))? as usize;
+        let child = self.slots.get_mut(i)?.take();
+        if i + 1 == self.slots.len() {
+            self.slots.pop();
+        }
+        if let Some(old) = renumber(&mut self.index, self.slots.len()) {
+            let mut slots = std::mem::take(&mut self.slots);
+            self.slots = old
+                .into_iter()
+                .map(|i| slots.get_mut(i as usize).and_then(Option::take))
+                .collect();
+        }
+        child
     }
 
     /// The entry for `name`, to insert or change in place.
-    pub fn entry(&mut self, name: String) -> std::collections::btree_map::Entry<'_, Name, V> {
-        self.0.entry(Name(name))
+    pub fn entry(&mut self, name: String) -> ChildEntry<'_, V> {
+        ChildEntry {
+            children: self,
+            name,
+        }
     }
 
     /// Drops every child.
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.index = NameIndex::default();
+        self.slots.clear();
     }
 
     /// Number of children.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.index.len
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.index.len == 0
     }
 
     /// Names and children, sorted by name.
     pub fn iter(&self) -> ChildrenIter<'_, V> {
-        ChildrenIter(self.0.iter())
+        ChildrenIter {
+            names: self.index.iter(),
+            left: self.index.len,
+            slots: &self.slots,
+        }
     }
 
     /// Names and children, mutably, sorted by name.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> + '_ {
-        self.0.iter_mut().map(|(k, v)| (&k.0, v))
+        // Each name has its own slot, so every slot is lent out at most once.
+        let mut slots: Vec<Option<&mut V>> = self.slots.iter_mut().map(Option::as_mut).collect();
+        self.index
+            .iter()
+            .filter_map(move |Key(_, k, i)| Some((&k.0, slots.get_mut(*i as usize)?.take()?)))
     }
 
     /// The names, sorted.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + '_ {
-        self.0.keys().map(|k| &k.0)
+        self.index.iter().map(|Key(_, k, _)| &k.0)
     }
 
     /// The children, sorted by name.
-    pub fn values(&self) -> std::collections::btree_map::Values<'_, Name, V> {
-        self.0.values()
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
     }
 
     /// The children, mutably, sorted by name.
-    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, Name, V> {
-        self.0.values_mut()
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.iter_mut().map(|(_, v)| v)
+    }
+}
+
+/// The place of one name in a [`Children`], from [`Children::entry`].
+pub struct ChildEntry<'a, V> {
+    children: &'a mut Children<V>,
+    name: String,
+}
+
+impl<'a, V> ChildEntry<'a, V> {
+    /// The child called by this entry's name, made by `make` first when there is none.
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let c = self.children;
+        let i = claim_slot(&mut c.index, self.name, c.slots.len());
+        c.slot_at(i).get_or_insert_with(make)
     }
 }
 
 /// The names and children of a [`Children`], sorted by name.
-#[derive(Clone)]
-pub struct ChildrenIter<'a, V>(std::collections::btree_map::Iter<'a, Name, V>);
+pub struct ChildrenIter<'a, V> {
+    names: std::iter::Flatten<std::slice::Iter<'a, Vec<Key>>>,
+    left: usize,
+    slots: &'a [Option<V>],
+}
+
+impl<V> Clone for ChildrenIter<'_, V> {
+    fn clone(&self) -> Self {
+        ChildrenIter {
+            names: self.names.clone(),
+            left: self.left,
+            slots: self.slots,
+        }
+    }
+}
+
+impl<'a, V> ChildrenIter<'a, V> {
+    #[inline]
+    fn pair(&mut self, Key(_, k, i): &'a Key) -> Option<(&'a String, &'a V)> {
+        self.left -= 1;
+        Some((&k.0, self.slots.get(*i as usize)?.as_ref()?))
+    }
+}
 
 impl<'a, V> Iterator for ChildrenIter<'a, V> {
     type Item = (&'a String, &'a V);
     #[inline]
     fn next(&mut self) -> Option<(&'a String, &'a V)> {
-        self.0.next().map(|(k, v)| (&k.0, v))
+        let kv = self.names.next()?;
+        self.pair(kv)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
+        (self.left, Some(self.left))
     }
 }
 
 impl<V> DoubleEndedIterator for ChildrenIter<'_, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (&k.0, v))
+        let kv = self.names.next_back()?;
+        self.pair(kv)
     }
 }
 
@@ -570,20 +817,59 @@ impl<'a, V> IntoIterator for &'a Children<V> {
     }
 }
 
+/// The names and children of a [`Children`], owned, sorted by name.
+pub struct ChildrenIntoIter<V> {
+    names: std::iter::Flatten<std::vec::IntoIter<Vec<Key>>>,
+    left: usize,
+    slots: Vec<Option<V>>,
+}
+
+impl<V> ChildrenIntoIter<V> {
+    fn pair(&mut self, Key(_, k, i): Key) -> Option<(String, V)> {
+        self.left -= 1;
+        Some((k.0, self.slots.get_mut(i as usize)?.take()?))
+    }
+}
+
+impl<V> Iterator for ChildrenIntoIter<V> {
+    type Item = (String, V);
+    fn next(&mut self) -> Option<(String, V)> {
+        let kv = self.names.next()?;
+        self.pair(kv)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<V> DoubleEndedIterator for ChildrenIntoIter<V> {
+    fn next_back(&mut self) -> Option<(String, V)> {
+        let kv = self.names.next_back()?;
+        self.pair(kv)
+    }
+}
+
+impl<V> ExactSizeIterator for ChildrenIntoIter<V> {}
+
 impl<V> IntoIterator for Children<V> {
     type Item = (String, V);
-    type IntoIter = std::iter::Map<
-        std::collections::btree_map::IntoIter<Name, V>,
-        fn((Name, V)) -> (String, V),
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter().map(|(k, v)| (k.0, v))
+    type IntoIter = ChildrenIntoIter<V>;
+    fn into_iter(self) -> ChildrenIntoIter<V> {
+        ChildrenIntoIter {
+            names: self.index.runs.into_iter().flatten(),
+            left: self.index.len,
+            slots: self.slots,
+        }
     }
 }
 
 impl<V> FromIterator<(String, V)> for Children<V> {
     fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Children<V> {
-        Children(iter.into_iter().map(|(k, v)| (Name(k), v)).collect())
+        let mut c = Children::new();
+        for (k, v) in iter {
+            c.insert(k, v);
+        }
+        c
     }
 }
 
@@ -868,6 +1154,7 @@ impl Layer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn inode(n: u8) -> FileInode {
         FileInode::new(Meta::new(0o644, i64::from(n)), Blob::new(vec![n]))
@@ -924,9 +1211,39 @@ mod tests {
     /// prefixes of one another, multi-byte characters, bytes above 0x7f.
     #[test]
     fn children_keep_the_order_of_str_and_find_every_name() {
+        // The last seven share their first eight bytes (the index's integer prefix) or hold
+        // NULs, which no valid name does but which must not break the order either.
         let names = [
-            "", "a", "A", "ab", "abc", "abd", "b", "ba", "s01", "s1", "s10", "new12", "new123",
-            "é", "e\u{301}", "z", "\u{7f}", "\u{80}", "日本", "日", ".wh", "~", "a b",
+            "",
+            "a",
+            "A",
+            "ab",
+            "abc",
+            "abd",
+            "b",
+            "ba",
+            "s01",
+            "s1",
+            "s10",
+            "new12",
+            "new123",
+            "é",
+            "e\u{301}",
+            "z",
+            "\u{7f}",
+            "\u{80}",
+            "日本",
+            "日",
+            ".wh",
+            "~",
+            "a b",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "abcdefgh\0",
+            "a\0",
+            "a\0b",
+            "a\u{1}",
         ];
         for a in names {
             for b in names {
@@ -962,6 +1279,68 @@ mod tests {
         let owned: Vec<(String, usize)> = children.clone().into_iter().collect();
         assert_eq!(owned.len(), children.len());
         assert_eq!(owned.into_iter().collect::<Children<usize>>(), children);
+    }
+
+    /// Children answer as the `BTreeMap` they stand for through inserts, replacements and
+    /// removals in a scrambled order (which leave holes in the slots and rebuild them), and
+    /// two of them are equal when they hold the same children, whatever their slots.
+    #[test]
+    fn children_answer_as_a_btreemap_whatever_the_order_of_changes() {
+        let mut model = BTreeMap::new();
+        let mut children: Children<u32> = Children::new();
+        // A fixed permutation of 0..n: 7919 is prime, so i * 7919 % n visits every number.
+        let n = 20_000u32;
+        let name = |i: u32| format!("f{}", (i * 7919) % n);
+        for i in 0..n {
+            assert_eq!(children.insert(name(i), i), model.insert(name(i), i));
+        }
+        for i in (0..n).step_by(3) {
+            assert_eq!(
+                children.insert(name(i), i + n),
+                model.insert(name(i), i + n)
+            );
+        }
+        for i in (0..n).filter(|i| i % 4 != 1) {
+            assert_eq!(children.remove(&name(i)), model.remove(&name(i)));
+            assert_eq!(children.remove(&name(i)), None);
+        }
+        *children.entry(name(1)).or_insert_with(|| 0) += 1;
+        *model.entry(name(1)).or_insert_with(|| 0) += 1;
+        *children.entry("new".to_string()).or_insert_with(|| 7) += 1;
+        *model.entry("new".to_string()).or_insert_with(|| 7) += 1;
+        assert_eq!(children.len(), model.len());
+        assert!(children.iter().eq(model.iter()));
+        assert!(children.iter().rev().eq(model.iter().rev()));
+        assert!(children.keys().eq(model.keys()));
+        assert!(children.values().eq(model.values()));
+        for (k, v) in &model {
+            assert_eq!(children.get(k), Some(v));
+            assert_eq!(children.get_bytes(k.as_bytes()), Some(v));
+        }
+        for (_, v) in children.iter_mut() {
+            *v += 1;
+        }
+        children.values_mut().for_each(|v| *v -= 1);
+        assert!(children.iter().eq(model.iter()));
+        // The same children inserted afresh in name order sit in other slots.
+        let fresh: Children<u32> = model.clone().into_iter().collect();
+        assert_eq!(fresh, children);
+        assert!(children
+            .clone()
+            .into_iter()
+            .rev()
+            .eq(model.clone().into_iter().rev()));
+        *children.get_mut(&name(1)).expect("there") += 1;
+        assert_ne!(fresh, children);
+        for k in model.keys() {
+            children.remove(k);
+        }
+        assert!(children.is_empty());
+        assert_eq!(children, Children::new());
+        assert!(
+            children.slots.is_empty(),
+            "no slots are left once every child is gone"
+        );
     }
 
     #[test]

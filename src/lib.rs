@@ -47,8 +47,8 @@ pub use event::{Event, EventKind};
 pub use host::{Action, BaseLayer, ContainerInfo, Host, LayerInfo, SavedState};
 pub use inspect::{Cell, CellState, Change, Explanation, ImageUsage, LayerUsage, Role, Usage};
 pub use layer::{
-    Blob, Children, ChildrenIter, Digest, Dir, FileInode, FileType, Inodes, InodesIter, Layer,
-    Meta, Node,
+    Blob, ChildEntry, Children, ChildrenIntoIter, ChildrenIter, Digest, Dir, FileInode, FileType,
+    Inodes, InodesIter, Layer, Meta, Node,
 };
 pub use path::VPath;
 pub use shell::{Output, Shell};

@@ -655,7 +655,10 @@ impl LayerLab {
     /// `{action: "switch", id}`, `{action: "set-options", options}`.
     #[wasm_bindgen(unchecked_return_type = "Action[]")]
     pub fn history(&self) -> Result<JsValue, JsValue> {
-        to_js(self.host.actions())
+        // The saved state's own JSON of the actions, parsed by JavaScript: the same shape as
+        // serde's, without a serialiser for `Action` in the module.
+        js_sys::JSON::parse(&self.host.actions_json())
+            .map_err(|_| js_error(&invalid("history", "the actions' JSON did not parse")))
     }
 
     /// True when undo would do something.
