@@ -113,3 +113,49 @@ test('the next step\'s columns are drawn while the step before plays, and every 
     await context.close();
   }
 });
+
+test('the row labels\' sizes follow the layers, redrawn in place as a new label draws them', async () => {
+  const state = JSON.stringify({
+    version: 1,
+    base: [{ created_by: 'ADD srv.tar /', script: 'mkdir -p /srv\necho hello > /srv/a\necho hi > /srv/b' }],
+    options: { redirectDir: false, metacopy: false, index: false },
+    actions: [],
+  });
+  const hash = `#s=1.${deflateRawSync(Buffer.from(state)).toString('base64url')}`;
+  const { page, context } = await open(env, {}, hash);
+  // Each row's size: its text, its title and how many nodes it has (the hidden part is a span).
+  const sizes = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#matrix [data-layer]')]
+    .map((r) => [r.getAttribute('data-layer'), r.querySelector('.lbl-size')])
+    .filter(([, s]) => s)
+    .map(([k, s]) => [k, `${s.textContent}|${s.title}|${s.childNodes.length}`])));
+  // The layers' sizes come from the engine in idle time after the animation: wait for them.
+  const expect = async (want) => {
+    await page.waitForFunction((w) => {
+      const got = Object.fromEntries([...document.querySelectorAll('#matrix [data-layer]')]
+        .map((r) => [r.getAttribute('data-layer'), r.querySelector('.lbl-size')])
+        .filter(([, s]) => s)
+        .map(([k, s]) => [k, `${s.textContent}|${s.title}|${s.childNodes.length}`]));
+      return JSON.stringify(got) === JSON.stringify(w);
+    }, want, { timeout: 10000 }).catch(() => {});
+    assert.deepEqual(await sizes(), want);
+  };
+  try {
+    const start = { 0: '9 B|bytes in this layer|1', container: '0 B|bytes in this layer|1' };
+    await expect(start);
+    // A copy-up: the container layer grows, and the image layer's /srv/a is hidden.
+    await command(page, 'echo more >> /srv/a');
+    const grown = { 0: '9 B (6 B hidden)|6 B of it hidden by layers above|2', container: '11 B|bytes in this layer|1' };
+    await expect(grown);
+    // A whiteout hides /srv/b too.
+    await command(page, 'rm /srv/b');
+    await expect({ 0: '9 B (9 B hidden)|9 B of it hidden by layers above|2', container: '11 B|bytes in this layer|1' });
+    // Undone twice: back to the sizes before, the hidden part gone again.
+    await page.click('#btn-undo');
+    await expect(grown);
+    await page.click('#btn-undo');
+    await expect(start);
+    assert.deepEqual(page.problems, [], 'no console warnings or errors');
+  } finally {
+    await context.close();
+  }
+});

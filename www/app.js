@@ -861,19 +861,24 @@ function renderToolbar() {
   if (state.share) $('#share-url').value = state.share;
 }
 
+/** Sets `el`'s text only when it differs: writing the same text replaces its text node all the same. */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function renderTimelineControls() {
-  $('#step-label').textContent = state.total === 0 ? 'no events yet' : `step ${state.step} of ${state.total}`;
+  setText($('#step-label'), state.total === 0 ? 'no events yet' : `step ${state.step} of ${state.total}`);
   $('#tl-start').disabled = state.step === 0;
   $('#tl-back').disabled = state.step === 0;
   $('#tl-fwd').disabled = state.step === state.total;
   $('#tl-end').disabled = state.step === state.total;
-  $('#tl-play').textContent = state.playing ? '❚❚ pause' : '▶ replay';
+  setText($('#tl-play'), state.playing ? '❚❚ pause' : '▶ replay');
   $('#tl-play').setAttribute('aria-pressed', state.playing ? 'true' : 'false');
   $('#tl-play').disabled = state.total === 0;
   $('#speed').value = String(state.prefs.speed);
   const banner = $('#past-banner');
   banner.hidden = state.step === state.total;
-  if (!banner.hidden) $('#past-text').textContent = `Showing the layers after event ${state.step} of ${state.total}.`;
+  if (!banner.hidden) setText($('#past-text'), `Showing the layers after event ${state.step} of ${state.total}.`);
 }
 
 function renderPathBar() {
@@ -896,15 +901,15 @@ function renderPathBar() {
 
 /**
  * Draws the page from `state`. With `panelsLater`, the panels below the matrix (path bar,
- * timeline, terminal, why, lessons) are drawn once the next frame has been (`afterNextFrame`):
- * a command's frame then holds only its engine work and the matrix.
+ * timeline with its controls, terminal, why, lessons) are drawn once the next frame has been
+ * (`afterNextFrame`): a command's frame then holds only its engine work and the matrix.
  */
 function render({ panelsLater = false } = {}) {
   if (!state.snap) return;
   performance.mark('ll-render');
   renderNotice();
   renderToolbar();
-  renderTimelineControls();
+  if (!panelsLater) renderTimelineControls();
   performance.measure('ll-render-top', 'll-render');
   matrix.render(state, { quick: panelsLater });
   performance.measure('ll-render-matrix', 'll-render');
@@ -919,8 +924,9 @@ let panelsDue = false;
 
 /**
  * Draws the panels below the matrix. With `spread` (after a typed command, from idle time),
- * the path bar, timeline and terminal now and "why" and the lessons once the next frame has
- * been drawn: each frame then lays out and paints a part of the panels, not all of them.
+ * the path bar, timeline (and its controls, which `render` left for now) and terminal now and
+ * "why" and the lessons once the next frame has been drawn: each frame then lays out and paints
+ * a part of the panels, not all of them.
  */
 function renderPanels({ spread = false } = {}) {
   // A render since then drew them already, with the same or a newer state.
@@ -928,6 +934,7 @@ function renderPanels({ spread = false } = {}) {
   panelsDue = false;
   performance.mark('ll-panels');
   renderPathBar();
+  if (spread) renderTimelineControls();
   timeline.render(state);
   terminal.render(state);
   // The animation playing marks its event in the timeline, which may be new.

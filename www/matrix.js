@@ -324,12 +324,20 @@ export class Matrix {
     snap.rows.forEach((row, r) => {
       const line = this.lines[r];
       setClass(line.el, `mx-row row-${row.key === 'merged' ? 'merged' : row.key === 'container' ? 'container' : 'image'}${r === s.cursor.row ? ' active-row' : ''}`);
-      const labelKey = row.info ? JSON.stringify([row.info.index, row.info.diffId, row.info.createdBy, row.info.bytes, row.info.hiddenBytes]) : '';
+      // A command changes the container layer's size, not what the layer is: only the size's
+      // text changes then (a new label would take ten layout objects out and put ten in).
+      const labelKey = row.info ? JSON.stringify([row.info.index, row.info.diffId, row.info.createdBy]) : '';
+      const sizeKey = row.info ? `${row.info.bytes}|${row.info.hiddenBytes}` : '';
       if (line.labelKey !== labelKey) {
         const label = this.label(row, snap);
         line.label.replaceWith(label);
         line.label = label;
         line.labelKey = labelKey;
+        line.sizeKey = sizeKey;
+      } else if (line.sizeKey !== sizeKey) {
+        const size = line.label.querySelector('.lbl-size');
+        if (size) drawSize(size, row.info);
+        line.sizeKey = sizeKey;
       }
       setStyle(line.cells, 'width', `${width}px`);
     });
@@ -475,7 +483,7 @@ export class Matrix {
       const label = h('div', { class: 'mx-label', role: 'rowheader' });
       const cells = h('div', { class: 'mx-cells', role: 'presentation' });
       const el = h('div', { role: 'row', 'data-layer': row.key, 'aria-rowindex': r + 2 }, label, cells);
-      return { el, label, labelKey: null, cells, slots: new Map() };
+      return { el, label, labelKey: null, sizeKey: null, cells, slots: new Map() };
     });
     this.body.replaceChildren(...this.lines.map((l) => l.el));
   }
@@ -548,12 +556,18 @@ export class Matrix {
       h('span', { class: 'lbl-main' },
         h('strong', { text: isC ? 'container layer' : shortDigest(info.diffId), title: info.diffId ?? 'writable, not committed yet' }),
         h('span', { class: 'lbl-sub', text: isC ? 'writable · copy-on-write' : info.createdBy, title: info.createdBy })),
-      h('span', { class: 'lbl-size', title: info.hiddenBytes ? `${bytes(info.hiddenBytes)} of it hidden by layers above` : 'bytes in this layer' },
-        bytes(info.bytes),
-        info.hiddenBytes ? h('span', { class: 'wasted', text: ` (${bytes(info.hiddenBytes)} hidden)` }) : null),
+      drawSize(h('span', { class: 'lbl-size' }), info),
     );
     return el;
   }
+}
+
+/** Writes a layer's size (and what of it layers above hide) into its label's `.lbl-size`. */
+function drawSize(el, info) {
+  setAttr(el, 'title', info.hiddenBytes ? `${bytes(info.hiddenBytes)} of it hidden by layers above` : 'bytes in this layer');
+  if (info.hiddenBytes) el.replaceChildren(bytes(info.bytes), h('span', { class: 'wasted', text: ` (${bytes(info.hiddenBytes)} hidden)` }));
+  else setText(el, bytes(info.bytes));
+  return el;
 }
 
 /** The column each head and cell element was last drawn for. */
