@@ -57,7 +57,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
             } else {
                 ctx.logical.to_string()
             };
-            ctx.io.out(format!("{dir}\n"));
+            ctx.io.out_fmt(format_args!("{dir}\n"));
             0
         }
         "readlink" => readlink(ctx, args),
@@ -109,7 +109,7 @@ struct Spec {
 
 fn try_help(ctx: &mut Ctx<'_>, cmd: &str) {
     ctx.io
-        .err(format!("Try '{cmd} --help' for more information.\n"));
+        .err_fmt(format_args!("Try '{cmd} --help' for more information.\n"));
 }
 
 fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> {
@@ -132,8 +132,9 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
-                            ctx.io
-                                .err(format!("{cmd}: option '--{name}' requires an argument\n"));
+                            ctx.io.err_fmt(format_args!(
+                                "{cmd}: option '--{name}' requires an argument\n"
+                            ));
                             try_help(ctx, cmd);
                             return Err(spec.bad);
                         }
@@ -141,7 +142,8 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                 }
                 Some(&(_, c)) => o.flags.push(c),
                 None => {
-                    ctx.io.err(format!("{cmd}: unrecognized option '{a}'\n"));
+                    ctx.io
+                        .err_fmt(format_args!("{cmd}: unrecognized option '{a}'\n"));
                     try_help(ctx, cmd);
                     return Err(spec.bad);
                 }
@@ -161,8 +163,9 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
-                            ctx.io
-                                .err(format!("{cmd}: option requires an argument -- '{c}'\n"));
+                            ctx.io.err_fmt(format_args!(
+                                "{cmd}: option requires an argument -- '{c}'\n"
+                            ));
                             try_help(ctx, cmd);
                             return Err(spec.bad);
                         }
@@ -171,7 +174,8 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                 } else if spec.flags.contains(c) {
                     o.flags.push(c);
                 } else {
-                    ctx.io.err(format!("{cmd}: invalid option -- '{c}'\n"));
+                    ctx.io
+                        .err_fmt(format_args!("{cmd}: invalid option -- '{c}'\n"));
                     try_help(ctx, cmd);
                     return Err(spec.bad);
                 }
@@ -184,7 +188,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
 }
 
 fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: &str) -> i32 {
-    ctx.io.err(format!("{cmd}: {what}\n"));
+    ctx.io.err_fmt(format_args!("{cmd}: {what}\n"));
     try_help(ctx, cmd);
     1
 }
@@ -525,7 +529,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             let Some(&conv) = fmt.get(i) else {
                 let spec: String = fmt.get(start..).unwrap_or(&[]).iter().collect();
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{}printf: `{spec}': missing format character\n",
                     ctx.prefix
                 ));
@@ -568,7 +572,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     let (v, ok) = printf_number(&a);
                     if !ok {
                         ctx.io
-                            .err(format!("{}printf: {a}: invalid number\n", ctx.prefix));
+                            .err_fmt(format_args!("{}printf: {a}: invalid number\n", ctx.prefix));
                         status = 1;
                     }
                     let mut body = match conv {
@@ -591,7 +595,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     pad(body, width, left, zero && precision.is_none())
                 }
                 other => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{}printf: `{other}': invalid format character\n",
                         ctx.prefix
                     ));
@@ -672,7 +676,7 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(data) => ctx.io.out(data),
             Err(k) => {
                 ctx.io
-                    .err(format!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
+                    .err_fmt(format_args!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
                 status = 1;
             }
         }
@@ -723,7 +727,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     let digits = count_raw.trim_start_matches(['+', '-']);
     let Ok(n) = digits.parse::<usize>() else {
         let what = if bytes_mode { "bytes" } else { "lines" };
-        ctx.io.err(format!(
+        ctx.io.err_fmt(format_args!(
             "{cmd}: invalid number of {what}: {}\n",
             q(&count_raw)
         ));
@@ -743,10 +747,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             Err(ErrorKind::IsADirectory) => {
                 if headers {
                     let sep = if first { "" } else { "\n" };
-                    ctx.io.out(format!("{sep}==> {raw} <==\n"));
+                    ctx.io.out_fmt(format_args!("{sep}==> {raw} <==\n"));
                     first = false;
                 }
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: error reading {}: Is a directory\n",
                     q(stdin_name(raw))
                 ));
@@ -754,7 +758,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
                 continue;
             }
             Err(k) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot open {} for reading: {}\n",
                     q(raw),
                     k.strerror()
@@ -766,7 +770,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         if headers {
             let sep = if first { "" } else { "\n" };
             let name = if raw == "-" { "standard input" } else { raw };
-            ctx.io.out(format!("{sep}==> {name} <==\n"));
+            ctx.io.out_fmt(format_args!("{sep}==> {name} <==\n"));
         }
         first = false;
         // The same window over bytes or over lines: `len` counts the one that is asked for.
@@ -920,7 +924,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         } else {
             for (n, _) in &files {
-                ctx.io.out(format!("{n}\n"));
+                ctx.io.out_fmt(format_args!("{n}\n"));
             }
         }
         printed = true;
@@ -934,12 +938,12 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         printed = true;
         if headers {
-            ctx.io.out(format!("{shown}:\n"));
+            ctx.io.out_fmt(format_args!("{shown}:\n"));
         }
         let entries = match ctx.c.readdir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ls: cannot open directory {}: {}\n",
                     q(&shown),
                     e.kind().strerror()
@@ -971,13 +975,13 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         if long {
             let total: u64 = listed.iter().map(|(_, s)| kib_blocks(s)).sum();
-            ctx.io.out(format!("total {total}\n"));
+            ctx.io.out_fmt(format_args!("total {total}\n"));
             for r in long_rows(ctx, &listed) {
                 ctx.io.out(r);
             }
         } else {
             for (n, _) in &listed {
-                ctx.io.out(format!("{n}\n"));
+                ctx.io.out_fmt(format_args!("{n}\n"));
             }
         }
         if o.has('R') {
@@ -1195,7 +1199,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                             continue;
                         }
                         Err(ErrorKind::Loop) if last => {
-                            ctx.io.err(format!(
+                            ctx.io.err_fmt(format_args!(
                                 "mkdir: cannot stat {}: {}\n",
                                 q(&shown),
                                 ErrorKind::Loop.strerror()
@@ -1559,7 +1563,7 @@ fn copy_tree(
     } {
         Ok(s) => s,
         Err(e) => {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "{cmd}: cannot stat {}: {}\n",
                 q(shown_src),
                 e.kind().strerror()
@@ -1572,7 +1576,7 @@ fn copy_tree(
         return 0;
     }
     if existing.is_some() && same_file(ctx, src.as_str(), dst, how.deref, false) {
-        ctx.io.err(format!(
+        ctx.io.err_fmt(format_args!(
             "{cmd}: {} and {} are the same file\n",
             q(shown_src),
             q(shown_dst)
@@ -1593,7 +1597,7 @@ fn copy_tree(
         match through.map_err(|e| e.kind()) {
             Ok(_) => {}
             Err(ErrorKind::NotFound) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: not writing through dangling symlink {}\n",
                     q(shown_dst)
                 ));
@@ -1615,7 +1619,7 @@ fn copy_tree(
     let made = (st.mode & 0o777 & !umask) | 0o700;
     if how.verbose {
         ctx.io
-            .out(format!("{} -> {}\n", q(shown_src), q(shown_dst)));
+            .out_fmt(format_args!("{} -> {}\n", q(shown_src), q(shown_dst)));
     }
     match st.file_type {
         FileType::Dir => {
@@ -1627,7 +1631,7 @@ fn copy_tree(
                 if base(shown_src) != base(&made_shown)
                     || shown_parent(ctx, shown_src) != state.first_made_parent
                 {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{cmd}: will not create hard link {} to directory {}\n",
                         q(shown_dst),
                         q(&made_shown)
@@ -1635,7 +1639,7 @@ fn copy_tree(
                     return 1;
                 }
                 let (top_src, top_dst) = state.top.clone().unwrap_or_default();
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot copy a directory, {}, into itself, {}\n",
                     q(&top_src),
                     q(&top_dst)
@@ -1645,7 +1649,7 @@ fn copy_tree(
             }
             match &existing {
                 Some(e) if e.file_type != FileType::Dir => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{cmd}: cannot overwrite non-directory {} with directory {}\n",
                         q(shown_dst),
                         q(shown_src)
@@ -1749,7 +1753,7 @@ fn copy_tree(
                 .as_ref()
                 .is_some_and(|e| e.file_type == FileType::Dir)
             {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot overwrite directory {} with non-directory\n",
                     q(shown_dst)
                 ));
@@ -1816,7 +1820,7 @@ fn copy_tree(
                     .as_ref()
                     .is_some_and(|e| e.file_type == FileType::Dir)
             {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot overwrite directory {} with non-directory\n",
                     q(shown_dst)
                 ));
@@ -2105,7 +2109,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     FileType::Symlink => "symbolic link",
                     _ => "regular file",
                 };
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "cp: cannot create {what} {}: {}\n",
                     q(&shown_dst),
                     k.strerror()
@@ -2115,7 +2119,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         if same_file(ctx, &src, &dst, how.deref, false) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "cp: {} and {} are the same file\n",
                 q(&src),
                 q(&shown_dst)
@@ -2165,7 +2169,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             Err(DestErr::Create(k)) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
                     q(&src),
                     q(&shown_dst),
@@ -2176,7 +2180,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         if same_file(ctx, &src, &dst, false, true) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "mv: {} and {} are the same file\n",
                 q(&src),
                 q(&shown_dst)
@@ -2191,7 +2195,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             match (src_dir, e.file_type == FileType::Dir) {
                 (true, false) => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "mv: cannot overwrite non-directory {} with directory {}\n",
                         q(&shown_dst),
                         q(&src)
@@ -2213,7 +2217,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         // rename(2) says EINVAL only after the target's type was checked.
         if src_dir && dst.starts_with(&sp) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "mv: cannot move {} to a subdirectory of itself, {}\n",
                 q(&src),
                 q(&shown_dst)
@@ -2225,7 +2229,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) => {
                 if o.has('v') {
                     ctx.io
-                        .out(format!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
+                        .out_fmt(format_args!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
                 }
             }
             Err(e) if e.kind() == ErrorKind::CrossDevice => {
@@ -2242,7 +2246,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 if existing.is_some() {
                     // coreutils removes the target before the copy; failing that is fatal.
                     if let Err(e) = ctx.c.rmdir(&dst) {
-                        ctx.io.err(format!(
+                        ctx.io.err_fmt(format_args!(
                             "mv: inter-device move failed: {} to {}; unable to remove target: {}\n",
                             q(&src),
                             q(&shown_dst),
@@ -2269,7 +2273,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 status |= remove_tree(ctx, &sp, &src, false);
             }
             Err(e) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
                     q(&src),
                     q(&shown_dst),
@@ -2404,15 +2408,18 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 format!("{:04o} ({})", m & 0o7777, full.get(1..).unwrap_or(""))
             };
             if new & 0o7777 != s.mode & 0o7777 && (o.has('v') || o.has('c')) {
-                ctx.io.out(format!(
+                ctx.io.out_fmt(format_args!(
                     "mode of {} changed from {} to {}\n",
                     q(&shown),
                     bits(s.mode),
                     bits(new)
                 ));
             } else if new & 0o7777 == s.mode & 0o7777 && o.has('v') {
-                ctx.io
-                    .out(format!("mode of {} retained as {}\n", q(&shown), bits(new)));
+                ctx.io.out_fmt(format_args!(
+                    "mode of {} retained as {}\n",
+                    q(&shown),
+                    bits(new)
+                ));
             }
         }
     }
@@ -2553,7 +2560,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 format!(" => {}", q(src))
             };
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "ln: failed to create {kind} link {}{tail}: {}\n",
                 q(&shown),
                 k.strerror()
@@ -2565,7 +2572,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         } else {
             match stat_of(ctx, src, false) {
                 Ok((_, s)) if s.file_type == FileType::Dir => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "ln: {}: hard link not allowed for directory\n",
                         fmt::qf(src)
                     ));
@@ -2598,7 +2605,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if existing.file_type == FileType::Dir {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ln: {}: cannot overwrite directory\n",
                     fmt::qf(&shown)
                 ));
@@ -2642,7 +2649,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if src_path.as_ref() == Some(&dst) || sym_same {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ln: {} and {} are the same file\n",
                     q(src),
                     q(&shown)
@@ -2662,7 +2669,8 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         match r {
             Ok(_) if o.has('v') => {
                 let arrow = if symbolic { "->" } else { "=>" };
-                ctx.io.out(format!("{} {arrow} {}\n", q(&shown), q(src)));
+                ctx.io
+                    .out_fmt(format_args!("{} {arrow} {}\n", q(&shown), q(src)));
             }
             Ok(_) => {}
             Err(e) => status = fail(ctx, e.kind()),
@@ -2751,7 +2759,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }),
         };
         if let Err(k) = r {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "truncate: cannot open {} for writing: {}\n",
                 q(raw),
                 k.strerror()
@@ -2768,13 +2776,14 @@ fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let before = ctx.logical.clone();
     if args.len() == 1 && args.first().is_some_and(|a| a == "-") {
         let Some(old) = ctx.oldpwd.clone() else {
-            ctx.io.err(format!("{}cd: OLDPWD not set\n", ctx.prefix));
+            ctx.io
+                .err_fmt(format_args!("{}cd: OLDPWD not set\n", ctx.prefix));
             return 1;
         };
         let status = cd(ctx, &[old.to_string()]);
         if status == 0 {
             let now = ctx.logical.to_string();
-            ctx.io.out(format!("{now}\n"));
+            ctx.io.out_fmt(format_args!("{now}\n"));
         }
         return status;
     }
@@ -2791,7 +2800,7 @@ fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         [one] => one.clone(),
         _ => {
             ctx.io
-                .err(format!("{}cd: too many arguments\n", ctx.prefix));
+                .err_fmt(format_args!("{}cd: too many arguments\n", ctx.prefix));
             return 1;
         }
     };
@@ -2819,12 +2828,12 @@ fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         Ok(_) => {
             ctx.io
-                .err(format!("{}cd: {dir}: Not a directory\n", ctx.prefix));
+                .err_fmt(format_args!("{}cd: {dir}: Not a directory\n", ctx.prefix));
             1
         }
         Err(k) => {
             ctx.io
-                .err(format!("{}cd: {dir}: {}\n", ctx.prefix, k.strerror()));
+                .err_fmt(format_args!("{}cd: {dir}: {}\n", ctx.prefix, k.strerror()));
             1
         }
     }
@@ -2853,7 +2862,7 @@ fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             resolve(ctx, raw, false).and_then(|p| ctx.c.readlink(&p).map_err(|e| e.kind()))
         };
         match r {
-            Ok(t) => ctx.io.out(format!("{t}\n")),
+            Ok(t) => ctx.io.out_fmt(format_args!("{t}\n")),
             Err(_) => status = 1,
         }
     }
@@ -2864,7 +2873,7 @@ fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     match args.first() {
         None => {
             let m = *ctx.umask;
-            ctx.io.out(format!("{m:04o}\n"));
+            ctx.io.out_fmt(format_args!("{m:04o}\n"));
             0
         }
         Some(a) => match u32::from_str_radix(a, 8) {
@@ -2873,7 +2882,7 @@ fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 0
             }
             _ => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{}umask: {a}: octal number out of range\n",
                     ctx.prefix
                 ));
@@ -2895,7 +2904,7 @@ fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             match n.trim().parse::<i64>() {
                 Ok(v) => v.rem_euclid(256) as i32,
                 Err(_) => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{}exit: {n}: numeric argument required\n",
                         ctx.prefix
                     ));
@@ -2905,7 +2914,7 @@ fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         _ => {
             ctx.io
-                .err(format!("{}exit: too many arguments\n", ctx.prefix));
+                .err_fmt(format_args!("{}exit: too many arguments\n", ctx.prefix));
             1
         }
     }
@@ -2918,7 +2927,8 @@ fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
         match args.split_last() {
             Some((last, rest)) if last == "]" => rest,
             _ => {
-                ctx.io.err(format!("{}[: missing `]'\n", ctx.prefix));
+                ctx.io
+                    .err_fmt(format_args!("{}[: missing `]'\n", ctx.prefix));
                 return 2;
             }
         }
@@ -2930,7 +2940,8 @@ fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(msg) => {
-            ctx.io.err(format!("{}{name}: {msg}\n", ctx.prefix));
+            ctx.io
+                .err_fmt(format_args!("{}{name}: {msg}\n", ctx.prefix));
             2
         }
     }
@@ -3037,7 +3048,8 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 // A directory opens, so wc still prints its (zero) counts.
                 if k == ErrorKind::IsADirectory {
                     let shown = fmt::qf(stdin_name(raw));
-                    ctx.io.err(format!("wc: {shown}: {}\n", k.strerror()));
+                    ctx.io
+                        .err_fmt(format_args!("wc: {shown}: {}\n", k.strerror()));
                     not_regular = true;
                     let name = if from_stdin {
                         String::new()
@@ -3047,7 +3059,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     rows.push(([0, 0, 0], name));
                 } else {
                     ctx.io
-                        .err(format!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
+                        .err_fmt(format_args!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
                 }
                 status = 1;
             }
@@ -3097,14 +3109,18 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 /// Prints coreutils' usual failure line, `CMD: WHAT: strerror`, and returns status 1.
 fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>, k: ErrorKind) -> i32 {
-    ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+    ctx.io
+        .err_fmt(format_args!("{cmd}: {what}: {}\n", k.strerror()));
     1
 }
 
 /// `CMD: WHAT 'NAME': strerror` (the name quoted as coreutils quotes it), status 1: the
 /// common case of `complain`, in one place rather than a `format!` and a `q` at each caller.
 fn complain_q(ctx: &mut Ctx<'_>, cmd: &str, what: &str, name: &str, k: ErrorKind) -> i32 {
-    ctx.io
-        .err(format!("{cmd}: {what} {}: {}\n", q(name), k.strerror()));
+    ctx.io.err_fmt(format_args!(
+        "{cmd}: {what} {}: {}\n",
+        q(name),
+        k.strerror()
+    ));
     1
 }
