@@ -644,14 +644,14 @@ fn read_operand(ctx: &Ctx<'_>, raw: &str) -> Result<Vec<u8>, ErrorKind> {
 }
 
 fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "cat",
         flags: "nu",
         valued: "",
         longs: &[("number", 'n')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -698,8 +698,8 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             _ => fixed.push(a.clone()),
         }
     }
-    let spec = Spec {
-        cmd: if head { "head" } else { "tail" },
+    const HEAD: Spec = Spec {
+        cmd: "head",
         flags: "qv",
         valued: "nc",
         longs: &[
@@ -710,7 +710,19 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, &fixed) {
+    const TAIL: Spec = Spec {
+        cmd: "tail",
+        flags: "qv",
+        valued: "nc",
+        longs: &[
+            ("lines", 'n'),
+            ("bytes", 'c'),
+            ("quiet", 'q'),
+            ("verbose", 'v'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, if head { &HEAD } else { &TAIL }, &fixed) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -861,7 +873,7 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
 }
 
 fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "ls",
         flags: "alR1dA",
         valued: "",
@@ -873,7 +885,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 2,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -992,14 +1004,14 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "stat",
         flags: "L",
         valued: "",
         longs: &[("dereference", 'L')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -1124,14 +1136,14 @@ fn apply_mode(spec: &str, old: u32, is_dir: bool, umask: u32) -> Option<u32> {
 }
 
 fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "mkdir",
         flags: "pv",
         valued: "m",
         longs: &[("parents", 'p'), ("mode", 'm'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -1240,14 +1252,14 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "rmdir",
         flags: "pv",
         valued: "",
         longs: &[("parents", 'p'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -1327,7 +1339,7 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
 }
 
 fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "rm",
         flags: "rRfidv",
         valued: "",
@@ -1340,7 +1352,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -1412,14 +1424,14 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "touch",
         flags: "cam",
         valued: "",
         longs: &[("no-create", 'c')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2045,7 +2057,7 @@ fn targets(
 }
 
 fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "cp",
         flags: "rRpadPLfnv",
         valued: "",
@@ -2059,7 +2071,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2134,14 +2146,14 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "mv",
         flags: "finv",
         valued: "",
         longs: &[("force", 'f'), ("no-clobber", 'n'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2333,7 +2345,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             rest.push(a.clone());
         }
     }
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "chmod",
         flags: "Rvcf",
         valued: "",
@@ -2345,7 +2357,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let mut o = match getopt(ctx, &spec, &rest) {
+    let mut o = match getopt(ctx, &SPEC, &rest) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2427,7 +2439,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "chown",
         flags: "Rvchf",
         valued: "",
@@ -2438,7 +2450,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2513,7 +2525,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "ln",
         flags: "sfnTv",
         valued: "",
@@ -2525,7 +2537,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2704,14 +2716,14 @@ fn parse_size(s: &str) -> Option<(char, u64)> {
 }
 
 fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "truncate",
         flags: "c",
         valued: "s",
         longs: &[("size", 's'), ("no-create", 'c')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2840,14 +2852,14 @@ fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "readlink",
         flags: "fn",
         valued: "",
         longs: &[("canonicalize", 'f')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2999,7 +3011,7 @@ fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
 
 /// `wc`: lines, words and bytes, in columns as wide as GNU wc makes them.
 fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "wc",
         flags: "lwcm",
         valued: "",
@@ -3011,7 +3023,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
