@@ -187,7 +187,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
     Ok(o)
 }
 
-fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: &str) -> i32 {
+fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>) -> i32 {
     ctx.io.err_fmt(format_args!("{cmd}: {what}\n"));
     try_help(ctx, cmd);
     1
@@ -1016,7 +1016,7 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "stat", "missing operand");
+        return missing(ctx, "stat", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
@@ -1148,7 +1148,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "mkdir", "missing operand");
+        return missing(ctx, "mkdir", format_args!("missing operand"));
     }
     let umask = *ctx.umask;
     let mode = match o.value('m') {
@@ -1264,7 +1264,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "rmdir", "missing operand");
+        return missing(ctx, "rmdir", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
@@ -1362,7 +1362,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return if force {
             0
         } else {
-            missing(ctx, "rm", "missing operand")
+            missing(ctx, "rm", format_args!("missing operand"))
         };
     }
     let mut status = 0;
@@ -1436,7 +1436,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "touch", "missing file operand");
+        return missing(ctx, "touch", format_args!("missing file operand"));
     }
     let now = ctx.c.clock();
     let mode = new_file_mode(ctx);
@@ -2016,13 +2016,13 @@ fn targets(
     operands: &[String],
 ) -> Result<Vec<(String, String, Result<VPath, DestErr>)>, i32> {
     let Some((dest, sources)) = operands.split_last() else {
-        return Err(missing(ctx, cmd, "missing file operand"));
+        return Err(missing(ctx, cmd, format_args!("missing file operand")));
     };
     if sources.is_empty() {
         return Err(missing(
             ctx,
             cmd,
-            &format!("missing destination file operand after {}", q(dest)),
+            format_args!("missing destination file operand after {}", q(dest)),
         ));
     }
     let into_dir = is_dir(ctx, dest);
@@ -2365,13 +2365,17 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(m) => m,
         None => {
             if o.operands.is_empty() {
-                return missing(ctx, "chmod", "missing operand");
+                return missing(ctx, "chmod", format_args!("missing operand"));
             }
             o.operands.remove(0)
         }
     };
     if o.operands.is_empty() {
-        return missing(ctx, "chmod", &format!("missing operand after {}", q(&mode)));
+        return missing(
+            ctx,
+            "chmod",
+            format_args!("missing operand after {}", q(&mode)),
+        );
     }
     if apply_mode(&mode, 0, false, 0).is_none() {
         ctx.io.err_q("chmod: invalid mode: ", &mode, "\n");
@@ -2389,13 +2393,13 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 let dangling = k == ErrorKind::NotFound
                     && stat_of(ctx, raw, false)
                         .is_ok_and(|(_, s)| s.file_type == FileType::Symlink);
-                let msg = if dangling {
-                    format!("chmod: cannot operate on dangling symlink {}\n", q(raw))
-                } else {
-                    format!("chmod: cannot access {}: {}\n", q(raw), k.strerror())
-                };
                 if !o.has('f') {
-                    ctx.io.err(msg);
+                    if dangling {
+                        ctx.io
+                            .err_q("chmod: cannot operate on dangling symlink ", raw, "\n");
+                    } else {
+                        complain_q(ctx, "chmod", "cannot access", raw, k);
+                    }
                 }
                 if o.has('v') {
                     ctx.io.out_q("", raw, " could not be accessed\n");
@@ -2455,10 +2459,14 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let Some((owner, files)) = o.operands.split_first() else {
-        return missing(ctx, "chown", "missing operand");
+        return missing(ctx, "chown", format_args!("missing operand"));
     };
     if files.is_empty() {
-        return missing(ctx, "chown", &format!("missing operand after {}", q(owner)));
+        return missing(
+            ctx,
+            "chown",
+            format_args!("missing operand after {}", q(owner)),
+        );
     }
     let (u, g) = match owner.split_once(':').or_else(|| owner.split_once('.')) {
         Some((u, g)) => (u, Some(g)),
@@ -2543,7 +2551,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     };
     let symbolic = o.has('s');
     let (sources, dest): (Vec<String>, String) = match o.operands.as_slice() {
-        [] => return missing(ctx, "ln", "missing file operand"),
+        [] => return missing(ctx, "ln", format_args!("missing file operand")),
         [one] => (vec![one.clone()], ".".to_string()),
         [rest @ .., last] => (rest.to_vec(), last.clone()),
     };
@@ -2731,7 +2739,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return missing(
             ctx,
             "truncate",
-            "you must specify either '--size' or '--reference'",
+            format_args!("you must specify either '--size' or '--reference'"),
         );
     };
     let Some((rel, n)) = parse_size(size) else {
@@ -2739,7 +2747,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return 1;
     };
     if o.operands.is_empty() {
-        return missing(ctx, "truncate", "missing file operand");
+        return missing(ctx, "truncate", format_args!("missing file operand"));
     }
     let mode = new_file_mode(ctx);
     let mut status = 0;
@@ -2864,7 +2872,7 @@ fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "readlink", "missing operand");
+        return missing(ctx, "readlink", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
