@@ -57,7 +57,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
             } else {
                 ctx.logical.to_string()
             };
-            ctx.io.out(format!("{dir}\n"));
+            ctx.io.out_fmt(format_args!("{dir}\n"));
             0
         }
         "readlink" => readlink(ctx, args),
@@ -109,7 +109,7 @@ struct Spec {
 
 fn try_help(ctx: &mut Ctx<'_>, cmd: &str) {
     ctx.io
-        .err(format!("Try '{cmd} --help' for more information.\n"));
+        .err_fmt(format_args!("Try '{cmd} --help' for more information.\n"));
 }
 
 fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> {
@@ -132,8 +132,9 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
-                            ctx.io
-                                .err(format!("{cmd}: option '--{name}' requires an argument\n"));
+                            ctx.io.err_fmt(format_args!(
+                                "{cmd}: option '--{name}' requires an argument\n"
+                            ));
                             try_help(ctx, cmd);
                             return Err(spec.bad);
                         }
@@ -141,7 +142,8 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                 }
                 Some(&(_, c)) => o.flags.push(c),
                 None => {
-                    ctx.io.err(format!("{cmd}: unrecognized option '{a}'\n"));
+                    ctx.io
+                        .err_fmt(format_args!("{cmd}: unrecognized option '{a}'\n"));
                     try_help(ctx, cmd);
                     return Err(spec.bad);
                 }
@@ -161,8 +163,9 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
-                            ctx.io
-                                .err(format!("{cmd}: option requires an argument -- '{c}'\n"));
+                            ctx.io.err_fmt(format_args!(
+                                "{cmd}: option requires an argument -- '{c}'\n"
+                            ));
                             try_help(ctx, cmd);
                             return Err(spec.bad);
                         }
@@ -171,7 +174,8 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                 } else if spec.flags.contains(c) {
                     o.flags.push(c);
                 } else {
-                    ctx.io.err(format!("{cmd}: invalid option -- '{c}'\n"));
+                    ctx.io
+                        .err_fmt(format_args!("{cmd}: invalid option -- '{c}'\n"));
                     try_help(ctx, cmd);
                     return Err(spec.bad);
                 }
@@ -183,8 +187,8 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
     Ok(o)
 }
 
-fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: &str) -> i32 {
-    ctx.io.err(format!("{cmd}: {what}\n"));
+fn missing(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>) -> i32 {
+    ctx.io.err_fmt(format_args!("{cmd}: {what}\n"));
     try_help(ctx, cmd);
     1
 }
@@ -525,7 +529,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             let Some(&conv) = fmt.get(i) else {
                 let spec: String = fmt.get(start..).unwrap_or(&[]).iter().collect();
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{}printf: `{spec}': missing format character\n",
                     ctx.prefix
                 ));
@@ -568,7 +572,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     let (v, ok) = printf_number(&a);
                     if !ok {
                         ctx.io
-                            .err(format!("{}printf: {a}: invalid number\n", ctx.prefix));
+                            .err_fmt(format_args!("{}printf: {a}: invalid number\n", ctx.prefix));
                         status = 1;
                     }
                     let mut body = match conv {
@@ -591,7 +595,7 @@ fn printf(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     pad(body, width, left, zero && precision.is_none())
                 }
                 other => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{}printf: `{other}': invalid format character\n",
                         ctx.prefix
                     ));
@@ -640,14 +644,14 @@ fn read_operand(ctx: &Ctx<'_>, raw: &str) -> Result<Vec<u8>, ErrorKind> {
 }
 
 fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "cat",
         flags: "nu",
         valued: "",
         longs: &[("number", 'n')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -672,7 +676,7 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(data) => ctx.io.out(data),
             Err(k) => {
                 ctx.io
-                    .err(format!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
+                    .err_fmt(format_args!("cat: {}: {}\n", fmt::qf(raw), k.strerror()));
                 status = 1;
             }
         }
@@ -694,8 +698,8 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             _ => fixed.push(a.clone()),
         }
     }
-    let spec = Spec {
-        cmd: if head { "head" } else { "tail" },
+    const HEAD: Spec = Spec {
+        cmd: "head",
         flags: "qv",
         valued: "nc",
         longs: &[
@@ -706,7 +710,19 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, &fixed) {
+    const TAIL: Spec = Spec {
+        cmd: "tail",
+        flags: "qv",
+        valued: "nc",
+        longs: &[
+            ("lines", 'n'),
+            ("bytes", 'c'),
+            ("quiet", 'q'),
+            ("verbose", 'v'),
+        ],
+        bad: 1,
+    };
+    let o = match getopt(ctx, if head { &HEAD } else { &TAIL }, &fixed) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -723,7 +739,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     let digits = count_raw.trim_start_matches(['+', '-']);
     let Ok(n) = digits.parse::<usize>() else {
         let what = if bytes_mode { "bytes" } else { "lines" };
-        ctx.io.err(format!(
+        ctx.io.err_fmt(format_args!(
             "{cmd}: invalid number of {what}: {}\n",
             q(&count_raw)
         ));
@@ -743,10 +759,10 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             Err(ErrorKind::IsADirectory) => {
                 if headers {
                     let sep = if first { "" } else { "\n" };
-                    ctx.io.out(format!("{sep}==> {raw} <==\n"));
+                    ctx.io.out_fmt(format_args!("{sep}==> {raw} <==\n"));
                     first = false;
                 }
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: error reading {}: Is a directory\n",
                     q(stdin_name(raw))
                 ));
@@ -754,7 +770,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
                 continue;
             }
             Err(k) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot open {} for reading: {}\n",
                     q(raw),
                     k.strerror()
@@ -766,7 +782,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         if headers {
             let sep = if first { "" } else { "\n" };
             let name = if raw == "-" { "standard input" } else { raw };
-            ctx.io.out(format!("{sep}==> {name} <==\n"));
+            ctx.io.out_fmt(format_args!("{sep}==> {name} <==\n"));
         }
         first = false;
         // The same window over bytes or over lines: `len` counts the one that is asked for.
@@ -857,7 +873,7 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
 }
 
 fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "ls",
         flags: "alR1dA",
         valued: "",
@@ -869,7 +885,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 2,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -920,7 +936,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         } else {
             for (n, _) in &files {
-                ctx.io.out(format!("{n}\n"));
+                ctx.io.out_fmt(format_args!("{n}\n"));
             }
         }
         printed = true;
@@ -934,12 +950,12 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         printed = true;
         if headers {
-            ctx.io.out(format!("{shown}:\n"));
+            ctx.io.out_fmt(format_args!("{shown}:\n"));
         }
         let entries = match ctx.c.readdir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ls: cannot open directory {}: {}\n",
                     q(&shown),
                     e.kind().strerror()
@@ -971,13 +987,13 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         if long {
             let total: u64 = listed.iter().map(|(_, s)| kib_blocks(s)).sum();
-            ctx.io.out(format!("total {total}\n"));
+            ctx.io.out_fmt(format_args!("total {total}\n"));
             for r in long_rows(ctx, &listed) {
                 ctx.io.out(r);
             }
         } else {
             for (n, _) in &listed {
-                ctx.io.out(format!("{n}\n"));
+                ctx.io.out_fmt(format_args!("{n}\n"));
             }
         }
         if o.has('R') {
@@ -988,19 +1004,19 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "stat",
         flags: "L",
         valued: "",
         longs: &[("dereference", 'L')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "stat", "missing operand");
+        return missing(ctx, "stat", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
@@ -1120,19 +1136,19 @@ fn apply_mode(spec: &str, old: u32, is_dir: bool, umask: u32) -> Option<u32> {
 }
 
 fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "mkdir",
         flags: "pv",
         valued: "m",
         longs: &[("parents", 'p'), ("mode", 'm'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "mkdir", "missing operand");
+        return missing(ctx, "mkdir", format_args!("missing operand"));
     }
     let umask = *ctx.umask;
     let mode = match o.value('m') {
@@ -1195,7 +1211,7 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                             continue;
                         }
                         Err(ErrorKind::Loop) if last => {
-                            ctx.io.err(format!(
+                            ctx.io.err_fmt(format_args!(
                                 "mkdir: cannot stat {}: {}\n",
                                 q(&shown),
                                 ErrorKind::Loop.strerror()
@@ -1236,19 +1252,19 @@ fn mkdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "rmdir",
         flags: "pv",
         valued: "",
         longs: &[("parents", 'p'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "rmdir", "missing operand");
+        return missing(ctx, "rmdir", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
@@ -1323,7 +1339,7 @@ fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i
 }
 
 fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "rm",
         flags: "rRfidv",
         valued: "",
@@ -1336,7 +1352,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -1346,7 +1362,7 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return if force {
             0
         } else {
-            missing(ctx, "rm", "missing operand")
+            missing(ctx, "rm", format_args!("missing operand"))
         };
     }
     let mut status = 0;
@@ -1408,19 +1424,19 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn touch(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "touch",
         flags: "cam",
         valued: "",
         longs: &[("no-create", 'c')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "touch", "missing file operand");
+        return missing(ctx, "touch", format_args!("missing file operand"));
     }
     let now = ctx.c.clock();
     let mode = new_file_mode(ctx);
@@ -1559,7 +1575,7 @@ fn copy_tree(
     } {
         Ok(s) => s,
         Err(e) => {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "{cmd}: cannot stat {}: {}\n",
                 q(shown_src),
                 e.kind().strerror()
@@ -1572,7 +1588,7 @@ fn copy_tree(
         return 0;
     }
     if existing.is_some() && same_file(ctx, src.as_str(), dst, how.deref, false) {
-        ctx.io.err(format!(
+        ctx.io.err_fmt(format_args!(
             "{cmd}: {} and {} are the same file\n",
             q(shown_src),
             q(shown_dst)
@@ -1593,7 +1609,7 @@ fn copy_tree(
         match through.map_err(|e| e.kind()) {
             Ok(_) => {}
             Err(ErrorKind::NotFound) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: not writing through dangling symlink {}\n",
                     q(shown_dst)
                 ));
@@ -1615,7 +1631,7 @@ fn copy_tree(
     let made = (st.mode & 0o777 & !umask) | 0o700;
     if how.verbose {
         ctx.io
-            .out(format!("{} -> {}\n", q(shown_src), q(shown_dst)));
+            .out_fmt(format_args!("{} -> {}\n", q(shown_src), q(shown_dst)));
     }
     match st.file_type {
         FileType::Dir => {
@@ -1627,7 +1643,7 @@ fn copy_tree(
                 if base(shown_src) != base(&made_shown)
                     || shown_parent(ctx, shown_src) != state.first_made_parent
                 {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{cmd}: will not create hard link {} to directory {}\n",
                         q(shown_dst),
                         q(&made_shown)
@@ -1635,7 +1651,7 @@ fn copy_tree(
                     return 1;
                 }
                 let (top_src, top_dst) = state.top.clone().unwrap_or_default();
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot copy a directory, {}, into itself, {}\n",
                     q(&top_src),
                     q(&top_dst)
@@ -1645,7 +1661,7 @@ fn copy_tree(
             }
             match &existing {
                 Some(e) if e.file_type != FileType::Dir => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{cmd}: cannot overwrite non-directory {} with directory {}\n",
                         q(shown_dst),
                         q(shown_src)
@@ -1749,7 +1765,7 @@ fn copy_tree(
                 .as_ref()
                 .is_some_and(|e| e.file_type == FileType::Dir)
             {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot overwrite directory {} with non-directory\n",
                     q(shown_dst)
                 ));
@@ -1816,7 +1832,7 @@ fn copy_tree(
                     .as_ref()
                     .is_some_and(|e| e.file_type == FileType::Dir)
             {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{cmd}: cannot overwrite directory {} with non-directory\n",
                     q(shown_dst)
                 ));
@@ -2000,13 +2016,13 @@ fn targets(
     operands: &[String],
 ) -> Result<Vec<(String, String, Result<VPath, DestErr>)>, i32> {
     let Some((dest, sources)) = operands.split_last() else {
-        return Err(missing(ctx, cmd, "missing file operand"));
+        return Err(missing(ctx, cmd, format_args!("missing file operand")));
     };
     if sources.is_empty() {
         return Err(missing(
             ctx,
             cmd,
-            &format!("missing destination file operand after {}", q(dest)),
+            format_args!("missing destination file operand after {}", q(dest)),
         ));
     }
     let into_dir = is_dir(ctx, dest);
@@ -2041,7 +2057,7 @@ fn targets(
 }
 
 fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "cp",
         flags: "rRpadPLfnv",
         valued: "",
@@ -2055,7 +2071,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2105,7 +2121,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     FileType::Symlink => "symbolic link",
                     _ => "regular file",
                 };
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "cp: cannot create {what} {}: {}\n",
                     q(&shown_dst),
                     k.strerror()
@@ -2115,7 +2131,7 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         if same_file(ctx, &src, &dst, how.deref, false) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "cp: {} and {} are the same file\n",
                 q(&src),
                 q(&shown_dst)
@@ -2130,14 +2146,14 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "mv",
         flags: "finv",
         valued: "",
         longs: &[("force", 'f'), ("no-clobber", 'n'), ("verbose", 'v')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2165,7 +2181,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             Err(DestErr::Create(k)) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
                     q(&src),
                     q(&shown_dst),
@@ -2176,7 +2192,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
         };
         if same_file(ctx, &src, &dst, false, true) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "mv: {} and {} are the same file\n",
                 q(&src),
                 q(&shown_dst)
@@ -2191,7 +2207,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }
             match (src_dir, e.file_type == FileType::Dir) {
                 (true, false) => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "mv: cannot overwrite non-directory {} with directory {}\n",
                         q(&shown_dst),
                         q(&src)
@@ -2213,7 +2229,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         // rename(2) says EINVAL only after the target's type was checked.
         if src_dir && dst.starts_with(&sp) {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "mv: cannot move {} to a subdirectory of itself, {}\n",
                 q(&src),
                 q(&shown_dst)
@@ -2225,7 +2241,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) => {
                 if o.has('v') {
                     ctx.io
-                        .out(format!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
+                        .out_fmt(format_args!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
                 }
             }
             Err(e) if e.kind() == ErrorKind::CrossDevice => {
@@ -2242,7 +2258,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 if existing.is_some() {
                     // coreutils removes the target before the copy; failing that is fatal.
                     if let Err(e) = ctx.c.rmdir(&dst) {
-                        ctx.io.err(format!(
+                        ctx.io.err_fmt(format_args!(
                             "mv: inter-device move failed: {} to {}; unable to remove target: {}\n",
                             q(&src),
                             q(&shown_dst),
@@ -2269,7 +2285,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 status |= remove_tree(ctx, &sp, &src, false);
             }
             Err(e) => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
                     q(&src),
                     q(&shown_dst),
@@ -2329,7 +2345,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             rest.push(a.clone());
         }
     }
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "chmod",
         flags: "Rvcf",
         valued: "",
@@ -2341,7 +2357,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let mut o = match getopt(ctx, &spec, &rest) {
+    let mut o = match getopt(ctx, &SPEC, &rest) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2349,13 +2365,17 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Some(m) => m,
         None => {
             if o.operands.is_empty() {
-                return missing(ctx, "chmod", "missing operand");
+                return missing(ctx, "chmod", format_args!("missing operand"));
             }
             o.operands.remove(0)
         }
     };
     if o.operands.is_empty() {
-        return missing(ctx, "chmod", &format!("missing operand after {}", q(&mode)));
+        return missing(
+            ctx,
+            "chmod",
+            format_args!("missing operand after {}", q(&mode)),
+        );
     }
     if apply_mode(&mode, 0, false, 0).is_none() {
         ctx.io.err_q("chmod: invalid mode: ", &mode, "\n");
@@ -2373,13 +2393,13 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 let dangling = k == ErrorKind::NotFound
                     && stat_of(ctx, raw, false)
                         .is_ok_and(|(_, s)| s.file_type == FileType::Symlink);
-                let msg = if dangling {
-                    format!("chmod: cannot operate on dangling symlink {}\n", q(raw))
-                } else {
-                    format!("chmod: cannot access {}: {}\n", q(raw), k.strerror())
-                };
                 if !o.has('f') {
-                    ctx.io.err(msg);
+                    if dangling {
+                        ctx.io
+                            .err_q("chmod: cannot operate on dangling symlink ", raw, "\n");
+                    } else {
+                        complain_q(ctx, "chmod", "cannot access", raw, k);
+                    }
                 }
                 if o.has('v') {
                     ctx.io.out_q("", raw, " could not be accessed\n");
@@ -2404,15 +2424,18 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 format!("{:04o} ({})", m & 0o7777, full.get(1..).unwrap_or(""))
             };
             if new & 0o7777 != s.mode & 0o7777 && (o.has('v') || o.has('c')) {
-                ctx.io.out(format!(
+                ctx.io.out_fmt(format_args!(
                     "mode of {} changed from {} to {}\n",
                     q(&shown),
                     bits(s.mode),
                     bits(new)
                 ));
             } else if new & 0o7777 == s.mode & 0o7777 && o.has('v') {
-                ctx.io
-                    .out(format!("mode of {} retained as {}\n", q(&shown), bits(new)));
+                ctx.io.out_fmt(format_args!(
+                    "mode of {} retained as {}\n",
+                    q(&shown),
+                    bits(new)
+                ));
             }
         }
     }
@@ -2420,7 +2443,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "chown",
         flags: "Rvchf",
         valued: "",
@@ -2431,15 +2454,19 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     let Some((owner, files)) = o.operands.split_first() else {
-        return missing(ctx, "chown", "missing operand");
+        return missing(ctx, "chown", format_args!("missing operand"));
     };
     if files.is_empty() {
-        return missing(ctx, "chown", &format!("missing operand after {}", q(owner)));
+        return missing(
+            ctx,
+            "chown",
+            format_args!("missing operand after {}", q(owner)),
+        );
     }
     let (u, g) = match owner.split_once(':').or_else(|| owner.split_once('.')) {
         Some((u, g)) => (u, Some(g)),
@@ -2506,7 +2533,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 }
 
 fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "ln",
         flags: "sfnTv",
         valued: "",
@@ -2518,13 +2545,13 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     let symbolic = o.has('s');
     let (sources, dest): (Vec<String>, String) = match o.operands.as_slice() {
-        [] => return missing(ctx, "ln", "missing file operand"),
+        [] => return missing(ctx, "ln", format_args!("missing file operand")),
         [one] => (vec![one.clone()], ".".to_string()),
         [rest @ .., last] => (rest.to_vec(), last.clone()),
     };
@@ -2553,7 +2580,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             } else {
                 format!(" => {}", q(src))
             };
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "ln: failed to create {kind} link {}{tail}: {}\n",
                 q(&shown),
                 k.strerror()
@@ -2565,7 +2592,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         } else {
             match stat_of(ctx, src, false) {
                 Ok((_, s)) if s.file_type == FileType::Dir => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "ln: {}: hard link not allowed for directory\n",
                         fmt::qf(src)
                     ));
@@ -2598,7 +2625,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if existing.file_type == FileType::Dir {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ln: {}: cannot overwrite directory\n",
                     fmt::qf(&shown)
                 ));
@@ -2642,7 +2669,7 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
             if src_path.as_ref() == Some(&dst) || sym_same {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "ln: {} and {} are the same file\n",
                     q(src),
                     q(&shown)
@@ -2662,7 +2689,8 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         match r {
             Ok(_) if o.has('v') => {
                 let arrow = if symbolic { "->" } else { "=>" };
-                ctx.io.out(format!("{} {arrow} {}\n", q(&shown), q(src)));
+                ctx.io
+                    .out_fmt(format_args!("{} {arrow} {}\n", q(&shown), q(src)));
             }
             Ok(_) => {}
             Err(e) => status = fail(ctx, e.kind()),
@@ -2696,14 +2724,14 @@ fn parse_size(s: &str) -> Option<(char, u64)> {
 }
 
 fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "truncate",
         flags: "c",
         valued: "s",
         longs: &[("size", 's'), ("no-create", 'c')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -2711,7 +2739,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return missing(
             ctx,
             "truncate",
-            "you must specify either '--size' or '--reference'",
+            format_args!("you must specify either '--size' or '--reference'"),
         );
     };
     let Some((rel, n)) = parse_size(size) else {
@@ -2719,7 +2747,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         return 1;
     };
     if o.operands.is_empty() {
-        return missing(ctx, "truncate", "missing file operand");
+        return missing(ctx, "truncate", format_args!("missing file operand"));
     }
     let mode = new_file_mode(ctx);
     let mut status = 0;
@@ -2751,7 +2779,7 @@ fn truncate(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             }),
         };
         if let Err(k) = r {
-            ctx.io.err(format!(
+            ctx.io.err_fmt(format_args!(
                 "truncate: cannot open {} for writing: {}\n",
                 q(raw),
                 k.strerror()
@@ -2768,13 +2796,14 @@ fn cd(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let before = ctx.logical.clone();
     if args.len() == 1 && args.first().is_some_and(|a| a == "-") {
         let Some(old) = ctx.oldpwd.clone() else {
-            ctx.io.err(format!("{}cd: OLDPWD not set\n", ctx.prefix));
+            ctx.io
+                .err_fmt(format_args!("{}cd: OLDPWD not set\n", ctx.prefix));
             return 1;
         };
         let status = cd(ctx, &[old.to_string()]);
         if status == 0 {
             let now = ctx.logical.to_string();
-            ctx.io.out(format!("{now}\n"));
+            ctx.io.out_fmt(format_args!("{now}\n"));
         }
         return status;
     }
@@ -2791,7 +2820,7 @@ fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         [one] => one.clone(),
         _ => {
             ctx.io
-                .err(format!("{}cd: too many arguments\n", ctx.prefix));
+                .err_fmt(format_args!("{}cd: too many arguments\n", ctx.prefix));
             return 1;
         }
     };
@@ -2819,31 +2848,31 @@ fn cd_to(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         Ok(_) => {
             ctx.io
-                .err(format!("{}cd: {dir}: Not a directory\n", ctx.prefix));
+                .err_fmt(format_args!("{}cd: {dir}: Not a directory\n", ctx.prefix));
             1
         }
         Err(k) => {
             ctx.io
-                .err(format!("{}cd: {dir}: {}\n", ctx.prefix, k.strerror()));
+                .err_fmt(format_args!("{}cd: {dir}: {}\n", ctx.prefix, k.strerror()));
             1
         }
     }
 }
 
 fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "readlink",
         flags: "fn",
         valued: "",
         longs: &[("canonicalize", 'f')],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
     if o.operands.is_empty() {
-        return missing(ctx, "readlink", "missing operand");
+        return missing(ctx, "readlink", format_args!("missing operand"));
     }
     let mut status = 0;
     for raw in &o.operands {
@@ -2853,7 +2882,7 @@ fn readlink(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             resolve(ctx, raw, false).and_then(|p| ctx.c.readlink(&p).map_err(|e| e.kind()))
         };
         match r {
-            Ok(t) => ctx.io.out(format!("{t}\n")),
+            Ok(t) => ctx.io.out_fmt(format_args!("{t}\n")),
             Err(_) => status = 1,
         }
     }
@@ -2864,7 +2893,7 @@ fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     match args.first() {
         None => {
             let m = *ctx.umask;
-            ctx.io.out(format!("{m:04o}\n"));
+            ctx.io.out_fmt(format_args!("{m:04o}\n"));
             0
         }
         Some(a) => match u32::from_str_radix(a, 8) {
@@ -2873,7 +2902,7 @@ fn umask(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 0
             }
             _ => {
-                ctx.io.err(format!(
+                ctx.io.err_fmt(format_args!(
                     "{}umask: {a}: octal number out of range\n",
                     ctx.prefix
                 ));
@@ -2895,7 +2924,7 @@ fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             match n.trim().parse::<i64>() {
                 Ok(v) => v.rem_euclid(256) as i32,
                 Err(_) => {
-                    ctx.io.err(format!(
+                    ctx.io.err_fmt(format_args!(
                         "{}exit: {n}: numeric argument required\n",
                         ctx.prefix
                     ));
@@ -2905,7 +2934,7 @@ fn exit(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         }
         _ => {
             ctx.io
-                .err(format!("{}exit: too many arguments\n", ctx.prefix));
+                .err_fmt(format_args!("{}exit: too many arguments\n", ctx.prefix));
             1
         }
     }
@@ -2918,7 +2947,8 @@ fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
         match args.split_last() {
             Some((last, rest)) if last == "]" => rest,
             _ => {
-                ctx.io.err(format!("{}[: missing `]'\n", ctx.prefix));
+                ctx.io
+                    .err_fmt(format_args!("{}[: missing `]'\n", ctx.prefix));
                 return 2;
             }
         }
@@ -2930,7 +2960,8 @@ fn test(ctx: &mut Ctx<'_>, args: &[String], bracket: bool) -> i32 {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(msg) => {
-            ctx.io.err(format!("{}{name}: {msg}\n", ctx.prefix));
+            ctx.io
+                .err_fmt(format_args!("{}{name}: {msg}\n", ctx.prefix));
             2
         }
     }
@@ -2988,7 +3019,7 @@ fn eval_test(ctx: &Ctx<'_>, args: &[&str]) -> Result<bool, String> {
 
 /// `wc`: lines, words and bytes, in columns as wide as GNU wc makes them.
 fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
-    let spec = Spec {
+    const SPEC: Spec = Spec {
         cmd: "wc",
         flags: "lwcm",
         valued: "",
@@ -3000,7 +3031,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ],
         bad: 1,
     };
-    let o = match getopt(ctx, &spec, args) {
+    let o = match getopt(ctx, &SPEC, args) {
         Ok(o) => o,
         Err(s) => return s,
     };
@@ -3037,7 +3068,8 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 // A directory opens, so wc still prints its (zero) counts.
                 if k == ErrorKind::IsADirectory {
                     let shown = fmt::qf(stdin_name(raw));
-                    ctx.io.err(format!("wc: {shown}: {}\n", k.strerror()));
+                    ctx.io
+                        .err_fmt(format_args!("wc: {shown}: {}\n", k.strerror()));
                     not_regular = true;
                     let name = if from_stdin {
                         String::new()
@@ -3047,7 +3079,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     rows.push(([0, 0, 0], name));
                 } else {
                     ctx.io
-                        .err(format!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
+                        .err_fmt(format_args!("wc: {}: {}\n", fmt::qf(raw), k.strerror()));
                 }
                 status = 1;
             }
@@ -3097,14 +3129,18 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 
 /// Prints coreutils' usual failure line, `CMD: WHAT: strerror`, and returns status 1.
 fn complain(ctx: &mut Ctx<'_>, cmd: &str, what: std::fmt::Arguments<'_>, k: ErrorKind) -> i32 {
-    ctx.io.err(format!("{cmd}: {what}: {}\n", k.strerror()));
+    ctx.io
+        .err_fmt(format_args!("{cmd}: {what}: {}\n", k.strerror()));
     1
 }
 
 /// `CMD: WHAT 'NAME': strerror` (the name quoted as coreutils quotes it), status 1: the
 /// common case of `complain`, in one place rather than a `format!` and a `q` at each caller.
 fn complain_q(ctx: &mut Ctx<'_>, cmd: &str, what: &str, name: &str, k: ErrorKind) -> i32 {
-    ctx.io
-        .err(format!("{cmd}: {what} {}: {}\n", q(name), k.strerror()));
+    ctx.io.err_fmt(format_args!(
+        "{cmd}: {what} {}: {}\n",
+        q(name),
+        k.strerror()
+    ));
     1
 }

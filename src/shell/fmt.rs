@@ -82,14 +82,33 @@ pub(crate) fn ls_time(t: i64, now: i64) -> String {
 }
 
 /// A name as coreutils quotes it in messages with `LC_ALL=C`: `'name'`, or `"name"` when it
-/// holds a single quote.
-pub(crate) fn q(name: &str) -> String {
-    if name.contains('\'') && !name.contains('"') {
-        format!("\"{name}\"")
-    } else if name.contains('\'') {
-        format!("'{}'", name.replace('\'', "'\\''"))
-    } else {
-        format!("'{name}'")
+/// holds a single quote. It is formatted where it is used, so that a message allocates no
+/// `String` for its quoted names.
+pub(crate) fn q(name: &str) -> Q<'_> {
+    Q(name)
+}
+
+/// What [`q`] returns: the name, quoted when displayed.
+pub(crate) struct Q<'a>(&'a str);
+
+impl std::fmt::Display for Q<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.0;
+        if !name.contains('\'') {
+            return write!(f, "'{name}'");
+        }
+        if !name.contains('"') {
+            return write!(f, "\"{name}\"");
+        }
+        // Each single quote closes the quotes, is escaped, and opens them again.
+        f.write_str("'")?;
+        for (i, part) in name.split('\'').enumerate() {
+            if i > 0 {
+                f.write_str("'\\''")?;
+            }
+            f.write_str(part)?;
+        }
+        f.write_str("'")
     }
 }
 
@@ -104,7 +123,7 @@ pub(crate) fn qf(name: &str) -> String {
     if !name.is_empty() && ok {
         name.to_string()
     } else {
-        q(name)
+        q(name).to_string()
     }
 }
 
@@ -163,6 +182,16 @@ mod tests {
         assert_eq!(stat_time(-1), "1969-12-31 23:59:59.000000000 +0000");
         assert_eq!(ls_time(1_795_344_621, 1_795_344_621), "Nov 22 10:50");
         assert_eq!(ls_time(0, 1_795_344_621), "Jan  1  1970");
+    }
+
+    #[test]
+    fn names_are_quoted_as_coreutils_quotes_them() {
+        assert_eq!(q("a b").to_string(), "'a b'");
+        assert_eq!(q("").to_string(), "''");
+        assert_eq!(q("it's").to_string(), "\"it's\"");
+        assert_eq!(q("'a\"b'").to_string(), r#"''\''a"b'\'''"#);
+        assert_eq!(qf("plain"), "plain");
+        assert_eq!(qf("it's"), "\"it's\"");
     }
 
     #[test]

@@ -119,8 +119,25 @@ impl Io {
         self.put_q(2, before, name, after);
     }
 
+    /// Writes a formatted message to standard output. One function, not inlined, so that a
+    /// message costs its call site the arguments only, not a `format!`'s `String` and its drop.
+    #[inline(never)]
+    pub(crate) fn out_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        self.put_fmt(1, args);
+    }
+
+    /// `out_fmt` to standard error.
+    #[inline(never)]
+    pub(crate) fn err_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        self.put_fmt(2, args);
+    }
+
+    fn put_fmt(&mut self, fd: u8, args: std::fmt::Arguments<'_>) {
+        self.put(fd, std::fmt::format(args).as_bytes());
+    }
+
     fn put_q(&mut self, fd: u8, before: &str, name: &str, after: &str) {
-        self.put(fd, format!("{before}{}{after}", fmt::q(name)).as_bytes());
+        self.put_fmt(fd, format_args!("{before}{}{after}", fmt::q(name)));
     }
 }
 
@@ -634,7 +651,7 @@ impl Shell {
                     Some(-1) => self.status,
                     Some(s) => s,
                     None => {
-                        io.err(format!("{prefix}{name}: command not found\n"));
+                        io.err_fmt(format_args!("{prefix}{name}: command not found\n"));
                         127
                     }
                 }
