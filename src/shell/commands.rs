@@ -1551,6 +1551,24 @@ impl CopyState {
     }
 }
 
+/// `cp`'s link from `dst` to `first`, the copy already made of another name of the same inode
+/// (`cp -a`/`--preserve=links`): 0, or 1 with coreutils' message.
+fn link_to_copy(ctx: &mut Ctx<'_>, cmd: &str, first: &VPath, dst: &VPath, shown_dst: &str) -> i32 {
+    match ctx.c.link(first, dst) {
+        Ok(_) => 0,
+        Err(e) => complain(
+            ctx,
+            cmd,
+            format_args!(
+                "cannot create hard link {} to {}",
+                q(shown_dst),
+                q(first.as_str())
+            ),
+            e.kind(),
+        ),
+    }
+}
+
 /// Copies `src` to `dst` (which the caller has checked), recursively for directories.
 #[allow(clippy::too_many_arguments)]
 fn copy_tree(
@@ -1780,19 +1798,7 @@ fn copy_tree(
             // (coreutils links without following: the symlink itself).
             let several = how.links && st.nlink > 1;
             if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
-                return match ctx.c.link(&first, dst) {
-                    Ok(_) => 0,
-                    Err(e) => complain(
-                        ctx,
-                        cmd,
-                        format_args!(
-                            "cannot create hard link {} to {}",
-                            q(shown_dst),
-                            q(first.as_str())
-                        ),
-                        e.kind(),
-                    ),
-                };
+                return link_to_copy(ctx, cmd, &first, dst, shown_dst);
             }
             if let Err(e) = ctx.c.symlink(&target, dst) {
                 return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
@@ -1846,19 +1852,7 @@ fn copy_tree(
                         return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
                     }
                 }
-                return match ctx.c.link(&first, dst) {
-                    Ok(_) => 0,
-                    Err(e) => complain(
-                        ctx,
-                        cmd,
-                        format_args!(
-                            "cannot create hard link {} to {}",
-                            q(shown_dst),
-                            q(first.as_str())
-                        ),
-                        e.kind(),
-                    ),
-                };
+                return link_to_copy(ctx, cmd, &first, dst, shown_dst);
             }
             // A target file with other names is unlinked first, so that they keep their data.
             // coreutils stats the target of a regular file following symlinks, so a symlink
