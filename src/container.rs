@@ -1723,7 +1723,11 @@ impl Container {
                     self.new_meta(path, mode, false),
                     Blob::empty(),
                 ));
-                self.put(path, Node::File(ino))?;
+                if let Err(e) = self.put(path, Node::File(ino)) {
+                    // Nothing names the new inode: it goes.
+                    self.upper.inodes.remove(&ino);
+                    return Err(e);
+                }
                 let c = self.container_layer();
                 let msg = if replaced {
                     Sentence::Text(format!("create: {path} created in the container layer; it replaces the whiteout that hid the lower {path}"))

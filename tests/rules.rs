@@ -627,6 +627,21 @@ fn a_symlink_refused_by_the_entry_limit_leaves_no_inode_behind() {
 }
 
 #[test]
+fn a_file_refused_by_the_entry_limit_leaves_no_inode_behind() {
+    let mut c = container(&[], Options::default());
+    c.set_limits(layerlab::Limits {
+        max_entries: 1,
+        ..layerlab::Limits::default()
+    });
+    c.write_file(&p("a"), b"x", false).unwrap();
+    assert_eq!(
+        c.write_file(&p("b"), b"y", false).unwrap_err().errno(),
+        "ENOSPC"
+    );
+    assert_eq!(c.upper().inodes.len(), 1);
+}
+
+#[test]
 fn a_user_may_not_create_a_name_that_begins_with_wh() {
     let mut c = container(&[], Options::default());
     let err = c.resolve(&p("/"), "/.wh.x", false).unwrap_err();
