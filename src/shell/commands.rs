@@ -698,28 +698,25 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
             _ => fixed.push(a.clone()),
         }
     }
+    // head and tail take the same options.
+    const LONGS: &[(&str, char)] = &[
+        ("lines", 'n'),
+        ("bytes", 'c'),
+        ("quiet", 'q'),
+        ("verbose", 'v'),
+    ];
     const HEAD: Spec = Spec {
         cmd: "head",
         flags: "qv",
         valued: "nc",
-        longs: &[
-            ("lines", 'n'),
-            ("bytes", 'c'),
-            ("quiet", 'q'),
-            ("verbose", 'v'),
-        ],
+        longs: LONGS,
         bad: 1,
     };
     const TAIL: Spec = Spec {
         cmd: "tail",
         flags: "qv",
         valued: "nc",
-        longs: &[
-            ("lines", 'n'),
-            ("bytes", 'c'),
-            ("quiet", 'q'),
-            ("verbose", 'v'),
-        ],
+        longs: LONGS,
         bad: 1,
     };
     let o = match getopt(ctx, if head { &HEAD } else { &TAIL }, &fixed) {
