@@ -2,6 +2,8 @@
 // (target/site/: www/ with its modules minified, made by `cargo xtask build` or `cargo xtask
 // site`) on 127.0.0.1 at a free port, `.wasm` as application/wasm, with no cross-origin
 // isolation headers (the page must not need them). Paths outside the folder are refused.
+// With `gzip`, a file's gzip copy beside it (NAME.gz, made by the build with zopfli) is sent
+// to a client that accepts gzip, or the file compressed now with gzip -9 when it has none.
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -86,7 +88,10 @@ export function serve({ gzip = false, root } = {}) {
       let body = pages.has(path) ? Buffer.from(pages.get(path)) : await readFile(file);
       const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' };
       if (gzip && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-        body = gzipSync(body, { level: 9 });
+        // The build's zopfli copy (NAME.gz, as `cargo xtask serve` sends it) when there is
+        // one, else gzip -9 made now (www/ served as it is, a test's own page).
+        const pre = pages.has(path) ? null : await readFile(`${file}.gz`).catch(() => null);
+        body = pre ?? gzipSync(body, { level: 9 });
         headers['Content-Encoding'] = 'gzip';
       }
       transferred.set(path, body.length);

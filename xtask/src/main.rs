@@ -27,6 +27,7 @@
 //! Each step prints what it runs. Nothing here needs network access beyond the package
 //! registries; a warm re-run skips every install.
 
+mod precompress;
 mod serve;
 mod toml;
 
@@ -287,13 +288,10 @@ fn wasm_pack_build(section: &str) -> Result<PathBuf, String> {
 /// machine, so its output is kept in target/wasm-opt-cache/ under a hash of its input and
 /// flags, and a warm build with nothing changed copies it back instead.
 fn wasm_opt(wasm: &Path, flags: &[String]) -> Result<(), String> {
-    let input = std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
-    // FNV-1a: no dependency, and a cache key needs no cryptography.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in input.iter().chain(flags.join(" ").as_bytes()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut input =
+        std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    input.extend_from_slice(flags.join(" ").as_bytes());
+    let h = fnv1a(&input);
     let cache = root().join("target/wasm-opt-cache");
     let cached = cache.join(format!("{h:016x}.wasm"));
     if cached.exists() {
@@ -316,6 +314,17 @@ fn wasm_opt(wasm: &Path, flags: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// FNV-1a of `bytes`, the key of the build's caches: no dependency, and a cache key needs no
+/// cryptography.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// The gzip size of a file (gzip -9, as a static server or CDN would send it).
 fn gzip_size(path: &Path) -> u64 {
     Command::new("gzip")
@@ -332,17 +341,22 @@ fn build() -> Result<(), String> {
     let name = config()?.str("build", "out-name")?;
     let mut raw = 0;
     let mut gz = 0;
+    let mut pre = 0;
     for file in [format!("pkg/{name}_bg.wasm"), format!("pkg/{name}.js")] {
         let p = site.join(&file);
-        let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let size = len(&p);
         let g = gzip_size(&p);
-        eprintln!("xtask: {file}: {size} bytes, {g} bytes gzip");
+        let z = len(&site.join(format!("{file}.gz")));
+        eprintln!("xtask: {file}: {size} bytes, {g} bytes gzip -9, {z} bytes served (zopfli)");
         raw += size;
         gz += g;
+        pre += z;
     }
     eprintln!(
-        "xtask: wasm + glue: {raw} bytes, {} KiB gzip (the whole page: node e2e/bench.mjs)",
-        gz.div_ceil(1024)
+        "xtask: wasm + glue: {raw} bytes, {} KiB gzip -9, {} KiB served (the whole page: node e2e/bench.mjs)",
+        gz.div_ceil(1024),
+        pre.div_ceil(1024)
     );
     Ok(())
 }
@@ -387,6 +401,12 @@ fn site() -> Result<PathBuf, String> {
     );
     run_esbuild(&esbuild, &args, "esbuild")?;
     bundle(&cfg, &src, &out, &esbuild)?;
+    let extensions = cfg.list("site", "precompress")?;
+    let done = precompress::precompress(&out, &extensions, &root().join("target/gz-cache"))?;
+    eprintln!(
+        "xtask: {} gzip copies (zopfli; {} from target/gz-cache): {} bytes, {} gzip",
+        done.files, done.cached, done.raw, done.gz
+    );
     Ok(out)
 }
 

@@ -1,6 +1,8 @@
 //! A tiny static file server for `cargo xtask serve`: GET and HEAD of files under one folder,
 //! on 127.0.0.1 only, with the content types the page needs (`.wasm` as `application/wasm`, so
-//! that streaming compilation works). One thread per connection; no keep-alive.
+//! that streaming compilation works). A file's gzip copy beside it (`NAME.gz`, made by the
+//! build: see precompress.rs) is sent instead, as `Content-Encoding: gzip`, to a client that
+//! accepts gzip. One thread per connection; no keep-alive.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -39,9 +41,15 @@ fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let mut request = String::new();
     let mut reader = BufReader::new(stream.try_clone()?);
     reader.read_line(&mut request)?;
-    // Read (and ignore) the headers, up to the blank line.
+    // Read the headers, up to the blank line; only Accept-Encoding matters.
     let mut line = String::new();
+    let mut gzip = false;
     while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("accept-encoding") {
+                gzip = accepts_gzip(value);
+            }
+        }
         line.clear();
     }
     let mut parts = request.split_whitespace();
@@ -65,6 +73,20 @@ fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
             method == "HEAD",
         );
     };
+    let mut gz = path.clone().into_os_string();
+    gz.push(".gz");
+    let gz = PathBuf::from(gz);
+    if gzip && gz.is_file() {
+        if let Ok(body) = std::fs::read(&gz) {
+            return respond(
+                &mut stream,
+                "200 OK",
+                &format!("{}\r\nContent-Encoding: gzip", content_type(&path)),
+                &body,
+                method == "HEAD",
+            );
+        }
+    }
     match std::fs::read(&path) {
         Ok(body) => respond(
             &mut stream,
@@ -81,6 +103,21 @@ fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
             method == "HEAD",
         ),
     }
+}
+
+/// Whether an Accept-Encoding header's value lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
 }
 
 /// The file a request path names inside `dir`: the query is dropped, `%XX` escapes decoded,
@@ -139,9 +176,10 @@ fn respond(
     body: &[u8],
     head: bool,
 ) -> std::io::Result<()> {
-    // no-store: a rebuilt wasm is picked up by a plain reload.
+    // no-store: a rebuilt wasm is picked up by a plain reload. Vary: the same path may come
+    // compressed or not.
     let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(header.as_bytes())?;
@@ -162,5 +200,16 @@ mod tests {
         assert!(resolve(dir, "/%2e%2e/Cargo.toml").is_none());
         assert!(resolve(dir, "/Cargo.toml?x=1").is_some());
         assert_eq!(content_type(Path::new("a.wasm")), "application/wasm");
+    }
+
+    #[test]
+    fn gzip_is_sent_only_to_clients_that_accept_it() {
+        assert!(accepts_gzip(" gzip, deflate, br, zstd\r\n"));
+        assert!(accepts_gzip(" br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip(" *"));
+        assert!(!accepts_gzip(" identity"));
+        assert!(!accepts_gzip(" gzip;q=0, br"));
+        assert!(!accepts_gzip(" gzip; q=0.000"));
+        assert!(!accepts_gzip(" x-gzip2"));
     }
 }
