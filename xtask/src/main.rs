@@ -59,8 +59,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// The repository's root: the parent of the xtask crate's folder. `cargo run` (the `xtask`
+/// alias) says where that folder is when it starts the task; the path compiled in is only the
+/// fallback, as it names the tree the binary was built in, which an old `xtask/target` copied
+/// along with the repository would point back to.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf()
