@@ -58,15 +58,20 @@ export function visibleColumns(columns, collapsed) {
   return { cols, hidden };
 }
 
-function cellText(entry, row, imageCount) {
-  if (!entry) return ['', ''];
+/**
+ * A cell's text: its state's glyph, then the size, target or word. One text node, so that a
+ * cell is one element: a glyph of its own (a span, or a ::before) would be one more element to
+ * restyle and lay out for every cell a command's new window draws.
+ */
+function cellText(entry) {
+  if (!entry) return '';
   switch (entry.type) {
-    case 'file': return ['▤', bytes(entry.size)];
-    case 'dir': return ['▸', entry.redirect ? 'dir ↩' : 'dir'];
-    case 'symlink': return ['↪', entry.target ?? ''];
-    case 'whiteout': return ['✕', 'whiteout'];
-    case 'opaque': return ['◆', 'opaque'];
-    default: return ['', ''];
+    case 'file': return `▤ ${bytes(entry.size)}`;
+    case 'dir': return entry.redirect ? '▸ dir ↩' : '▸ dir';
+    case 'symlink': return `↪ ${entry.target ?? ''}`;
+    case 'whiteout': return '✕ whiteout';
+    case 'opaque': return '◆ opaque';
+    default: return '';
   }
 }
 
@@ -518,26 +523,16 @@ export class Matrix {
     setText(fold, folded ? `▸${hidden ? ` +${hidden}` : ''}` : '▾');
   }
 
-  /** Brings a cell's glyph, text and (in the merged row) source tag up to date. */
+  /**
+   * Brings a cell's text and (in the merged row) source tag up to date. A cell is one element:
+   * the glyph and text are its own text node, changed in place; the merged row's source tag is
+   * `data-src`, which styles.css draws (`::after`).
+   */
   drawCell(cell, entry, row, snap) {
-    if (!entry) {
-      if (cell.firstChild) cell.replaceChildren();
-      return;
-    }
-    const [glyph, text] = cellText(entry, row, snap.imageCount);
-    if (!cell.firstChild) cell.append(h('span', { class: 'glyph', 'aria-hidden': 'true' }), h('span', { class: 'ctext' }));
-    setText(cell.childNodes[0], glyph);
-    setText(cell.childNodes[1], text);
-    if (row.key === 'merged') {
-      const tag = layerTag(entry.layer, snap.imageCount);
-      let src = cell.childNodes[2];
-      if (!src) {
-        src = h('span', { 'aria-hidden': 'true' });
-        cell.append(src);
-      }
-      setClass(src, `src src-${tag === 'C' ? 'c' : 'l'}`);
-      setText(src, tag);
-    }
+    setText(cell, cellText(entry));
+    if (row.key !== 'merged') return;
+    if (entry) setAttr(cell, 'data-src', layerTag(entry.layer, snap.imageCount));
+    else if (cell.hasAttribute('data-src')) cell.removeAttribute('data-src');
   }
 
   label(row, snap) {
