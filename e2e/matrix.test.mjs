@@ -79,7 +79,7 @@ async function command(page, line) {
 
 async function settled(page) {
   await page.waitForFunction(() => !document.body.classList.contains('animating'), null, { timeout: 20000 });
-  // The columns around the window are drawn in idle time after the last step's frame.
+  // The columns around the window are drawn in idle time once the animation has ended.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestIdleCallback(() => requestIdleCallback(r, { timeout: 1000 }), { timeout: 1000 }))));
 }
 

@@ -966,6 +966,10 @@ function renderWhyAndLessons() {
 const matrix = new Matrix($('#matrix'), {
   moveCursor: (c) => dispatch({ type: 'cursor', row: c.row, col: c.col }),
   toggleDir: (path) => dispatch({ type: 'toggle-dir', path }),
+  // The columns beside the ones on screen after a command: in idle time once its frame is
+  // drawn and its animation has ended (their style, layout and paint took one of the
+  // animation's frames; a scroll meanwhile draws them at once).
+  fill: (f) => afterNextFrame(() => animator.whenStill(() => requestIdleCallback(f, { timeout: 1000 }))),
 });
 const timeline = new Timeline($('#timeline'), $('#tl-log'), $('#tl-status'), {
   selectEvent: (seq) => dispatch({ type: 'select-event', seq }),

@@ -88,6 +88,10 @@ export class Matrix {
   constructor(root, callbacks) {
     this.root = root;
     this.cb = callbacks;
+    // When the columns around the ones a quick render drew are drawn (see render): by default
+    // in an idle period of its own once the next frame is drawn, after the one where the page
+    // draws its panels.
+    this.fill = callbacks.fill ?? ((f) => afterNextFrame(() => requestIdleCallback(f, { timeout: 500 })));
     // The wrappers between grid, rows and cells are only for layout; to assistive technology
     // the grid owns its rows and the rows their cells.
     this.canvas = h('div', { class: 'mx-canvas', role: 'presentation' });
@@ -290,8 +294,10 @@ export class Matrix {
    * bank already shows, for the same state, switches to it and writes nothing.
    *
    * With `quick`, only the columns on screen are drawn now (a command's frame has enough to
-   * do); the columns around them, drawn so that a scroll finds them ready, follow once that
-   * frame is drawn (`afterNextFrame`).
+   * do); the columns around them, drawn so that a scroll finds them ready, follow later, when
+   * the `fill` callback says (by default in an idle period once that frame is drawn; the page
+   * waits for the command's animation to end, so that none of its frames draws them). A scroll
+   * before then draws them at once (`schedule`).
    */
   render(s, { quick = false } = {}) {
     // The page's state is one object that changes in place: what a bank shows is right only
@@ -312,12 +318,10 @@ export class Matrix {
     const { first, last } = this.windowAt(this.scrollX, cols.length, quick ? 0 : OVERSCAN);
     this.drawnAt = this.position();
     if (quick) {
-      // In an idle period of its own, after the one where the page draws its panels: the
-      // frames after a command share out the work it left.
       const n = this.renders;
-      afterNextFrame(() => requestIdleCallback(() => {
+      this.fill(() => {
         if (this.renders === n && this.state === s) this.render(s);
-      }, { timeout: 500 }));
+      });
     }
     // Enough slots for every column a render can draw at this width.
     const slots = Math.ceil(this.cellsWidth() / CELL_W) + 2 * OVERSCAN + 2;
