@@ -140,10 +140,16 @@ export class Animator {
    */
   markPlaying() {
     if (!this.current) return;
-    for (const m of document.querySelectorAll(`#caption [data-seq="${this.current.seq}"], #timeline [data-seq="${this.current.seq}"]`)) {
-      if (m.classList.contains('playing')) continue;
-      m.classList.add('playing');
-      this.marks.push(m);
+    // Each list is searched on its own: one query of the document for both (a selector list)
+    // visited every element of the page, the matrix's cells included, in the command's task.
+    const seq = `[data-seq="${this.current.seq}"]`;
+    for (const list of [this.caption, document.getElementById('timeline')]) {
+      if (!list) continue;
+      for (const m of list.querySelectorAll(seq)) {
+        if (m.classList.contains('playing')) continue;
+        m.classList.add('playing');
+        this.marks.push(m);
+      }
     }
   }
 
