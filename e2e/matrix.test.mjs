@@ -79,7 +79,7 @@ async function command(page, line) {
 
 async function settled(page) {
   await page.waitForFunction(() => !document.body.classList.contains('animating'), null, { timeout: 20000 });
-  // The columns around the window are drawn in idle time after the last step's frame.
+  // The columns around the window are drawn in idle time once the animation has ended.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestIdleCallback(() => requestIdleCallback(r, { timeout: 1000 }), { timeout: 1000 }))));
 }
 
@@ -92,11 +92,15 @@ test('the next step\'s columns are drawn while the step before plays, and every 
     await command(page, `echo x >> ${far}`);
     // While the directories' steps play at the left, the file's column is drawn off screen,
     // already in the state the command made.
-    // (The caption marks the step playing: a directory's copy-up, not yet the file's.)
+    // (The caption marks the step playing: a directory's copy-up, not yet the file's; so does
+    // the timeline, once drawn, on the same event.)
     const drawn = await page.waitForFunction((p) => {
       const c = document.querySelector(`[data-layer="container"] [data-path="${p}"]`);
-      const playing = document.querySelector('#caption .playing')?.textContent ?? '';
-      return c && playing.startsWith('copy-up: directory') && c.getAttribute('data-state');
+      const mark = document.querySelector('#caption .playing');
+      const playing = mark?.textContent ?? '';
+      const seq = mark?.getAttribute('data-seq');
+      const inTimeline = seq !== undefined && document.querySelector(`#timeline [data-seq="${seq}"].playing`) !== null;
+      return c && playing.startsWith('copy-up: directory') && inTimeline && c.getAttribute('data-state');
     }, far, { timeout: 10000, polling: 'raf' });
     assert.equal(await drawn.jsonValue(), 'file');
     await settled(page);

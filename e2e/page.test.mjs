@@ -80,7 +80,12 @@ test('a copy-up: the matrix, why and the timeline agree, and the copy is animate
   await run(page, 'echo 10.0.0.2 db >> /etc/hosts');
   assert.equal(await state(page, 'container', '/etc/hosts'), 'file');
   assert.equal(await state(page, 'container', '/etc'), 'dir');
-  assert.equal(await cell(page, 'merged', '/etc/hosts').locator('.src').innerText(), 'C');
+  assert.equal(await cell(page, 'merged', '/etc/hosts').getAttribute('data-src'), 'C');
+  // A cell is one element: its glyph and text are its own text, the merged row's source tag
+  // its ::after, drawn from data-src.
+  assert.equal(await cell(page, 'container', '/etc/hosts').evaluate((e) => e.childElementCount), 0);
+  assert.match(await cell(page, 'container', '/etc/hosts').innerText(), /^▤ \d+ B$/);
+  assert.match(await cell(page, 'merged', '/etc/hosts').evaluate((e) => getComputedStyle(e, '::after').content), /^"C"/);
   assert.ok(await cell(page, '0', '/etc/hosts').evaluate((e) => e.classList.contains('masked')));
   const kinds = await page.locator('#timeline [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
   assert.deepEqual(kinds, ['copy-up', 'copy-up', 'write']);
@@ -154,7 +159,7 @@ test('a whiteout: the deleted file stays in its layer and disappears from the me
   assert.equal(await state(page, 'container', '/etc/passwd'), 'whiteout');
   assert.equal(await state(page, 'merged', '/etc/passwd'), 'none');
   assert.equal(await state(page, '0', '/etc/passwd'), 'file');
-  assert.ok(await cell(page, 'container', '/etc/passwd').innerText().then((t) => /whiteout/.test(t)));
+  assert.equal(await cell(page, 'container', '/etc/passwd').innerText(), '✕ whiteout');
   assert.equal(await page.locator('#timeline [data-kind="whiteout"]').count(), 1);
   const why = await selectCell(page, 'merged', '/etc/passwd');
   assert.match(why, /Nothing is visible here: the container layer deletes it/);

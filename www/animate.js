@@ -44,6 +44,8 @@ export class Animator {
     // The event moving now and the sentences marked as playing.
     this.current = null;
     this.marks = [];
+    // What waits for the queue to drain (whenStill).
+    this.still = [];
     this.skipButton.addEventListener('click', () => this.skip());
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.busy()) this.skip();
@@ -52,6 +54,12 @@ export class Animator {
 
   busy() {
     return this.playing || this.queue.length > 0;
+  }
+
+  /** Runs `f` once no animation plays: now, or when the queue has drained (or was skipped). */
+  whenStill(f) {
+    if (this.busy()) this.still.push(f);
+    else f();
   }
 
   /** Ends every animation now; the matrix already shows the final state. */
@@ -121,6 +129,9 @@ export class Animator {
     this.playing = false;
     this.skipButton.hidden = true;
     document.body.classList.remove('animating');
+    const still = this.still;
+    this.still = [];
+    for (const f of still) f();
   }
 
   /**
@@ -129,10 +140,16 @@ export class Animator {
    */
   markPlaying() {
     if (!this.current) return;
-    for (const m of document.querySelectorAll(`#caption [data-seq="${this.current.seq}"], #timeline [data-seq="${this.current.seq}"]`)) {
-      if (m.classList.contains('playing')) continue;
-      m.classList.add('playing');
-      this.marks.push(m);
+    // Each list is searched on its own: one query of the document for both (a selector list)
+    // visited every element of the page, the matrix's cells included, in the command's task.
+    const seq = `[data-seq="${this.current.seq}"]`;
+    for (const list of [this.caption, document.getElementById('timeline')]) {
+      if (!list) continue;
+      for (const m of list.querySelectorAll(seq)) {
+        if (m.classList.contains('playing')) continue;
+        m.classList.add('playing');
+        this.marks.push(m);
+      }
     }
   }
 

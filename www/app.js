@@ -842,13 +842,13 @@ function renderToolbar() {
     sel.replaceChildren(...names.map(([id, text]) => h('option', { value: id, text })));
     drawnContainers = key;
   }
-  sel.value = String(state.current);
+  setValue(sel, String(state.current));
   $('#opt-redirect').checked = state.options.redirectDir;
   $('#opt-metacopy').checked = state.options.metacopy;
   $('#opt-index').checked = state.options.index;
   $('#btn-undo').disabled = !state.canUndo;
   $('#btn-redo').disabled = !state.canRedo;
-  $('#theme').value = state.prefs.theme;
+  setValue($('#theme'), state.prefs.theme);
   $('#opt-motion').checked = state.prefs.motion !== 'off';
   // Only on a change: rewriting the attribute would restyle the whole document.
   if (document.documentElement.dataset.theme !== state.prefs.theme) document.documentElement.dataset.theme = state.prefs.theme;
@@ -859,6 +859,15 @@ function renderToolbar() {
   const share = $('#share-out');
   share.hidden = !state.share;
   if (state.share) $('#share-url').value = state.share;
+}
+
+/**
+ * Sets a select's value only when it differs: setting it, even to the value it has, makes
+ * Chromium post a task (SelectControlSelectionChanged) that forces a style and layout of the
+ * whole page, a command's matrix included, outside the frame that draws it.
+ */
+function setValue(el, value) {
+  if (el.value !== value) el.value = value;
 }
 
 /** Sets `el`'s text only when it differs: writing the same text replaces its text node all the same. */
@@ -875,7 +884,7 @@ function renderTimelineControls() {
   setText($('#tl-play'), state.playing ? '❚❚ pause' : '▶ replay');
   $('#tl-play').setAttribute('aria-pressed', state.playing ? 'true' : 'false');
   $('#tl-play').disabled = state.total === 0;
-  $('#speed').value = String(state.prefs.speed);
+  setValue($('#speed'), String(state.prefs.speed));
   const banner = $('#past-banner');
   banner.hidden = state.step === state.total;
   if (!banner.hidden) setText($('#past-text'), `Showing the layers after event ${state.step} of ${state.total}.`);
@@ -966,6 +975,10 @@ function renderWhyAndLessons() {
 const matrix = new Matrix($('#matrix'), {
   moveCursor: (c) => dispatch({ type: 'cursor', row: c.row, col: c.col }),
   toggleDir: (path) => dispatch({ type: 'toggle-dir', path }),
+  // The columns beside the ones on screen after a command: in idle time once its frame is
+  // drawn and its animation has ended (their style, layout and paint took one of the
+  // animation's frames; a scroll meanwhile draws them at once).
+  fill: (f) => afterNextFrame(() => animator.whenStill(() => requestIdleCallback(f, { timeout: 1000 }))),
 });
 const timeline = new Timeline($('#timeline'), $('#tl-log'), $('#tl-status'), {
   selectEvent: (seq) => dispatch({ type: 'select-event', seq }),

@@ -58,15 +58,20 @@ export function visibleColumns(columns, collapsed) {
   return { cols, hidden };
 }
 
-function cellText(entry, row, imageCount) {
-  if (!entry) return ['', ''];
+/**
+ * A cell's text: its state's glyph, then the size, target or word. One text node, so that a
+ * cell is one element: a glyph of its own (a span, or a ::before) would be one more element to
+ * restyle and lay out for every cell a command's new window draws.
+ */
+function cellText(entry) {
+  if (!entry) return '';
   switch (entry.type) {
-    case 'file': return ['▤', bytes(entry.size)];
-    case 'dir': return ['▸', entry.redirect ? 'dir ↩' : 'dir'];
-    case 'symlink': return ['↪', entry.target ?? ''];
-    case 'whiteout': return ['✕', 'whiteout'];
-    case 'opaque': return ['◆', 'opaque'];
-    default: return ['', ''];
+    case 'file': return `▤ ${bytes(entry.size)}`;
+    case 'dir': return entry.redirect ? '▸ dir ↩' : '▸ dir';
+    case 'symlink': return `↪ ${entry.target ?? ''}`;
+    case 'whiteout': return '✕ whiteout';
+    case 'opaque': return '◆ opaque';
+    default: return '';
   }
 }
 
@@ -83,6 +88,10 @@ export class Matrix {
   constructor(root, callbacks) {
     this.root = root;
     this.cb = callbacks;
+    // When the columns around the ones a quick render drew are drawn (see render): by default
+    // in an idle period of its own once the next frame is drawn, after the one where the page
+    // draws its panels.
+    this.fill = callbacks.fill ?? ((f) => afterNextFrame(() => requestIdleCallback(f, { timeout: 500 })));
     // The wrappers between grid, rows and cells are only for layout; to assistive technology
     // the grid owns its rows and the rows their cells.
     this.canvas = h('div', { class: 'mx-canvas', role: 'presentation' });
@@ -285,8 +294,10 @@ export class Matrix {
    * bank already shows, for the same state, switches to it and writes nothing.
    *
    * With `quick`, only the columns on screen are drawn now (a command's frame has enough to
-   * do); the columns around them, drawn so that a scroll finds them ready, follow once that
-   * frame is drawn (`afterNextFrame`).
+   * do); the columns around them, drawn so that a scroll finds them ready, follow later, when
+   * the `fill` callback says (by default in an idle period once that frame is drawn; the page
+   * waits for the command's animation to end, so that none of its frames draws them). A scroll
+   * before then draws them at once (`schedule`).
    */
   render(s, { quick = false } = {}) {
     // The page's state is one object that changes in place: what a bank shows is right only
@@ -307,12 +318,10 @@ export class Matrix {
     const { first, last } = this.windowAt(this.scrollX, cols.length, quick ? 0 : OVERSCAN);
     this.drawnAt = this.position();
     if (quick) {
-      // In an idle period of its own, after the one where the page draws its panels: the
-      // frames after a command share out the work it left.
       const n = this.renders;
-      afterNextFrame(() => requestIdleCallback(() => {
+      this.fill(() => {
         if (this.renders === n && this.state === s) this.render(s);
-      }, { timeout: 500 }));
+      });
     }
     // Enough slots for every column a render can draw at this width.
     const slots = Math.ceil(this.cellsWidth() / CELL_W) + 2 * OVERSCAN + 2;
@@ -518,26 +527,16 @@ export class Matrix {
     setText(fold, folded ? `▸${hidden ? ` +${hidden}` : ''}` : '▾');
   }
 
-  /** Brings a cell's glyph, text and (in the merged row) source tag up to date. */
+  /**
+   * Brings a cell's text and (in the merged row) source tag up to date. A cell is one element:
+   * the glyph and text are its own text node, changed in place; the merged row's source tag is
+   * `data-src`, which styles.css draws (`::after`).
+   */
   drawCell(cell, entry, row, snap) {
-    if (!entry) {
-      if (cell.firstChild) cell.replaceChildren();
-      return;
-    }
-    const [glyph, text] = cellText(entry, row, snap.imageCount);
-    if (!cell.firstChild) cell.append(h('span', { class: 'glyph', 'aria-hidden': 'true' }), h('span', { class: 'ctext' }));
-    setText(cell.childNodes[0], glyph);
-    setText(cell.childNodes[1], text);
-    if (row.key === 'merged') {
-      const tag = layerTag(entry.layer, snap.imageCount);
-      let src = cell.childNodes[2];
-      if (!src) {
-        src = h('span', { 'aria-hidden': 'true' });
-        cell.append(src);
-      }
-      setClass(src, `src src-${tag === 'C' ? 'c' : 'l'}`);
-      setText(src, tag);
-    }
+    setText(cell, cellText(entry));
+    if (row.key !== 'merged') return;
+    if (entry) setAttr(cell, 'data-src', layerTag(entry.layer, snap.imageCount));
+    else if (cell.hasAttribute('data-src')) cell.removeAttribute('data-src');
   }
 
   label(row, snap) {
