@@ -224,6 +224,23 @@ fn display_join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Where the absolute path `p` leads with its last symlink followed. One function rather
+/// than the same `resolve` from the root at each caller (cp and mv follow a target through
+/// its symlink in many places).
+#[inline(never)]
+fn follow_path(ctx: &Ctx<'_>, p: &VPath, follow: bool) -> Result<VPath, ErrorKind> {
+    ctx.c
+        .resolve(&VPath::root(), p.as_str(), follow)
+        .map_err(|e| e.kind())
+}
+
+/// stat(2) of the absolute path `p`, through a final symlink.
+#[inline(never)]
+fn stat_followed(ctx: &Ctx<'_>, p: &VPath) -> Result<Stat, ErrorKind> {
+    let p = follow_path(ctx, p, true)?;
+    ctx.c.stat(&p).map_err(|e| e.kind())
+}
+
 fn is_dir(ctx: &Ctx<'_>, raw: &str) -> bool {
     stat_of(ctx, raw, true).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
 }
@@ -1582,21 +1599,12 @@ fn copy_tree(
         state.top = Some((shown_src.to_string(), shown_dst.to_string()));
     }
     let st = match if how.deref {
-        ctx.c
-            .resolve(&VPath::root(), src.as_str(), true)
-            .and_then(|p| ctx.c.stat(&p))
+        stat_followed(ctx, src)
     } else {
-        ctx.c.stat(src)
+        ctx.c.stat(src).map_err(|e| e.kind())
     } {
         Ok(s) => s,
-        Err(e) => {
-            ctx.io.err_fmt(format_args!(
-                "{cmd}: cannot stat {}: {}\n",
-                q(shown_src),
-                e.kind().strerror()
-            ));
-            return 1;
-        }
+        Err(k) => return complain_q(ctx, cmd, "cannot stat", shown_src, k),
     };
     let existing = ctx.c.stat(dst).ok();
     if existing.is_some() && !how.deref && linked_symlinks(ctx, src, dst) {
@@ -1617,11 +1625,7 @@ fn copy_tree(
             .as_ref()
             .is_some_and(|e| e.file_type == FileType::Symlink)
     {
-        let through = ctx
-            .c
-            .resolve(&VPath::root(), dst.as_str(), true)
-            .and_then(|p| ctx.c.stat(&p));
-        match through.map_err(|e| e.kind()) {
+        match stat_followed(ctx, dst) {
             Ok(_) => {}
             Err(ErrorKind::NotFound) => {
                 ctx.io.err_fmt(format_args!(
@@ -1805,18 +1809,16 @@ fn copy_tree(
             }
         }
         _ => {
-            let data = match ctx
-                .c
-                .resolve(&VPath::root(), src.as_str(), how.deref)
-                .and_then(|p| ctx.c.read(&p))
+            let data = match follow_path(ctx, src, how.deref)
+                .and_then(|p| ctx.c.read(&p).map_err(|e| e.kind()))
             {
                 Ok(d) => d,
-                Err(e) => {
+                Err(k) => {
                     return complain(
                         ctx,
                         cmd,
                         format_args!("cannot open {} for reading", q(shown_src)),
-                        e.kind(),
+                        k,
                     )
                 }
             };
@@ -1825,11 +1827,7 @@ fn copy_tree(
             let through_link = existing
                 .as_ref()
                 .is_some_and(|e| e.file_type == FileType::Symlink)
-                && ctx
-                    .c
-                    .resolve(&VPath::root(), dst.as_str(), true)
-                    .and_then(|p| ctx.c.stat(&p))
-                    .is_ok_and(|t| t.file_type == FileType::Dir);
+                && stat_followed(ctx, dst).is_ok_and(|t| t.file_type == FileType::Dir);
             if through_link
                 || existing
                     .as_ref()
@@ -1854,12 +1852,7 @@ fn copy_tree(
             // A target file with other names is unlinked first, so that they keep their data.
             // coreutils stats the target of a regular file following symlinks, so a symlink
             // to such a file is what gets unlinked (and replaced by the copy).
-            let followed = existing.as_ref().and_then(|_| {
-                ctx.c
-                    .resolve(&VPath::root(), dst.as_str(), true)
-                    .and_then(|p| ctx.c.stat(&p))
-                    .ok()
-            });
+            let followed = existing.as_ref().and_then(|_| stat_followed(ctx, dst).ok());
             if how.links && followed.is_some_and(|e| e.file_type == FileType::File && e.nlink > 1) {
                 if let Err(e) = ctx.c.unlink(dst) {
                     return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
@@ -1873,10 +1866,7 @@ fn copy_tree(
                 excl: false,
                 truncate: true,
             };
-            let target = ctx
-                .c
-                .resolve(&VPath::root(), dst.as_str(), true)
-                .unwrap_or_else(|_| dst.clone());
+            let target = follow_path(ctx, dst, true).unwrap_or_else(|_| dst.clone());
             let r = ctx
                 .c
                 .open(&target, flags, st.mode & 0o777 & !umask)
@@ -1934,12 +1924,7 @@ fn linked_symlinks(ctx: &Ctx<'_>, src: &VPath, dst: &VPath) -> bool {
 /// followed; `mv` never follows.
 fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool) -> bool {
     let lstat = |p: &VPath| ctx.c.stat(p).ok();
-    let follow = |p: &VPath| {
-        ctx.c
-            .resolve(&VPath::root(), p.as_str(), true)
-            .ok()
-            .and_then(|p| ctx.c.stat(&p).ok())
-    };
+    let follow = |p: &VPath| stat_followed(ctx, p).ok();
     let same = |a: &Stat, b: &Stat| a.file_type == b.file_type && a.ino == b.ino;
     let link = |s: &Stat| s.file_type == FileType::Symlink;
     let Ok(src_l) = resolve(ctx, src, false) else {
@@ -1983,7 +1968,7 @@ fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool
         return false;
     }
     if move_mode && link(&sl) && dl.nlink > 1 {
-        let referent = ctx.c.resolve(&VPath::root(), src_l.as_str(), true).ok();
+        let referent = follow_path(ctx, &src_l, true).ok();
         return referent.as_ref() == Some(dst);
     }
     link(&sl) || link(&dl) || same(&sl, &dl)
