@@ -77,23 +77,23 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
 /// Parsed options: the flags seen, option values, and the operands (GNU order: options may
 /// follow operands; `--` ends the options).
 #[derive(Default)]
-struct Opts {
+struct Opts<'a> {
     flags: Vec<char>,
-    values: Vec<(char, String)>,
-    operands: Vec<String>,
+    values: Vec<(char, &'a str)>,
+    operands: Vec<&'a str>,
 }
 
-impl Opts {
+impl<'a> Opts<'a> {
     fn has(&self, c: char) -> bool {
         self.flags.contains(&c)
     }
 
-    fn value(&self, c: char) -> Option<&str> {
+    fn value(&self, c: char) -> Option<&'a str> {
         self.values
             .iter()
             .rev()
             .find(|(k, _)| *k == c)
-            .map(|(_, v)| v.as_str())
+            .map(|&(_, v)| v)
     }
 }
 
@@ -112,23 +112,23 @@ fn try_help(ctx: &mut Ctx<'_>, cmd: &str) {
         .err_fmt(format_args!("Try '{cmd} --help' for more information.\n"));
 }
 
-fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> {
+fn getopt<'a>(ctx: &mut Ctx<'_>, spec: &Spec, args: &'a [String]) -> Result<Opts<'a>, i32> {
     let mut o = Opts::default();
-    let mut it = args.iter();
+    let mut it = args.iter().map(String::as_str);
     let cmd = spec.cmd;
     while let Some(a) = it.next() {
         if a == "--" {
-            o.operands.extend(it.cloned());
+            o.operands.extend(it);
             break;
         }
         if let Some(long) = a.strip_prefix("--") {
             let (name, val) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+                Some((n, v)) => (n, Some(v)),
                 None => (long, None),
             };
             match spec.longs.iter().find(|(l, _)| *l == name) {
                 Some(&(_, c)) if spec.valued.contains(c) => {
-                    let v = val.or_else(|| it.next().cloned());
+                    let v = val.or_else(|| it.next());
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
@@ -156,9 +156,9 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                 if spec.valued.contains(c) {
                     let rest = a.get(i + c.len_utf8()..).unwrap_or("");
                     let v = if rest.is_empty() {
-                        it.next().cloned()
+                        it.next()
                     } else {
-                        Some(rest.to_string())
+                        Some(rest)
                     };
                     match v {
                         Some(v) => o.values.push((c, v)),
@@ -182,7 +182,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
             }
             continue;
         }
-        o.operands.push(a.clone());
+        o.operands.push(a);
     }
     Ok(o)
 }
@@ -673,7 +673,7 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let operands = if o.operands.is_empty() {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -743,9 +743,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     // The last of -n and -c wins; +N (tail) counts from the start.
     let last = o.values.iter().rev().find(|(k, _)| *k == 'n' || *k == 'c');
     let (bytes_mode, count_raw) = match last {
-        Some(('c', v)) => (true, v.clone()),
-        Some((_, v)) => (false, v.clone()),
-        None => (false, "10".to_string()),
+        Some(&('c', v)) => (true, v),
+        Some(&(_, v)) => (false, v),
+        None => (false, "10"),
     };
     let from_start = !head && count_raw.starts_with('+');
     // `head -n -N`: everything but the last N.
@@ -755,12 +755,12 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         let what = if bytes_mode { "bytes" } else { "lines" };
         ctx.io.err_fmt(format_args!(
             "{cmd}: invalid number of {what}: {}\n",
-            q(&count_raw)
+            q(count_raw)
         ));
         return 1;
     };
     let operands = if o.operands.is_empty() {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -795,7 +795,7 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         };
         if headers {
             let sep = if first { "" } else { "\n" };
-            let name = if raw == "-" { "standard input" } else { raw };
+            let name = if *raw == "-" { "standard input" } else { raw };
             ctx.io.out_fmt(format_args!("{sep}==> {name} <==\n"));
         }
         first = false;
@@ -906,7 +906,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let long = o.has('l');
     let mut status = 0;
     let operands = if o.operands.is_empty() {
-        vec![".".to_string()]
+        vec!["."]
     } else {
         o.operands.clone()
     };
@@ -928,10 +928,10 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         });
         match got {
             Ok((p, s)) if s.file_type == FileType::Dir && !o.has('d') => {
-                dirs.push((raw.clone(), p));
-                widths_too.push((raw.clone(), s));
+                dirs.push((raw.to_string(), p));
+                widths_too.push((raw.to_string(), s));
             }
-            Ok((_, s)) => files.push((raw.clone(), s)),
+            Ok((_, s)) => files.push((raw.to_string(), s)),
             Err(k) => {
                 complain_q(ctx, "ls", "cannot access", raw, k);
                 status = 2;
@@ -1044,9 +1044,9 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         let (kind, name) = match (&s.file_type, &s.target) {
             (FileType::Symlink, Some(t)) => ("symbolic link", format!("{raw} -> {t}")),
-            (FileType::Dir, _) => ("directory", raw.clone()),
-            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.clone()),
-            _ => ("regular file", raw.clone()),
+            (FileType::Dir, _) => ("directory", raw.to_string()),
+            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.to_string()),
+            _ => ("regular file", raw.to_string()),
         };
         let time = fmt::stat_time(s.mtime);
         let text = format!(
@@ -1284,7 +1284,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     for raw in &o.operands {
         let mut shown = raw.trim_end_matches('/').to_string();
         if shown.is_empty() {
-            shown = raw.clone();
+            shown = raw.to_string();
         }
         loop {
             let r = if matches!(base(&shown), "." | "..") {
@@ -1986,11 +1986,11 @@ enum DestErr {
 /// The operands of `cp` and `mv` as (source as typed, target as typed, target path or why it
 /// cannot be one), or the status of a usage error.
 #[allow(clippy::type_complexity)]
-fn targets(
+fn targets<'a>(
     ctx: &mut Ctx<'_>,
     cmd: &str,
-    operands: &[String],
-) -> Result<Vec<(String, String, Result<VPath, DestErr>)>, i32> {
+    operands: &[&'a str],
+) -> Result<Vec<(&'a str, String, Result<VPath, DestErr>)>, i32> {
     let Some((dest, sources)) = operands.split_last() else {
         return Err(missing(ctx, cmd, format_args!("missing file operand")));
     };
@@ -2012,7 +2012,7 @@ fn targets(
             let shown = if into_dir {
                 display_join(dest, base(src))
             } else {
-                dest.clone()
+                dest.to_string()
             };
             // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
             let src_is_dir =
@@ -2027,7 +2027,7 @@ fn targets(
                 }
                 Ok(p) => Ok(p),
             };
-            (src.clone(), shown, p)
+            (*src, shown, p)
         })
         .collect())
 }
@@ -2071,17 +2071,17 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ..CopyState::default()
     };
     for (src, shown_dst, dst) in list {
-        let (sp, st) = match stat_of(ctx, &src, how.deref) {
+        let (sp, st) = match stat_of(ctx, src, how.deref) {
             Ok(v) => v,
             Err(k) => {
-                complain_q(ctx, "cp", "cannot stat", &src, k);
+                complain_q(ctx, "cp", "cannot stat", src, k);
                 status = 1;
                 continue;
             }
         };
         if st.file_type == FileType::Dir && !recursive {
             ctx.io
-                .err_q("cp: -r not specified; omitting directory ", &src, "\n");
+                .err_q("cp: -r not specified; omitting directory ", src, "\n");
             status = 1;
             continue;
         }
@@ -2106,17 +2106,17 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        if same_file(ctx, &src, &dst, how.deref, false) {
+        if same_file(ctx, src, &dst, how.deref, false) {
             ctx.io.err_fmt(format_args!(
                 "cp: {} and {} are the same file\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
             continue;
         }
         state.next_operand();
-        status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how, &mut state);
+        status |= copy_tree(ctx, "cp", &sp, &dst, src, &shown_dst, how, &mut state);
     }
     status
 }
@@ -2141,10 +2141,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     let mut state = CopyState::default();
     for (src, shown_dst, dst) in list {
-        let (sp, st) = match stat_of(ctx, &src, false) {
+        let (sp, st) = match stat_of(ctx, src, false) {
             Ok(v) => v,
             Err(k) => {
-                complain_q(ctx, "mv", "cannot stat", &src, k);
+                complain_q(ctx, "mv", "cannot stat", src, k);
                 status = 1;
                 continue;
             }
@@ -2159,7 +2159,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Err(DestErr::Create(k)) => {
                 ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
-                    q(&src),
+                    q(src),
                     q(&shown_dst),
                     k.strerror()
                 ));
@@ -2167,10 +2167,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        if same_file(ctx, &src, &dst, false, true) {
+        if same_file(ctx, src, &dst, false, true) {
             ctx.io.err_fmt(format_args!(
                 "mv: {} and {} are the same file\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
@@ -2186,7 +2186,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     ctx.io.err_fmt(format_args!(
                         "mv: cannot overwrite non-directory {} with directory {}\n",
                         q(&shown_dst),
-                        q(&src)
+                        q(src)
                     ));
                     status = 1;
                     continue;
@@ -2207,7 +2207,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         if src_dir && dst.starts_with(&sp) {
             ctx.io.err_fmt(format_args!(
                 "mv: cannot move {} to a subdirectory of itself, {}\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
@@ -2217,7 +2217,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) => {
                 if o.has('v') {
                     ctx.io
-                        .out_fmt(format_args!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
+                        .out_fmt(format_args!("renamed {} -> {}\n", q(src), q(&shown_dst)));
                 }
             }
             Err(e) if e.kind() == ErrorKind::CrossDevice => {
@@ -2236,7 +2236,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     if let Err(e) = ctx.c.rmdir(&dst) {
                         ctx.io.err_fmt(format_args!(
                             "mv: inter-device move failed: {} to {}; unable to remove target: {}\n",
-                            q(&src),
+                            q(src),
                             q(&shown_dst),
                             e.kind().strerror()
                         ));
@@ -2253,17 +2253,17 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     rename_each: into_dir,
                 };
                 state.next_operand();
-                let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how, &mut state);
+                let s = copy_tree(ctx, "mv", &sp, &dst, src, &shown_dst, how, &mut state);
                 if s != 0 {
                     status = 1;
                     continue;
                 }
-                status |= remove_tree(ctx, &sp, &src, false);
+                status |= remove_tree(ctx, &sp, src, false);
             }
             Err(e) => {
                 ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
-                    q(&src),
+                    q(src),
                     q(&shown_dst),
                     e.kind().strerror()
                 ));
@@ -2343,7 +2343,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             if o.operands.is_empty() {
                 return missing(ctx, "chmod", format_args!("missing operand"));
             }
-            o.operands.remove(0)
+            o.operands.remove(0).to_string()
         }
     };
     if o.operands.is_empty() {
@@ -2446,7 +2446,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     }
     let (u, g) = match owner.split_once(':').or_else(|| owner.split_once('.')) {
         Some((u, g)) => (u, Some(g)),
-        None => (owner.as_str(), None),
+        None => (*owner, None),
     };
     let id = |c: &Container, file: &str, name: &str| -> Option<u32> {
         name.parse::<u32>()
@@ -2526,28 +2526,28 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let symbolic = o.has('s');
-    let (sources, dest): (Vec<String>, String) = match o.operands.as_slice() {
+    let (sources, dest): (&[&str], &str) = match o.operands.as_slice() {
         [] => return missing(ctx, "ln", format_args!("missing file operand")),
-        [one] => (vec![one.clone()], ".".to_string()),
-        [rest @ .., last] => (rest.to_vec(), last.clone()),
+        [one] => (std::slice::from_ref(one), "."),
+        [rest @ .., last] => (rest, *last),
     };
     let into_dir = !o.has('T') && {
         if o.has('n') {
-            stat_of(ctx, &dest, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
+            stat_of(ctx, dest, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
         } else {
-            is_dir(ctx, &dest)
+            is_dir(ctx, dest)
         }
     };
     if sources.len() > 1 && !into_dir {
-        target_not_dir(ctx, "ln", &dest);
+        target_not_dir(ctx, "ln", dest);
         return 1;
     }
     let mut status = 0;
-    for src in &sources {
+    for src in sources {
         let shown = if into_dir {
-            display_join(&dest, base(src))
+            display_join(dest, base(src))
         } else {
-            dest.clone()
+            dest.to_string()
         };
         let kind = if symbolic { "symbolic" } else { "hard" };
         let fail = |ctx: &mut Ctx<'_>, k: ErrorKind| {
@@ -3017,7 +3017,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     }
     let from_stdin = o.operands.is_empty();
     let operands = if from_stdin {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -3036,7 +3036,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 let name = if from_stdin {
                     String::new()
                 } else {
-                    raw.clone()
+                    raw.to_string()
                 };
                 rows.push(([lines, words, d.len() as u64], name));
             }
@@ -3050,7 +3050,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     let name = if from_stdin {
                         String::new()
                     } else {
-                        raw.clone()
+                        raw.to_string()
                     };
                     rows.push(([0, 0, 0], name));
                 } else {
@@ -3075,7 +3075,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
     let width = if single {
         1
-    } else if not_regular || from_stdin || operands.iter().any(|o| o == "-") {
+    } else if not_regular || from_stdin || operands.contains(&"-") {
         7
     } else {
         let total: u64 = rows
