@@ -1544,17 +1544,28 @@ struct CopyState {
     /// Every directory the copy made, oldest first: the newest inodes, in this order.
     made: Vec<VPath>,
     /// With `links`: the first copy made of each source inode with several names, for the
-    /// whole command.
-    /// A hash map: lookups by number only, never walked (a `BTreeMap` of this key and value
-    /// would be the wasm module's last B-tree of it).
-    copied: std::collections::HashMap<
-        u64,
-        VPath,
-        std::hash::BuildHasherDefault<crate::union::FxHasher>,
-    >,
+    /// whole command, sorted by inode number.
+    /// A sorted vector, not a map: a `HashMap` of this key and value was the wasm module's
+    /// only hash table of it (some 900 bytes of hashbrown code), for a list that holds only
+    /// the inodes with several names one command copies.
+    copied: Vec<(u64, VPath)>,
 }
 
 impl CopyState {
+    /// The copy already made of source inode `ino`.
+    fn copy_of(&self, ino: u64) -> Option<VPath> {
+        let i = self.copied.binary_search_by_key(&ino, |e| e.0).ok()?;
+        self.copied.get(i).map(|e| e.1.clone())
+    }
+
+    /// Remembers `at` as the copy of source inode `ino`.
+    fn note_copy(&mut self, ino: u64, at: VPath) {
+        match self.copied.binary_search_by_key(&ino, |e| e.0) {
+            Ok(i) => self.copied[i].1 = at,
+            Err(i) => self.copied.insert(i, (ino, at)),
+        }
+    }
+
     /// Starts the next command-line operand (the copies made so far stay remembered).
     fn next_operand(&mut self) {
         self.top = None;
@@ -1798,14 +1809,14 @@ fn copy_tree(
             // A symlink with several names is linked to the copy of the first, as a file is
             // (coreutils links without following: the symlink itself).
             let several = how.links && st.nlink > 1;
-            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+            if let Some(first) = state.copy_of(st.ino).filter(|_| several) {
                 return link_to_copy(ctx, cmd, &first, dst, shown_dst);
             }
             if let Err(e) = ctx.c.symlink(&target, dst) {
                 return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
             }
             if several {
-                state.copied.insert(st.ino, dst.clone());
+                state.note_copy(st.ino, dst.clone());
             }
         }
         _ => {
@@ -1840,7 +1851,7 @@ fn copy_tree(
                 return 1;
             }
             let several = how.links && st.nlink > 1;
-            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+            if let Some(first) = state.copy_of(st.ino).filter(|_| several) {
                 // Another name of an inode already copied: link to that copy.
                 if existing.is_some() {
                     if let Err(e) = ctx.c.unlink(dst) {
@@ -1875,7 +1886,7 @@ fn copy_tree(
                 return complain_q(ctx, cmd, "cannot create regular file", shown_dst, e.kind());
             }
             if several {
-                state.copied.insert(st.ino, target.clone());
+                state.note_copy(st.ino, target.clone());
             }
             meta_dst = target;
         }
