@@ -1,7 +1,7 @@
 //! The commands, with the meaning, messages and exit statuses of bash builtins and GNU
 //! coreutils (`LC_ALL=C`), for the subset the engine offers.
 
-use super::fmt::{self, q};
+use super::fmt::{self, has_char, q};
 use super::Io;
 use crate::container::{Container, Low, OpenFlags, Stat};
 use crate::error::ErrorKind;
@@ -127,7 +127,7 @@ fn getopt<'a>(ctx: &mut Ctx<'_>, spec: &Spec, args: &'a [String]) -> Result<Opts
                 None => (long, None),
             };
             match spec.longs.iter().find(|(l, _)| *l == name) {
-                Some(&(_, c)) if spec.valued.contains(c) => {
+                Some(&(_, c)) if has_char(spec.valued, c) => {
                     let v = val.or_else(|| it.next());
                     match v {
                         Some(v) => o.values.push((c, v)),
@@ -153,7 +153,7 @@ fn getopt<'a>(ctx: &mut Ctx<'_>, spec: &Spec, args: &'a [String]) -> Result<Opts
         if a.len() > 1 && a.starts_with('-') {
             let mut chars = a.char_indices().skip(1);
             for (i, c) in chars.by_ref() {
-                if spec.valued.contains(c) {
+                if has_char(spec.valued, c) {
                     let rest = a.get(i + c.len_utf8()..).unwrap_or("");
                     let v = if rest.is_empty() {
                         it.next()
@@ -171,7 +171,7 @@ fn getopt<'a>(ctx: &mut Ctx<'_>, spec: &Spec, args: &'a [String]) -> Result<Opts
                         }
                     }
                     break;
-                } else if spec.flags.contains(c) {
+                } else if has_char(spec.flags, c) {
                     o.flags.push(c);
                 } else {
                     ctx.io
@@ -442,7 +442,9 @@ fn shell_quote(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if !(c.is_alphanumeric() || "_-./:=@%+,".contains(c)) {
+        if !(c.is_alphanumeric()
+            || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ','))
+        {
             out.push('\\');
         }
         out.push(c);
@@ -2325,7 +2327,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             && a.starts_with('-')
             && a.chars()
                 .skip(1)
-                .all(|c| "rwxXstugo".contains(c) || c == ',' || c == '+' || c == '-' || c == '=');
+                .all(|c| "rwxXstugo,+-=".chars().any(|m| m == c));
         if mode.is_none() && looks_like_mode {
             mode = Some(a.clone());
         } else {
