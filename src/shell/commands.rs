@@ -3099,13 +3099,12 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         total.to_string().len()
     };
     for (counts, name) in rows {
-        let cols: Vec<String> = counts
-            .iter()
-            .zip(which)
-            .filter(|(_, on)| *on)
-            .map(|(v, _)| format!("{v:>width$}"))
-            .collect();
-        let mut line = cols.join(" ");
+        // The counts asked for, right-aligned and separated by one space, then the name.
+        let mut line = String::new();
+        for (v, _) in counts.iter().zip(which).filter(|(_, on)| *on) {
+            let sep = if line.is_empty() { "" } else { " " };
+            line.push_str(&format!("{sep}{v:>width$}"));
+        }
         if !name.is_empty() {
             line.push(' ');
             line.push_str(&name);
