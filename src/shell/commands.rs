@@ -857,10 +857,13 @@ struct Row {
 }
 
 fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
+    // Loops rather than iterator adapters collected into vectors: each `collect` of a `map`
+    // compiles a copy of the standard library's collecting code for its closure.
     let now = ctx.c.clock();
-    let rows: Vec<Row> = entries
-        .iter()
-        .map(|(name, s)| Row {
+    let mut rows: Vec<Row> = Vec::with_capacity(entries.len());
+    let (mut wn, mut wu, mut wg, mut ws) = (0, 0, 0, 0);
+    for (name, s) in entries {
+        let r = Row {
             mode: fmt::mode_string(s.file_type, s.mode),
             nlink: s.nlink.to_string(),
             user: fmt::user(ctx.c, s.uid),
@@ -871,21 +874,21 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
                 Some(t) if s.file_type == FileType::Symlink => format!("{name} -> {t}"),
                 _ => name.clone(),
             },
-        })
-        .collect();
-    let w = |f: fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
-    let wn = w(|r| r.nlink.len());
-    let wu = w(|r| r.user.len());
-    let wg = w(|r| r.group.len());
-    let ws = w(|r| r.size.len());
-    rows.iter()
-        .map(|r| {
-            format!(
-                "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
-                r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
-            )
-        })
-        .collect()
+        };
+        wn = wn.max(r.nlink.len());
+        wu = wu.max(r.user.len());
+        wg = wg.max(r.group.len());
+        ws = ws.max(r.size.len());
+        rows.push(r);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(format!(
+            "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
+            r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
+        ));
+    }
+    out
 }
 
 fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
