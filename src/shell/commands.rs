@@ -1324,10 +1324,10 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i32 {
     let mut status = 0;
     // Copied: the loop removes the names it lists.
-    let entries: Vec<String> = ctx.c.readdir(path).map_or_else(
-        |_| Vec::new(),
-        |l| l.into_iter().map(|(n, _)| n.to_owned()).collect(),
-    );
+    let mut entries: Vec<String> = Vec::new();
+    for (n, _) in ctx.c.readdir(path).unwrap_or_default() {
+        entries.push(n.to_owned());
+    }
     for name in entries {
         let Ok(child) = path.join(&name) else {
             continue;
@@ -1727,10 +1727,10 @@ fn copy_tree(
                 }
             }
             // Copied: the copy changes the container while it walks the listing.
-            let mut entries: Vec<(String, FileType)> = ctx.c.readdir(src).map_or_else(
-                |_| Vec::new(),
-                |l| l.into_iter().map(|(n, t)| (n.to_owned(), t)).collect(),
-            );
+            let mut entries: Vec<(String, FileType)> = Vec::new();
+            for (n, t) in ctx.c.readdir(src).unwrap_or_default() {
+                entries.push((n.to_owned(), t));
+            }
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
@@ -2032,30 +2032,28 @@ fn targets<'a>(
         target_not_dir(ctx, cmd, dest);
         return Err(1);
     }
-    Ok(sources
-        .iter()
-        .map(|src| {
-            let shown = if into_dir {
-                display_join(dest, base(src))
-            } else {
-                dest.to_string()
-            };
-            // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
-            let src_is_dir =
-                stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
-            // coreutils lstats the target first: an error other than ENOENT (ENOTDIR, ELOOP)
-            // is "cannot stat".
-            let p = match resolve(ctx, &shown, false) {
-                Err(ErrorKind::NotFound) => Err(DestErr::Create(ErrorKind::NotFound)),
-                Err(k) => Err(DestErr::Stat(k)),
-                Ok(p) if !into_dir && dest.ends_with('/') && !src_is_dir && !ctx.c.exists(&p) => {
-                    Err(DestErr::Create(ErrorKind::NotADirectory))
-                }
-                Ok(p) => Ok(p),
-            };
-            (*src, shown, p)
-        })
-        .collect())
+    let mut out = Vec::with_capacity(sources.len());
+    for src in sources {
+        let shown = if into_dir {
+            display_join(dest, base(src))
+        } else {
+            dest.to_string()
+        };
+        // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
+        let src_is_dir = stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
+        // coreutils lstats the target first: an error other than ENOENT (ENOTDIR, ELOOP)
+        // is "cannot stat".
+        let p = match resolve(ctx, &shown, false) {
+            Err(ErrorKind::NotFound) => Err(DestErr::Create(ErrorKind::NotFound)),
+            Err(k) => Err(DestErr::Stat(k)),
+            Ok(p) if !into_dir && dest.ends_with('/') && !src_is_dir && !ctx.c.exists(&p) => {
+                Err(DestErr::Create(ErrorKind::NotADirectory))
+            }
+            Ok(p) => Ok(p),
+        };
+        out.push((*src, shown, p));
+    }
+    Ok(out)
 }
 
 fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {

@@ -490,7 +490,10 @@ impl Shell {
                 break;
             }
         }
-        let mut out: Vec<String> = cands.into_iter().map(|(s, _)| s).collect();
+        let mut out: Vec<String> = Vec::with_capacity(cands.len());
+        for (s, _) in cands {
+            out.push(s);
+        }
         if pattern.ends_with('/') {
             out.iter_mut().for_each(|s| s.push('/'));
         }
