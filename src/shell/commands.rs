@@ -802,12 +802,21 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         }
         first = false;
         // The same window over bytes or over lines: `len` counts the one that is asked for.
-        let lines: Vec<&[u8]> = if bytes_mode {
-            Vec::new()
-        } else {
-            data.split_inclusive(|&b| b == b'\n').collect()
-        };
-        let len = if bytes_mode { data.len() } else { lines.len() };
+        // A line ends after its newline, or at the end of data that does not end with one;
+        // `ends` holds where each line ends (a loop: a `collect` of `split_inclusive` compiled
+        // the standard library's collecting code for that iterator).
+        let mut ends: Vec<usize> = Vec::new();
+        if !bytes_mode {
+            for (i, &b) in data.iter().enumerate() {
+                if b == b'\n' {
+                    ends.push(i + 1);
+                }
+            }
+            if ends.last().copied().unwrap_or(0) < data.len() {
+                ends.push(data.len());
+            }
+        }
+        let len = if bytes_mode { data.len() } else { ends.len() };
         let range = if all_but {
             0..len.saturating_sub(n)
         } else if head {
@@ -820,13 +829,13 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         let piece: &[u8] = if bytes_mode {
             data.get(range).unwrap_or(&[])
         } else {
-            let start: usize = lines
-                .get(..range.start)
-                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
-            let end: usize = lines
-                .get(..range.end)
-                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
-            data.get(start..end).unwrap_or(&[])
+            // Where the line before a line number ends (0 for the first line).
+            let offset = |line: usize| match line.checked_sub(1) {
+                Some(i) => ends.get(i).copied().unwrap_or(data.len()),
+                None => 0,
+            };
+            data.get(offset(range.start)..offset(range.end))
+                .unwrap_or(&[])
         };
         ctx.io.out(piece);
     }
