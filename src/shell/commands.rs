@@ -1926,10 +1926,13 @@ fn copy_tree(
 /// NUL), so `/a` < `/a/b` < `/a-b`. One byte vector compares with `memcmp`, where a vector of
 /// `String`s needed its own collect and comparison in the wasm module.
 fn path_key(p: &VPath) -> Vec<u8> {
-    p.as_str()
-        .bytes()
-        .map(|b| if b == b'/' { 0 } else { b })
-        .collect()
+    let mut key = p.as_str().as_bytes().to_vec();
+    for b in &mut key {
+        if *b == b'/' {
+            *b = 0;
+        }
+    }
+    key
 }
 
 /// The message for several sources and a last operand that is not a directory.
