@@ -312,24 +312,28 @@ impl Shell {
             return Vec::new();
         };
         let (dir, names) = names;
-        names
-            .into_iter()
-            .filter(|(name, _)| name.starts_with(prefix))
-            .filter(|(name, _)| prefix.starts_with('.') || !name.starts_with('.'))
-            .take(MAX_COMPLETIONS)
-            .map(|(name, t)| {
-                // A symlink to a directory completes like a directory, as in bash.
-                let is_dir = t == FileType::Dir
-                    || (t == FileType::Symlink
-                        && dir
-                            .join(name)
-                            .and_then(|p| c.resolve(&VPath::root(), p.as_str(), true))
-                            .and_then(|p| c.stat(&p))
-                            .is_ok_and(|s| s.file_type == FileType::Dir));
-                let slash = if is_dir { "/" } else { "" };
-                format!("{dir_part}{name}{slash}")
-            })
-            .collect()
+        // A plain loop: the same filter, take and map as iterator adapters compiled to an
+        // in-place collect of their own (376 bytes more in the page's wasm, BENCHMARKS.md).
+        let mut out = Vec::new();
+        for (name, t) in names {
+            if out.len() == MAX_COMPLETIONS {
+                break;
+            }
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                continue;
+            }
+            // A symlink to a directory completes like a directory, as in bash.
+            let is_dir = t == FileType::Dir
+                || (t == FileType::Symlink
+                    && dir
+                        .join(name)
+                        .and_then(|p| c.resolve(&VPath::root(), p.as_str(), true))
+                        .and_then(|p| c.stat(&p))
+                        .is_ok_and(|s| s.file_type == FileType::Dir));
+            let slash = if is_dir { "/" } else { "" };
+            out.push(format!("{dir_part}{name}{slash}"));
+        }
+        out
     }
 }
 
@@ -495,6 +499,28 @@ mod tests {
         assert_eq!(sh.complete("/nope/x"), Vec::<String>::new());
         assert_eq!(sh.complete("/usr/bin/e"), ["/usr/bin/env"]);
         assert_eq!(sh.complete("../bi"), ["../bin/"]);
+    }
+
+    #[test]
+    fn completion_hides_dot_names_follows_symlinks_and_stops_at_the_limit() {
+        let mut host = host();
+        let many: Vec<String> = (0..MAX_COMPLETIONS + 3)
+            .map(|i| format!("m{i:03}"))
+            .collect();
+        host.run(&format!(
+            "mkdir /t; cd /t; touch .dot dfile {}; ln -s /etc ldir; ln -s dfile lfile",
+            many.join(" ")
+        ))
+        .unwrap();
+        let sh = host.shell().unwrap();
+        assert_eq!(sh.complete("d"), ["dfile"]);
+        assert_eq!(sh.complete("."), [".dot"]);
+        // `.dot` sorts first: without the rule it would lead the list.
+        assert_eq!(sh.complete("").first().map(String::as_str), Some("dfile"));
+        assert_eq!(sh.complete("l"), ["ldir/", "lfile"]);
+        let offered = sh.complete("m");
+        assert_eq!(offered.len(), MAX_COMPLETIONS);
+        assert_eq!(offered, many[..MAX_COMPLETIONS]);
     }
 
     #[test]

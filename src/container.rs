@@ -1014,7 +1014,7 @@ impl Container {
         if raw.len() > PATH_MAX {
             return Err(err(ErrorKind::NameTooLong));
         }
-        if raw.contains('\0') {
+        if raw.as_bytes().contains(&0) {
             return Err(err(ErrorKind::InvalidInput));
         }
         // A stack of components still to walk, the next one last.
@@ -2379,7 +2379,7 @@ impl Container {
         if target.is_empty() {
             return Err(Error::new(ErrorKind::NotFound, "symlink", path.as_str()));
         }
-        if target.len() > PATH_MAX || target.contains('\0') {
+        if target.len() > PATH_MAX || target.as_bytes().contains(&0) {
             return Err(Error::new(ErrorKind::NameTooLong, "symlink", path.as_str()));
         }
         self.check_new_name("symlink", path)?;

@@ -67,22 +67,22 @@ impl BaseLayer {
         created_by: &str,
         deny_unknown: bool,
     ) -> std::result::Result<Vec<BaseLayer>, String> {
-        v.array(what)?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let at = format!("{what}[{i}]");
-                let [by, script] = l.fields(&at, [created_by, "script"], deny_unknown)?;
-                Ok(BaseLayer {
-                    created_by: json::required(by, &at, created_by)?
-                        .str(&format!("{at}.{created_by}"))?
-                        .to_string(),
-                    script: json::required(script, &at, "script")?
-                        .str(&format!("{at}.script"))?
-                        .to_string(),
-                })
-            })
-            .collect()
+        // A loop with `?` rather than a `collect` into a `Result`, which compiles the standard
+        // library's collecting adapter again for each closure.
+        let mut out = Vec::new();
+        for (i, l) in v.array(what)?.iter().enumerate() {
+            let at = format!("{what}[{i}]");
+            let [by, script] = l.fields(&at, [created_by, "script"], deny_unknown)?;
+            out.push(BaseLayer {
+                created_by: json::required(by, &at, created_by)?
+                    .str(&format!("{at}.{created_by}"))?
+                    .to_string(),
+                script: json::required(script, &at, "script")?
+                    .str(&format!("{at}.script"))?
+                    .to_string(),
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -156,12 +156,15 @@ impl SavedState {
             Some(o) => options_from_json(o, "options")?,
             None => Options::default(),
         };
-        let actions = json::required(actions, "the state", "actions")?
+        let mut list = Vec::new();
+        for (i, a) in json::required(actions, "the state", "actions")?
             .array("actions")?
             .iter()
             .enumerate()
-            .map(|(i, a)| Action::from_json(a, &format!("actions[{i}]")))
-            .collect::<std::result::Result<Vec<_>, String>>()?;
+        {
+            list.push(Action::from_json(a, &format!("actions[{i}]"))?);
+        }
+        let actions = list;
         Ok(SavedState {
             version,
             base,

@@ -420,7 +420,7 @@ fn bad(raw: &str, detail: impl Into<String>) -> Error {
 /// empty components dropped; an empty list is the root. A `..` component or a NUL is an error,
 /// since either could make an unpacker write outside the layer.
 fn split_path<'p>(path: &'p str, raw: &str, what: &str) -> Result<Vec<&'p str>> {
-    if path.contains('\0') {
+    if path.as_bytes().contains(&0) {
         return Err(bad(raw, format!("the {what} holds a NUL byte")));
     }
     let mut comps = Vec::new();
@@ -627,7 +627,7 @@ impl Builder {
                     .unwrap_or_default();
                 let target = String::from_utf8(target)
                     .map_err(|_| bad(&raw, "the symlink target is not valid UTF-8"))?;
-                if target.is_empty() || target.contains('\0') {
+                if target.is_empty() || target.as_bytes().contains(&0) {
                     return Err(bad(&raw, "the symlink has an empty or NUL-holding target"));
                 }
                 self.layer.add_symlink(meta, target)
@@ -898,7 +898,7 @@ fn export_tree<S: Sink>(layer: &Layer, w: &mut TarWriter<S>) {
                     w.entry(&path, EntryType::Link, &inode.meta, Some(first), &[]);
                 } else {
                     match &inode.target {
-                        Some(t) if t.is_empty() || t.contains('\0') => continue,
+                        Some(t) if t.is_empty() || t.as_bytes().contains(&0) => continue,
                         Some(t) => w.entry(&path, EntryType::Symlink, &inode.meta, Some(t), &[]),
                         None => w.entry(
                             &path,

@@ -2858,3 +2858,16 @@ fn a_saved_session_with_linked_symlinks_loads_back_the_same() {
         "one symlink inode, two names"
     );
 }
+
+#[test]
+fn head_and_tail_count_a_last_line_without_a_newline() {
+    // What GNU head and tail print for the same file (coreutils 9, checked on this machine).
+    let mut sh = shell();
+    let out = sh.run_script(
+        "printf 'a\\nb\\nc' > /tmp/f; head -n 2 /tmp/f; echo '|'; tail -n 1 /tmp/f; echo '|'; tail -n 2 /tmp/f; echo '|'; head -n -1 /tmp/f; echo '|'; tail -n +2 /tmp/f; echo '|'; head -n -3 /tmp/f; echo '|'",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "a\nb\n|\nc|\nb\nc|\na\nb\n|\nb\nc|\n|\n"
+    );
+}

@@ -1,7 +1,7 @@
 //! The commands, with the meaning, messages and exit statuses of bash builtins and GNU
 //! coreutils (`LC_ALL=C`), for the subset the engine offers.
 
-use super::fmt::{self, q};
+use super::fmt::{self, has_char, q};
 use super::Io;
 use crate::container::{Container, Low, OpenFlags, Stat};
 use crate::error::ErrorKind;
@@ -77,23 +77,23 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32>
 /// Parsed options: the flags seen, option values, and the operands (GNU order: options may
 /// follow operands; `--` ends the options).
 #[derive(Default)]
-struct Opts {
+struct Opts<'a> {
     flags: Vec<char>,
-    values: Vec<(char, String)>,
-    operands: Vec<String>,
+    values: Vec<(char, &'a str)>,
+    operands: Vec<&'a str>,
 }
 
-impl Opts {
+impl<'a> Opts<'a> {
     fn has(&self, c: char) -> bool {
         self.flags.contains(&c)
     }
 
-    fn value(&self, c: char) -> Option<&str> {
+    fn value(&self, c: char) -> Option<&'a str> {
         self.values
             .iter()
             .rev()
             .find(|(k, _)| *k == c)
-            .map(|(_, v)| v.as_str())
+            .map(|&(_, v)| v)
     }
 }
 
@@ -112,23 +112,23 @@ fn try_help(ctx: &mut Ctx<'_>, cmd: &str) {
         .err_fmt(format_args!("Try '{cmd} --help' for more information.\n"));
 }
 
-fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> {
+fn getopt<'a>(ctx: &mut Ctx<'_>, spec: &Spec, args: &'a [String]) -> Result<Opts<'a>, i32> {
     let mut o = Opts::default();
-    let mut it = args.iter();
+    let mut it = args.iter().map(String::as_str);
     let cmd = spec.cmd;
     while let Some(a) = it.next() {
         if a == "--" {
-            o.operands.extend(it.cloned());
+            o.operands.extend(it);
             break;
         }
         if let Some(long) = a.strip_prefix("--") {
             let (name, val) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+                Some((n, v)) => (n, Some(v)),
                 None => (long, None),
             };
             match spec.longs.iter().find(|(l, _)| *l == name) {
-                Some(&(_, c)) if spec.valued.contains(c) => {
-                    let v = val.or_else(|| it.next().cloned());
+                Some(&(_, c)) if has_char(spec.valued, c) => {
+                    let v = val.or_else(|| it.next());
                     match v {
                         Some(v) => o.values.push((c, v)),
                         None => {
@@ -153,12 +153,12 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
         if a.len() > 1 && a.starts_with('-') {
             let mut chars = a.char_indices().skip(1);
             for (i, c) in chars.by_ref() {
-                if spec.valued.contains(c) {
+                if has_char(spec.valued, c) {
                     let rest = a.get(i + c.len_utf8()..).unwrap_or("");
                     let v = if rest.is_empty() {
-                        it.next().cloned()
+                        it.next()
                     } else {
-                        Some(rest.to_string())
+                        Some(rest)
                     };
                     match v {
                         Some(v) => o.values.push((c, v)),
@@ -171,7 +171,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
                         }
                     }
                     break;
-                } else if spec.flags.contains(c) {
+                } else if has_char(spec.flags, c) {
                     o.flags.push(c);
                 } else {
                     ctx.io
@@ -182,7 +182,7 @@ fn getopt(ctx: &mut Ctx<'_>, spec: &Spec, args: &[String]) -> Result<Opts, i32> 
             }
             continue;
         }
-        o.operands.push(a.clone());
+        o.operands.push(a);
     }
     Ok(o)
 }
@@ -222,6 +222,23 @@ fn display_join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// Where the absolute path `p` leads with its last symlink followed. One function rather
+/// than the same `resolve` from the root at each caller (cp and mv follow a target through
+/// its symlink in many places).
+#[inline(never)]
+fn follow_path(ctx: &Ctx<'_>, p: &VPath, follow: bool) -> Result<VPath, ErrorKind> {
+    ctx.c
+        .resolve(&VPath::root(), p.as_str(), follow)
+        .map_err(|e| e.kind())
+}
+
+/// stat(2) of the absolute path `p`, through a final symlink.
+#[inline(never)]
+fn stat_followed(ctx: &Ctx<'_>, p: &VPath) -> Result<Stat, ErrorKind> {
+    let p = follow_path(ctx, p, true)?;
+    ctx.c.stat(&p).map_err(|e| e.kind())
 }
 
 fn is_dir(ctx: &Ctx<'_>, raw: &str) -> bool {
@@ -425,7 +442,9 @@ fn shell_quote(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if !(c.is_alphanumeric() || "_-./:=@%+,".contains(c)) {
+        if !(c.is_alphanumeric()
+            || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ','))
+        {
             out.push('\\');
         }
         out.push(c);
@@ -656,7 +675,7 @@ fn cat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let operands = if o.operands.is_empty() {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -726,9 +745,9 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
     // The last of -n and -c wins; +N (tail) counts from the start.
     let last = o.values.iter().rev().find(|(k, _)| *k == 'n' || *k == 'c');
     let (bytes_mode, count_raw) = match last {
-        Some(('c', v)) => (true, v.clone()),
-        Some((_, v)) => (false, v.clone()),
-        None => (false, "10".to_string()),
+        Some(&('c', v)) => (true, v),
+        Some(&(_, v)) => (false, v),
+        None => (false, "10"),
     };
     let from_start = !head && count_raw.starts_with('+');
     // `head -n -N`: everything but the last N.
@@ -738,12 +757,12 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         let what = if bytes_mode { "bytes" } else { "lines" };
         ctx.io.err_fmt(format_args!(
             "{cmd}: invalid number of {what}: {}\n",
-            q(&count_raw)
+            q(count_raw)
         ));
         return 1;
     };
     let operands = if o.operands.is_empty() {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -778,17 +797,26 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         };
         if headers {
             let sep = if first { "" } else { "\n" };
-            let name = if raw == "-" { "standard input" } else { raw };
+            let name = if *raw == "-" { "standard input" } else { raw };
             ctx.io.out_fmt(format_args!("{sep}==> {name} <==\n"));
         }
         first = false;
         // The same window over bytes or over lines: `len` counts the one that is asked for.
-        let lines: Vec<&[u8]> = if bytes_mode {
-            Vec::new()
-        } else {
-            data.split_inclusive(|&b| b == b'\n').collect()
-        };
-        let len = if bytes_mode { data.len() } else { lines.len() };
+        // A line ends after its newline, or at the end of data that does not end with one;
+        // `ends` holds where each line ends (a loop: a `collect` of `split_inclusive` compiled
+        // the standard library's collecting code for that iterator).
+        let mut ends: Vec<usize> = Vec::new();
+        if !bytes_mode {
+            for (i, &b) in data.iter().enumerate() {
+                if b == b'\n' {
+                    ends.push(i + 1);
+                }
+            }
+            if ends.last().copied().unwrap_or(0) < data.len() {
+                ends.push(data.len());
+            }
+        }
+        let len = if bytes_mode { data.len() } else { ends.len() };
         let range = if all_but {
             0..len.saturating_sub(n)
         } else if head {
@@ -801,13 +829,13 @@ fn head_tail(ctx: &mut Ctx<'_>, args: &[String], head: bool) -> i32 {
         let piece: &[u8] = if bytes_mode {
             data.get(range).unwrap_or(&[])
         } else {
-            let start: usize = lines
-                .get(..range.start)
-                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
-            let end: usize = lines
-                .get(..range.end)
-                .map_or(0, |l| l.iter().map(|x| x.len()).sum());
-            data.get(start..end).unwrap_or(&[])
+            // Where the line before a line number ends (0 for the first line).
+            let offset = |line: usize| match line.checked_sub(1) {
+                Some(i) => ends.get(i).copied().unwrap_or(data.len()),
+                None => 0,
+            };
+            data.get(offset(range.start)..offset(range.end))
+                .unwrap_or(&[])
         };
         ctx.io.out(piece);
     }
@@ -838,10 +866,13 @@ struct Row {
 }
 
 fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
+    // Loops rather than iterator adapters collected into vectors: each `collect` of a `map`
+    // compiles a copy of the standard library's collecting code for its closure.
     let now = ctx.c.clock();
-    let rows: Vec<Row> = entries
-        .iter()
-        .map(|(name, s)| Row {
+    let mut rows: Vec<Row> = Vec::with_capacity(entries.len());
+    let (mut wn, mut wu, mut wg, mut ws) = (0, 0, 0, 0);
+    for (name, s) in entries {
+        let r = Row {
             mode: fmt::mode_string(s.file_type, s.mode),
             nlink: s.nlink.to_string(),
             user: fmt::user(ctx.c, s.uid),
@@ -852,21 +883,21 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
                 Some(t) if s.file_type == FileType::Symlink => format!("{name} -> {t}"),
                 _ => name.clone(),
             },
-        })
-        .collect();
-    let w = |f: fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
-    let wn = w(|r| r.nlink.len());
-    let wu = w(|r| r.user.len());
-    let wg = w(|r| r.group.len());
-    let ws = w(|r| r.size.len());
-    rows.iter()
-        .map(|r| {
-            format!(
-                "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
-                r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
-            )
-        })
-        .collect()
+        };
+        wn = wn.max(r.nlink.len());
+        wu = wu.max(r.user.len());
+        wg = wg.max(r.group.len());
+        ws = ws.max(r.size.len());
+        rows.push(r);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(format!(
+            "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
+            r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
+        ));
+    }
+    out
 }
 
 fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
@@ -889,7 +920,7 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let long = o.has('l');
     let mut status = 0;
     let operands = if o.operands.is_empty() {
-        vec![".".to_string()]
+        vec!["."]
     } else {
         o.operands.clone()
     };
@@ -911,10 +942,10 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         });
         match got {
             Ok((p, s)) if s.file_type == FileType::Dir && !o.has('d') => {
-                dirs.push((raw.clone(), p));
-                widths_too.push((raw.clone(), s));
+                dirs.push((raw.to_string(), p));
+                widths_too.push((raw.to_string(), s));
             }
-            Ok((_, s)) => files.push((raw.clone(), s)),
+            Ok((_, s)) => files.push((raw.to_string(), s)),
             Err(k) => {
                 complain_q(ctx, "ls", "cannot access", raw, k);
                 status = 2;
@@ -1027,9 +1058,9 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         };
         let (kind, name) = match (&s.file_type, &s.target) {
             (FileType::Symlink, Some(t)) => ("symbolic link", format!("{raw} -> {t}")),
-            (FileType::Dir, _) => ("directory", raw.clone()),
-            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.clone()),
-            _ => ("regular file", raw.clone()),
+            (FileType::Dir, _) => ("directory", raw.to_string()),
+            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.to_string()),
+            _ => ("regular file", raw.to_string()),
         };
         let time = fmt::stat_time(s.mtime);
         let text = format!(
@@ -1267,7 +1298,7 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     for raw in &o.operands {
         let mut shown = raw.trim_end_matches('/').to_string();
         if shown.is_empty() {
-            shown = raw.clone();
+            shown = raw.to_string();
         }
         loop {
             let r = if matches!(base(&shown), "." | "..") {
@@ -1302,10 +1333,10 @@ fn rmdir(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
 fn remove_tree(ctx: &mut Ctx<'_>, path: &VPath, shown: &str, verbose: bool) -> i32 {
     let mut status = 0;
     // Copied: the loop removes the names it lists.
-    let entries: Vec<String> = ctx.c.readdir(path).map_or_else(
-        |_| Vec::new(),
-        |l| l.into_iter().map(|(n, _)| n.to_owned()).collect(),
-    );
+    let mut entries: Vec<String> = Vec::new();
+    for (n, _) in ctx.c.readdir(path).unwrap_or_default() {
+        entries.push(n.to_owned());
+    }
     for name in entries {
         let Ok(child) = path.join(&name) else {
             continue;
@@ -1527,17 +1558,28 @@ struct CopyState {
     /// Every directory the copy made, oldest first: the newest inodes, in this order.
     made: Vec<VPath>,
     /// With `links`: the first copy made of each source inode with several names, for the
-    /// whole command.
-    /// A hash map: lookups by number only, never walked (a `BTreeMap` of this key and value
-    /// would be the wasm module's last B-tree of it).
-    copied: std::collections::HashMap<
-        u64,
-        VPath,
-        std::hash::BuildHasherDefault<crate::union::FxHasher>,
-    >,
+    /// whole command, sorted by inode number.
+    /// A sorted vector, not a map: a `HashMap` of this key and value was the wasm module's
+    /// only hash table of it (some 900 bytes of hashbrown code), for a list that holds only
+    /// the inodes with several names one command copies.
+    copied: Vec<(u64, VPath)>,
 }
 
 impl CopyState {
+    /// The copy already made of source inode `ino`.
+    fn copy_of(&self, ino: u64) -> Option<VPath> {
+        let i = self.copied.binary_search_by_key(&ino, |e| e.0).ok()?;
+        self.copied.get(i).map(|e| e.1.clone())
+    }
+
+    /// Remembers `at` as the copy of source inode `ino`.
+    fn note_copy(&mut self, ino: u64, at: VPath) {
+        match self.copied.binary_search_by_key(&ino, |e| e.0) {
+            Ok(i) => self.copied[i].1 = at,
+            Err(i) => self.copied.insert(i, (ino, at)),
+        }
+    }
+
     /// Starts the next command-line operand (the copies made so far stay remembered).
     fn next_operand(&mut self) {
         self.top = None;
@@ -1582,21 +1624,12 @@ fn copy_tree(
         state.top = Some((shown_src.to_string(), shown_dst.to_string()));
     }
     let st = match if how.deref {
-        ctx.c
-            .resolve(&VPath::root(), src.as_str(), true)
-            .and_then(|p| ctx.c.stat(&p))
+        stat_followed(ctx, src)
     } else {
-        ctx.c.stat(src)
+        ctx.c.stat(src).map_err(|e| e.kind())
     } {
         Ok(s) => s,
-        Err(e) => {
-            ctx.io.err_fmt(format_args!(
-                "{cmd}: cannot stat {}: {}\n",
-                q(shown_src),
-                e.kind().strerror()
-            ));
-            return 1;
-        }
+        Err(k) => return complain_q(ctx, cmd, "cannot stat", shown_src, k),
     };
     let existing = ctx.c.stat(dst).ok();
     if existing.is_some() && !how.deref && linked_symlinks(ctx, src, dst) {
@@ -1617,11 +1650,7 @@ fn copy_tree(
             .as_ref()
             .is_some_and(|e| e.file_type == FileType::Symlink)
     {
-        let through = ctx
-            .c
-            .resolve(&VPath::root(), dst.as_str(), true)
-            .and_then(|p| ctx.c.stat(&p));
-        match through.map_err(|e| e.kind()) {
+        match stat_followed(ctx, dst) {
             Ok(_) => {}
             Err(ErrorKind::NotFound) => {
                 ctx.io.err_fmt(format_args!(
@@ -1707,10 +1736,10 @@ fn copy_tree(
                 }
             }
             // Copied: the copy changes the container while it walks the listing.
-            let mut entries: Vec<(String, FileType)> = ctx.c.readdir(src).map_or_else(
-                |_| Vec::new(),
-                |l| l.into_iter().map(|(n, t)| (n.to_owned(), t)).collect(),
-            );
+            let mut entries: Vec<(String, FileType)> = Vec::new();
+            for (n, t) in ctx.c.readdir(src).unwrap_or_default() {
+                entries.push((n.to_owned(), t));
+            }
             // coreutils reads a directory sorted by inode number, which on overlayfs (with the
             // layers on one file system) means: entries from lower layers first, lowest layer
             // first, in the order the layer was written (by path); a copied-up file keeps its
@@ -1719,7 +1748,6 @@ fn copy_tree(
             // A directory renamed with redirect_dir=on keeps the inode of the lower directory
             // it was renamed from, and what shows under it is that directory's: the lower
             // path, not the name, decides.
-            let by_path = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
             crate::sort::sort_by_cached_key(&mut entries, |(name, _)| {
                 let p = src.join(name).ok();
                 if let Some(p) = p.as_ref() {
@@ -1732,10 +1760,10 @@ fn copy_tree(
                             _ => None,
                         };
                         let at = at.unwrap_or_else(|| ctx.c.lower_path(p));
-                        return (0, u64::from(low.layer()), by_path(&at));
+                        return (0, u64::from(low.layer()), path_key(&at));
                     }
                     if let Some((layer, from)) = ctx.c.copied_up_from(p) {
-                        return (0, u64::from(layer), by_path(from));
+                        return (0, u64::from(layer), path_key(from));
                     }
                 }
                 let made = p.and_then(|p| ctx.c.made_order(&p)).unwrap_or(u64::MAX);
@@ -1794,29 +1822,27 @@ fn copy_tree(
             // A symlink with several names is linked to the copy of the first, as a file is
             // (coreutils links without following: the symlink itself).
             let several = how.links && st.nlink > 1;
-            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+            if let Some(first) = state.copy_of(st.ino).filter(|_| several) {
                 return link_to_copy(ctx, cmd, &first, dst, shown_dst);
             }
             if let Err(e) = ctx.c.symlink(&target, dst) {
                 return complain_q(ctx, cmd, "cannot create symbolic link", shown_dst, e.kind());
             }
             if several {
-                state.copied.insert(st.ino, dst.clone());
+                state.note_copy(st.ino, dst.clone());
             }
         }
         _ => {
-            let data = match ctx
-                .c
-                .resolve(&VPath::root(), src.as_str(), how.deref)
-                .and_then(|p| ctx.c.read(&p))
+            let data = match follow_path(ctx, src, how.deref)
+                .and_then(|p| ctx.c.read(&p).map_err(|e| e.kind()))
             {
                 Ok(d) => d,
-                Err(e) => {
+                Err(k) => {
                     return complain(
                         ctx,
                         cmd,
                         format_args!("cannot open {} for reading", q(shown_src)),
-                        e.kind(),
+                        k,
                     )
                 }
             };
@@ -1825,11 +1851,7 @@ fn copy_tree(
             let through_link = existing
                 .as_ref()
                 .is_some_and(|e| e.file_type == FileType::Symlink)
-                && ctx
-                    .c
-                    .resolve(&VPath::root(), dst.as_str(), true)
-                    .and_then(|p| ctx.c.stat(&p))
-                    .is_ok_and(|t| t.file_type == FileType::Dir);
+                && stat_followed(ctx, dst).is_ok_and(|t| t.file_type == FileType::Dir);
             if through_link
                 || existing
                     .as_ref()
@@ -1842,7 +1864,7 @@ fn copy_tree(
                 return 1;
             }
             let several = how.links && st.nlink > 1;
-            if let Some(first) = state.copied.get(&st.ino).filter(|_| several).cloned() {
+            if let Some(first) = state.copy_of(st.ino).filter(|_| several) {
                 // Another name of an inode already copied: link to that copy.
                 if existing.is_some() {
                     if let Err(e) = ctx.c.unlink(dst) {
@@ -1854,12 +1876,7 @@ fn copy_tree(
             // A target file with other names is unlinked first, so that they keep their data.
             // coreutils stats the target of a regular file following symlinks, so a symlink
             // to such a file is what gets unlinked (and replaced by the copy).
-            let followed = existing.as_ref().and_then(|_| {
-                ctx.c
-                    .resolve(&VPath::root(), dst.as_str(), true)
-                    .and_then(|p| ctx.c.stat(&p))
-                    .ok()
-            });
+            let followed = existing.as_ref().and_then(|_| stat_followed(ctx, dst).ok());
             if how.links && followed.is_some_and(|e| e.file_type == FileType::File && e.nlink > 1) {
                 if let Err(e) = ctx.c.unlink(dst) {
                     return complain_q(ctx, cmd, "cannot remove", shown_dst, e.kind());
@@ -1873,10 +1890,7 @@ fn copy_tree(
                 excl: false,
                 truncate: true,
             };
-            let target = ctx
-                .c
-                .resolve(&VPath::root(), dst.as_str(), true)
-                .unwrap_or_else(|_| dst.clone());
+            let target = follow_path(ctx, dst, true).unwrap_or_else(|_| dst.clone());
             let r = ctx
                 .c
                 .open(&target, flags, st.mode & 0o777 & !umask)
@@ -1885,7 +1899,7 @@ fn copy_tree(
                 return complain_q(ctx, cmd, "cannot create regular file", shown_dst, e.kind());
             }
             if several {
-                state.copied.insert(st.ino, target.clone());
+                state.note_copy(st.ino, target.clone());
             }
             meta_dst = target;
         }
@@ -1905,6 +1919,20 @@ fn copy_tree(
         let _ = ctx.c.utimes(&meta_dst, st.mtime);
     }
     status
+}
+
+/// A key that orders paths name by name, as a vector of their names would: the path's bytes
+/// with each `/` made a NUL, which sorts before every byte a name may hold (names hold no
+/// NUL), so `/a` < `/a/b` < `/a-b`. One byte vector compares with `memcmp`, where a vector of
+/// `String`s needed its own collect and comparison in the wasm module.
+fn path_key(p: &VPath) -> Vec<u8> {
+    let mut key = p.as_str().as_bytes().to_vec();
+    for b in &mut key {
+        if *b == b'/' {
+            *b = 0;
+        }
+    }
+    key
 }
 
 /// The message for several sources and a last operand that is not a directory.
@@ -1934,12 +1962,7 @@ fn linked_symlinks(ctx: &Ctx<'_>, src: &VPath, dst: &VPath) -> bool {
 /// followed; `mv` never follows.
 fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool) -> bool {
     let lstat = |p: &VPath| ctx.c.stat(p).ok();
-    let follow = |p: &VPath| {
-        ctx.c
-            .resolve(&VPath::root(), p.as_str(), true)
-            .ok()
-            .and_then(|p| ctx.c.stat(&p).ok())
-    };
+    let follow = |p: &VPath| stat_followed(ctx, p).ok();
     let same = |a: &Stat, b: &Stat| a.file_type == b.file_type && a.ino == b.ino;
     let link = |s: &Stat| s.file_type == FileType::Symlink;
     let Ok(src_l) = resolve(ctx, src, false) else {
@@ -1983,7 +2006,7 @@ fn same_file(ctx: &Ctx<'_>, src: &str, dst: &VPath, deref: bool, move_mode: bool
         return false;
     }
     if move_mode && link(&sl) && dl.nlink > 1 {
-        let referent = ctx.c.resolve(&VPath::root(), src_l.as_str(), true).ok();
+        let referent = follow_path(ctx, &src_l, true).ok();
         return referent.as_ref() == Some(dst);
     }
     link(&sl) || link(&dl) || same(&sl, &dl)
@@ -2001,11 +2024,11 @@ enum DestErr {
 /// The operands of `cp` and `mv` as (source as typed, target as typed, target path or why it
 /// cannot be one), or the status of a usage error.
 #[allow(clippy::type_complexity)]
-fn targets(
+fn targets<'a>(
     ctx: &mut Ctx<'_>,
     cmd: &str,
-    operands: &[String],
-) -> Result<Vec<(String, String, Result<VPath, DestErr>)>, i32> {
+    operands: &[&'a str],
+) -> Result<Vec<(&'a str, String, Result<VPath, DestErr>)>, i32> {
     let Some((dest, sources)) = operands.split_last() else {
         return Err(missing(ctx, cmd, format_args!("missing file operand")));
     };
@@ -2021,30 +2044,28 @@ fn targets(
         target_not_dir(ctx, cmd, dest);
         return Err(1);
     }
-    Ok(sources
-        .iter()
-        .map(|src| {
-            let shown = if into_dir {
-                display_join(dest, base(src))
-            } else {
-                dest.clone()
-            };
-            // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
-            let src_is_dir =
-                stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
-            // coreutils lstats the target first: an error other than ENOENT (ENOTDIR, ELOOP)
-            // is "cannot stat".
-            let p = match resolve(ctx, &shown, false) {
-                Err(ErrorKind::NotFound) => Err(DestErr::Create(ErrorKind::NotFound)),
-                Err(k) => Err(DestErr::Stat(k)),
-                Ok(p) if !into_dir && dest.ends_with('/') && !src_is_dir && !ctx.c.exists(&p) => {
-                    Err(DestErr::Create(ErrorKind::NotADirectory))
-                }
-                Ok(p) => Ok(p),
-            };
-            (src.clone(), shown, p)
-        })
-        .collect())
+    let mut out = Vec::with_capacity(sources.len());
+    for src in sources {
+        let shown = if into_dir {
+            display_join(dest, base(src))
+        } else {
+            dest.to_string()
+        };
+        // `f dir/` names a directory: a file cannot become it (rename(2) gives ENOTDIR).
+        let src_is_dir = stat_of(ctx, src, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir);
+        // coreutils lstats the target first: an error other than ENOENT (ENOTDIR, ELOOP)
+        // is "cannot stat".
+        let p = match resolve(ctx, &shown, false) {
+            Err(ErrorKind::NotFound) => Err(DestErr::Create(ErrorKind::NotFound)),
+            Err(k) => Err(DestErr::Stat(k)),
+            Ok(p) if !into_dir && dest.ends_with('/') && !src_is_dir && !ctx.c.exists(&p) => {
+                Err(DestErr::Create(ErrorKind::NotADirectory))
+            }
+            Ok(p) => Ok(p),
+        };
+        out.push((*src, shown, p));
+    }
+    Ok(out)
 }
 
 fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
@@ -2086,17 +2107,17 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ..CopyState::default()
     };
     for (src, shown_dst, dst) in list {
-        let (sp, st) = match stat_of(ctx, &src, how.deref) {
+        let (sp, st) = match stat_of(ctx, src, how.deref) {
             Ok(v) => v,
             Err(k) => {
-                complain_q(ctx, "cp", "cannot stat", &src, k);
+                complain_q(ctx, "cp", "cannot stat", src, k);
                 status = 1;
                 continue;
             }
         };
         if st.file_type == FileType::Dir && !recursive {
             ctx.io
-                .err_q("cp: -r not specified; omitting directory ", &src, "\n");
+                .err_q("cp: -r not specified; omitting directory ", src, "\n");
             status = 1;
             continue;
         }
@@ -2121,17 +2142,17 @@ fn cp(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        if same_file(ctx, &src, &dst, how.deref, false) {
+        if same_file(ctx, src, &dst, how.deref, false) {
             ctx.io.err_fmt(format_args!(
                 "cp: {} and {} are the same file\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
             continue;
         }
         state.next_operand();
-        status |= copy_tree(ctx, "cp", &sp, &dst, &src, &shown_dst, how, &mut state);
+        status |= copy_tree(ctx, "cp", &sp, &dst, src, &shown_dst, how, &mut state);
     }
     status
 }
@@ -2156,10 +2177,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let mut status = 0;
     let mut state = CopyState::default();
     for (src, shown_dst, dst) in list {
-        let (sp, st) = match stat_of(ctx, &src, false) {
+        let (sp, st) = match stat_of(ctx, src, false) {
             Ok(v) => v,
             Err(k) => {
-                complain_q(ctx, "mv", "cannot stat", &src, k);
+                complain_q(ctx, "mv", "cannot stat", src, k);
                 status = 1;
                 continue;
             }
@@ -2174,7 +2195,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Err(DestErr::Create(k)) => {
                 ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
-                    q(&src),
+                    q(src),
                     q(&shown_dst),
                     k.strerror()
                 ));
@@ -2182,10 +2203,10 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        if same_file(ctx, &src, &dst, false, true) {
+        if same_file(ctx, src, &dst, false, true) {
             ctx.io.err_fmt(format_args!(
                 "mv: {} and {} are the same file\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
@@ -2201,7 +2222,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     ctx.io.err_fmt(format_args!(
                         "mv: cannot overwrite non-directory {} with directory {}\n",
                         q(&shown_dst),
-                        q(&src)
+                        q(src)
                     ));
                     status = 1;
                     continue;
@@ -2222,7 +2243,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         if src_dir && dst.starts_with(&sp) {
             ctx.io.err_fmt(format_args!(
                 "mv: cannot move {} to a subdirectory of itself, {}\n",
-                q(&src),
+                q(src),
                 q(&shown_dst)
             ));
             status = 1;
@@ -2232,7 +2253,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             Ok(_) => {
                 if o.has('v') {
                     ctx.io
-                        .out_fmt(format_args!("renamed {} -> {}\n", q(&src), q(&shown_dst)));
+                        .out_fmt(format_args!("renamed {} -> {}\n", q(src), q(&shown_dst)));
                 }
             }
             Err(e) if e.kind() == ErrorKind::CrossDevice => {
@@ -2251,7 +2272,7 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     if let Err(e) = ctx.c.rmdir(&dst) {
                         ctx.io.err_fmt(format_args!(
                             "mv: inter-device move failed: {} to {}; unable to remove target: {}\n",
-                            q(&src),
+                            q(src),
                             q(&shown_dst),
                             e.kind().strerror()
                         ));
@@ -2268,17 +2289,17 @@ fn mv(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     rename_each: into_dir,
                 };
                 state.next_operand();
-                let s = copy_tree(ctx, "mv", &sp, &dst, &src, &shown_dst, how, &mut state);
+                let s = copy_tree(ctx, "mv", &sp, &dst, src, &shown_dst, how, &mut state);
                 if s != 0 {
                     status = 1;
                     continue;
                 }
-                status |= remove_tree(ctx, &sp, &src, false);
+                status |= remove_tree(ctx, &sp, src, false);
             }
             Err(e) => {
                 ctx.io.err_fmt(format_args!(
                     "mv: cannot move {} to {}: {}\n",
-                    q(&src),
+                    q(src),
                     q(&shown_dst),
                     e.kind().strerror()
                 ));
@@ -2329,7 +2350,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             && a.starts_with('-')
             && a.chars()
                 .skip(1)
-                .all(|c| "rwxXstugo".contains(c) || c == ',' || c == '+' || c == '-' || c == '=');
+                .all(|c| "rwxXstugo,+-=".chars().any(|m| m == c));
         if mode.is_none() && looks_like_mode {
             mode = Some(a.clone());
         } else {
@@ -2358,7 +2379,7 @@ fn chmod(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
             if o.operands.is_empty() {
                 return missing(ctx, "chmod", format_args!("missing operand"));
             }
-            o.operands.remove(0)
+            o.operands.remove(0).to_string()
         }
     };
     if o.operands.is_empty() {
@@ -2461,7 +2482,7 @@ fn chown(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     }
     let (u, g) = match owner.split_once(':').or_else(|| owner.split_once('.')) {
         Some((u, g)) => (u, Some(g)),
-        None => (owner.as_str(), None),
+        None => (*owner, None),
     };
     let id = |c: &Container, file: &str, name: &str| -> Option<u32> {
         name.parse::<u32>()
@@ -2541,28 +2562,28 @@ fn ln(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         Err(s) => return s,
     };
     let symbolic = o.has('s');
-    let (sources, dest): (Vec<String>, String) = match o.operands.as_slice() {
+    let (sources, dest): (&[&str], &str) = match o.operands.as_slice() {
         [] => return missing(ctx, "ln", format_args!("missing file operand")),
-        [one] => (vec![one.clone()], ".".to_string()),
-        [rest @ .., last] => (rest.to_vec(), last.clone()),
+        [one] => (std::slice::from_ref(one), "."),
+        [rest @ .., last] => (rest, *last),
     };
     let into_dir = !o.has('T') && {
         if o.has('n') {
-            stat_of(ctx, &dest, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
+            stat_of(ctx, dest, false).is_ok_and(|(_, s)| s.file_type == FileType::Dir)
         } else {
-            is_dir(ctx, &dest)
+            is_dir(ctx, dest)
         }
     };
     if sources.len() > 1 && !into_dir {
-        target_not_dir(ctx, "ln", &dest);
+        target_not_dir(ctx, "ln", dest);
         return 1;
     }
     let mut status = 0;
-    for src in &sources {
+    for src in sources {
         let shown = if into_dir {
-            display_join(&dest, base(src))
+            display_join(dest, base(src))
         } else {
-            dest.clone()
+            dest.to_string()
         };
         let kind = if symbolic { "symbolic" } else { "hard" };
         let fail = |ctx: &mut Ctx<'_>, k: ErrorKind| {
@@ -3032,7 +3053,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     }
     let from_stdin = o.operands.is_empty();
     let operands = if from_stdin {
-        vec!["-".to_string()]
+        vec!["-"]
     } else {
         o.operands.clone()
     };
@@ -3051,7 +3072,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 let name = if from_stdin {
                     String::new()
                 } else {
-                    raw.clone()
+                    raw.to_string()
                 };
                 rows.push(([lines, words, d.len() as u64], name));
             }
@@ -3065,7 +3086,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                     let name = if from_stdin {
                         String::new()
                     } else {
-                        raw.clone()
+                        raw.to_string()
                     };
                     rows.push(([0, 0, 0], name));
                 } else {
@@ -3090,7 +3111,7 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     let single = which.iter().filter(|&&b| b).count() == 1 && operands.len() == 1;
     let width = if single {
         1
-    } else if not_regular || from_stdin || operands.iter().any(|o| o == "-") {
+    } else if not_regular || from_stdin || operands.contains(&"-") {
         7
     } else {
         let total: u64 = rows
@@ -3101,13 +3122,12 @@ fn wc(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         total.to_string().len()
     };
     for (counts, name) in rows {
-        let cols: Vec<String> = counts
-            .iter()
-            .zip(which)
-            .filter(|(_, on)| *on)
-            .map(|(v, _)| format!("{v:>width$}"))
-            .collect();
-        let mut line = cols.join(" ");
+        // The counts asked for, right-aligned and separated by one space, then the name.
+        let mut line = String::new();
+        for (v, _) in counts.iter().zip(which).filter(|(_, on)| *on) {
+            let sep = if line.is_empty() { "" } else { " " };
+            line.push_str(&format!("{sep}{v:>width$}"));
+        }
         if !name.is_empty() {
             line.push(' ');
             line.push_str(&name);
@@ -3134,4 +3154,42 @@ fn complain_q(ctx: &mut Ctx<'_>, cmd: &str, what: &str, name: &str, k: ErrorKind
         k.strerror()
     ));
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_keys_order_paths_name_by_name() {
+        let paths = [
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/c",
+            "/a-b",
+            "/a.b",
+            "/a0",
+            "/ab",
+            "/a/-",
+            "/a/\u{e9}",
+            "/b",
+            "/a b",
+            "/a!",
+            "/\u{1}",
+            "/a/b-c",
+            "/a/b/d",
+        ];
+        let paths: Vec<VPath> = paths.iter().map(|p| VPath::parse(p).unwrap()).collect();
+        for a in &paths {
+            for b in &paths {
+                let names = |p: &VPath| p.components().map(String::from).collect::<Vec<_>>();
+                assert_eq!(
+                    path_key(a).cmp(&path_key(b)),
+                    names(a).cmp(&names(b)),
+                    "{a} against {b}"
+                );
+            }
+        }
+    }
 }

@@ -81,6 +81,14 @@ pub(crate) fn ls_time(t: i64, now: i64) -> String {
     }
 }
 
+/// Whether `s` holds the character `c`. `str::contains` with a `char` searches for a
+/// character outside ASCII as a substring, which links the standard library's two-way string
+/// searcher (1.9 KB of wasm) for the shell's few lookups of its private-use markers and of
+/// letters in option tables.
+pub(crate) fn has_char(s: &str, c: char) -> bool {
+    s.chars().any(|x| x == c)
+}
+
 /// A name as coreutils quotes it in messages with `LC_ALL=C`: `'name'`, or `"name"` when it
 /// holds a single quote. It is formatted where it is used, so that a message allocates no
 /// `String` for its quoted names.
@@ -94,10 +102,10 @@ pub(crate) struct Q<'a>(&'a str);
 impl std::fmt::Display for Q<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = self.0;
-        if !name.contains('\'') {
+        if !name.as_bytes().contains(&b'\'') {
             return write!(f, "'{name}'");
         }
-        if !name.contains('"') {
+        if !name.as_bytes().contains(&b'"') {
             return write!(f, "\"{name}\"");
         }
         // Each single quote closes the quotes, is escaped, and opens them again.
@@ -115,7 +123,7 @@ impl std::fmt::Display for Q<'_> {
 /// A name as coreutils quotes it only where needed (`quotef`): as typed when every character
 /// is safe for a shell, else like [`q`].
 pub(crate) fn qf(name: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "%+,-./:=@_^".contains(c);
+    let safe = |c: char| c.is_ascii_alphanumeric() || "%+,-./:=@_^".chars().any(|s| s == c);
     // `~` needs quotes only where a shell would expand it, at the start.
     let ok = name
         .char_indices()
@@ -171,6 +179,19 @@ pub(crate) fn group(c: &Container, gid: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_char_finds_characters_of_every_width() {
+        let word = "a\u{E001}é/";
+        for c in ['a', '\u{E001}', 'é', '/'] {
+            assert!(has_char(word, c), "{c:?}");
+        }
+        // The same leading bytes as a marker, but another character.
+        for c in ['\u{E002}', 'è', 'b', '\0'] {
+            assert!(!has_char(word, c), "{c:?}");
+        }
+        assert!(!has_char("", 'a'));
+    }
 
     #[test]
     fn dates_come_from_arithmetic() {

@@ -326,8 +326,9 @@ pub(crate) fn scan(src: &str, at_eof: bool) -> Result<Vec<(Tok, usize)>, ScanErr
             }
             // `~` alone or before `/` at the start of a word is the home directory.
             '~' if word_start.is_none()
-                && at(i + 1)
-                    .is_none_or(|c| c == '/' || c.is_whitespace() || ";&|<>()".contains(c)) =>
+                && at(i + 1).is_none_or(|c| {
+                    c == '/' || c.is_whitespace() || ";&|<>()".chars().any(|o| o == c)
+                }) =>
             {
                 word_start = Some(span.len());
                 span.push_str(HOME);

@@ -34,6 +34,7 @@ mod lex;
 use crate::container::{Container, OpenFlags};
 use crate::event::Event;
 use crate::path::VPath;
+use fmt::has_char;
 use lex::{
     Conn, RedirOp, ScanError, Simple, HOME, LBRACK, QMARK, QVAR, STAR, STATUS, VAR, VAR_END,
 };
@@ -373,7 +374,7 @@ impl Shell {
     fn expand(&self, word: &str) -> Vec<String> {
         let status = self.status.to_string();
         let word = word.replace(STATUS, &status);
-        let unquoted_var = word.contains(VAR);
+        let unquoted_var = has_char(&word, VAR);
         let word = self.expand_vars(&word);
         // An unquoted variable that expands to nothing leaves no word behind.
         if word.is_empty() && unquoted_var {
@@ -391,7 +392,7 @@ impl Shell {
     /// Replaces variable markers with their values. The shell has no assignments: it knows the
     /// environment a root shell in a container starts with, and every other name is empty.
     fn expand_vars(&self, word: &str) -> String {
-        if !word.contains(VAR) && !word.contains(QVAR) {
+        if !word.chars().any(|c| c == VAR || c == QVAR) {
             return word.to_string();
         }
         let mut out = String::with_capacity(word.len());
@@ -489,7 +490,10 @@ impl Shell {
                 break;
             }
         }
-        let mut out: Vec<String> = cands.into_iter().map(|(s, _)| s).collect();
+        let mut out: Vec<String> = Vec::with_capacity(cands.len());
+        for (s, _) in cands {
+            out.push(s);
+        }
         if pattern.ends_with('/') {
             out.iter_mut().for_each(|s| s.push('/'));
         }
@@ -702,7 +706,7 @@ fn literal(word: &str) -> String {
 
 /// True when the word holds an unquoted wildcard.
 fn is_pattern(word: &str) -> bool {
-    word.contains(STAR) || word.contains(QMARK) || word.contains(LBRACK)
+    word.chars().any(|c| matches!(c, STAR | QMARK | LBRACK))
 }
 
 /// A parsed bracket expression of a glob.
