@@ -403,11 +403,35 @@ impl Reader<'_> {
                 ),
             );
         }
-        let detail = format!("not a readable layer tar: {e}");
+        let detail = format!("not a readable layer tar: {}", tar_message(&e));
         match at {
             Some(path) => Error::new(ErrorKind::Format, OP, path).with_detail(detail),
             None => Error::without_path(ErrorKind::Format, OP, detail),
         }
+    }
+}
+
+/// The tar reader's message, fit to show: some quote a bad header field's raw bytes
+/// ("numeric field did not have utf-8 text: <bytes> when getting cksum for <bytes>"), which in a
+/// file that is not a tar at all are binary. Those say which field was bad instead, and any
+/// other message is cut before its first unprintable character.
+fn tar_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    if text.starts_with("numeric field") {
+        if let Some((_, rest)) = text.split_once(" when getting ") {
+            let field = rest.split(' ').next().unwrap_or("");
+            if !field.is_empty()
+                && field
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return format!("a header's {field} field is not a number");
+            }
+        }
+    }
+    match text.find(|c: char| c.is_control() || c == char::REPLACEMENT_CHARACTER) {
+        Some(end) => format!("{}...", text[..end].trim_end()),
+        None => text,
     }
 }
 

@@ -139,6 +139,34 @@ fn a_malformed_tar_is_one_line_and_status_2() {
 }
 
 #[test]
+fn a_file_of_random_bytes_gets_a_printable_message() {
+    // What `head -c 1000 /dev/urandom > junk.tar` gives: the tar reader's message used to quote
+    // the header's raw bytes, control characters and invalid UTF-8 included.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.tar");
+    let mut x: u32 = 0x1234_5678;
+    let bytes: Vec<u8> = (0..1000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    std::fs::write(&junk, &bytes).unwrap();
+    let out = layerlab(&["run", "--layer", junk.to_str().unwrap(), "-c", "true"]);
+    fails_with_one_line(&out, "junk.tar");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.trim_end()
+            .chars()
+            .all(|c| c == ' ' || c.is_ascii_graphic()),
+        "{err:?}"
+    );
+    assert!(err.contains("not a readable layer tar"), "{err:?}");
+}
+
+#[test]
 fn unknown_flags_commands_and_missing_values_are_one_line_and_status_2() {
     fails_with_one_line(&layerlab(&["run", "--frobnicate"]), "frobnicate");
     fails_with_one_line(&layerlab(&["dance"]), "dance");
