@@ -921,6 +921,61 @@ fn ls_lists_long_all_recursive_and_several_operands() {
 }
 
 #[test]
+fn ls_i_puts_inode_numbers_before_names_in_a_column_as_wide_as_the_widest() {
+    // Two names of one inode show one number; `ln` copies main.py up first, and the copy keeps
+    // the lower file's number (as overlayfs reports st_ino), before and after `echo >>`.
+    check(
+        "ln /app/main.py /app/second; ls -i /app; echo x >> /app/main.py; ls -li /app; ls --inode -d /app /app/lib/util.py",
+        expect![[r#"
+            status 0
+            stdout:
+             2000001 config.json
+            22832509 lib
+             1000007 link
+             3000001 main.py
+             3000001 second
+            total 16
+             2000001 -rw-r--r-- 1 root root    3 Nov 14 22:13 config.json
+            22832509 drwxr-xr-x 2 root root 4096 Nov 14 22:13 lib
+             1000007 lrwxrwxrwx 1 root root    7 Nov 14 22:13 link -> main.py
+             3000001 -rw-r--r-- 2 root root   14 Nov 15 22:13 main.py
+             3000001 -rw-r--r-- 2 root root   14 Nov 15 22:13 second
+            95026694 /app
+             1000005 /app/lib/util.py
+            events:
+              copy-up /app
+              copy-up /app/main.py
+              link /app/second -> /app/main.py
+              write /app/main.py
+            container layer:
+              /app dir 0755
+              /app/main.py file 0644 0:0 "print('hi')\nx\n"
+              /app/second file 0644 0:0 "print('hi')\nx\n"
+        "#]],
+    );
+}
+
+#[test]
+fn stat_c_expands_gnu_directives() {
+    check(
+        "stat -c '%n|%N|%s|%b|%F|%a|%A|%h|%U:%G|%f|%%|%k' /etc/hosts /app/link /app; stat --format='[%-6s][%6s][%06s]' /etc/hosts; stat -c; stat -c %i /app/main.py /app/nope",
+        expect![[r#"
+            status 1
+            stdout:
+            /etc/hosts|'/etc/hosts'|20|8|regular file|644|-rw-r--r--|1|root:root|81a4|%|?
+            /app/link|'/app/link' -> 'main.py'|7|0|symbolic link|777|lrwxrwxrwx|1|root:root|a1ff|%|?
+            /app|'/app'|4096|8|directory|755|drwxr-xr-x|1|root:root|41ed|%|?
+            [20    ][    20][000020]
+            1000004
+            stderr:
+            stat: option requires an argument -- 'c'
+            Try 'stat --help' for more information.
+            stat: cannot statx '/app/nope': No such file or directory
+        "#]],
+    );
+}
+
+#[test]
 fn stat_shows_the_gnu_default_format() {
     check(
         "stat /etc/hosts /app/link /app; stat /nope",

@@ -856,6 +856,7 @@ fn kib_blocks(s: &Stat) -> u64 {
 
 /// One row of `ls -l`, before the columns are aligned.
 struct Row {
+    ino: String,
     mode: String,
     nlink: String,
     user: String,
@@ -865,25 +866,51 @@ struct Row {
     name: String,
 }
 
-fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
+/// The lines `ls` prints for `entries`: names alone, or with `long` the `-l` columns, each
+/// preceded with `inode` by the inode number (`-i`). Each column is as wide as its widest
+/// value among `entries`, as GNU ls sizes them.
+fn listing_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)], long: bool, inode: bool) -> Vec<String> {
     // Loops rather than iterator adapters collected into vectors: each `collect` of a `map`
     // compiles a copy of the standard library's collecting code for its closure.
     let now = ctx.c.clock();
     let mut rows: Vec<Row> = Vec::with_capacity(entries.len());
-    let (mut wn, mut wu, mut wg, mut ws) = (0, 0, 0, 0);
+    let (mut wi, mut wn, mut wu, mut wg, mut ws) = (0, 0, 0, 0, 0);
     for (name, s) in entries {
-        let r = Row {
-            mode: fmt::mode_string(s.file_type, s.mode),
-            nlink: s.nlink.to_string(),
-            user: fmt::user(ctx.c, s.uid),
-            group: fmt::group(ctx.c, s.gid),
-            size: s.size.to_string(),
-            time: fmt::ls_time(s.mtime, now),
-            name: match &s.target {
-                Some(t) if s.file_type == FileType::Symlink => format!("{name} -> {t}"),
-                _ => name.clone(),
-            },
+        let r = if long {
+            Row {
+                ino: if inode {
+                    s.ino.to_string()
+                } else {
+                    String::new()
+                },
+                mode: fmt::mode_string(s.file_type, s.mode),
+                nlink: s.nlink.to_string(),
+                user: fmt::user(ctx.c, s.uid),
+                group: fmt::group(ctx.c, s.gid),
+                size: s.size.to_string(),
+                time: fmt::ls_time(s.mtime, now),
+                name: match &s.target {
+                    Some(t) if s.file_type == FileType::Symlink => format!("{name} -> {t}"),
+                    _ => name.clone(),
+                },
+            }
+        } else {
+            Row {
+                ino: if inode {
+                    s.ino.to_string()
+                } else {
+                    String::new()
+                },
+                mode: String::new(),
+                nlink: String::new(),
+                user: String::new(),
+                group: String::new(),
+                size: String::new(),
+                time: String::new(),
+                name: name.clone(),
+            }
         };
+        wi = wi.max(r.ino.len());
         wn = wn.max(r.nlink.len());
         wu = wu.max(r.user.len());
         wg = wg.max(r.group.len());
@@ -892,10 +919,19 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
     }
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        out.push(format!(
-            "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} {}\n",
-            r.mode, r.nlink, r.user, r.group, r.size, r.time, r.name
-        ));
+        let mut line = String::new();
+        if inode {
+            line.push_str(&format!("{:>wi$} ", r.ino));
+        }
+        if long {
+            line.push_str(&format!(
+                "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {} ",
+                r.mode, r.nlink, r.user, r.group, r.size, r.time
+            ));
+        }
+        line.push_str(&r.name);
+        line.push('\n');
+        out.push(line);
     }
     out
 }
@@ -903,13 +939,14 @@ fn long_rows(ctx: &Ctx<'_>, entries: &[(String, Stat)]) -> Vec<String> {
 fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     const SPEC: Spec = Spec {
         cmd: "ls",
-        flags: "alR1dA",
+        flags: "alR1dAi",
         valued: "",
         longs: &[
             ("all", 'a'),
             ("almost-all", 'A'),
             ("recursive", 'R'),
             ("directory", 'd'),
+            ("inode", 'i'),
         ],
         bad: 2,
     };
@@ -955,17 +992,12 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     crate::sort::sort_by(&mut files, |a, b| a.0.cmp(&b.0));
     crate::sort::sort_by(&mut dirs, |a, b| a.0.cmp(&b.0));
     let mut printed = false;
+    let inode = o.has('i');
     if !files.is_empty() {
-        if long {
-            let n = files.len();
-            files.extend(widths_too);
-            for r in long_rows(ctx, &files).into_iter().take(n) {
-                ctx.io.out(r);
-            }
-        } else {
-            for (n, _) in &files {
-                ctx.io.out_fmt(format_args!("{n}\n"));
-            }
+        let n = files.len();
+        files.extend(widths_too);
+        for r in listing_rows(ctx, &files, long, inode).into_iter().take(n) {
+            ctx.io.out(r);
         }
         printed = true;
     }
@@ -1016,13 +1048,9 @@ fn ls(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         if long {
             let total: u64 = listed.iter().map(|(_, s)| kib_blocks(s)).sum();
             ctx.io.out_fmt(format_args!("total {total}\n"));
-            for r in long_rows(ctx, &listed) {
-                ctx.io.out(r);
-            }
-        } else {
-            for (n, _) in &listed {
-                ctx.io.out_fmt(format_args!("{n}\n"));
-            }
+        }
+        for r in listing_rows(ctx, &listed, long, inode) {
+            ctx.io.out(r);
         }
         if o.has('R') {
             todo.extend(subdirs.into_iter().rev());
@@ -1035,8 +1063,8 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
     const SPEC: Spec = Spec {
         cmd: "stat",
         flags: "L",
-        valued: "",
-        longs: &[("dereference", 'L')],
+        valued: "c",
+        longs: &[("dereference", 'L'), ("format", 'c')],
         bad: 1,
     };
     let o = match getopt(ctx, &SPEC, args) {
@@ -1056,11 +1084,23 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
                 continue;
             }
         };
-        let (kind, name) = match (&s.file_type, &s.target) {
-            (FileType::Symlink, Some(t)) => ("symbolic link", format!("{raw} -> {t}")),
-            (FileType::Dir, _) => ("directory", raw.to_string()),
-            (FileType::File, _) if s.size == 0 => ("regular empty file", raw.to_string()),
-            _ => ("regular file", raw.to_string()),
+        let kind = match s.file_type {
+            FileType::Symlink => "symbolic link",
+            FileType::Dir => "directory",
+            FileType::File if s.size == 0 => "regular empty file",
+            FileType::File => "regular file",
+            // Never seen through the merged view; a whiteout is a 0/0 character device.
+            FileType::Whiteout => "character special file",
+        };
+        if let Some(format) = o.value('c') {
+            let mut line = stat_format(ctx, format, raw, kind, &s);
+            line.push('\n');
+            ctx.io.out(line);
+            continue;
+        }
+        let name = match (&s.file_type, &s.target) {
+            (FileType::Symlink, Some(t)) => format!("{raw} -> {t}"),
+            _ => raw.to_string(),
         };
         let time = fmt::stat_time(s.mtime);
         let text = format!(
@@ -1079,6 +1119,93 @@ fn stat(ctx: &mut Ctx<'_>, args: &[String]) -> i32 {
         ctx.io.out(text);
     }
     status
+}
+
+/// `stat -c FORMAT`'s line for one file, as GNU stat expands its directives: `%n` the name,
+/// `%N` it quoted (with `-> 'target'` for a symlink), `%s` size, `%b` blocks of `%B` bytes,
+/// `%F` type, `%a`/`%A`/`%f` mode in octal, as `ls` shows it, raw in hex, `%h` links, `%i`
+/// inode, `%u`/`%U` and `%g`/`%G` owner and group, `%x`/`%y`/`%z` and `%X`/`%Y`/`%Z` the times
+/// (all three the modification time, as the default output shows), `%w`/`%W` birth (unknown),
+/// `%d`/`%D` device, `%t`/`%T` device type, `%o` I/O block, `%%`; a flag (`-` or `0`) and a width
+/// pad a directive; any other directive is `?`.
+fn stat_format(ctx: &Ctx<'_>, format: &str, raw: &str, kind: &str, s: &Stat) -> String {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let (mut left, mut zero, mut width) = (false, false, 0usize);
+        while let Some(&f) = chars.peek() {
+            match f {
+                '-' => left = true,
+                '0' => zero = true,
+                '#' | '+' | ' ' | '\'' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+            width = width
+                .saturating_mul(10)
+                .saturating_add(d as usize)
+                .min(4096);
+            chars.next();
+        }
+        let Some(conv) = chars.next() else {
+            out.push('%');
+            break;
+        };
+        let raw_mode = s.mode
+            | match s.file_type {
+                FileType::Dir => 0o040000,
+                FileType::File => 0o100000,
+                FileType::Symlink => 0o120000,
+                FileType::Whiteout => 0o020000,
+            };
+        let value = match conv {
+            '%' => "%".to_string(),
+            'n' => raw.to_string(),
+            'N' => match &s.target {
+                Some(t) if s.file_type == FileType::Symlink => format!("{} -> {}", q(raw), q(t)),
+                _ => q(raw).to_string(),
+            },
+            's' => s.size.to_string(),
+            'b' => (kib_blocks(s) * 2).to_string(),
+            'B' => "512".to_string(),
+            'F' => kind.to_string(),
+            'a' => format!("{:o}", s.mode & 0o7777),
+            'A' => fmt::mode_string(s.file_type, s.mode),
+            'f' => format!("{raw_mode:x}"),
+            'h' => s.nlink.to_string(),
+            'i' => s.ino.to_string(),
+            'u' => s.uid.to_string(),
+            'U' => fmt::user(ctx.c, s.uid),
+            'g' => s.gid.to_string(),
+            'G' => fmt::group(ctx.c, s.gid),
+            'x' | 'y' | 'z' => fmt::stat_time(s.mtime),
+            'X' | 'Y' | 'Z' => s.mtime.to_string(),
+            'w' => "-".to_string(),
+            'W' | 't' | 'T' => "0".to_string(),
+            'd' => "48".to_string(),
+            'D' => "30".to_string(),
+            'o' => "4096".to_string(),
+            _ => "?".to_string(),
+        };
+        let pad = width.saturating_sub(value.chars().count());
+        if left {
+            out.push_str(&value);
+            out.extend(std::iter::repeat_n(' ', pad));
+        } else if zero && value.bytes().all(|b| b.is_ascii_digit()) {
+            out.extend(std::iter::repeat_n('0', pad));
+            out.push_str(&value);
+        } else {
+            out.extend(std::iter::repeat_n(' ', pad));
+            out.push_str(&value);
+        }
+    }
+    out
 }
 
 // ----- creating and removing --------------------------------------------------------------------
