@@ -2118,7 +2118,7 @@ impl Container {
         }
         // `put` accounts for the node again; undo the count `take` left in place.
         self.upper_entries = self.upper_entries.saturating_sub(count_nodes(&node));
-        if let Node::File(ino) = &node {
+        if let Node::File(ino) | Node::Symlink(ino) = &node {
             if let Some(i) = self.upper.inodes.get_mut(ino) {
                 i.nlink = i.nlink.saturating_sub(1);
             }
