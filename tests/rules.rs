@@ -505,6 +505,67 @@ fn with_index_on_a_copied_up_hard_link_counts_lower_names_that_image_layers_hide
 }
 
 #[test]
+fn with_index_on_removing_a_name_of_a_lower_hard_link_lowers_the_count_before_any_copy_up() {
+    // Checked on kernel 6.18 (index=on): before it whites out a name of a lower hard link the
+    // kernel indexes the inode (ovl_nlink_start), so the names left count one link fewer:
+    // `rm b` leaves `a` at 1, `rm s2` leaves the symlink `s` at 1; with a third name that an
+    // image layer hides, `rm y` leaves `x` at 2. Found by tests/model.rs.
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut c = container(
+        &[
+            &[
+                "a=v1", "b == a", "s -> t", "s2 == s", "x=v", "y == x", "z == x",
+            ],
+            &["z~"],
+        ],
+        opts,
+    );
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    assert_eq!((nlink(&c, "a"), nlink(&c, "s"), nlink(&c, "x")), (2, 2, 3));
+    c.unlink(&p("b")).unwrap();
+    c.unlink(&p("s2")).unwrap();
+    c.unlink(&p("y")).unwrap();
+    assert_eq!((nlink(&c, "a"), nlink(&c, "s"), nlink(&c, "x")), (1, 1, 2));
+    // Replacing a name by a rename counts the same (kernel: `echo new > n; mv n q` leaves
+    // `p` at 1).
+    let mut c = container(&[&["p=v1", "q == p"]], opts);
+    c.write_file(&p("n"), b"new", false).unwrap();
+    c.rename(&p("n"), &p("q")).unwrap();
+    assert_eq!((nlink(&c, "p"), nlink(&c, "q")), (1, 1));
+}
+
+#[test]
+fn with_index_on_names_under_a_directory_renamed_with_a_redirect_still_count() {
+    // Checked on kernel 6.18 (index, redirect_dir and metacopy on): `mv d/e d/a`, then
+    // `ln e/d a` (link(2) of a symlink): `a`, `d/a/a` and `e/d` are one inode with 3 links.
+    // Found by tests/model.rs.
+    let opts = Options {
+        index: true,
+        redirect_dir: true,
+        metacopy: true,
+    };
+    let mut c = container(
+        &[&["d/", "d/e/", "d/e/a -> /a", "e/", "e/d == d/e/a"]],
+        opts,
+    );
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    c.rename(&p("d/e"), &p("d/a")).unwrap();
+    assert_eq!(nlink(&c, "d/a/a"), 2);
+    c.link(&p("e/d"), &p("a")).unwrap();
+    assert_eq!(
+        (nlink(&c, "a"), nlink(&c, "d/a/a"), nlink(&c, "e/d")),
+        (3, 3, 3)
+    );
+    assert_eq!(
+        c.stat(&p("a")).unwrap().ino,
+        c.stat(&p("d/a/a")).unwrap().ino
+    );
+}
+
+#[test]
 fn the_source_of_a_hard_link_is_copied_up_first() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.link(&p("a"), &p("b")).unwrap();
