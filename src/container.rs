@@ -2129,17 +2129,18 @@ impl Container {
             Some(f) => Some(f.layer as usize),
             None => self.lower_at(from).map(|l| l.layer() as usize),
         };
-        let mut redirected = false;
+        let mut redirected = None;
         if src_dir && src_has_lower {
-            // redirect_dir=on: the directory is copied up empty and remembers where it came from.
+            // redirect_dir=on: the directory is copied up empty and remembers where it came from:
+            // the lower directory's own path, which differs from `from` below a directory
+            // renamed before (the kernel's ovl_get_redirect builds it from the ancestors'
+            // redirects).
+            let lower = self.lower_path(from);
             self.copy_up(from, true, "so that it can be renamed")?;
             if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
-                if d.redirect.is_none() {
-                    d.redirect = Some(from.clone());
-                }
+                redirected = Some(d.redirect.get_or_insert(lower).clone());
             }
             self.reindex(from);
-            redirected = true;
         } else if !src_dir {
             self.copy_up_with(from, self.opts.metacopy, "so that it can be renamed", known)?;
         }
@@ -2156,7 +2157,7 @@ impl Container {
         };
         let mut made_opaque = false;
         if let Node::Dir(d) = &mut node {
-            if !redirected && !d.opaque && d.redirect.is_none() && to_parent_merged {
+            if redirected.is_none() && !d.opaque && d.redirect.is_none() && to_parent_merged {
                 d.opaque = true;
                 made_opaque = true;
             }
@@ -2180,9 +2181,9 @@ impl Container {
             false,
             msg,
         );
-        if redirected {
+        if let Some(r) = redirected {
             let msg = format!(
-                "redirect: {to} is marked with a redirect to {from}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
+                "redirect: {to} is marked with a redirect to {r}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
             );
             self.emit(
                 EventKind::Redirect,
@@ -2232,18 +2233,20 @@ impl Container {
         self.copy_up_dirs(to_parent, to)?;
         let c = self.container_layer();
         if src_has_lower {
+            // The lower directory's own path, as `rename` marks it.
+            let lower = self.lower_path(from);
             self.copy_up(from, true, "so that it can be renamed")?;
-            let mut marked = false;
+            let mut marked = None;
             if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
                 if d.redirect.is_none() {
-                    d.redirect = Some(from.clone());
-                    marked = true;
+                    d.redirect = Some(lower.clone());
+                    marked = Some(lower);
                 }
             }
             self.reindex(from);
-            if marked {
+            if let Some(r) = marked {
                 let msg = format!(
-                    "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
+                    "redirect: {from} is marked with a redirect to {r} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
                 );
                 self.emit(
                     EventKind::Redirect,

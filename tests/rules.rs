@@ -310,6 +310,40 @@ fn with_redirect_dir_a_lower_directory_is_copied_up_empty_with_a_redirect_and_a_
 }
 
 #[test]
+fn with_redirect_dir_a_directory_moved_out_of_a_renamed_directory_keeps_its_lower_contents() {
+    // Checked on kernel 6.18 (redirect_dir=on): `mv d x; mv x/e y` leaves `y` with the redirect
+    // "/d/e", the lower directory's own path built from its parent's redirect, and `y/f`
+    // shows. A redirect to the path it had in the merged view ("/x/e") would name no lower
+    // directory and hide `f`.
+    let opts = Options {
+        redirect_dir: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["d/", "d/e/", "d/e/f=x"]], opts);
+    c.rename(&p("d"), &p("x")).unwrap();
+    let ev = c.rename(&p("x/e"), &p("y")).unwrap();
+    assert!(ev.iter().any(|e| e.message()
+        == "redirect: /y is marked with a redirect to /d/e, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"));
+    check_upper(
+        &c,
+        expect![[r#"
+            w /d
+            d 755 /x redirect=/d
+            w /x/e
+            d 755 /y redirect=/d/e
+        "#]],
+    );
+    check_merged(
+        &c,
+        expect![[r#"
+            d /x @1
+            d /y @1
+            f /y/f @0 "x"
+        "#]],
+    );
+}
+
+#[test]
 fn renaming_a_lower_file_copies_it_up_and_whites_out_the_old_name() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.rename(&p("a"), &p("b")).unwrap();
