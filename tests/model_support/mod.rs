@@ -415,7 +415,8 @@ impl Model {
                             unreachable!("the walk followed the last symlink");
                         };
                         // truncate(2) marks the file modified even when its size stays (seen
-                        // on kernel 6.18, an overlay on ext4, for truncate(2) and ftruncate(2)).
+                        // on kernel 6.18 with the upper layer on ext4, as Docker's overlay2
+                        // has it, for truncate(2) and ftruncate(2); tmpfs leaves it).
                         d.resize(len as usize, 0);
                         i.mtime = CLOCK;
                     }
