@@ -8,6 +8,7 @@
 use layerlab::{Blob, Dir, FileInode, FileType, Layer, Meta, Node, Options, VPath};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+
 /// The names operations and image layers use. `/b/e` lets a directory the image has under
 /// `/d` move out of `/d` after `/d` itself was renamed to `/b` (with redirect_dir=on).
 pub const PATHS: &[&str] = &[
