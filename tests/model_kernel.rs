@@ -115,7 +115,17 @@ fn kernel_op(line: &str) -> String {
         "truncate" => {
             check(unsafe { libc::truncate(c(1).as_ptr(), n(2) as libc::off_t) }).map(|_| None)
         }
-        "rmtree" => remove_tree(&path(1)).map(|_| None),
+        // Like `rm -rf`, which works from directory handles: the parent is resolved once, so
+        // removing a symlink on the way there cannot cut the path to what is left.
+        "rmtree" => {
+            let p = path(1);
+            let parent = p.parent().unwrap_or(Path::new("/"));
+            let name = p.file_name().expect("a name");
+            fs::canonicalize(parent)
+                .map_err(|e| io_errno(&e))
+                .and_then(|d| remove_tree(&d.join(name)))
+                .map(|_| None)
+        }
         "symlink" => {
             let t = CString::new(TARGETS[n(1) as usize]).expect("target");
             check(unsafe { libc::symlink(t.as_ptr(), c(2).as_ptr()) }).map(|_| None)
