@@ -780,8 +780,9 @@ impl Container {
     /// `lstat`: what is at `path`, without following a final symlink.
     pub fn stat(&self, path: &VPath) -> Result<Stat> {
         if let Some(f) = self.image_file(path) {
-            // An inode already copied up for another name (index=on) shows the upper inode.
-            if !(self.opts.index && self.index.get(f.layer, f.ino).is_some()) {
+            // An inode already copied up for another name (index=on) shows the upper inode;
+            // a lower hard link counts its names as the index keeps them (index=on).
+            if !(self.opts.index && (f.nlink > 1 || self.index.get(f.layer, f.ino).is_some())) {
                 return Ok(Stat {
                     file_type: FileType::File,
                     mode: f.meta.mode,
@@ -855,7 +856,14 @@ impl Container {
                         let layer = self.image.layers().get(l as usize).ok_or_else(|| {
                             Error::new(ErrorKind::NotFound, "stat", path.as_str())
                         })?;
-                        self.file_stat(l as usize, l as u64, ino, layer)?
+                        let mut st = self.file_stat(l as usize, l as u64, ino, layer)?;
+                        // The kernel indexes a lower hard link before it removes or replaces
+                        // one of its names (ovl_nlink_start), so its count follows the names
+                        // even before any copy-up.
+                        if self.opts.index && st.nlink > 1 {
+                            st.nlink = self.lower_nlink(l, ino, 0);
+                        }
+                        st
                     }
                 }
             }
@@ -875,6 +883,14 @@ impl Container {
         }
         let (l, ino) = self.index.key_of(uino)?;
         let upper = self.indexed_inode(uino).map_or(0, |i| i.nlink);
+        Some(self.lower_nlink(l, ino, upper))
+    }
+
+    /// index=on: the link count of the image inode `(l, ino)` with `upper` names in the
+    /// container layer: those, the names its layer has that upper image layers hide, and its
+    /// image names that still show it, at their own paths or moved with a directory renamed
+    /// under redirect_dir=on.
+    fn lower_nlink(&self, l: u32, ino: Ino, upper: u32) -> u32 {
         let in_layer = self
             .image
             .layers()
@@ -882,9 +898,17 @@ impl Container {
             .map_or(0, |layer| layer.nlink(ino));
         let in_view = self.image.link_names(l, ino).count() as u32;
         let hidden = in_layer.saturating_sub(in_view);
-        let lower = self
-            .image
-            .link_names(l, ino)
+        let mut shown: Vec<VPath> = Vec::new();
+        for p in self.image.link_names(l, ino) {
+            shown.push(p.clone());
+            if self.opts.redirect_dir {
+                self.redirected_paths(p, &mut shown);
+            }
+        }
+        shown.sort();
+        shown.dedup();
+        let lower = shown
+            .iter()
             .filter(|p| {
                 matches!(
                     self.find(p),
@@ -895,7 +919,28 @@ impl Container {
                 )
             })
             .count() as u32;
-        Some((upper + hidden + lower).max(1))
+        (upper + hidden + lower).max(1)
+    }
+
+    /// The paths where a directory of the container layer with a redirect would show the
+    /// lower path `p`: for each one that redirects to an ancestor of `p`, `p` moved along.
+    fn redirected_paths(&self, p: &VPath, out: &mut Vec<VPath>) {
+        fn walk(d: &Dir, at: &VPath, p: &VPath, out: &mut Vec<VPath>) {
+            for (name, node) in &d.children {
+                let Node::Dir(sub) = node else { continue };
+                let Ok(here) = at.join(name) else { continue };
+                if let Some(r) = &sub.redirect {
+                    if p.starts_with(r) && p != r {
+                        let moved = format!("{here}{}", &p.as_str()[r.as_str().len()..]);
+                        if let Ok(m) = VPath::parse(&moved) {
+                            out.push(m);
+                        }
+                    }
+                }
+                walk(sub, &here, p, out);
+            }
+        }
+        walk(&self.upper.root, &VPath::root(), p, out);
     }
 
     fn file_stat(&self, layer: usize, lid: u64, ino: Ino, in_layer: &Layer) -> Result<Stat> {
@@ -2084,17 +2129,18 @@ impl Container {
             Some(f) => Some(f.layer as usize),
             None => self.lower_at(from).map(|l| l.layer() as usize),
         };
-        let mut redirected = false;
+        let mut redirected = None;
         if src_dir && src_has_lower {
-            // redirect_dir=on: the directory is copied up empty and remembers where it came from.
+            // redirect_dir=on: the directory is copied up empty and remembers where it came from:
+            // the lower directory's own path, which differs from `from` below a directory
+            // renamed before (the kernel's ovl_get_redirect builds it from the ancestors'
+            // redirects).
+            let lower = self.lower_path(from);
             self.copy_up(from, true, "so that it can be renamed")?;
             if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
-                if d.redirect.is_none() {
-                    d.redirect = Some(from.clone());
-                }
+                redirected = Some(d.redirect.get_or_insert(lower).clone());
             }
             self.reindex(from);
-            redirected = true;
         } else if !src_dir {
             self.copy_up_with(from, self.opts.metacopy, "so that it can be renamed", known)?;
         }
@@ -2111,14 +2157,14 @@ impl Container {
         };
         let mut made_opaque = false;
         if let Node::Dir(d) = &mut node {
-            if !redirected && !d.opaque && d.redirect.is_none() && to_parent_merged {
+            if redirected.is_none() && !d.opaque && d.redirect.is_none() && to_parent_merged {
                 d.opaque = true;
                 made_opaque = true;
             }
         }
         // `put` accounts for the node again; undo the count `take` left in place.
         self.upper_entries = self.upper_entries.saturating_sub(count_nodes(&node));
-        if let Node::File(ino) = &node {
+        if let Node::File(ino) | Node::Symlink(ino) = &node {
             if let Some(i) = self.upper.inodes.get_mut(ino) {
                 i.nlink = i.nlink.saturating_sub(1);
             }
@@ -2135,9 +2181,9 @@ impl Container {
             false,
             msg,
         );
-        if redirected {
+        if let Some(r) = redirected {
             let msg = format!(
-                "redirect: {to} is marked with a redirect to {from}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
+                "redirect: {to} is marked with a redirect to {r}, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"
             );
             self.emit(
                 EventKind::Redirect,
@@ -2187,18 +2233,20 @@ impl Container {
         self.copy_up_dirs(to_parent, to)?;
         let c = self.container_layer();
         if src_has_lower {
+            // The lower directory's own path, as `rename` marks it.
+            let lower = self.lower_path(from);
             self.copy_up(from, true, "so that it can be renamed")?;
-            let mut marked = false;
+            let mut marked = None;
             if let Some(Node::Dir(d)) = self.upper_node_mut(from) {
                 if d.redirect.is_none() {
-                    d.redirect = Some(from.clone());
-                    marked = true;
+                    d.redirect = Some(lower.clone());
+                    marked = Some(lower);
                 }
             }
             self.reindex(from);
-            if marked {
+            if let Some(r) = marked {
                 let msg = format!(
-                    "redirect: {from} is marked with a redirect to {from} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
+                    "redirect: {from} is marked with a redirect to {r} before the rename is tried (redirect_dir=on); the mark stays although the rename fails"
                 );
                 self.emit(
                     EventKind::Redirect,

@@ -145,8 +145,13 @@ impl Container {
         let upper = self.upper();
         // The image paths under what the container layer overlays.
         let mut overlaid: Vec<VPath> = Vec::new();
+        // Lower files the view shows under an opaque or redirected directory of the container
+        // layer: with redirect_dir=on such a directory can show a lower file away from every
+        // name its layer has for it (a directory renamed, with the file inside).
+        let mut shown = Vec::new();
         if upper.root.opaque {
             overlaid.push(VPath::root());
+            self.shown_under(&VPath::root(), &mut shown);
         } else {
             let mut stack: Vec<(VPath, &Dir)> = vec![(VPath::root(), &upper.root)];
             while let Some((at, dir)) = stack.pop() {
@@ -154,10 +159,25 @@ impl Container {
                     let Ok(p) = at.join(name) else { continue };
                     match node {
                         Node::Dir(d) if !d.opaque && d.redirect.is_none() => stack.push((p, d)),
+                        Node::Dir(_) => {
+                            self.shown_under(&p, &mut shown);
+                            overlaid.push(p);
+                        }
                         _ => overlaid.push(p),
                     }
                 }
             }
+        }
+        // Per image layer, sorted: a sorted vector and `sort` rather than one more set type in
+        // the wasm module.
+        let mut shown_in: Vec<Vec<u64>> = image.layers().iter().map(|_| Vec::new()).collect();
+        for (l, ino) in shown {
+            if let Some(v) = shown_in.get_mut(l as usize) {
+                v.push(ino);
+            }
+        }
+        for v in &mut shown_in {
+            crate::sort::sort(v);
         }
         for top in overlaid {
             let Some(m) = image.lookup(&top) else {
@@ -215,7 +235,10 @@ impl Container {
                     let seen = counts
                         .binary_search_by_key(ino, |(k, _)| *k)
                         .is_ok_and(|k| counts[k].1 > 0);
-                    let visible = (seen && !self.indexed(i as u32, *ino))
+                    let shown = shown_in
+                        .get(i)
+                        .is_some_and(|v| v.binary_search(ino).is_ok());
+                    let visible = ((seen || shown) && !self.indexed(i as u32, *ino))
                         || feeding.contains(&(i as u32, *ino));
                     !inode.metacopy && !visible
                 })
@@ -238,25 +261,18 @@ impl Container {
         Usage::of_layers(layers)
     }
 
-    /// [`Container::usage`] computed the direct way, every file of every layer looked up in
-    /// the container's view: the reference that [`Container::usage_with`] is tested against.
+    /// [`Container::usage`] computed the direct way, from every lower file the container's
+    /// whole view shows: the reference that [`Container::usage_with`] is tested against.
     #[doc(hidden)]
     pub fn usage_by_lookup(&self) -> Usage {
+        let mut shown = Vec::new();
+        self.shown_under(&VPath::root(), &mut shown);
         let mut layers = Vec::new();
         for (i, layer) in self.image().layers().iter().enumerate() {
             let mut visible = BTreeSet::new();
-            for (path, node) in layer.walk() {
-                if let Node::File(ino) = node {
-                    if let Ok(Found {
-                        upper: None,
-                        lower: Some(Low::File(l, vino)),
-                        ..
-                    }) = self.find(&path)
-                    {
-                        if l as usize == i && vino == *ino && !self.indexed(l, vino) {
-                            visible.insert(*ino);
-                        }
-                    }
+            for &(l, vino) in &shown {
+                if l as usize == i && !self.indexed(l, vino) {
+                    visible.insert(vino);
                 }
             }
             for (l, vino) in self.metacopy_sources() {
@@ -274,6 +290,29 @@ impl Container {
         }
         layers.push(usage_of(self.container_layer(), upper, &all));
         Usage::of_layers(layers)
+    }
+
+    /// Adds the (image layer, inode) of every lower file the view shows under the directory
+    /// `top` to `out`.
+    fn shown_under(&self, top: &VPath, out: &mut Vec<(u32, u64)>) {
+        let mut stack = vec![top.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(children) = self.readdir(&dir) else {
+                continue;
+            };
+            for (name, t) in children {
+                let Ok(p) = dir.join(name) else { continue };
+                if t == crate::layer::FileType::Dir {
+                    stack.push(p);
+                } else if let Ok(Found {
+                    upper: None,
+                    lower: Some(Low::File(l, ino)),
+                }) = self.find(&p)
+                {
+                    out.push((l, ino));
+                }
+            }
+        }
     }
 
     /// The (image layer, inode) of every lower file that a metadata-only copy-up

@@ -310,6 +310,40 @@ fn with_redirect_dir_a_lower_directory_is_copied_up_empty_with_a_redirect_and_a_
 }
 
 #[test]
+fn with_redirect_dir_a_directory_moved_out_of_a_renamed_directory_keeps_its_lower_contents() {
+    // Checked on kernel 6.18 (redirect_dir=on): `mv d x; mv x/e y` leaves `y` with the redirect
+    // "/d/e", the lower directory's own path built from its parent's redirect, and `y/f`
+    // shows. A redirect to the path it had in the merged view ("/x/e") would name no lower
+    // directory and hide `f`.
+    let opts = Options {
+        redirect_dir: true,
+        ..Options::default()
+    };
+    let mut c = container(&[&["d/", "d/e/", "d/e/f=x"]], opts);
+    c.rename(&p("d"), &p("x")).unwrap();
+    let ev = c.rename(&p("x/e"), &p("y")).unwrap();
+    assert!(ev.iter().any(|e| e.message()
+        == "redirect: /y is marked with a redirect to /d/e, so it keeps merging with the lower directory it was renamed from (redirect_dir=on)"));
+    check_upper(
+        &c,
+        expect![[r#"
+            w /d
+            d 755 /x redirect=/d
+            w /x/e
+            d 755 /y redirect=/d/e
+        "#]],
+    );
+    check_merged(
+        &c,
+        expect![[r#"
+            d /x @1
+            d /y @1
+            f /y/f @0 "x"
+        "#]],
+    );
+}
+
+#[test]
 fn renaming_a_lower_file_copies_it_up_and_whites_out_the_old_name() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.rename(&p("a"), &p("b")).unwrap();
@@ -505,6 +539,67 @@ fn with_index_on_a_copied_up_hard_link_counts_lower_names_that_image_layers_hide
 }
 
 #[test]
+fn with_index_on_removing_a_name_of_a_lower_hard_link_lowers_the_count_before_any_copy_up() {
+    // Checked on kernel 6.18 (index=on): before it whites out a name of a lower hard link the
+    // kernel indexes the inode (ovl_nlink_start), so the names left count one link fewer:
+    // `rm b` leaves `a` at 1, `rm s2` leaves the symlink `s` at 1; with a third name that an
+    // image layer hides, `rm y` leaves `x` at 2. Found by tests/model.rs.
+    let opts = Options {
+        index: true,
+        ..Options::default()
+    };
+    let mut c = container(
+        &[
+            &[
+                "a=v1", "b == a", "s -> t", "s2 == s", "x=v", "y == x", "z == x",
+            ],
+            &["z~"],
+        ],
+        opts,
+    );
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    assert_eq!((nlink(&c, "a"), nlink(&c, "s"), nlink(&c, "x")), (2, 2, 3));
+    c.unlink(&p("b")).unwrap();
+    c.unlink(&p("s2")).unwrap();
+    c.unlink(&p("y")).unwrap();
+    assert_eq!((nlink(&c, "a"), nlink(&c, "s"), nlink(&c, "x")), (1, 1, 2));
+    // Replacing a name by a rename counts the same (kernel: `echo new > n; mv n q` leaves
+    // `p` at 1).
+    let mut c = container(&[&["p=v1", "q == p"]], opts);
+    c.write_file(&p("n"), b"new", false).unwrap();
+    c.rename(&p("n"), &p("q")).unwrap();
+    assert_eq!((nlink(&c, "p"), nlink(&c, "q")), (1, 1));
+}
+
+#[test]
+fn with_index_on_names_under_a_directory_renamed_with_a_redirect_still_count() {
+    // Checked on kernel 6.18 (index, redirect_dir and metacopy on): `mv d/e d/a`, then
+    // `ln e/d a` (link(2) of a symlink): `a`, `d/a/a` and `e/d` are one inode with 3 links.
+    // Found by tests/model.rs.
+    let opts = Options {
+        index: true,
+        redirect_dir: true,
+        metacopy: true,
+    };
+    let mut c = container(
+        &[&["d/", "d/e/", "d/e/a -> /a", "e/", "e/d == d/e/a"]],
+        opts,
+    );
+    let nlink = |c: &layerlab::Container, name: &str| c.stat(&p(name)).unwrap().nlink;
+    c.rename(&p("d/e"), &p("d/a")).unwrap();
+    assert_eq!(nlink(&c, "d/a/a"), 2);
+    c.link(&p("e/d"), &p("a")).unwrap();
+    assert_eq!(
+        (nlink(&c, "a"), nlink(&c, "d/a/a"), nlink(&c, "e/d")),
+        (3, 3, 3)
+    );
+    assert_eq!(
+        c.stat(&p("a")).unwrap().ino,
+        c.stat(&p("d/a/a")).unwrap().ino
+    );
+}
+
+#[test]
 fn the_source_of_a_hard_link_is_copied_up_first() {
     let mut c = container(&[&["a=data"]], Options::default());
     let ev = c.link(&p("a"), &p("b")).unwrap();
@@ -555,6 +650,31 @@ fn hard_links_of_a_symlink_are_one_inode_with_a_link_count() {
     c.unlink(&p("s")).unwrap();
     assert_eq!(st(&c, "s2").nlink, 1);
     assert_eq!(c.readlink(&p("s2")).unwrap(), "t2");
+}
+
+/// Checked on kernel 6.18: a renamed symlink keeps one link, whether it was the container's
+/// (`ln -s x s; mv s t`) or an image layer's, copied up by the rename (`mv d/b e/a` over a
+/// lower file). Found by the model test (`tests/model.rs`), which compares link counts.
+#[test]
+fn a_renamed_symlink_keeps_one_link() {
+    let mut c = container(&[&["d/", "d/b -> /a", "e/", "e/a=x"]], Options::default());
+    let nlink = |c: &Container, n: &str| c.stat(&p(n)).unwrap().nlink;
+    c.rename(&p("d/b"), &p("e/a")).unwrap();
+    assert_eq!(nlink(&c, "e/a"), 1);
+    c.symlink("x", &p("s")).unwrap();
+    c.rename(&p("s"), &p("t")).unwrap();
+    assert_eq!(nlink(&c, "t"), 1);
+    // The count is right inside the layer too (the rendering marks a count above 1).
+    check_upper(
+        &c,
+        expect![[r#"
+            d 755 /d
+            w /d/b
+            d 755 /e
+            l /e/a -> /a
+            l /t -> x
+        "#]],
+    );
 }
 
 /// Checked on kernel 6.18 (index=off): `chown -h 7 l` copies `l` up as a new inode with one
