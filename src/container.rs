@@ -905,7 +905,8 @@ impl Container {
                 self.redirected_paths(p, &mut shown);
             }
         }
-        shown.sort();
+        // The crate's one sort, not the standard library's (one more instantiation in the wasm).
+        crate::sort::sort(&mut shown);
         shown.dedup();
         let lower = shown
             .iter()
