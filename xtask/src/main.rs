@@ -517,12 +517,23 @@ fn bundle(cfg: &toml::Doc, src: &Path, out: &Path, esbuild: &Path) -> Result<(),
 /// Minifies the bundles (`[site] bundle`) once more with terser (npm package, from
 /// package.json), in place, with `[site] terser` flags: its compressor, run over esbuild's
 /// output, folds what esbuild leaves (about 2 % of app.js after gzip; BENCHMARKS.md,
-/// "Precompressed"). Runs after `bundle` has read the main bundle's imports.
+/// "Precompressed"). Runs after `bundle` has read the main bundle's imports. Its outputs are
+/// kept in target/terser-cache/ under a hash of the input and flags.
 fn squeeze(cfg: &toml::Doc, out: &Path) -> Result<(), String> {
     let terser = root().join("node_modules/.bin/terser");
     let flags = cfg.list("site", "terser")?;
+    let cache = root().join("target/terser-cache");
     for entry in cfg.list("site", "bundle")? {
-        let file = out.join(&entry).display().to_string();
+        let path = out.join(&entry);
+        let mut key =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        key.extend_from_slice(flags.join(" ").as_bytes());
+        let cached = cache.join(format!("{:016x}.js", fnv1a(&key)));
+        // terser takes seconds; a warm build with the same bundle copies its earlier output.
+        if std::fs::copy(&cached, &path).is_ok() {
+            continue;
+        }
+        let file = path.display().to_string();
         let mut args: Vec<&str> = vec![&file];
         args.extend(flags.iter().map(String::as_str));
         args.extend(["-o", &file]);
@@ -532,6 +543,8 @@ fn squeeze(cfg: &toml::Doc, out: &Path) -> Result<(), String> {
             flags.join(" ")
         );
         run_node_tool(&terser, &args, "terser")?;
+        // The cache is only a speed-up: failing to fill it is not an error.
+        let _ = std::fs::create_dir_all(&cache).and_then(|()| std::fs::copy(&path, &cached));
     }
     Ok(())
 }
