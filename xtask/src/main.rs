@@ -573,24 +573,38 @@ fn static_imports(module: &str) -> Vec<String> {
 /// Copies `from` into `to` recursively, except `.js` and `.css` files, which it lists in
 /// `scripts` for esbuild to write there.
 fn copy_tree(from: &Path, to: &Path, scripts: &mut Vec<PathBuf>) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let mut files = Vec::new();
+    files_under(from, &mut files)?;
+    for path in files {
+        if path.extension().is_some_and(|e| e == "js" || e == "css") {
+            scripts.push(path);
+            continue;
+        }
+        let dest = to.join(path.strip_prefix(from).unwrap_or(&path));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::copy(&path, &dest)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", path.display(), dest.display()))?;
+    }
+    Ok(())
+}
+
+/// Adds every file under `dir` (recursively; folders themselves left out) to `out`.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries =
-        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let path = entry.path();
         let kind = entry
             .file_type()
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if kind.is_dir() {
-            copy_tree(&path, &to.join(entry.file_name()), scripts)?;
-        } else if path.extension().is_some_and(|e| e == "js" || e == "css") {
-            scripts.push(path);
+            files_under(&path, out)?;
         } else {
-            let dest = to.join(entry.file_name());
-            std::fs::copy(&path, &dest).map_err(|e| {
-                format!("cannot copy {} to {}: {e}", path.display(), dest.display())
-            })?;
+            out.push(path);
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 //! tests' e2e/server.mjs) send `NAME.gz` to a client that accepts gzip, as nginx's
 //! `gzip_static` or any static host with precompressed files does.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What [`precompress`] wrote: the number of copies and their sizes before and after.
 #[derive(Default)]
@@ -23,7 +23,12 @@ pub struct Summary {
 /// the copy would not be smaller. `cache` is the folder of earlier outputs.
 pub fn precompress(dir: &Path, extensions: &[String], cache: &Path) -> Result<Summary, String> {
     let mut files = Vec::new();
-    collect(dir, extensions, &mut files)?;
+    crate::files_under(dir, &mut files)?;
+    files.retain(|f| {
+        f.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.iter().any(|x| x == e))
+    });
     files.sort();
     let mut summary = Summary::default();
     for file in files {
@@ -59,26 +64,4 @@ pub fn precompress(dir: &Path, extensions: &[String], cache: &Path) -> Result<Su
         summary.gz += gz.len() as u64;
     }
     Ok(summary)
-}
-
-fn collect(dir: &Path, extensions: &[String], out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if kind.is_dir() {
-            collect(&path, extensions, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| extensions.iter().any(|x| x == e))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
