@@ -224,12 +224,13 @@ impl Container {
             Which::Merged => {
                 // `readdir` first, for its error on a missing path or a non-directory.
                 self.readdir(dir)?;
-                let mut out: Vec<TreeEntry> = self
-                    .merged_children(dir)
-                    .into_iter()
-                    .map(|(_, e)| e)
-                    .collect();
-                out.reverse();
+                // Taken off the end, so in reverse order; loops rather than collects here,
+                // which compiled the vector's growth for each iterator type.
+                let mut children = self.merged_children(dir);
+                let mut out = Vec::with_capacity(children.len());
+                while let Some((_, e)) = children.pop() {
+                    out.push(e);
+                }
                 return Ok(out);
             }
             Which::Container => self.upper(),
@@ -240,10 +241,13 @@ impl Container {
         let Some(d) = layer.dir(dir) else {
             return Ok(Vec::new());
         };
-        Ok(d.children
-            .iter()
-            .filter_map(|(name, node)| Some(layer_entry(layer, dir.join(name).ok()?, node)))
-            .collect())
+        let mut out = Vec::with_capacity(d.children.len());
+        for (name, node) in d.children.iter() {
+            if let Ok(path) = dir.join(name) {
+                out.push(layer_entry(layer, path, node));
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1000,17 +1000,24 @@ impl Container {
         // and its whiteouts dropping the lower name, gives the sorted listing directly.
         let name = String::as_str;
         let out = match (up, low) {
-            (None, Some(l)) => l
-                .children
-                .iter()
-                .map(|(n, m)| (name(n), Low::of(m).file_type()))
-                .collect(),
-            (Some(u), None) => u
-                .children
-                .iter()
-                .filter(|(_, n)| !matches!(n, Node::Whiteout))
-                .map(|(n, node)| (name(n), node.file_type()))
-                .collect(),
+            // Loops rather than collects: each collect compiled the vector's growth once more
+            // for its own iterator type.
+            (None, Some(l)) => {
+                let mut out = Vec::with_capacity(l.children.len());
+                for (n, m) in l.children.iter() {
+                    out.push((name(n), Low::of(m).file_type()));
+                }
+                out
+            }
+            (Some(u), None) => {
+                let mut out = Vec::with_capacity(u.children.len());
+                for (n, node) in u.children.iter() {
+                    if !matches!(node, Node::Whiteout) {
+                        out.push((name(n), node.file_type()));
+                    }
+                }
+                out
+            }
             (Some(u), Some(l)) => {
                 let mut out = Vec::with_capacity(l.children.len() + u.children.len());
                 let mut ui = u.children.iter().peekable();
@@ -1064,12 +1071,12 @@ impl Container {
             return Err(err(ErrorKind::InvalidInput));
         }
         // A stack of components still to walk, the next one last.
-        let mut todo: Vec<String> = raw
-            .split('/')
-            .rev()
-            .filter(|c| !c.is_empty())
-            .map(String::from)
-            .collect();
+        let mut todo: Vec<String> = Vec::new();
+        for c in raw.split('/').rev() {
+            if !c.is_empty() {
+                todo.push(c.to_owned());
+            }
+        }
         let trailing_slash = raw.ends_with('/');
         let mut cur = if raw.starts_with('/') {
             VPath::root()

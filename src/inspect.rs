@@ -510,9 +510,11 @@ impl Container {
             // and (for a whiteout or non-directory) means this layer has nothing at the path.
             let mut ancestor_block: Option<String> = None;
             let mut at = VPath::root();
-            let comps: Vec<&str> = path.components().collect();
+            // Every component but the last (no vector collected for it).
+            let mut comps = path.components();
+            comps.next_back();
             let mut reachable = true;
-            for c in comps.iter().take(comps.len().saturating_sub(1)) {
+            for c in comps {
                 let Ok(next) = at.join(c) else { break };
                 at = next;
                 match layer.get(&at) {

@@ -593,15 +593,13 @@ fn renumber(index: &mut NameIndex, slots: usize) -> Option<Vec<u32>> {
     if slots - index.len <= index.len {
         return None;
     }
-    Some(
-        index
-            .runs
-            .iter_mut()
-            .flatten()
-            .enumerate()
-            .map(|(rank, Key(_, _, slot))| std::mem::replace(slot, rank as u32))
-            .collect(),
-    )
+    // A loop rather than a collect of the flattened runs: the adapters were compiled for this
+    // one call.
+    let mut old = Vec::with_capacity(index.len);
+    for Key(_, _, slot) in index.runs.iter_mut().flatten() {
+        old.push(std::mem::replace(slot, old.len() as u32));
+    }
+    Some(old)
 }
 
 impl<V> Children<V> {
@@ -682,10 +680,11 @@ impl<V> Children<V> {
         }
         if let Some(old) = renumber(&mut self.index, self.slots.len()) {
             let mut slots = std::mem::take(&mut self.slots);
-            self.slots = old
-                .into_iter()
-                .map(|i| slots.get_mut(i as usize).and_then(Option::take))
-                .collect();
+            self.slots = Vec::with_capacity(old.len());
+            for i in old {
+                self.slots
+                    .push(slots.get_mut(i as usize).and_then(Option::take));
+            }
         }
         child
     }

@@ -123,12 +123,12 @@ impl Container {
     /// The writable layer as it will be committed: redirects written out in full.
     fn committable_layer(&self) -> Layer {
         let mut layer = self.upper().clone();
-        let redirected: Vec<VPath> = layer
-            .walk()
-            .into_iter()
-            .filter(|(_, n)| matches!(n, Node::Dir(d) if d.redirect.is_some()))
-            .map(|(p, _)| p)
-            .collect();
+        let mut redirected: Vec<VPath> = Vec::new();
+        for (p, n) in layer.walk() {
+            if matches!(n, Node::Dir(d) if d.redirect.is_some()) {
+                redirected.push(p);
+            }
+        }
         // Outermost first; an inner redirect is covered when its outer one is written out.
         for path in redirected {
             if !matches!(layer.get(&path), Some(Node::Dir(d)) if d.redirect.is_some()) {
