@@ -157,11 +157,12 @@ impl Container {
 
 /// The entries of one layer in tree order, whiteouts and opaque directories as they are.
 pub fn layer_tree(layer: &Layer) -> Vec<TreeEntry> {
-    layer
-        .walk()
-        .into_iter()
-        .map(|(path, node)| layer_entry(layer, path, node))
-        .collect()
+    let walk = layer.walk();
+    let mut out = Vec::with_capacity(walk.len());
+    for (path, node) in walk {
+        out.push(layer_entry(layer, path, node));
+    }
+    out
 }
 
 /// One layer's entry at `path` as the page shows it.

@@ -639,7 +639,10 @@ impl Host {
             Action::Commit { message } => {
                 let id = self.state.current;
                 let mut running = self.state.containers.remove(&id).ok_or_else(no_container)?;
-                let diff_ids: Vec<Digest> = running.layers.iter().map(|l| l.diff_id).collect();
+                let mut diff_ids: Vec<Digest> = Vec::with_capacity(running.layers.len());
+                for l in &running.layers {
+                    diff_ids.push(l.diff_id);
+                }
                 let start = running.shell.container().events().len();
                 let result = running
                     .shell
@@ -790,17 +793,17 @@ impl Host {
 
     /// Every container, by id.
     pub fn containers(&self) -> Vec<ContainerInfo> {
-        self.state
-            .containers
-            .iter()
-            .map(|(id, r)| ContainerInfo {
+        let mut out = Vec::new();
+        for (id, r) in self.state.containers.iter() {
+            out.push(ContainerInfo {
                 id: *id,
                 current: *id == self.state.current,
                 image_layers: r.layers.len(),
                 options: r.shell.container().options(),
                 bytes: r.shell.container().upper_bytes(),
-            })
-            .collect()
+            });
+        }
+        out
     }
 
     /// The current container's layers: its image layers bottom first, then its writable layer.

@@ -79,48 +79,46 @@ struct ImageLayerUsage {
 impl ImageUsage {
     /// Walks every layer of `image` once.
     pub fn of(image: &Image) -> ImageUsage {
-        let layers = image
-            .layers()
-            .iter()
-            .enumerate()
-            .map(|(i, layer)| {
-                // The layer's tree and the merged view walked side by side, name by name: a
-                // file of the layer counts where the merged view has that very file (what
-                // `image.lookup` of its path would find).
-                let mut inos = Vec::new();
-                let mut stack: Vec<(&Dir, &MDir)> = vec![(&layer.root, image.root())];
-                while let Some((dir, merged)) = stack.pop() {
-                    for (name, node) in &dir.children {
-                        match (node, merged.children.get(name)) {
-                            (
-                                Node::File(ino),
-                                Some(MNode::File {
-                                    layer: l,
-                                    ino: vino,
-                                }),
-                            ) if *l as usize == i && vino == ino => {
-                                inos.push(*ino);
-                            }
-                            (Node::Dir(sub), Some(MNode::Dir(m))) => stack.push((sub, m)),
-                            _ => {}
+        // A loop rather than a collect of mapped layers (the map's fold was one more
+        // instantiation of the vector's growth).
+        let mut layers = Vec::with_capacity(image.layers().len());
+        for (i, layer) in image.layers().iter().enumerate() {
+            // The layer's tree and the merged view walked side by side, name by name: a
+            // file of the layer counts where the merged view has that very file (what
+            // `image.lookup` of its path would find).
+            let mut inos = Vec::new();
+            let mut stack: Vec<(&Dir, &MDir)> = vec![(&layer.root, image.root())];
+            while let Some((dir, merged)) = stack.pop() {
+                for (name, node) in &dir.children {
+                    match (node, merged.children.get(name)) {
+                        (
+                            Node::File(ino),
+                            Some(MNode::File {
+                                layer: l,
+                                ino: vino,
+                            }),
+                        ) if *l as usize == i && vino == ino => {
+                            inos.push(*ino);
                         }
+                        (Node::Dir(sub), Some(MNode::Dir(m))) => stack.push((sub, m)),
+                        _ => {}
                     }
                 }
-                crate::sort::sort(&mut inos);
-                let mut names: Vec<(u64, u32)> = Vec::new();
-                for ino in inos {
-                    match names.last_mut() {
-                        Some((last, n)) if *last == ino => *n += 1,
-                        _ => names.push((ino, 1)),
-                    }
+            }
+            crate::sort::sort(&mut inos);
+            let mut names: Vec<(u64, u32)> = Vec::new();
+            for ino in inos {
+                match names.last_mut() {
+                    Some((last, n)) if *last == ino => *n += 1,
+                    _ => names.push((ino, 1)),
                 }
-                ImageLayerUsage {
-                    bytes: layer.bytes(),
-                    entries: layer.entry_count(),
-                    names,
-                }
-            })
-            .collect();
+            }
+            layers.push(ImageLayerUsage {
+                bytes: layer.bytes(),
+                entries: layer.entry_count(),
+                names,
+            });
+        }
         ImageUsage { layers }
     }
 }
@@ -141,7 +139,10 @@ impl Container {
     /// looked up again: the cost follows the container layer, not the image.
     pub fn usage_with(&self, base: &ImageUsage) -> Usage {
         let image = self.image();
-        let mut names: Vec<Vec<(u64, u32)>> = base.layers.iter().map(|l| l.names.clone()).collect();
+        let mut names: Vec<Vec<(u64, u32)>> = Vec::with_capacity(base.layers.len());
+        for l in &base.layers {
+            names.push(l.names.clone());
+        }
         let upper = self.upper();
         // The image paths under what the container layer overlays.
         let mut overlaid: Vec<VPath> = Vec::new();
@@ -170,7 +171,10 @@ impl Container {
         }
         // Per image layer, sorted: a sorted vector and `sort` rather than one more set type in
         // the wasm module.
-        let mut shown_in: Vec<Vec<u64>> = image.layers().iter().map(|_| Vec::new()).collect();
+        let mut shown_in: Vec<Vec<u64>> = Vec::with_capacity(image.layers().len());
+        for _ in image.layers() {
+            shown_in.push(Vec::new());
+        }
         for (l, ino) in shown {
             if let Some(v) = shown_in.get_mut(l as usize) {
                 v.push(ino);
