@@ -382,6 +382,7 @@ impl Container {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn emit(
         &mut self,
         kind: EventKind,
@@ -391,6 +392,22 @@ impl Container {
         bytes: u64,
         metadata_only: bool,
         sentence: impl Into<Sentence>,
+    ) {
+        // Only the conversion is generic: one body for every sentence type.
+        let sentence = sentence.into();
+        self.emit_sentence(kind, path, to, layers, bytes, metadata_only, sentence);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit_sentence(
+        &mut self,
+        kind: EventKind,
+        path: &VPath,
+        to: Option<&VPath>,
+        layers: Layers,
+        bytes: u64,
+        metadata_only: bool,
+        sentence: Sentence,
     ) {
         #[cfg(debug_assertions)]
         self.check_index();
@@ -409,7 +426,7 @@ impl Container {
             layers,
             bytes,
             metadata_only,
-            sentence: sentence.into(),
+            sentence,
         });
         self.capture_point();
     }
