@@ -361,6 +361,21 @@ test('a file named like HTML shows as text and runs nothing', async () => {
   await shot(page, '10-html-name');
 });
 
+test('a long path without spaces wraps in the terminal, the timeline and "why" and widens nothing', async () => {
+  const { page } = await fresh();
+  const dir = `/${Array.from({ length: 24 }, (_, i) => `dir${i}`).join('/')}`;
+  await run(page, `mkdir -p ${dir}; echo deep > ${dir}/${'n'.repeat(120)}`);
+  await selectCell(page, 'container', `${dir}/${'n'.repeat(120)}`);
+  const overflow = await page.evaluate(() =>
+    ['html', '.term-out', '#timeline', '#why'].map((sel) => {
+      const el = document.querySelector(sel);
+      return `${sel} ${el.scrollWidth > el.clientWidth + 1 ? 'overflows' : 'fits'}`;
+    }),
+  );
+  assert.deepEqual(overflow, ['html fits', '.term-out fits', '#timeline fits', '#why fits']);
+  await shot(page, '10b-long-path');
+});
+
 test('reduced motion runs no animation and says what changed in words', async () => {
   const { page } = await fresh({ reducedMotion: 'reduce' });
   await run(page, 'chmod 600 /etc/hosts; rm -rf /app/config; mkdir /app/config');
