@@ -179,7 +179,7 @@ test('saved-state validation and the share codec (session-io.js) load only for a
       await ready(fresh);
       assert.equal(seen.length, 1);
       assert.notEqual(seen[0], 'true');
-      assert.match(await fresh.locator('#notice').innerText(), /Opened a shared session: 1 actions replayed/);
+      assert.match(await fresh.locator('#notice').innerText(), /Opened a shared session: 1 action replayed/);
       assert.match(await fresh.locator('.term-out').innerText(), /echo hello > \/greeting/);
     } finally {
       await other.close();
@@ -214,7 +214,7 @@ test('export after a fresh load downloads the session, and importing it back wor
       await fresh.goto(env.server.url);
       await ready(fresh);
       await fresh.setInputFiles('#import', file);
-      await fresh.waitForFunction(() => /Loaded a session: 1 actions replayed/.test(document.querySelector('#notice').textContent));
+      await fresh.waitForFunction(() => /Loaded a session: 1 action replayed/.test(document.querySelector('#notice').textContent));
       assert.match(await fresh.locator('.term-out').innerText(), /rm \/etc\/hosts/);
     } finally {
       await other.close();

@@ -361,6 +361,21 @@ test('a file named like HTML shows as text and runs nothing', async () => {
   await shot(page, '10-html-name');
 });
 
+test('a long path without spaces wraps in the terminal, the timeline and "why" and widens nothing', async () => {
+  const { page } = await fresh();
+  const dir = `/${Array.from({ length: 24 }, (_, i) => `dir${i}`).join('/')}`;
+  await run(page, `mkdir -p ${dir}; echo deep > ${dir}/${'n'.repeat(120)}`);
+  await selectCell(page, 'container', `${dir}/${'n'.repeat(120)}`);
+  const overflow = await page.evaluate(() =>
+    ['html', '.term-out', '#timeline', '#why'].map((sel) => {
+      const el = document.querySelector(sel);
+      return `${sel} ${el.scrollWidth > el.clientWidth + 1 ? 'overflows' : 'fits'}`;
+    }),
+  );
+  assert.deepEqual(overflow, ['html fits', '.term-out fits', '#timeline fits', '#why fits']);
+  await shot(page, '10b-long-path');
+});
+
 test('reduced motion runs no animation and says what changed in words', async () => {
   const { page } = await fresh({ reducedMotion: 'reduce' });
   await run(page, 'chmod 600 /etc/hosts; rm -rf /app/config; mkdir /app/config');
@@ -368,6 +383,10 @@ test('reduced motion runs no animation and says what changed in words', async ()
   assert.equal(await page.evaluate(() => document.body.dataset.animations ?? '0'), '0');
   assert.equal(await page.locator('.ghost').count(), 0);
   assert.match(await page.locator('#caption').innerText(), /copy-up/);
+  // Four events (two directories and the file copied up, a write): three told, and the one
+  // left over counted in the singular.
+  await run(page, 'echo x >> /var/log/boot.log');
+  assert.match(await page.locator('#caption').innerText(), /… and 1 more event in the timeline\.$/);
   // The page's own toggle does the same without the system setting.
   const other = await fresh();
   await other.page.uncheck('#opt-motion');
@@ -467,7 +486,7 @@ test('export and import of a session file; a broken file changes nothing', async
   const other = await fresh();
   const p2 = other.page;
   await p2.setInputFiles('#import', file);
-  await p2.waitForFunction(() => /Loaded a session: 1 actions replayed/.test(document.querySelector('#notice').textContent));
+  await p2.waitForFunction(() => /Loaded a session: 1 action replayed/.test(document.querySelector('#notice').textContent));
   assert.equal(await state(p2, 'container', '/root/e.txt'), 'file');
   await p2.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"version":1,"base":[],"actions":[{"action":"rm -rf /"}]}') });
   await p2.waitForFunction(() => /bad.json could not be opened/.test(document.querySelector('#notice').textContent));

@@ -503,3 +503,28 @@ fn zstd_layers_run() {
         layerlab::oci::diff_id(&std::fs::read(&tar).unwrap()).oci()
     );
 }
+
+#[test]
+fn a_message_about_a_very_long_name_keeps_its_reason() {
+    // A tar entry whose name runs to 100 000 bytes: the one line is cut in the middle, so the
+    // reason at its end is still there.
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(0);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    b.append_data(&mut h, "a".repeat(100_000), std::io::empty())
+        .unwrap();
+    let path = dir.path().join("long.tar");
+    std::fs::write(&path, b.into_inner().unwrap()).unwrap();
+    let out = layerlab(&["inspect", "--layer", path.to_str().unwrap()]);
+    fails_with_one_line(&out, "aaaa...aaaa");
+    let err = text(&out.stderr);
+    assert!(err.len() < 1000, "{} bytes", err.len());
+    assert!(
+        err.trim_end()
+            .ends_with("the path is longer than 4096 bytes"),
+        "{err:?}"
+    );
+}

@@ -2926,3 +2926,49 @@ fn head_and_tail_count_a_last_line_without_a_newline() {
         "a\nb\n|\nc|\nb\nc|\na\nb\n|\nb\nc|\n|\n"
     );
 }
+
+#[test]
+fn a_write_to_a_full_container_layer_is_the_commands_write_error() {
+    // A redirection whose data the container refuses (its layer is full) fails as a full disk
+    // does on Linux: the command's "write error: No space left on device", status 1, and the
+    // file keeps what it held; it never passes silently as an empty file with status 0.
+    let mut c = Container::new(image(), Options::default());
+    c.set_clock(NOW);
+    c.set_limits(layerlab::Limits {
+        max_bytes: 100,
+        max_entries: 1000,
+    });
+    let mut sh = Shell::new(c);
+    let x40 = "x".repeat(40);
+    let out = render(
+        &mut sh,
+        &format!(
+            "echo {x40} > /a\ncat /a /a /a > /b\necho status $?\nwc -c /a /b\necho {x40} >> /a\necho {x40} >> /a\necho status $?\ncat /a /a > /a2 && echo wrote\nwc -c /a"
+        ),
+    );
+    expect![[r#"
+        status 0
+        stdout:
+        status 1
+        41 /a
+         0 /b
+        41 total
+        status 1
+        82 /a
+        stderr:
+        cat: write error: No space left on device
+        bash: line 6: echo: write error: No space left on device
+        cat: write error: No space left on device
+        events:
+          create /a
+          write /a
+          create /b
+          write /a
+          create /a2
+        container layer:
+          /a file 0644 0:0 (82 bytes)
+          /a2 file 0644 0:0 ""
+          /b file 0644 0:0 ""
+    "#]]
+    .assert_eq(&out);
+}

@@ -86,7 +86,7 @@ export class Animator {
       return;
     }
     const lines = events.slice(0, 3).map((e) => h('div', { 'data-seq': e.seq, text: e.message }));
-    if (events.length > 3) lines.push(h('div', { text: `… and ${events.length - 3} more events in the timeline.` }));
+    if (events.length > 3) lines.push(h('div', { text: `… and ${events.length - 3} more event${events.length === 4 ? '' : 's'} in the timeline.` }));
     this.caption.replaceChildren(...lines);
     if (ctx.reduced) return;
     let n = 0;

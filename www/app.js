@@ -567,7 +567,7 @@ function dispatch(action) {
       try {
         const saved = validateSaved(action.json);
         install(rebuild(saved));
-        setNotice(action.message ?? `Loaded a session: ${saved.actions.length} actions replayed.`);
+        setNotice(action.message ?? `Loaded a session: ${saved.actions.length} action${saved.actions.length === 1 ? '' : 's'} replayed.`);
         checkLesson();
         refresh();
         scheduleSave();
@@ -1270,7 +1270,7 @@ async function boot() {
     try {
       const saved = validateSaved(await (await io).decodeFragment(hash));
       built = rebuild(saved);
-      setNotice(`Opened a shared session: ${saved.actions.length} actions replayed. Press ▶ replay in the timeline to watch it event by event.`);
+      setNotice(`Opened a shared session: ${saved.actions.length} action${saved.actions.length === 1 ? '' : 's'} replayed. Press ▶ replay in the timeline to watch it event by event.`);
     } catch (e) {
       linkError = `This share link could not be opened: ${errorText(e)}.`;
     }

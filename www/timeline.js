@@ -82,7 +82,7 @@ export class Timeline {
         ol.append(item);
       }
       if (shown.length < events.length) {
-        ol.append(h('li', { class: 'tl-more', text: `… and ${events.length - shown.length} more events` }));
+        ol.append(h('li', { class: 'tl-more', text: `… and ${events.length - shown.length} more event${events.length - shown.length === 1 ? '' : 's'}` }));
       }
       li.append(ol);
     }

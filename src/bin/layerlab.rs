@@ -57,22 +57,29 @@ fn main() -> ExitCode {
 }
 
 /// `msg` on one line: control characters (a newline in a file name inside a tar, say) are
-/// written as escapes, and a message that runs on for pages is cut.
+/// written as escapes, and a message that runs on for pages loses its middle, so that its
+/// end (what went wrong, after a path that may be very long) is still there.
 fn one_line(msg: &str) -> String {
-    const MAX: usize = 1000;
-    let mut out = String::new();
-    for (i, c) in msg.chars().enumerate() {
-        if i == MAX {
-            out.push_str("...");
-            break;
+    const HEAD: usize = 400;
+    const TAIL: usize = 400;
+    let escape = |cs: &[char]| {
+        let mut out = String::new();
+        for &c in cs {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        out
+    };
+    let chars: Vec<char> = msg.chars().collect();
+    if chars.len() <= HEAD + TAIL + 3 {
+        return escape(&chars);
     }
-    out
+    let (head, rest) = chars.split_at(HEAD);
+    let tail = rest.get(rest.len() - TAIL..).unwrap_or(rest);
+    format!("{}...{}", escape(head), escape(tail))
 }
 
 /// Sets an option that takes a value once; giving it twice is an error, not a silent override.

@@ -635,7 +635,8 @@ impl Shell {
         }
         let mut io = Io::default();
         let stdin = input.as_deref().unwrap_or(stdin);
-        let status = match words.split_first() {
+        let who = words.first().cloned().unwrap_or_default();
+        let mut status = match words.split_first() {
             None => 0,
             Some((name, args)) => {
                 let mut ctx = commands::Ctx {
@@ -672,7 +673,7 @@ impl Shell {
                 }
             }
             if let Some((p, buf)) = pending.take() {
-                self.write_out(&p, &buf);
+                self.write_out(&p, &buf, &who, &prefix, out, &mut status);
             }
             match t {
                 Target::Out => match sink.as_deref_mut() {
@@ -685,15 +686,39 @@ impl Shell {
             }
         }
         if let Some((p, buf)) = pending.take() {
-            self.write_out(&p, &buf);
+            self.write_out(&p, &buf, &who, &prefix, out, &mut status);
         }
         status
     }
 
-    fn write_out(&mut self, path: &VPath, data: &[u8]) {
-        // The file was opened before the command ran; if the command removed it, the data goes
-        // to an unlinked inode and vanishes, as it would on Linux.
-        let _ = self.container.append(path, data);
+    /// Appends what command `who` wrote to the file `path` a redirection opened. A write the
+    /// container refuses (the layer is full) is the command's write error, as on Linux:
+    /// `cat: write error: No space left on device` and status 1, the file left as it was.
+    fn write_out(
+        &mut self,
+        path: &VPath,
+        data: &[u8],
+        who: &str,
+        prefix: &str,
+        out: &mut Output,
+        status: &mut i32,
+    ) {
+        match self.container.append(path, data) {
+            Ok(_) => {}
+            // The file was opened before the command ran; if the command removed it, the data
+            // goes to an unlinked inode and vanishes, as it would on Linux.
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => {}
+            Err(e) => {
+                let builtin = matches!(who, "echo" | "printf" | "pwd" | "type" | "umask" | "cd");
+                let msg = format!(
+                    "{}{who}: write error: {}\n",
+                    if builtin { prefix } else { "" },
+                    e.kind().strerror()
+                );
+                out.stderr.extend_from_slice(msg.as_bytes());
+                *status = 1;
+            }
+        }
     }
 }
 
