@@ -116,18 +116,23 @@ fn render(layer: &Layer) -> String {
     let mut inos = BTreeMap::new();
     let root = &layer.root;
     out.push_str(&format!("/ {}{}\n", meta(&root.meta), flags(root)));
+    // An inode's number in this rendering (in order of first sight) and its link tag.
+    let mut inode_of = |ino: &_| {
+        let n = inos.len() + 1;
+        let n = *inos.entry(*ino).or_insert(n);
+        let inode = &layer.inodes[ino];
+        let tag = if inode.nlink > 1 {
+            format!(" inode#{n} nlink={}", inode.nlink)
+        } else {
+            String::new()
+        };
+        (inode, tag)
+    };
     for (path, node) in layer.walk() {
         let line = match node {
             Node::Dir(d) => format!("{path}/ {}{}", meta(&d.meta), flags(d)),
             Node::File(ino) => {
-                let n = inos.len() + 1;
-                let n = *inos.entry(*ino).or_insert(n);
-                let inode = &layer.inodes[ino];
-                let links = if inode.nlink > 1 {
-                    format!(" inode#{n} nlink={}", inode.nlink)
-                } else {
-                    String::new()
-                };
+                let (inode, links) = inode_of(ino);
                 format!(
                     "{path} {} {:?}{links}",
                     meta(&inode.meta),
@@ -135,14 +140,7 @@ fn render(layer: &Layer) -> String {
                 )
             }
             Node::Symlink(ino) => {
-                let n = inos.len() + 1;
-                let n = *inos.entry(*ino).or_insert(n);
-                let inode = &layer.inodes[ino];
-                let links = if inode.nlink > 1 {
-                    format!(" inode#{n} nlink={}", inode.nlink)
-                } else {
-                    String::new()
-                };
+                let (inode, links) = inode_of(ino);
                 format!(
                     "{path} -> {} {}{links}",
                     inode.target.as_deref().unwrap_or(""),
