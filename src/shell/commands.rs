@@ -29,6 +29,15 @@ pub(crate) struct Ctx<'a> {
     pub exit: &'a mut bool,
 }
 
+/// Whether `name` is one of bash's builtins among the commands [`run`] knows: their messages
+/// start with `bash: line N: ` ([`Ctx::prefix`]), the other commands' with their own name.
+pub(crate) fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "echo" | "printf" | "cd" | "pwd" | "test" | "[" | "exit" | "umask" | "true" | ":" | "false"
+    )
+}
+
 /// Runs `name`; `None` when there is no such command.
 pub(crate) fn run(ctx: &mut Ctx<'_>, name: &str, args: &[String]) -> Option<i32> {
     Some(match name {

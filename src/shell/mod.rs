@@ -709,10 +709,13 @@ impl Shell {
             // goes to an unlinked inode and vanishes, as it would on Linux.
             Err(e) if e.kind() == crate::ErrorKind::NotFound => {}
             Err(e) => {
-                let builtin = matches!(who, "echo" | "printf" | "pwd" | "type" | "umask" | "cd");
                 let msg = format!(
                     "{}{who}: write error: {}\n",
-                    if builtin { prefix } else { "" },
+                    if commands::is_builtin(who) {
+                        prefix
+                    } else {
+                        ""
+                    },
                     e.kind().strerror()
                 );
                 out.stderr.extend_from_slice(msg.as_bytes());
